@@ -159,7 +159,7 @@ def mask(number: object) -> str:
 
 def _analyse(number: str):
     if len(number) != 11:
-        if number.isascii() and number.isdigit():
+        if not number or (number.isascii() and number.isdigit()):
             return (InvalidLength, "length", f"A person number has 11 digits, not {len(number)}.")
         return (InvalidFormat, "format", "A person number has 11 digits and nothing else.")
     if not (number.isascii() and number.isdigit()):
