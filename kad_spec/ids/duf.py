@@ -43,7 +43,7 @@ def calc_check_digits(first_ten: str) -> str:
 def validate(number: str, *, check_digits: bool = True) -> str:
     """Return the compact number if valid; raise a ValidationError if not."""
     number = compact(number)
-    if not (number.isascii() and number.isdigit()):
+    if number and not (number.isascii() and number.isdigit()):
         raise error(InvalidFormat, "format", "A DUF-number has 12 digits and nothing else.")
     if len(number) != 12:
         raise error(InvalidLength, "length", f"A DUF-number has 12 digits, not {len(number)}.")

@@ -26,7 +26,7 @@ def compact(number: str | int) -> str:
 def validate(number: str | int) -> str:
     """Return the compact HER-id if valid; raise a ValidationError if not."""
     number = compact(number)
-    if not (number.isascii() and number.isdigit()):
+    if number and not (number.isascii() and number.isdigit()):
         raise error(InvalidFormat, "format", "A HER-id has digits only.")
     if not 1 <= len(number) <= MAX_DIGITS:
         raise error(

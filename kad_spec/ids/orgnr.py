@@ -29,6 +29,8 @@ def compact(number: str) -> str:
 def validate(number: str) -> str:
     """Return the compact number if valid; raise a ValidationError if not."""
     number = compact(number)
+    if not number:
+        raise error(InvalidLength, "length", "An organisation number has 9 digits, not 0.")
     try:
         return _stdnum_orgnr.validate(number)
     except InvalidLength:
