@@ -11,7 +11,9 @@ Kinds (``PersonId.kind``, Volven 8116 codes):
   so there is no birth date and no sex.
 
 Skatteetaten's Tenor test persons add 80 to the month of an FNR or a DNR
-(``PersonId.synthetic``). A number with both day + 40 and month + 40 is
+(``PersonId.synthetic``); they are valid numbers here, and whether one is
+acceptable in a given environment (``miljo``) is for the validator's rules to
+decide. A number with both day + 40 and month + 40 is
 rejected: no issuer uses that combination, and it is more likely a typo.
 
 Check digits, weights K1 = 3,7,6,1,8,9,4,5,2 over the first nine digits and
