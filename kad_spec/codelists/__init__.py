@@ -1,0 +1,52 @@
+"""Code lists for kad-spec: versioned by date, with provenance; loaded lazily and cached.
+
+    from kad_spec.codelists import load_codelists
+    lst = load_codelists()["kommunenummer"]
+    lst.check("3001", date(2024, 3, 1)).status   # 'not_valid_on_date'
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from .diagnosis import ICD10, ICPC2, looks_like, normalise_icd10
+from .store import (
+    STATUS_NOT_IN_NEAREST_EDITION,
+    STATUS_NOT_VALID_ON_DATE,
+    STATUS_UNKNOWN,
+    STATUS_VALID,
+    CodeCheck,
+    CodeEntry,
+    CodeList,
+    CodeListFormatError,
+    CodeLists,
+    Edition,
+    read_codelist,
+    write_codelist,
+)
+
+__all__ = [
+    "ICD10", "ICPC2", "STATUS_NOT_IN_NEAREST_EDITION", "STATUS_NOT_VALID_ON_DATE", "STATUS_UNKNOWN",
+    "STATUS_VALID", "CodeCheck", "CodeEntry", "CodeList", "CodeListFormatError", "CodeLists", "Edition",
+    "load_codelists", "looks_like", "normalise_icd10", "read_codelist", "write_codelist",
+]
+
+
+def load_codelists(folder: Path | str | None = None) -> CodeLists:
+    """The lists in ``folder`` (default: the bundled ones). Cached per folder; lists parse lazily."""
+    if folder is None:
+        from kad_spec.resources import codelists_dir
+
+        folder = codelists_dir()
+    return _load(Path(folder).resolve())
+
+
+@cache
+def _load(folder: Path) -> CodeLists:
+    return CodeLists(folder)
+
+
+def clear_cache() -> None:
+    """Forget loaded lists (after an import into the bundled folder)."""
+    _load.cache_clear()

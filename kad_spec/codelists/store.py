@@ -1,0 +1,382 @@
+"""Code lists: the in-memory model and the CSV file format (see codelists/README.md).
+
+Loading must stay cheap (it happens on every validation run), so this module uses only the
+standard library and parses each list lazily, the first time it is asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Iterable, Iterator
+
+COLUMNS = ("code", "text", "text_en", "valid_from", "valid_to", "successor", "kind", "note")
+REQUIRED_COLUMNS = ("code", "text", "valid_from", "valid_to", "successor")
+METADATA_KEYS = ("name", "title_nb", "title_en", "oid", "source", "licence", "retrieved")
+
+STATUS_VALID = "valid"
+STATUS_UNKNOWN = "unknown"
+STATUS_NOT_VALID_ON_DATE = "not_valid_on_date"
+STATUS_NOT_IN_NEAREST_EDITION = "not_in_nearest_edition"
+
+
+class CodeListFormatError(ValueError):
+    """A code list file that does not follow the format; the message names file and line."""
+
+
+def parse_date(text: str) -> date | None:
+    text = text.strip()
+    return date.fromisoformat(text) if text else None
+
+
+def format_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _starts_by(start: date | None, on: date) -> bool:
+    return start is None or start <= on
+
+
+def _ends_after(end: date | None, on: date) -> bool:
+    return end is None or on <= end
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One published edition of a list and the period it covers (open end = still current)."""
+
+    label: str
+    valid_from: date | None
+    valid_to: date | None
+    source: str = ""
+
+    def covers(self, on: date) -> bool:
+        return _starts_by(self.valid_from, on) and _ends_after(self.valid_to, on)
+
+    def distance(self, on: date) -> int:
+        if self.valid_from and on < self.valid_from:
+            return (self.valid_from - on).days
+        if self.valid_to and on > self.valid_to:
+            return (on - self.valid_to).days
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    """One code in one validity period. A code may have several entries (e.g. re-established)."""
+
+    code: str
+    text: str
+    text_en: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor: tuple[str, ...] = ()
+    kind: str = ""
+    note: str = ""
+
+    def valid_on(self, on: date) -> bool:
+        return _starts_by(self.valid_from, on) and _ends_after(self.valid_to, on)
+
+    def overlaps(self, start: date | None, end: date | None) -> bool:
+        starts_before_end = end is None or self.valid_from is None or self.valid_from <= end
+        ends_after_start = start is None or self.valid_to is None or self.valid_to >= start
+        return starts_before_end and ends_after_start
+
+    def period_text(self) -> str:
+        start = format_date(self.valid_from) or "…"
+        end = format_date(self.valid_to) or "…"
+        return f"{start}–{end}"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    """The outcome of checking one code against a list on one date."""
+
+    status: str
+    code: str
+    list_name: str
+    on: date
+    edition: str
+    entry: CodeEntry | None = None
+    entries: tuple[CodeEntry, ...] = ()
+    outside_coverage: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_VALID
+
+    def describe(self, lang: str = "nb") -> str:
+        """A one-line explanation for reports and the CLI."""
+        return _describe(self, lang)
+
+
+def _successor_text(entry: CodeEntry, lang: str) -> str:
+    if not entry.successor:
+        return ""
+    codes = ", ".join(entry.successor)
+    return f", etterfølger {codes}" if lang == "nb" else f", successor {codes}"
+
+
+def _periods_text(entries: Iterable[CodeEntry], lang: str) -> str:
+    parts = [f"{e.text} {e.period_text()}{_successor_text(e, lang)}" for e in entries]
+    return "; ".join(parts)
+
+
+def _describe(check: CodeCheck, lang: str) -> str:
+    nb = lang == "nb"
+    where = f"{check.list_name} ({check.edition})"
+    day = check.on.isoformat()
+    if check.status == STATUS_VALID:
+        note = ""
+        if check.outside_coverage:
+            note = (" – datoen er utenfor alle utgaver, sjekket mot nærmeste utgave" if nb
+                    else " – the date is outside every edition, checked against the nearest one")
+        text = check.entry.text if check.entry else ""
+        return (f"{check.code} {text} er gyldig {day} i {where}{note}" if nb
+                else f"{check.code} {text} is valid on {day} in {where}{note}")
+    if check.status == STATUS_NOT_VALID_ON_DATE:
+        periods = _periods_text(check.entries, lang)
+        return (f"{check.code} finnes i {check.list_name}, men er ikke gyldig {day}: gyldig {periods}" if nb
+                else f"{check.code} exists in {check.list_name} but is not valid on {day}: valid {periods}")
+    if check.status == STATUS_NOT_IN_NEAREST_EDITION:
+        return (f"{check.code} finnes ikke i nærmeste utgave {where}; ingen utgave dekker {day}" if nb
+                else f"{check.code} is not in the nearest edition {where}; no edition covers {day}")
+    return (f"{check.code} er ikke en kode i {check.list_name}" if nb
+            else f"{check.code} is not a code in {check.list_name}")
+
+
+@dataclass
+class CodeList:
+    """One code list with all its editions and all validity periods of every code."""
+
+    name: str
+    title_nb: str = ""
+    title_en: str = ""
+    oid: str = ""
+    source: str = ""
+    licence: str = ""
+    retrieved: str = ""
+    editions: list[Edition] = field(default_factory=list)
+    _by_code: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict, repr=False)
+    used_editions: set[str] = field(default_factory=set, repr=False)
+
+    # -- reading -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._by_code
+
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
+    def all_entries(self) -> Iterator[CodeEntry]:
+        for entries in self._by_code.values():
+            yield from entries
+
+    def entries(self, code: str) -> list[CodeEntry]:
+        return list(self._by_code.get(code, ()))
+
+    def lookup(self, code: str, on: date) -> CodeEntry | None:
+        for entry in self._by_code.get(code, ()):
+            if entry.valid_on(on):
+                return entry
+        return None
+
+    def codes_on(self, on: date) -> set[str]:
+        return {code for code, entries in self._by_code.items() if any(e.valid_on(on) for e in entries)}
+
+    def covering_edition(self, on: date) -> Edition | None:
+        covering = [e for e in self.editions if e.covers(on)]
+        return covering[-1] if covering else None
+
+    def nearest_edition(self, on: date) -> Edition | None:
+        if not self.editions:
+            return None
+        # Ties go to the later edition: a newer list is the better guess.
+        ranked = sorted(enumerate(self.editions), key=lambda ie: (ie[1].distance(on), -ie[0]))
+        return ranked[0][1]
+
+    def edition_label(self, on: date) -> str:
+        edition = self.covering_edition(on) or self.nearest_edition(on)
+        return edition.label if edition else ""
+
+    def check(self, code: str, on: date) -> CodeCheck:
+        entries = self._by_code.get(code, ())
+        covering = self.covering_edition(on)
+        if covering or not self.editions:
+            label = covering.label if covering else ""
+            self.used_editions.add(label)
+            entry = self.lookup(code, on)
+            if entry:
+                return CodeCheck(STATUS_VALID, code, self.name, on, label, entry, entries)
+            status = STATUS_NOT_VALID_ON_DATE if entries else STATUS_UNKNOWN
+            return CodeCheck(status, code, self.name, on, label, None, entries)
+        return self._check_outside_coverage(code, on, entries)
+
+    def _check_outside_coverage(self, code: str, on: date, entries: tuple[CodeEntry, ...]) -> CodeCheck:
+        nearest = self.nearest_edition(on)
+        assert nearest is not None
+        self.used_editions.add(nearest.label)
+        in_nearest = [e for e in entries if e.overlaps(nearest.valid_from, nearest.valid_to)]
+        if in_nearest:
+            return CodeCheck(STATUS_VALID, code, self.name, on, nearest.label, in_nearest[-1], entries, True)
+        return CodeCheck(STATUS_NOT_IN_NEAREST_EDITION, code, self.name, on, nearest.label, None, entries, True)
+
+    # -- changing ----------------------------------------------------------------------
+    def set_entries(self, code: str, entries: Iterable[CodeEntry]) -> None:
+        ordered = tuple(sorted(entries, key=lambda e: e.valid_from or date.min))
+        if ordered:
+            self._by_code[code] = ordered
+        else:
+            self._by_code.pop(code, None)
+
+    def add_entry(self, entry: CodeEntry) -> None:
+        self.set_entries(entry.code, [*self._by_code.get(entry.code, ()), entry])
+
+    def add_edition(self, edition: Edition) -> Edition:
+        """Add (or replace, same label) an edition; close an open predecessor; return it as stored."""
+        others = [e for e in self.editions if e.label != edition.label]
+        later = [e for e in others if e.valid_from and edition.valid_from and e.valid_from > edition.valid_from]
+        if edition.valid_to is None and later:
+            first_later = min(e.valid_from for e in later if e.valid_from)
+            edition = replace(edition, valid_to=first_later - timedelta(days=1))
+        closed = []
+        for other in others:
+            starts_before = other.valid_from is None or (edition.valid_from and other.valid_from < edition.valid_from)
+            if other.valid_to is None and edition.valid_from and starts_before:
+                other = replace(other, valid_to=edition.valid_from - timedelta(days=1))
+            closed.append(other)
+        self.editions = sorted([*closed, edition], key=lambda e: e.valid_from or date.min)
+        return edition
+
+
+# -- file format -----------------------------------------------------------------------
+def _split_edition(value: str, path: Path, line_no: int) -> Edition:
+    parts = [p.strip() for p in value.split("|")]
+    if len(parts) < 3:
+        raise CodeListFormatError(f"{path}:{line_no}: 'edition' needs 'label | from | to | source'")
+    try:
+        return Edition(parts[0], parse_date(parts[1]), parse_date(parts[2]), parts[3] if len(parts) > 3 else "")
+    except ValueError as exc:
+        raise CodeListFormatError(f"{path}:{line_no}: bad date in edition: {exc}") from None
+
+
+def _read_header(lines: list[str], path: Path) -> tuple[dict[str, str], list[Edition], int]:
+    meta: dict[str, str] = {}
+    editions: list[Edition] = []
+    index = 0
+    while index < len(lines) and lines[index].startswith("#"):
+        key, sep, value = lines[index][1:].partition(":")
+        if not sep:
+            raise CodeListFormatError(f"{path}:{index + 1}: header line must be '# key: value'")
+        key, value = key.strip(), value.strip()
+        if key == "edition":
+            editions.append(_split_edition(value, path, index + 1))
+        else:
+            meta[key] = value
+        index += 1
+    return meta, editions, index
+
+
+def _entry_from_row(row: dict[str, str], path: Path, line_no: int) -> CodeEntry:
+    try:
+        return CodeEntry(
+            code=row["code"],
+            text=row["text"],
+            text_en=row.get("text_en") or "",
+            valid_from=parse_date(row["valid_from"]),
+            valid_to=parse_date(row["valid_to"]),
+            successor=tuple(row["successor"].split()),
+            kind=row.get("kind") or "",
+            note=row.get("note") or "",
+        )
+    except ValueError as exc:
+        raise CodeListFormatError(f"{path}:{line_no}: bad date: {exc}") from None
+
+
+def read_codelist(path: Path) -> CodeList:
+    """Parse one list file; raise CodeListFormatError naming the file and line on bad input."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CodeListFormatError(f"{path}: not UTF-8 ({exc})") from None
+    lines = text.splitlines()
+    meta, editions, first = _read_header(lines, path)
+    reader = csv.reader(io.StringIO("\n".join(lines[first:])))
+    columns = next(reader, None)
+    if not columns or any(c not in columns for c in REQUIRED_COLUMNS):
+        raise CodeListFormatError(f"{path}:{first + 1}: column line must contain {', '.join(REQUIRED_COLUMNS)}")
+    by_code: dict[str, list[CodeEntry]] = {}
+    for offset, values in enumerate(reader):
+        line_no = first + 2 + offset
+        if len(values) != len(columns):
+            raise CodeListFormatError(f"{path}:{line_no}: expected {len(columns)} fields, found {len(values)}")
+        entry = _entry_from_row(dict(zip(columns, values)), path, line_no)
+        by_code.setdefault(entry.code, []).append(entry)
+    codelist = CodeList(name=meta.get("name") or path.stem, editions=editions,
+                        **{k: meta.get(k, "") for k in METADATA_KEYS if k != "name"})
+    codelist._by_code = {code: tuple(entries) for code, entries in by_code.items()}
+    return codelist
+
+
+def write_codelist(codelist: CodeList, path: Path) -> None:
+    """Write a list in the documented format (sorted by code, then period)."""
+    out = io.StringIO()
+    for key in METADATA_KEYS:
+        out.write(f"# {key}: {getattr(codelist, key)}\n")
+    for ed in codelist.editions:
+        out.write(f"# edition: {ed.label} | {format_date(ed.valid_from)} | {format_date(ed.valid_to)} | {ed.source}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for code in sorted(codelist.codes()):
+        for e in codelist.entries(code):
+            writer.writerow([e.code, e.text, e.text_en, format_date(e.valid_from), format_date(e.valid_to),
+                             " ".join(e.successor), e.kind, e.note])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    tmp.write_text(out.getvalue(), encoding="utf-8")
+    tmp.replace(path)
+
+
+class CodeLists:
+    """All lists in one folder, each parsed on first use and then kept."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._loaded: dict[str, CodeList] = {}
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.csv"))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._loaded or (self.folder / f"{name}.csv").is_file()
+
+    def __getitem__(self, name: str) -> CodeList:
+        if name not in self._loaded:
+            path = self.folder / f"{name}.csv"
+            if not path.is_file():
+                raise KeyError(name)
+            self._loaded[name] = read_codelist(path)
+        return self._loaded[name]
+
+    def get(self, name: str) -> CodeList | None:
+        try:
+            return self[name]
+        except KeyError:
+            return None
+
+    def loaded(self) -> list[str]:
+        return sorted(self._loaded)
+
+    def editions_used(self) -> dict[str, str]:
+        """List name -> edition label(s) actually used by check() so far (for reports)."""
+        return {name: ", ".join(sorted(lst.used_editions)) for name, lst in sorted(self._loaded.items())
+                if lst.used_editions}
+
+    def reset_usage(self) -> None:
+        for lst in self._loaded.values():
+            lst.used_editions.clear()
