@@ -1,0 +1,123 @@
+"""The rule catalogue: one YAML file per area in ``model/rules/``.
+
+Each rule has a stable id, a severity, bokmål and English message templates, a
+Given/When/Then description, the fields it concerns and examples that the tests run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kad_spec.resources import model_dir
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+REQUIRED_KEYS = ("title", "title_en", "severity", "given", "when", "then", "message", "fields", "examples")
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Example:
+    expect: str  # "pass" | "fail"
+    description: str = ""
+    patch: tuple[dict, ...] = ()
+    raw: str | None = None  # the whole file's text, for file-level rules
+    format: str = "json"
+    encoding: str = "utf-8"  # how ``raw`` is written to disk
+
+    def file_bytes(self) -> bytes | None:
+        return None if self.raw is None else self.raw.encode(self.encoding)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    area: str
+    title: str
+    title_en: str
+    severity: str
+    given: str
+    when: str
+    then: str
+    message_nb: str
+    message_en: str
+    fields: tuple[str, ...]
+    examples: tuple[Example, ...]
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def message(self, lang: str, params: dict[str, Any]) -> str:
+        template = self.message_en if lang == "en" else self.message_nb
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+    def title_in(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title
+
+    @property
+    def slug(self) -> str:
+        return self.id.lower()
+
+
+def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
+    missing = [k for k in REQUIRED_KEYS if k not in node]
+    if missing:
+        raise CatalogueError(f"{source}: regel {rule_id} mangler {', '.join(missing)}")
+    if node["severity"] not in ("error", "warning"):
+        raise CatalogueError(f"{source}: regel {rule_id} har ukjent alvorlighet {node['severity']!r}")
+    examples = tuple(
+        Example(
+            expect=ex["expect"],
+            description=ex.get("description", ""),
+            patch=tuple(ex.get("patch") or ()),
+            raw=ex.get("raw"),
+            format=ex.get("format", "json"),
+            encoding=ex.get("encoding", "utf-8"),
+        )
+        for ex in node["examples"]
+    )
+    extra = {k: v for k, v in node.items() if k not in REQUIRED_KEYS}
+    return Rule(
+        id=rule_id,
+        area=area,
+        title=node["title"],
+        title_en=node["title_en"],
+        severity=node["severity"],
+        given=" ".join(str(node["given"]).split()),
+        when=" ".join(str(node["when"]).split()),
+        then=" ".join(str(node["then"]).split()),
+        message_nb=node["message"]["nb"],
+        message_en=node["message"]["en"],
+        fields=tuple(node["fields"]),
+        examples=examples,
+        extra=extra,
+    )
+
+
+def load_catalogue(directory: Path | None = None) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted((directory or model_dir() / "rules").glob("*.yaml")):
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        area = raw.get("area", path.stem)
+        for rule_id, node in (raw.get("rules") or {}).items():
+            if rule_id in rules:
+                raise CatalogueError(f"{path}: regel-id {rule_id} er brukt to ganger")
+            rules[rule_id] = _rule(rule_id, node, area, path)
+    return rules
+
+
+@cache
+def catalogue() -> dict[str, Rule]:
+    return load_catalogue()

@@ -1,0 +1,122 @@
+"""The ``kad-spec`` command: thin functions over the library."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from kad_spec import __version__
+
+app = typer.Typer(
+    name="kad-spec",
+    help="Spesifikasjon, kodeverk og validator for rapportering fra KAD/ØHD til KPR.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Lang(str, Enum):
+    nb = "nb"
+    en = "en"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"kad-spec: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from kad_spec.model import model
+
+        typer.echo(f"kad-spec {__version__} (spesifikasjon {model().version})")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Vis versjon av verktøyet og spesifikasjonen."),
+) -> None:
+    """Spesifikasjon, kodeverk og validator for rapportering fra KAD/ØHD til KPR."""
+
+
+@app.command()
+def validate(
+    paths: List[Path] = typer.Argument(..., help="Filer eller mapper med meldinger (JSON eller XML)."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Rapportformat."),
+    lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Hvilken alvorlighet som gir exit-kode 1."),
+    max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1, help="Høyst så mange funn per fil."),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML-fil med endret alvorlighet og unntak."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv rapporten til fil i stedet for standard ut."),
+) -> None:
+    """Valider meldingsfiler mot struktur, kodeverk og forretningsregler.
+
+    Exit-kode 0: ingen feil; 1: minst én feil (eller advarsel med --fail-on warning);
+    2: bruksfeil, manglende fil eller intern feil.
+    """
+    from kad_spec.runner import run_validation
+
+    code = run_validation(paths, format.value, lang.value, fail_on.value, max_findings, config, output)
+    raise typer.Exit(code)
+
+
+@app.command()
+def generate(
+    check: bool = typer.Option(False, "--check", help="Ikke skriv; exit 1 og navngi filer som ikke stemmer med modellen."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Mappe å skrive til (standard: generated/)."),
+) -> None:
+    """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen."""
+    from kad_spec import generate as gen
+    from kad_spec.resources import generated_dir
+
+    target = out or generated_dir()
+    files = gen.artefacts()
+    if check:
+        drift = gen.check(target, files)
+        for item in drift:
+            typer.echo(f"utdatert: {target / item.path} ({item.reason})")
+        if drift:
+            typer.echo(f"{len(drift)} generert(e) fil(er) stemmer ikke med modellen; kjør `kad-spec generate`.")
+            raise typer.Exit(1)
+        typer.echo(f"{len(files)} genererte filer stemmer med modellen.")
+        return
+    written = gen.write(target, files)
+    for rel in written:
+        typer.echo(f"skrev {target / rel}")
+    typer.echo(f"{len(files)} filer, {len(written)} endret.")
+
+
+def _mount_subcommands() -> None:
+    from kad_spec.codelists.cli import app as codelists_app
+
+    app.add_typer(codelists_app, name="codelists", help="Vis, slå opp, importer og eksporter kodeverk.")
+
+
+_mount_subcommands()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("avbrutt", err=True)
+        sys.exit(2)

@@ -1,0 +1,52 @@
+"""What validation finds, independent of how it is reported."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_ORDER = {WARNING: 1, ERROR: 2}
+
+_LONG_DIGITS = re.compile(r"\d{9,}")
+
+
+def mask_digits(text: str) -> str:
+    """Hide every run of 11 or more digits but its last two: no report may show a person id.
+
+    Nine- and ten-digit runs (organisation numbers) are left as they are.
+    """
+
+    def _mask(match: re.Match) -> str:
+        digits = match.group(0)
+        return digits if len(digits) < 11 else "*" * (len(digits) - 2) + digits[-2:]
+
+    return _LONG_DIGITS.sub(_mask, text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule implementation's raw result: which rule, where below the checked node, and the facts."""
+
+    rule_id: str
+    pointer: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    file: str
+    pointer: str
+    params: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+    column: int | None = None
+    opphold_id: str | None = None
+    xpath: str | None = None
+    waived: str | None = None  # the waiver's reason when a waiver applies
+
+    def sort_key(self):
+        return (self.file, self.line or 0, self.pointer, self.rule_id)

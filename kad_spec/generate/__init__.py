@@ -1,0 +1,69 @@
+"""Everything in ``generated/`` comes from here: one function per artefact, one registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kad_spec.model import load_model
+from kad_spec.resources import model_dir
+
+
+def artefacts(model_directory: Path | None = None) -> dict[str, str]:
+    """Relative path below ``generated/`` → file text, all built from the model."""
+    from kad_spec.generate.jsonschema import generate_jsonschema
+    from kad_spec.generate.linkml_view import schema_view
+    from kad_spec.generate.markdown import generate_markdown
+    from kad_spec.generate.python import generate_python
+    from kad_spec.generate.reportschema import generate_report_schema
+    from kad_spec.generate.xsd import generate_xsd
+
+    directory = model_directory or model_dir()
+    m = load_model(directory)
+    files = {
+        "jsonschema/kad.schema.json": generate_jsonschema(schema_view(directory), m),
+        "xsd/kad.xsd": generate_xsd(m),
+        "python/kad_model.py": generate_python(schema_view(directory)),
+        "jsonschema/report.schema.json": generate_report_schema(m),
+    }
+    files.update({f"docs/{name}": text for name, text in generate_markdown(m).items()})
+    return files
+
+
+@dataclass(frozen=True)
+class Drift:
+    path: str
+    reason: str  # "endret" | "mangler" | "overflødig"
+
+
+def write(out: Path, files: dict[str, str]) -> list[str]:
+    written = []
+    for rel, text in sorted(files.items()):
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
+            written.append(rel)
+    for rel in _existing(out) - files.keys():
+        (out / rel).unlink()
+        written.append(rel)
+    return written
+
+
+def check(out: Path, files: dict[str, str]) -> list[Drift]:
+    drift = []
+    for rel, text in sorted(files.items()):
+        target = out / rel
+        if not target.exists():
+            drift.append(Drift(rel, "mangler"))
+        elif target.read_bytes() != text.encode("utf-8"):
+            drift.append(Drift(rel, "endret"))
+    drift += [Drift(rel, "overflødig") for rel in sorted(_existing(out) - files.keys())]
+    return drift
+
+
+def _existing(out: Path) -> set[str]:
+    if not out.is_dir():
+        return set()
+    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "__pycache__" not in p.parts}

@@ -1,0 +1,34 @@
+"""Character encodings: UTF-8 (with or without BOM) is the only one accepted."""
+
+from __future__ import annotations
+
+from kad_spec.readers import ReadFailure
+
+_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32 LE",
+    b"\x00\x00\xfe\xff": "UTF-32 BE",
+    b"\xff\xfe": "UTF-16 LE",
+    b"\xfe\xff": "UTF-16 BE",
+}
+
+
+def _fail(encoding: str, line: int | None = None, column: int | None = None) -> ReadFailure:
+    return ReadFailure("KAD-FIL-002", {"encoding": encoding}, line, column)
+
+
+def check_encoding(head: bytes) -> None:
+    """Refuse UTF-16/32 by their BOM or their zero bytes; the rest is checked while decoding."""
+    for bom, name in _BOMS.items():
+        if head.startswith(bom):
+            raise _fail(name, 1, 1)
+    if len(head) >= 2 and b"\x00" in head[:4]:
+        raise _fail("UTF-16 BE" if head[0] == 0 else "UTF-16 LE", 1, 1)
+
+
+def not_utf8(data: bytes, error: UnicodeDecodeError) -> ReadFailure:
+    """Name the likely 8-bit encoding of bytes that are not UTF-8, with the position."""
+    bad = data[error.start : error.start + 1]
+    guess = "Windows-1252" if bad and 0x80 <= bad[0] <= 0x9F else "ISO-8859-1 (Latin-1)"
+    line = data.count(b"\n", 0, error.start) + 1
+    column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+    return _fail(guess, line, column)

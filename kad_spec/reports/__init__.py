@@ -1,0 +1,50 @@
+"""Reports of a validation run. Every format shows the same facts; personal ids are masked."""
+
+from __future__ import annotations
+
+from kad_spec.catalogue import catalogue
+from kad_spec.findings import Finding, mask_digits
+
+FORMATS = ("text", "json", "junit", "sarif")
+
+
+def message_of(finding: Finding, lang: str) -> str:
+    rule = catalogue().get(finding.rule_id)
+    text = rule.message(lang, finding.params) if rule else finding.rule_id
+    return mask_digits(text)
+
+
+def title_of(rule_id: str, lang: str) -> str:
+    rule = catalogue().get(rule_id)
+    return rule.title_in(lang) if rule else rule_id
+
+
+def xpath_of(finding: Finding, root: str) -> str | None:
+    if not finding.pointer:
+        return None
+    parts = finding.pointer.strip("/").split("/")
+    steps = [root]
+    for part in parts:
+        if part.isdigit() and len(steps) > 1:
+            steps[-1] = f"{steps[-1]}[{int(part) + 1}]"
+        else:
+            steps.append(part)
+    return "/" + "/".join(steps)
+
+
+def render(result, fmt: str, lang: str) -> str:
+    if fmt == "json":
+        from kad_spec.reports.json_report import render_json
+
+        return render_json(result, lang)
+    if fmt == "junit":
+        from kad_spec.reports.junit import render_junit
+
+        return render_junit(result, lang)
+    if fmt == "sarif":
+        from kad_spec.reports.sarif import render_sarif
+
+        return render_sarif(result, lang)
+    from kad_spec.reports.text import render_plain
+
+    return render_plain(result, lang)

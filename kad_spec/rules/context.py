@@ -1,0 +1,38 @@
+"""What every check may know about the message it is checking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from kad_spec.rules import get
+from kad_spec.timeutil import Moment, parse_moment
+
+
+@dataclass
+class MessageContext:
+    header: dict
+    today: date
+    file: str = ""
+    shared: dict = field(default_factory=dict)  # per-message scratch space for checks
+
+    @cached_property
+    def miljo(self) -> str | None:
+        value = get(self.header, "meldingsinfo", "miljo")
+        return value if isinstance(value, str) else None
+
+    @cached_property
+    def opprettet(self) -> Moment | None:
+        return parse_moment(get(self.header, "meldingsinfo", "opprettet"))
+
+    @cached_property
+    def virksomhet(self) -> dict:
+        value = self.header.get("virksomhet") if isinstance(self.header, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    @cached_property
+    def codelists(self):
+        from kad_spec.codelists import load_codelists
+
+        return load_codelists()

@@ -1,0 +1,61 @@
+"""``kad-spec validate`` as a function: settings in, report out, exit code back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kad_spec.findings import ERROR, WARNING
+
+
+def exit_code(result, fail_on: str) -> int:
+    if result.count(ERROR):
+        return 1
+    if fail_on == WARNING and result.count(WARNING):
+        return 1
+    return 0
+
+
+def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None) -> int:
+    from kad_spec.validate import Settings, UsageError, Validator
+
+    settings = Settings(max_findings=max_findings)
+    config = None
+    if config_path is not None:
+        from kad_spec.config import ConfigError, load_config
+
+        try:
+            config = load_config(config_path)
+        except ConfigError as error:
+            print(f"kad-spec: {error}", file=sys.stderr)
+            return 2
+        settings.severity_overrides = config.severity_overrides
+    try:
+        result = Validator(settings).validate_paths(paths)
+    except UsageError as error:
+        print(f"kad-spec: {error}", file=sys.stderr)
+        return 2
+    if config is not None:
+        config.apply(result)
+    if max_findings:
+        for file in result.files:
+            if len(file.findings) > max_findings:
+                file.findings = file.findings[:max_findings]
+                file.truncated = True
+    _emit(result, fmt, lang, output)
+    return exit_code(result, fail_on)
+
+
+def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
+    from kad_spec.reports import render
+
+    if fmt == "text" and output is None and sys.stdout.isatty():
+        from kad_spec.reports.text import print_rich
+
+        print_rich(result, lang)
+        return
+    text = render(result, fmt, lang)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")

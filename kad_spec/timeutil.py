@@ -1,0 +1,55 @@
+"""Date-times as the message carries them: local Norwegian time, or with an explicit offset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+@dataclass(frozen=True)
+class Moment:
+    local: datetime  # wall-clock time as written, without tzinfo
+    offset: timedelta | None  # the explicit offset, if one was written
+
+    @property
+    def day(self) -> date:
+        return self.local.date()
+
+    def instant(self) -> datetime:
+        """An aware datetime; local times without offset are read as Europe/Oslo (fold 0)."""
+        if self.offset is not None:
+            return self.local.replace(tzinfo=timezone(self.offset))
+        return self.local.replace(tzinfo=OSLO)
+
+    @property
+    def has_offset(self) -> bool:
+        return self.offset is not None
+
+
+@lru_cache(maxsize=8192)
+def parse_moment(text) -> Moment | None:
+    """Parse ``YYYY-MM-DDTHH:MM[:SS[.f]][Z|±HH:MM]``; None when it is not such a time."""
+    if not isinstance(text, str) or len(text) < 16 or text[10:11] != "T":
+        return None
+    try:
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    offset = value.utcoffset()
+    return Moment(value.replace(tzinfo=None), offset)
+
+
+def is_nonexistent_local(local: datetime) -> bool:
+    """True for a wall-clock time skipped by the spring change to summer time in Norway."""
+    aware = local.replace(tzinfo=OSLO)
+    roundtrip = aware.astimezone(timezone.utc).astimezone(OSLO).replace(tzinfo=None)
+    return roundtrip != local
+
+
+def is_ambiguous_local(local: datetime) -> bool:
+    """True for a wall-clock time that occurs twice in the autumn change back to standard time."""
+    return local.replace(tzinfo=OSLO, fold=0).utcoffset() != local.replace(tzinfo=OSLO, fold=1).utcoffset()

@@ -1,0 +1,181 @@
+"""The validation library: files in, findings out. The CLI is a thin layer over this."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+from kad_spec import __version__
+from kad_spec.catalogue import catalogue
+from kad_spec.findings import ERROR, WARNING, Finding, Hit
+from kad_spec.readers import ReadFailure, open_document
+from kad_spec.rules import COLLECTION_CHECKS, MESSAGE_CHECKS, STAY_CHECKS, load_all
+from kad_spec.rules import structure
+from kad_spec.rules.context import MessageContext
+
+MESSAGE_SUFFIXES = {".json", ".xml"}
+
+
+class UsageError(Exception):
+    """A problem with how the validator was called (exit code 2)."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    format: str | None = None
+    stays: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    truncated: bool = False
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity and not f.waived)
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult]
+    tool_version: str
+    spec_version: str
+    codelist_editions: dict[str, str]
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.files for f in r.findings]
+
+    def count(self, severity: str) -> int:
+        return sum(r.count(severity) for r in self.files)
+
+    @property
+    def stays(self) -> int:
+        return sum(r.stays for r in self.files)
+
+
+@dataclass
+class Settings:
+    today: date = field(default_factory=date.today)
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    max_findings: int | None = None  # per file
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, directories searched for *.json and *.xml; each file once, in order."""
+    seen: dict[str, Path] = {}
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in MESSAGE_SUFFIXES and p.is_file())
+            candidates = found
+        elif path.exists() or path.is_symlink():
+            candidates = [path]
+        else:
+            raise UsageError(f"Finner ikke {path}")
+        for candidate in candidates:
+            key = os.path.realpath(candidate)
+            seen.setdefault(key, candidate)
+    return list(seen.values())
+
+
+class Validator:
+    """Compiles the model, rules and code lists once; validates many files."""
+
+    def __init__(self, settings: Settings | None = None):
+        load_all()
+        self.settings = settings or Settings()
+        self.rules = catalogue()
+
+    def severity(self, rule_id: str) -> str:
+        override = self.settings.severity_overrides.get(rule_id)
+        if override:
+            return override
+        rule = self.rules.get(rule_id)
+        return rule.severity if rule else ERROR
+
+    def validate_file(self, path: Path) -> FileResult:
+        result = FileResult(path=str(path))
+        try:
+            doc = open_document(path)
+        except ReadFailure as failure:
+            result.findings.append(self._finding(str(path), Hit(failure.rule_id, "", failure.params), failure.line, failure.column))
+            return result
+        except OSError as error:
+            reason = error.strerror or str(error)
+            hit = Hit("KAD-FIL-001", "", {"reason": f"kan ikke åpne filen ({reason})", "reason_en": f"cannot open the file ({reason})"})
+            result.findings.append(self._finding(str(path), hit))
+            return result
+        result.format = doc.format
+        self._check_document(doc, result)
+        self._add_lines(doc, result)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _check_document(self, doc, result: FileResult) -> None:
+        name = str(doc.path)
+        ctx = MessageContext(header=doc.header, today=self.settings.today, file=name)
+        hits: list[tuple[Hit, str | None]] = [(h, None) for h in doc.problems]
+        hits += [(h, None) for h in structure.check_header(doc.header)]
+        for check in MESSAGE_CHECKS:
+            hits += [(h, None) for h in check.func(doc.header, ctx)]
+        collections = [check.func(ctx) for check in COLLECTION_CHECKS]
+        for index, stay in doc.stays():
+            result.stays += 1
+            base = f"/opphold/{index}"
+            stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
+            stay_id = stay_id if isinstance(stay_id, str) else None
+            stay_hits = structure.check_stay(stay)
+            if isinstance(stay, dict):
+                for check in STAY_CHECKS:
+                    stay_hits.extend(check.func(stay, ctx))
+            for hit in stay_hits:
+                hits.append((Hit(hit.rule_id, base + hit.pointer, hit.params), stay_id))
+            for collection in collections:
+                hits += [(h, stay_id) for h in collection.add(index, stay)]
+        for collection in collections:
+            hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
+        for hit, stay_id in hits:
+            result.findings.append(self._finding(name, hit, opphold_id=stay_id))
+
+    def _finding(self, file: str, hit: Hit, line=None, column=None, opphold_id=None) -> Finding:
+        return Finding(
+            rule_id=hit.rule_id,
+            severity=self.severity(hit.rule_id),
+            file=file,
+            pointer=hit.pointer,
+            params=hit.params,
+            line=line,
+            column=column,
+            opphold_id=opphold_id,
+        )
+
+    def _add_lines(self, doc, result: FileResult) -> None:
+        wanted = {f.pointer for f in result.findings if f.line is None and f.pointer}
+        if not wanted:
+            return
+        lines = doc.lines_for(wanted)
+        for finding in result.findings:
+            if finding.line is None and finding.pointer in lines:
+                finding.line = lines[finding.pointer]
+
+    def validate_paths(self, paths: Iterable[Path]) -> RunResult:
+        files = [self.validate_file(p) for p in expand_paths(paths)]
+        return RunResult(
+            files=files,
+            tool_version=__version__,
+            spec_version=spec_version(),
+            codelist_editions=codelist_editions(),
+        )
+
+
+def spec_version() -> str:
+    from kad_spec.model import model
+
+    return model().version
+
+
+def codelist_editions() -> dict[str, str]:
+    from kad_spec.codelists import load_codelists
+
+    return load_codelists().editions_used()
