@@ -74,6 +74,8 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                  '(KPR). One message per file, '
                                                  'sent continuously, at least '
                                                  'daily.'},
+                     'dokumentasjon_url': {'tag': 'dokumentasjon_url',
+                                           'value': 'https://kad-spec.example.org/spesifikasjon/'},
                      'ikrafttredelse': {'tag': 'ikrafttredelse',
                                         'value': '2028-01-01'},
                      'publisert': {'tag': 'publisert', 'value': '2027-04-01'},
