@@ -83,13 +83,16 @@ def validate(
 def generate(
     check: bool = typer.Option(False, "--check", help="Ikke skriv; exit 1 og navngi filer som ikke stemmer med modellen."),
     out: Optional[Path] = typer.Option(None, "--out", help="Mappe å skrive til (standard: generated/)."),
+    model_directory: Optional[Path] = typer.Option(None, "--model", help="Modellmappe (standard: model/)."),
 ) -> None:
     """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen."""
     from kad_spec import generate as gen
     from kad_spec.resources import generated_dir
 
+    if model_directory is not None and not (model_directory / "kad.yaml").is_file():
+        _fail(f"finner ikke modellen {model_directory / 'kad.yaml'}")
     target = out or generated_dir()
-    files = gen.artefacts()
+    files = gen.artefacts(model_directory)
     if check:
         drift = gen.check(target, files)
         for item in drift:

@@ -116,7 +116,9 @@ class Validator:
         name = str(doc.path)
         ctx = MessageContext(header=doc.header, today=self.settings.today, file=name)
         hits: list[tuple[Hit, str | None]] = [(h, None) for h in doc.problems]
-        hits += [(h, None) for h in structure.check_header(doc.header)]
+        if not doc.structure_checked:
+            hits += [(h, None) for h in structure.check_header(doc.header)]
+        check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
         for check in MESSAGE_CHECKS:
             hits += [(h, None) for h in check.func(doc.header, ctx)]
         collections = [check.func(ctx) for check in COLLECTION_CHECKS]
@@ -125,7 +127,7 @@ class Validator:
             base = f"/opphold/{index}"
             stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
             stay_id = stay_id if isinstance(stay_id, str) else None
-            stay_hits = structure.check_stay(stay)
+            stay_hits = check_stay(stay)
             if isinstance(stay, dict):
                 for check in STAY_CHECKS:
                     stay_hits.extend(check.func(stay, ctx))
@@ -160,6 +162,9 @@ class Validator:
                 finding.line = lines[finding.pointer]
 
     def validate_paths(self, paths: Iterable[Path]) -> RunResult:
+        from kad_spec.codelists import load_codelists
+
+        load_codelists().reset_usage()
         files = [self.validate_file(p) for p in expand_paths(paths)]
         return RunResult(
             files=files,
@@ -176,6 +181,9 @@ def spec_version() -> str:
 
 
 def codelist_editions() -> dict[str, str]:
+    """Per code list, the editions the run checked codes against (else every bundled edition)."""
     from kad_spec.codelists import load_codelists
 
-    return load_codelists().editions_used()
+    lists = load_codelists()
+    used = lists.editions_used()
+    return {name: used.get(name) or ", ".join(e.label for e in lists[name].editions) for name in lists.names()}

@@ -34,6 +34,7 @@ class Document:
     stays: Callable[[], Iterator[tuple[int, object]]]
     problems: list = field(default_factory=list)  # Hits found while reading (pointer, params)
     lines_for: Callable[[set[str]], dict[str, int]] = lambda pointers: {}
+    structure_checked: bool = False  # True when the reader already checked structure (XSD)
 
 
 def sniff(head: bytes) -> str:

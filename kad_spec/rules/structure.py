@@ -90,6 +90,25 @@ def check_stay(stay) -> list[Hit]:
     return [_hit(error, ("opphold",)) for error in validator.iter_errors(stay)]
 
 
+def conditional_stay_hits(stay) -> list[Hit]:
+    """Only the conditional requirements (if/then), which XSD 1.0 cannot express."""
+    _, validator = _validators()
+    return [
+        _hit(error, ("opphold",))
+        for error in validator.iter_errors(stay)
+        if "then" in error.schema_path
+    ]
+
+
+def claimed_rule(keyword: str, field: str) -> str | None:
+    """The catalogued rule that claims a schema keyword on a field, if any."""
+    return _owners().get((keyword, field))
+
+
+def attribute_at(field: str):
+    return _attributes().get(field)
+
+
 def _hit(error, prefix: tuple[str, ...]) -> Hit:
     kind = error.kind
     name = type(kind).__name__
