@@ -33,6 +33,7 @@ class Hit:
     rule_id: str
     pointer: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None  # set by readers that know the position (XML)
 
 
 @dataclass

@@ -116,6 +116,8 @@ class Validator:
         name = str(doc.path)
         ctx = MessageContext(header=doc.header, today=self.settings.today, file=name)
         hits: list[tuple[Hit, str | None]] = [(h, None) for h in doc.problems]
+        wanted_ids = {_stay_index(h.pointer) for h in doc.problems} - {None}
+        stay_ids: dict[int, str] = {}
         if not doc.structure_checked:
             hits += [(h, None) for h in structure.check_header(doc.header)]
         check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
@@ -127,6 +129,8 @@ class Validator:
             base = f"/opphold/{index}"
             stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
             stay_id = stay_id if isinstance(stay_id, str) else None
+            if index in wanted_ids and stay_id:
+                stay_ids[index] = stay_id
             stay_hits = check_stay(stay)
             if isinstance(stay, dict):
                 for check in STAY_CHECKS:
@@ -138,7 +142,8 @@ class Validator:
         for collection in collections:
             hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
         for hit, stay_id in hits:
-            result.findings.append(self._finding(name, hit, opphold_id=stay_id))
+            stay_id = stay_id or stay_ids.get(_stay_index(hit.pointer))
+            result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
 
     def _finding(self, file: str, hit: Hit, line=None, column=None, opphold_id=None) -> Finding:
         return Finding(
@@ -172,6 +177,13 @@ class Validator:
             spec_version=spec_version(),
             codelist_editions=codelist_editions(),
         )
+
+
+def _stay_index(pointer: str) -> int | None:
+    parts = pointer.split("/", 3)
+    if len(parts) > 2 and parts[1] == "opphold" and parts[2].isdigit():
+        return int(parts[2])
+    return None
 
 
 def spec_version() -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kad_spec.model import load_model
-from kad_spec.resources import model_dir
+from kad_spec.resources import model_dir  # codelists/ is read too: the docs list them
 
 
 def artefacts(model_directory: Path | None = None) -> dict[str, str]:
@@ -18,15 +18,20 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
     from kad_spec.generate.reportschema import generate_report_schema
     from kad_spec.generate.xsd import generate_xsd
 
+    from kad_spec.catalogue import load_catalogue
+    from kad_spec.codelists import load_codelists
+
     directory = model_directory or model_dir()
     m = load_model(directory)
+    rules = load_catalogue(directory / "rules")
+    lists = load_codelists()
     files = {
         "jsonschema/kad.schema.json": generate_jsonschema(schema_view(directory), m),
         "xsd/kad.xsd": generate_xsd(m),
         "python/kad_model.py": generate_python(schema_view(directory)),
         "jsonschema/report.schema.json": generate_report_schema(m),
     }
-    files.update({f"docs/{name}": text for name, text in generate_markdown(m).items()})
+    files.update({f"docs/{name}": text for name, text in generate_markdown(m, lists, rules).items()})
     return files
 
 

@@ -65,7 +65,7 @@ def index_page(m: Model) -> str:
     lines += ["", "## Klasser", ""]
     for cls in m.classes.values():
         lines.append(f"- [{cls.name}]({cls.name}.md): {_cell(cls.description)}")
-    lines += ["", "## Kodeverk", "", "Se [kodeverk](kodeverk.md).", ""]
+    lines += ["", "## Kodeverk og regler", "", "Se [kodeverk](kodeverk.md), [kodelister](kodelister.md) og [regler](regler.md).", ""]
     return "\n".join(lines)
 
 
@@ -106,8 +106,43 @@ def codes_page(m: Model) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate_markdown(m: Model) -> dict[str, str]:
-    pages = {"index.md": index_page(m), "kodeverk.md": codes_page(m)}
+def codelists_page(lists) -> str:
+    lines = [
+        "# Kodelister",
+        "",
+        "Kodelistene validatoren bruker, med utgave, kilde og lisens. Koder kontrolleres mot",
+        "utgaven som gjaldt på oppholdets innleggelsesdato.",
+        "",
+        "| Kodeliste | Navn | OID | Utgaver | Antall koder | Kilde | Lisens |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in lists.names():
+        lst = lists[name]
+        editions = "; ".join(
+            f"{e.label} ({e.valid_from or '…'}–{e.valid_to or '…'})" for e in lst.editions
+        )
+        lines.append(
+            f"| `{name}` | {_cell(lst.title_nb)} | {lst.oid or ''} | {_cell(editions)} | "
+            f"{len(lst.codes())} | {_cell(lst.source)} | {_cell(lst.licence)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def rules_page(rules) -> str:
+    lines = ["# Regler", "", "| Regel | Alvorlighet | Tittel | Gitt / når / så |", "|---|---|---|---|"]
+    for rule in rules.values():
+        gwt = f"Gitt {rule.given}, når {rule.when}, så {rule.then}."
+        lines.append(f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(gwt)} |")
+    return "\n".join(lines) + "\n"
+
+
+def generate_markdown(m: Model, lists, rules) -> dict[str, str]:
+    pages = {
+        "index.md": index_page(m),
+        "kodeverk.md": codes_page(m),
+        "kodelister.md": codelists_page(lists),
+        "regler.md": rules_page(rules),
+    }
     for name in m.classes:
         pages[f"{name}.md"] = class_page(m, name)
     return pages

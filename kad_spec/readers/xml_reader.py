@@ -82,7 +82,9 @@ def _mapping_hits(problems) -> list[Hit]:
     hits = []
     for problem in problems:
         if problem.kind in ("unknown_element", "unknown_attribute"):
-            hits.append(Hit("KAD-STR-002", problem.pointer, {"element": _field(problem.pointer) or problem.element}))
+            field = _field(problem.pointer)
+            element = f"{field}.{problem.element}" if field else problem.element
+            hits.append(Hit("KAD-STR-002", f"{problem.pointer}/{problem.element}", {"element": element}, problem.line))
         elif problem.kind == "namespace":
             hits.append(Hit("KAD-STR-002", problem.pointer, {"element": problem.element}))
         elif problem.kind in ("mixed_content", "children_in_value"):
@@ -100,7 +102,7 @@ def _xsd_hits(problems, data: dict) -> list[Hit]:
     for problem in problems:
         hit = _xsd_hit(problem, data, structure)
         if hit is not None:
-            hits.append(hit)
+            hits.append(Hit(hit.rule_id, hit.pointer, hit.params, problem.line))
     return hits
 
 
@@ -148,9 +150,11 @@ def _content_hit(problem, pointer: str, field: str, data: dict, structure) -> Hi
         return _missing(pointer, field, problem.expected[0] if problem.expected else "?", structure)
     if "not expected" not in problem.message:
         return None
+    name = problem.element or ""
+    if field.rsplit(".", 1)[-1] != name:  # lxml points at the parent of an unknown element
+        return Hit("KAD-STR-002", f"{pointer}/{name}", {"element": f"{field}.{name}" if field else name})
     parent_pointer = _parent(pointer)
     parent_field = _field(parent_pointer)
-    name = problem.element or field.rsplit(".", 1)[-1]
     own_field = f"{parent_field}.{name}" if parent_field else name
     if structure.attribute_at(own_field) is None:
         return Hit("KAD-STR-002", pointer, {"element": own_field})
