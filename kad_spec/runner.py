@@ -36,14 +36,20 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         print(f"kad-spec: {error}", file=sys.stderr)
         return 2
     if config is not None:
-        config.apply(result)
+        config.apply(result, settings.today, lang)
+    # Decide the exit code on every finding: --max-findings shortens the report, not the verdict.
+    code = exit_code(result, fail_on)
     if max_findings:
         for file in result.files:
             if len(file.findings) > max_findings:
                 file.findings = file.findings[:max_findings]
                 file.truncated = True
-    _emit(result, fmt, lang, output)
-    return exit_code(result, fail_on)
+    try:
+        _emit(result, fmt, lang, output)
+    except OSError as error:
+        print(f"kad-spec: kan ikke skrive {output}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    return code
 
 
 def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
