@@ -15,13 +15,13 @@ def finding_dict(finding: Finding, lang: str) -> dict:
         "severity": finding.severity,
         "title": title_of(finding.rule_id, lang),
         "message": message_of(finding, lang),
-        "file": finding.file,
+        "file": mask_digits(finding.file),
         "pointer": finding.pointer,
         "xpath": xpath_of(finding, model().root.name),
         "line": finding.line,
         "column": finding.column,
         "opphold_id": mask_digits(finding.opphold_id) if finding.opphold_id else None,
-        "waived": finding.waived,
+        "waived": mask_digits(finding.waived) if finding.waived else None,
     }
 
 
@@ -41,7 +41,7 @@ def report_dict(result, lang: str) -> dict:
         "notices": [mask_digits(n) for n in result.notices],
         "files": [
             {
-                "path": r.path,
+                "path": mask_digits(r.path),
                 "format": r.format,
                 "stays": r.stays,
                 "errors": r.count(ERROR),

@@ -41,7 +41,7 @@ def lines(result, lang: str) -> list[tuple[str, str]]:
     """(style, text) pairs; style is a rich style name or '' for plain output."""
     words = LABELS[lang]
     out: list[tuple[str, str]] = [("bold", words["spec"].format(tool=result.tool_version, spec=result.spec_version))]
-    editions = ", ".join(f"{k} {v}" for k, v in sorted(result.codelist_editions.items()))
+    editions = ", ".join(f"{k} {v}" for k, v in sorted(result.codelist_editions.items())) or "–"
     out.append(("dim", f"{words['editions']}: {editions}"))
     for notice in result.notices:
         out.append(("yellow", mask_digits(notice)))
@@ -49,12 +49,13 @@ def lines(result, lang: str) -> list[tuple[str, str]]:
         if not file.findings:
             continue
         out.append(("", ""))
-        out.append(("bold", f"{file.path}"))
+        out.append(("bold", mask_digits(file.path)))
         for stay_id, group in groupby(file.findings, key=lambda f: f.opphold_id):
             if stay_id:
                 out.append(("cyan", f"  {words['stay']} {mask_digits(stay_id)}"))
             for f in group:
-                label = words["waived"] if f.waived else words[f.severity]
+                # A waived finding keeps its severity in view: the waiver may run out.
+                label = f"{words['waived']} ({words[f.severity]})" if f.waived else words[f.severity]
                 style = "dim" if f.waived else ("red" if f.severity == ERROR else "yellow")
                 where = _where(f, words)
                 text = f"    {label} {f.rule_id}: {message_of(f, lang)}" + (f" [{where}]" if where else "")
