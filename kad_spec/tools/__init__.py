@@ -1,0 +1,10 @@
+"""Tools for the directorate and the vendors, beside validation.
+
+* :mod:`~kad_spec.tools.lint` – checks that the model and the rule catalogue are complete.
+* :mod:`~kad_spec.tools.diff` – classifies the changes between two model versions.
+* :mod:`~kad_spec.tools.release` – a deterministic, versioned release zip.
+* :mod:`~kad_spec.tools.example` – synthetic test messages, and messages with one defect.
+* :mod:`~kad_spec.tools.convert` – lossless JSON ↔ XML conversion.
+
+Each module is a library API; :mod:`~kad_spec.tools.commands` holds the thin CLI functions.
+"""
