@@ -1,0 +1,34 @@
+# Everything runs in a local virtual environment made from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: example test generate check docs benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+example: $(STAMP)  ## set up and validate the bundled example (JSON and XML)
+	$(BIN)/kad-spec validate examples/kad-melding.json examples/kad-melding.xml
+
+test: $(STAMP)  ## set up and run the tests
+	$(BIN)/python -m pytest
+
+generate: $(STAMP)
+	$(BIN)/kad-spec generate
+
+check: $(STAMP)
+	$(BIN)/kad-spec generate --check
+
+docs: $(STAMP)
+	$(BIN)/kad-spec docs --out site
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) site build dist test-artifacts

@@ -1,0 +1,3 @@
+from kad_spec.cli import main
+
+main()

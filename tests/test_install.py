@@ -1,0 +1,46 @@
+"""A non-editable install carries the model, code lists and generated artefacts inside the package."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("KAD_SKIP_INSTALL_TEST") == "1", reason="KAD_SKIP_INSTALL_TEST=1"
+)
+
+
+def _run(*cmd, cwd=None, timeout=600):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
+    wheels = tmp_path / "wheels"
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT)
+    assert built.returncode == 0, built.stderr
+    wheel = next(wheels.glob("kad_spec-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    installed = _run(bin_dir / "python", "-m", "pip", "install", "-q", wheel)
+    assert installed.returncode == 0, installed.stderr
+    # Run from elsewhere, on copies, so nothing from the checkout can be picked up.
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(EXAMPLES / "kad-melding.json", work)
+    shutil.copy(EXAMPLES / "kad-melding.xml", work)
+    kad = bin_dir / "kad-spec"
+    version = _run(kad, "--version", cwd=work)
+    assert version.returncode == 0 and "spesifikasjon 1.0.0" in version.stdout
+    valid = _run(kad, "validate", "kad-melding.json", "kad-melding.xml", cwd=work)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    assert "2 fil(er), 8 opphold, 0 feil" in valid.stdout
+    lookup = _run(kad, "codelists", "lookup", "kommunenummer", "3001", "--date", "2024-03-01", cwd=work)
+    assert "3101" in lookup.stdout

@@ -1,0 +1,115 @@
+"""`kad-spec validate` end to end, through the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLES, rule_ids
+
+VALID = [EXAMPLES / "kad-melding.json", EXAMPLES / "kad-melding.xml"]
+INVALID = sorted((EXAMPLES / "ugyldig").glob("KAD-*"))
+
+
+def expected_rule(path) -> str:
+    return "-".join(path.name.split("-")[:3])
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_examples_pass(validate_json, path):
+    code, report = validate_json(path)
+    assert code == 0
+    assert rule_ids(report, "error") == []
+    assert report["summary"]["stays"] == 4
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
+def test_each_invalid_example_fails_with_its_rule(validate_json, path):
+    code, report = validate_json(path)
+    assert code == 1
+    assert expected_rule(path) in rule_ids(report, "error")
+
+
+def test_invalid_examples_exist_in_both_formats():
+    names = {p.stem for p in INVALID}
+    assert len(INVALID) >= 10
+    assert all((EXAMPLES / "ugyldig" / f"{n}.json").exists() for n in names)
+
+
+def test_findings_name_file_pointer_line_and_stay(validate_json):
+    path = EXAMPLES / "ugyldig" / "KAD-KL-001-ukjent-kjonn.xml"
+    _, report = validate_json(path)
+    finding = report["files"][0]["findings"][0]
+    assert finding["file"] == str(path)
+    assert finding["pointer"] == "/opphold/0/pasient/kjonn"
+    assert finding["xpath"] == "/KadMelding/opphold[1]/pasient/kjonn"
+    assert finding["line"] == 32
+    assert finding["opphold_id"] == "KAD-2025-000123"
+
+
+def test_text_report_summary_and_exit_code(cli):
+    result = cli("validate", *VALID, EXAMPLES / "ugyldig" / "KAD-STR-001-virksomhet-uten-navn.json")
+    assert result.exit_code == 1
+    assert "3 fil(er), 12 opphold, 1 feil, 0 advarsler" in result.stdout
+    assert "KAD-STR-001" in result.stdout
+
+
+def test_english_messages(cli):
+    result = cli("validate", "--lang", "en", EXAMPLES / "ugyldig" / "KAD-STR-001-virksomhet-uten-navn.json")
+    assert "Required element 'virksomhet.navn' is missing." in result.stdout
+    assert "3 files" not in result.stdout and "1 file(s), 4 stays, 1 errors" in result.stdout
+
+
+def test_directory_is_searched_and_each_file_counted_once(validate_json):
+    code, report = validate_json(EXAMPLES / "ugyldig", EXAMPLES / "ugyldig" / "KAD-KL-001-ukjent-kjonn.json")
+    assert code == 1
+    assert report["summary"]["files"] == len(INVALID)
+
+
+def test_missing_path_is_a_usage_error(cli, tmp_path):
+    result = cli("validate", tmp_path / "finnes-ikke.json")
+    assert result.exit_code == 2
+    assert "finnes-ikke.json" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(cli):
+    from typer.testing import CliRunner
+
+    from kad_spec.cli import app
+
+    result = CliRunner().invoke(app, ["validate", "--format", "pdf", str(VALID[0])])
+    assert result.exit_code == 2
+
+
+def test_binary_file_is_a_finding_not_a_crash(validate_json, tmp_path):
+    pdf = tmp_path / "sendt-ved-feil.json"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    code, report = validate_json(pdf)
+    assert code == 1
+    assert rule_ids(report) == ["KAD-FIL-001"]
+
+
+def test_reports_state_versions_and_code_list_editions(validate_json):
+    _, report = validate_json(VALID[0])
+    assert report["specification_version"] == "1.0.0"
+    assert report["codelist_editions"]["icd10"] == "2026"
+    assert "kommunenummer" in report["codelist_editions"]
+
+
+def test_version_prints_tool_and_specification(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("kad-spec 0.1.0") and "spesifikasjon 1.0.0" in result.stdout
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"meldingsinfo": ', encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "kad_spec", "validate", str(broken)], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "KAD-FIL-001" in run.stdout and "linje 1" in run.stdout
