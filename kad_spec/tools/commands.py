@@ -67,7 +67,29 @@ def lint(
     raise typer.Exit(result.exit_code)
 
 
-COMMANDS = [lint]
+def convert(
+    input: Path = typer.Argument(..., help="Meldingen som skal konverteres (JSON eller XML)."),
+    output: Path = typer.Argument(..., help="Filen som skal skrives (.json eller .xml)."),
+    to: Optional[MessageFormat] = typer.Option(None, "--to", help="Utdataformat, når filendelsen ikke sier det."),
+) -> None:
+    """Konverter en melding mellom JSON og XML uten tap (kanonisk form).
+
+    Inndatafilen endres aldri. Exit-kode 0: konvertert; 1: ugyldig inndata; 2: bruksfeil.
+    """
+    from kad_spec.tools.convert import ConvertError, ConvertUsageError, convert_file
+
+    try:
+        fmt = convert_file(input, output, to.value if to else None)
+    except ConvertUsageError as exc:
+        _fail(str(exc), 2)
+    except ConvertError as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:
+        _fail(f"{exc.filename or input}: {exc.strerror or exc}", 1)
+    typer.echo(f"skrev {output} ({fmt.upper()})")
+
+
+COMMANDS = [lint, convert]
 
 
 def register(app: typer.Typer) -> None:
