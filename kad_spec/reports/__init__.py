@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from kad_spec.catalogue import catalogue
 from kad_spec.findings import Finding, mask_digits
 
@@ -19,17 +21,30 @@ def title_of(rule_id: str, lang: str) -> str:
     return rule.title_in(lang) if rule else rule_id
 
 
+def pointer_of(finding: Finding) -> str:
+    """The JSON pointer as reports show it: an element named by a person id must not show it."""
+    return mask_digits(finding.pointer)
+
+
+@cache
+def _list_fields() -> frozenset[str]:
+    from kad_spec.model import model
+
+    return frozenset(path[-1] for path, attr in model().walk() if attr.multivalued)
+
+
 def xpath_of(finding: Finding, root: str) -> str | None:
     if not finding.pointer:
         return None
     parts = finding.pointer.strip("/").split("/")
     steps = [root]
     for part in parts:
-        if part.isdigit() and len(steps) > 1:
+        # A number is a position only below a list; elsewhere it is an (unknown) element name.
+        if part.isdigit() and len(steps) > 1 and steps[-1] in _list_fields():
             steps[-1] = f"{steps[-1]}[{int(part) + 1}]"
         else:
             steps.append(part)
-    return "/" + "/".join(steps)
+    return mask_digits("/" + "/".join(steps))
 
 
 def render(result, fmt: str, lang: str) -> str:

@@ -6,7 +6,7 @@ import orjson
 
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 from kad_spec.model import model
-from kad_spec.reports import message_of, title_of, xpath_of
+from kad_spec.reports import message_of, pointer_of, title_of, xpath_of
 
 
 def finding_dict(finding: Finding, lang: str) -> dict:
@@ -16,7 +16,7 @@ def finding_dict(finding: Finding, lang: str) -> dict:
         "title": title_of(finding.rule_id, lang),
         "message": message_of(finding, lang),
         "file": mask_digits(finding.file),
-        "pointer": finding.pointer,
+        "pointer": pointer_of(finding),
         "xpath": xpath_of(finding, model().root.name),
         "line": finding.line,
         "column": finding.column,

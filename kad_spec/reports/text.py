@@ -33,7 +33,7 @@ def _where(finding, words) -> str:
     if finding.line:
         parts.append(f"{words['line']} {finding.line}" + (f":{finding.column}" if finding.column else ""))
     if finding.pointer:
-        parts.append(finding.pointer)
+        parts.append(mask_digits(finding.pointer))
     return ", ".join(parts)
 
 
