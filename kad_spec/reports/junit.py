@@ -58,7 +58,7 @@ def _details(finding: Finding, lang: str) -> str:
 
 
 def _case_name(finding: Finding, lang: str) -> str:
-    where = finding.pointer or WORDS[lang]["file"]
+    where = mask_digits(finding.pointer) or WORDS[lang]["file"]
     if finding.line:
         where += f" ({WORDS[lang]['line']} {finding.line})"
     return f"{finding.rule_id} {where}"

@@ -20,7 +20,7 @@ import orjson
 from kad_spec.catalogue import Rule, catalogue
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 from kad_spec.model import model
-from kad_spec.reports import message_of, xpath_of
+from kad_spec.reports import message_of, pointer_of, xpath_of
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "SRCROOT"
@@ -105,14 +105,15 @@ def _artifact_location(path: str, index: int) -> dict:
 def _logical_locations(finding: Finding, file_format: str | None) -> list[dict]:
     locations = []
     xpath = xpath_of(finding, model().root.name)
-    if finding.pointer:
+    pointer = pointer_of(finding)
+    if pointer:
         is_xml = file_format == "xml"
-        name = finding.pointer.rstrip("/").rsplit("/", 1)[-1]
+        name = pointer.rstrip("/").rsplit("/", 1)[-1]
         locations.append({
             "name": name,
-            "fullyQualifiedName": xpath if is_xml and xpath else finding.pointer,
+            "fullyQualifiedName": xpath if is_xml and xpath else pointer,
             "kind": "element" if is_xml else "property",
-            "properties": {"pointer": finding.pointer, "xpath": xpath},
+            "properties": {"pointer": pointer, "xpath": xpath},
         })
     if finding.opphold_id:
         stay = _STAY.match(finding.pointer or "")
@@ -144,7 +145,7 @@ def _result(finding: Finding, rule_index: dict[str, int], file_index: int, file_
         "locations": [location],
         "properties": {
             "severity": finding.severity,
-            "pointer": finding.pointer,
+            "pointer": pointer_of(finding),
             "xpath": xpath_of(finding, model().root.name),
             "opphold_id": mask_digits(finding.opphold_id) if finding.opphold_id else None,
         },
