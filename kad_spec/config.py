@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from kad_spec.findings import ERROR, WARNING, Finding
+from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 
 TOP_LEVEL_KEYS = ("severity_overrides", "waivers")
 WAIVER_KEYS = ("rule", "file", "opphold_id", "reason", "expires")
@@ -25,6 +25,10 @@ SEVERITIES = (ERROR, WARNING)
 
 class ConfigError(ValueError):
     """The configuration file cannot be used; the message names the file and the position."""
+
+    def __init__(self, message: str):
+        # A bad value may be a person id typed into the wrong key; the message must not repeat it.
+        super().__init__(mask_digits(message))
 
 
 class _LineMap(dict):
@@ -225,7 +229,8 @@ def _optional_text(name: str, node: _LineMap, where: str, key: str) -> str | Non
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{name} linje {node.line_of(key)}: {where}.{key} skal være tekst")
+        raise ConfigError(f"{name} linje {node.line_of(key)}: {where}.{key} skal være tekst"
+                          " (sett verdien i anførselstegn)")
     return value
 
 
