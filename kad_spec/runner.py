@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kad_spec.findings import ERROR, WARNING
+from kad_spec.findings import ERROR, WARNING, mask_digits
 
 
 def exit_code(result, fail_on: str) -> int:
@@ -33,7 +33,8 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
     try:
         result = Validator(settings).validate_paths(paths)
     except UsageError as error:
-        print(f"kad-spec: {error}", file=sys.stderr)
+        # The message names a path, and a file may be named after a person.
+        print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
         return 2
     if config is not None:
         config.apply(result, settings.today, lang)
@@ -47,7 +48,7 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
     try:
         _emit(result, fmt, lang, output)
     except OSError as error:
-        print(f"kad-spec: kan ikke skrive {output}: {error.strerror or error}", file=sys.stderr)
+        print(f"kad-spec: kan ikke skrive {mask_digits(str(output))}: {error.strerror or error}", file=sys.stderr)
         return 2
     return code
 
