@@ -141,3 +141,17 @@ def test_output_file_is_masked_too(inputs, monkeypatch, tmp_path, fmt):
     CliRunner().invoke(app, ["validate", "--format", fmt, "--output", str(target), *map(str, paths)],
                        catch_exceptions=False)
     assert not LONG_DIGIT_RUN.findall(target.read_text(encoding="utf-8"))
+
+
+def test_usage_errors_do_not_show_a_person_id(tmp_path):
+    missing = tmp_path / f"{FNR}.json"
+    result = CliRunner().invoke(app, ["validate", str(missing)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "*********76" in result.stderr
+    assert not LONG_DIGIT_RUN.findall(result.stderr + result.stdout)
+    config = tmp_path / "k.yaml"
+    config.write_text(f"severity_overrides:\n  {FNR}: warning\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", "--config", str(config), str(BASE)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "ukjent regel-id" in result.stderr
+    assert not LONG_DIGIT_RUN.findall(result.stderr + result.stdout)
