@@ -1,1 +1,164 @@
-"""Rules: codes."""
+"""Rules: code lists by date (KAD-KL-002, KAD-KL-003), and the cached code look-up other rules share.
+
+Every dated code is checked against the edition valid on the stay's admission date, so a 2019
+stay is checked against the 2019 municipalities. Small lists (categories) carry no validity dates
+today; they are still checked by date, so that adding dates to a list file is enough to activate it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Iterable
+
+from kad_spec.codelists import STATUS_NOT_VALID_ON_DATE, STATUS_UNKNOWN, STATUS_VALID, CodeCheck, CodeLists
+from kad_spec.findings import Hit
+from kad_spec.rules import collection_check, get, stay_check
+from kad_spec.timeutil import parse_moment
+
+KOMMUNENUMMER = "kommunenummer"
+SPECIAL_KIND = "special"  # SSB's special values (unknown, Svalbard, Jan Mayen): not a municipality
+CATEGORY_LISTS = (("henvist_fra", "tjenester_og_vesen"), ("utskrevet_til", "ut_til"))
+
+
+@lru_cache(maxsize=65536)
+def _cached_check(codelists: CodeLists, name: str, code: str, on: date) -> CodeCheck:
+    return codelists[name].check(code, on)
+
+
+def check_code(codelists: CodeLists, name: str, code: str, on: date) -> CodeCheck | None:
+    """CodeList.check, cached on (list, code, date); None when the list is not bundled."""
+    if name not in codelists:
+        return None
+    result = _cached_check(codelists, name, code, on)
+    # A cache hit skips check(), which records the edition used; the report must still name it.
+    codelists[name].used_editions.add(result.edition)
+    return result
+
+
+def admission_day(stay: dict, ctx) -> date | None:
+    """The date codes are checked on: admission, or the message's date if admission is unreadable."""
+    moment = parse_moment(stay.get("innleggelsestidspunkt"))
+    if moment is not None:
+        return moment.day
+    created = ctx.opprettet
+    return created.day if created is not None else None
+
+
+def explain(check: CodeCheck) -> tuple[str, str]:
+    """Why a code is not valid on the date, in bokmål and English: '1201 var gyldig til 2019-12-31; etterfølger 4601'."""
+    code = check.code
+    if check.status == STATUS_UNKNOWN or not check.entries:
+        return (f"{code} finnes ikke i kodeverket {check.list_name}", f"{code} is not in the code list {check.list_name}")
+    before = [e for e in check.entries if e.valid_to is not None and e.valid_to < check.on]
+    if before and before[-1] is check.entries[-1]:
+        last = before[-1]
+        nb = f"{code} var gyldig til {last.valid_to.isoformat()}"
+        en = f"{code} was valid until {last.valid_to.isoformat()}"
+        if last.successor:
+            nb += f"; etterfølger {' '.join(last.successor)}"
+            en += f"; successor {' '.join(last.successor)}"
+        return nb, en
+    nb = ", ".join(_period(e, "fra", "–") for e in check.entries)
+    en = ", ".join(_period(e, "from", "–") for e in check.entries)
+    return (f"{code} er gyldig {nb}", f"{code} is valid {en}")
+
+
+def _period(entry, since: str, dash: str) -> str:
+    start = entry.valid_from.isoformat() if entry.valid_from else "…"
+    return f"{since} {start}" if entry.valid_to is None else f"{start}{dash}{entry.valid_to.isoformat()}"
+
+
+def _is_dated_failure(check: CodeCheck | None, allow_unknown: bool) -> bool:
+    """A finding only for dates an edition covers; before 2017 is the time rules' business."""
+    if check is None or check.status == STATUS_VALID or check.outside_coverage:
+        return False
+    return check.status == STATUS_NOT_VALID_ON_DATE or (allow_unknown and check.status == STATUS_UNKNOWN)
+
+
+@stay_check("KAD-KL-002")
+def check_stay_codes(stay: dict, ctx) -> Iterable[Hit]:
+    day = admission_day(stay, ctx)
+    if day is None:
+        return ()
+    hits = []
+    lists = ctx.codelists
+    municipality = get(stay, "pasient", "bostedskommune")
+    if isinstance(municipality, str) and len(municipality) == 4 and municipality.isdigit():
+        check = check_code(lists, KOMMUNENUMMER, municipality, day)
+        if _is_dated_failure(check, allow_unknown=True):
+            hits.append(_kl002(check, "/pasient/bostedskommune", "opphold.pasient.bostedskommune"))
+    for parent, list_name in CATEGORY_LISTS:
+        category = get(stay, parent, "kategori")
+        if isinstance(category, str):
+            # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
+            check = check_code(lists, list_name, category, day)
+            if _is_dated_failure(check, allow_unknown=False):
+                hits.append(_kl002(check, f"/{parent}/kategori", f"opphold.{parent}.kategori"))
+    return hits
+
+
+def _kl002(check: CodeCheck, pointer: str, element: str) -> Hit:
+    nb, en = explain(check)
+    return Hit("KAD-KL-002", pointer, {
+        "element": element, "kode": check.code, "dato": check.on.isoformat(),
+        "forklaring": nb, "forklaring_en": en,
+    })
+
+
+@collection_check("KAD-KL-003")
+class ServiceMunicipalities:
+    """Each tjenestekommune must be valid on the admission date of every stay in the message.
+
+    The unit serves those municipalities for these stays; a message whose stays lie on both sides
+    of a municipal change is split in two. Without stays, the message's own date is used.
+    """
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.days: dict[date, str | None] = {}  # admission date -> first opphold_id on it
+
+    def add(self, index: int, stay) -> Iterable[Hit]:
+        if isinstance(stay, dict):
+            moment = parse_moment(stay.get("innleggelsestidspunkt"))
+            if moment is not None and moment.day not in self.days:
+                stay_id = stay.get("opphold_id")
+                self.days[moment.day] = stay_id if isinstance(stay_id, str) else None
+        return ()
+
+    def finish(self) -> Iterable[Hit]:
+        codes = get(self.ctx.header, "virksomhet", "tjenestekommuner")
+        if not isinstance(codes, list):
+            return []
+        days = self.days or self._message_day()
+        hits = []
+        for position, code in enumerate(codes):
+            if not (isinstance(code, str) and len(code) == 4 and code.isdigit()):
+                continue  # the schema reports the form
+            hit = self._first_failure(position, code, days)
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _message_day(self) -> dict[date, str | None]:
+        created = self.ctx.opprettet
+        return {created.day: None} if created is not None else {}
+
+    def _first_failure(self, position: int, code: str, days: dict[date, str | None]) -> Hit | None:
+        lists = self.ctx.codelists
+        for day in sorted(days):
+            check = check_code(lists, KOMMUNENUMMER, code, day)
+            if check is None:
+                return None
+            if check.ok and check.entry is not None and check.entry.kind == SPECIAL_KIND:
+                nb = f"{code} ({check.entry.text}) er en spesialkode, ikke en kommune"
+                en = f"{code} ({check.entry.text}) is a special code, not a municipality"
+            elif _is_dated_failure(check, allow_unknown=True):
+                nb, en = explain(check)
+            else:
+                continue
+            return Hit("KAD-KL-003", f"/virksomhet/tjenestekommuner/{position}", {
+                "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
+                "opphold": days[day] or "-",
+            })
+        return None

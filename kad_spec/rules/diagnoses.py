@@ -1,1 +1,85 @@
-"""Rules: diagnoses."""
+"""Rules: diagnoses (KAD-DIA-*).
+
+KAD-DIA-001 and KAD-DIA-002 (at least one admission diagnosis; at least one discharge diagnosis
+once discharged) are the JSON Schema's ``required``/``minItems`` errors, claimed in the catalogue.
+The code checks below run per diagnosis, cached on (system, code, date).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from typing import Iterable
+
+from kad_spec.codelists import ICD10, ICPC2, STATUS_NOT_IN_NEAREST_EDITION, CodeLists, looks_like, normalise_icd10
+from kad_spec.findings import Hit
+from kad_spec.rules import provides, stay_check
+from kad_spec.rules.codes import admission_day, check_code
+
+provides("KAD-DIA-001", "KAD-DIA-002")
+
+LIST_OF_SYSTEM = {ICD10: "icd10", ICPC2: "icpc2"}
+PROCESS_CODE = re.compile(r"-[3-6][0-9]")  # ICPC-2 process codes -30 … -69
+DIAGNOSIS_LISTS = ("innskrivningsdiagnoser", "utskrivningsdiagnoser")
+
+
+
+def diagnosis_findings(codelists: CodeLists, system: str, code: str, on: date) -> list[tuple[str, dict]]:
+    """(rule id, params) for one diagnosis code declared in ``system`` on ``on``; [] when it is fine."""
+    return [(rule, dict(params)) for rule, params in _verdict(codelists, system, code, on)[1]]
+
+
+@lru_cache(maxsize=65536)
+def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[str, tuple]:
+    """(edition used, findings as (rule id, params as pairs)); hashable so that it can be cached."""
+    if system not in LIST_OF_SYSTEM:
+        return "", ()  # unknown code system: the schema's enum finding
+    if PROCESS_CODE.fullmatch(code):
+        return "", (("KAD-DIA-007", (("kode", code), ("kodeverk", system))),)
+    found: list = []
+    lookup = code
+    if system == ICD10 and "." in code:
+        lookup = normalise_icd10(code)
+        found.append(("KAD-DIA-006", (("kode", code), ("kanonisk", lookup))))
+    check = check_code(codelists, LIST_OF_SYSTEM[system], lookup, on)
+    if check is None:
+        return "", tuple(found)
+    if check.ok:
+        return check.edition, tuple(found)
+    other = looks_like(code, codelists)
+    if other is not None and other != system:
+        found.append(("KAD-DIA-005", (("kode", code), ("kodeverk", system), ("ligner", other))))
+    elif check.status == STATUS_NOT_IN_NEAREST_EDITION:
+        found.append(("KAD-DIA-004", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
+    else:
+        found.append(("KAD-DIA-003", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
+    return check.edition, tuple(found)
+
+
+@stay_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007")
+def check_diagnoses(stay: dict, ctx) -> Iterable[Hit]:
+    day = None
+    hits: list[Hit] = []
+    for key in DIAGNOSIS_LISTS:
+        diagnoses = stay.get(key)
+        if not isinstance(diagnoses, list):
+            continue
+        for position, diagnosis in enumerate(diagnoses):
+            if not isinstance(diagnosis, dict):
+                continue
+            system = diagnosis.get("kodeverk")
+            code = diagnosis.get("kode")
+            if not isinstance(code, str) or not isinstance(system, str) or not code:
+                continue
+            if day is None:
+                day = admission_day(stay, ctx)
+                if day is None:
+                    return hits
+            edition, findings = _verdict(ctx.codelists, system, code, day)
+            if edition:
+                # A cached verdict skips CodeList.check, which records the edition for the report.
+                ctx.codelists[LIST_OF_SYSTEM[system]].used_editions.add(edition)
+            for rule, params in findings:
+                hits.append(Hit(rule, f"/{key}/{position}/kode", dict(params, element=f"opphold.{key}")))
+    return hits

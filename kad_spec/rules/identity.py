@@ -1,1 +1,147 @@
-"""Rules: identity."""
+"""Rules: the patient's identity (KAD-ID-*).
+
+One check per stay: the number is classified once and every identity rule reads that result.
+Findings never carry the number itself, only its last two digits (``personnr.mask``).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from kad_spec.ids import duf, personnr
+from kad_spec.ids.exceptions import ValidationError
+from kad_spec.findings import Hit
+from kad_spec.rules import stay_check
+from kad_spec.timeutil import parse_moment
+
+ID_TYPES = frozenset({"FNR", "DNR", "HNR", "FHN", "DUF"})
+BIRTH_DATE_KINDS = frozenset({"FNR", "DNR"})  # the kinds whose birth date and sex the rules trust
+ALLOWED_IN_TEST = frozenset({"HNR", "FHN"})  # never a real person's national number
+CHECK_DIGIT_REASONS = frozenset({"k1", "k2", "checksum"})
+AGE_MIN, AGE_MAX = 0, 130  # the model's range for alder
+
+KIND_NAMES = {
+    "FNR": ("fødselsnummer", "national identity number"),
+    "DNR": ("D-nummer", "D number"),
+    "HNR": ("H-nummer", "H number"),
+    "FHN": ("FH-nummer", "FH number"),
+    "DUF": ("DUF-nummer", "DUF number"),
+}
+SEX_NAMES = {"1": ("mann", "male"), "2": ("kvinne", "female")}
+REASONS = {
+    "k1": ("første kontrollsiffer (K1) er feil", "the first check digit (K1) is wrong"),
+    "k2": ("andre kontrollsiffer (K2) er feil", "the second check digit (K2) is wrong"),
+    "checksum": ("kontrollsifrene er feil", "the check digits are wrong"),
+    "day": ("dagen er ikke 01–31 (D-nummer: 41–71)", "the day is not 01–31 (D number: 41–71)"),
+    "month": (
+        "måneden er ikke 01–12 (H-nummer: 41–52, syntetisk: 81–92), eller dag + 40 og måned + 40 er kombinert",
+        "the month is not 01–12 (H number: 41–52, synthetic: 81–92), or day + 40 and month + 40 are combined",
+    ),
+    "date": ("fødselsdatoen finnes ikke i kalenderen", "the birth date does not exist in the calendar"),
+    "century": (
+        "individnummeret passer ikke med noe århundre for fødselsåret",
+        "the individual number fits no century for the birth year",
+    ),
+    "year": ("de fire første sifrene er ikke et mulig registreringsår", "the first four digits are not a plausible year of registration"),
+}
+
+
+def form_of(number: str) -> str | None:
+    """The id type an 11- or 12-digit number's form says it is, before its check digits are tested.
+
+    None when the form is contradictory (day + 40 and month + 40); the date check reports that.
+    """
+    if len(number) == 12:
+        return "DUF"
+    if number[0] in "89":
+        return "FHN"
+    day = int(number[:2])
+    month = int(number[2:4])
+    if 41 <= month <= 52:
+        return None if day > 40 else "HNR"
+    return "DNR" if day > 40 else "FNR"
+
+
+def _params(id_type: str, number: str, **extra) -> dict:
+    nb, en = KIND_NAMES[id_type]
+    return {"id_type": id_type, "id_navn": nb, "id_navn_en": en, "id_maskert": personnr.mask(number), **extra}
+
+
+def _reason(exc: ValidationError) -> tuple[str, str, str]:
+    code = getattr(exc, "reason", "format")
+    nb, en = REASONS.get(code, (str(exc), str(exc)))
+    return code, nb, en
+
+
+@stay_check("KAD-ID-001", "KAD-ID-002", "KAD-ID-003", "KAD-ID-004", "KAD-ID-005", "KAD-ID-006", "KAD-ID-007", "KAD-ID-008")
+def check_patient(stay: dict, ctx) -> Iterable[Hit]:
+    patient = stay.get("pasient")
+    if not isinstance(patient, dict):
+        return ()
+    number = patient.get("id")
+    id_type = patient.get("id_type")
+    # Wrong shape or an unknown id_type are the schema's findings; nothing more to say here.
+    if id_type not in ID_TYPES or not isinstance(number, str) or len(number) not in (11, 12):
+        return ()
+    if not (number.isascii() and number.isdigit()):
+        return ()
+    form = form_of(number)
+    if form is not None and form != id_type:
+        form_nb, form_en = KIND_NAMES[form]
+        return [Hit("KAD-ID-003", "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))]
+    if id_type == "DUF":
+        return _check_duf(number, ctx)
+    try:
+        person = personnr.classify(number)
+    except ValidationError as exc:
+        code, nb, en = _reason(exc)
+        rule = "KAD-ID-001" if code in CHECK_DIGIT_REASONS else "KAD-ID-002"
+        return [Hit(rule, "/pasient/id", _params(id_type, number, arsak=nb, arsak_en=en))]
+    if person.kind != id_type:  # form_of and classify agree on every valid number; kept as a guard
+        form_nb, form_en = KIND_NAMES[person.kind]
+        return [Hit("KAD-ID-003", "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))]
+    hits = _environment(person.synthetic, id_type, number, ctx)
+    if person.kind in BIRTH_DATE_KINDS:
+        _sex_and_age(person, patient, stay, number, hits)
+    return hits
+
+
+def _check_duf(number: str, ctx) -> list[Hit]:
+    try:
+        # Shape only: UDI publishes no check digit algorithm (see kad_spec.ids.duf).
+        duf.validate(number, check_digits=False)
+    except ValidationError as exc:
+        _, nb, en = _reason(exc)
+        return [Hit("KAD-ID-004", "/pasient/id", _params("DUF", number, arsak=nb, arsak_en=en))]
+    return _environment(False, "DUF", number, ctx)
+
+
+def _environment(synthetic: bool, id_type: str, number: str, ctx) -> list[Hit]:
+    """Synthetic persons only in test; real persons only in production."""
+    miljo = ctx.miljo
+    if synthetic and miljo == "produksjon":
+        return [Hit("KAD-ID-005", "/pasient/id", _params(id_type, number))]
+    if not synthetic and miljo == "test" and id_type not in ALLOWED_IN_TEST:
+        return [Hit("KAD-ID-006", "/pasient/id", _params(id_type, number))]
+    return []
+
+
+def _sex_and_age(person, patient: dict, stay: dict, number: str, hits: list[Hit]) -> None:
+    sex = patient.get("kjonn")
+    # 2032-scheme numbers carry no sex (person.sex is None); 0 and 9 say "not known".
+    if person.sex is not None and sex in ("1", "2") and sex != person.sex:
+        hits.append(Hit("KAD-ID-007", "/pasient/kjonn", _params(
+            person.kind, number, kjonn=sex, kjonn_id=person.sex,
+            kjonn_tekst=SEX_NAMES[sex][0], kjonn_tekst_en=SEX_NAMES[sex][1],
+            kjonn_id_tekst=SEX_NAMES[person.sex][0], kjonn_id_tekst_en=SEX_NAMES[person.sex][1])))
+    age = patient.get("alder")
+    admitted = parse_moment(stay.get("innleggelsestidspunkt"))
+    # An age outside 0–130 is the schema's range finding (KAD-STR-005); one finding is enough.
+    if type(age) is not int or not AGE_MIN <= age <= AGE_MAX or admitted is None:
+        return
+    day = admitted.day
+    born = person.birth_date
+    computed = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if computed != age:
+        hits.append(Hit("KAD-ID-008", "/pasient/alder", _params(
+            person.kind, number, alder=age, beregnet=computed, dato=day.isoformat())))

@@ -1,1 +1,44 @@
-"""Rules: message."""
+"""Rules: the message as a whole (KAD-MLD-*)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+from kad_spec.findings import Hit
+from kad_spec.model import model
+from kad_spec.rules import get, message_check
+from kad_spec.rules.times import epoch
+
+# Clocks of sender and checker differ a little; a message "from the future" by less is not wrong.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@message_check("KAD-MLD-001")
+def check_version(header: dict, ctx) -> Iterable[Hit]:
+    version = get(header, "meldingsinfo", "spesifikasjonsversjon")
+    supported = model().supported_versions
+    if not isinstance(version, str) or not version or version in supported:
+        return ()
+    return [Hit("KAD-MLD-001", "/meldingsinfo/spesifikasjonsversjon", {
+        "versjon": version, "stottede": ", ".join(supported)})]
+
+
+@message_check("KAD-MLD-002")
+def check_created_not_future(header: dict, ctx) -> Iterable[Hit]:
+    created = ctx.opprettet
+    if created is None:
+        return ()
+    if not _in_future(created, ctx.today):
+        return ()
+    return [Hit("KAD-MLD-002", "/meldingsinfo/opprettet", {
+        "opprettet": get(header, "meldingsinfo", "opprettet"), "idag": ctx.today.isoformat()})]
+
+
+def _in_future(created, today: date) -> bool:
+    if created.day > today:
+        return True
+    if today != date.today():
+        return False  # validating "as of" another day: the date decides
+    now = datetime.now(timezone.utc) + CLOCK_SKEW
+    return epoch(created) > now.timestamp()

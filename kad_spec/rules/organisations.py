@@ -1,1 +1,46 @@
-"""Rules: organisations."""
+"""Rules: organisations (KAD-ORG-*).
+
+KAD-ORG-002 (HER-id shape) and KAD-ORG-003 (ids without a category) are the JSON Schema's
+``pattern`` and ``required`` errors on those fields, claimed in the catalogue with
+``owns_schema`` so that each is reported once, under its own rule.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from kad_spec.findings import Hit
+from kad_spec.ids import orgnr
+from kad_spec.rules import message_check, provides, stay_check
+
+provides("KAD-ORG-002", "KAD-ORG-003")
+
+REFERENCES = ("henvist_fra", "utskrevet_til")
+
+
+def _orgnr_hit(value, pointer: str, element: str) -> Hit | None:
+    # Only nine digits are checked here; any other form is the schema's pattern finding.
+    if not (isinstance(value, str) and len(value) == 9 and value.isascii() and value.isdigit()):
+        return None
+    if orgnr.is_valid(value):
+        return None
+    return Hit("KAD-ORG-001", pointer, {"element": element, "organisasjonsnummer": value})
+
+
+@message_check("KAD-ORG-001")
+def check_unit_orgnr(header: dict, ctx) -> Iterable[Hit]:
+    hit = _orgnr_hit(ctx.virksomhet.get("organisasjonsnummer"), "/virksomhet/organisasjonsnummer",
+                     "virksomhet.organisasjonsnummer")
+    return [hit] if hit else []
+
+
+@stay_check("KAD-ORG-001")
+def check_stay_orgnr(stay: dict, ctx) -> Iterable[Hit]:
+    hits = []
+    for key in REFERENCES:
+        node = stay.get(key)
+        if isinstance(node, dict) and "organisasjonsnummer" in node:
+            hit = _orgnr_hit(node["organisasjonsnummer"], f"/{key}/organisasjonsnummer", f"opphold.{key}.organisasjonsnummer")
+            if hit:
+                hits.append(hit)
+    return hits

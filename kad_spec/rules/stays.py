@@ -1,1 +1,109 @@
-"""Rules: stays."""
+"""Rules: stays (KAD-OPH-*).
+
+KAD-OPH-004 (utskrevet_til missing once discharged) is the JSON Schema's conditional ``required``,
+claimed in the catalogue. Overlap is found by a keyed hash of the patient's id: the id itself is
+neither kept nor shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Iterable
+
+from kad_spec.findings import Hit
+from kad_spec.rules import collection_check, get, provides, stay_check
+from kad_spec.rules.times import epoch
+from kad_spec.timeutil import parse_moment
+
+provides("KAD-OPH-004")
+
+CANCEL = "C"
+DISCHARGE_FIELDS = ("utskrivningsdiagnoser", "utskrevet_til")
+# A fresh key per process: the hashes cannot be compared with anything outside this run.
+_PATIENT_KEY = os.urandom(16)
+
+
+def patient_key(id_type: str, number: str) -> bytes:
+    return hashlib.blake2b(f"{id_type}:{number}".encode(), key=_PATIENT_KEY, digest_size=12).digest()
+
+
+@stay_check("KAD-OPH-003")
+def check_discharge_fields(stay: dict, ctx) -> Iterable[Hit]:
+    if stay.get("utskrivningstidspunkt") is not None:
+        return ()
+    return [
+        Hit("KAD-OPH-003", f"/{key}", {"element": f"opphold.{key}"})
+        for key in DISCHARGE_FIELDS
+        if stay.get(key)  # an empty list says nothing about a discharge
+    ]
+
+
+@collection_check("KAD-OPH-001", "KAD-OPH-002", "KAD-OPH-005")
+class StaysInMessage:
+    """opphold_id unique (a cancellation alone for its id); overlapping stays of one patient."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.seen: dict[str, tuple[int, bool]] = {}  # opphold_id -> (first index, any entry is C)
+        self.by_patient: dict[bytes, list[tuple[float, float, int, str]]] = {}
+
+    def add(self, index: int, stay) -> Iterable[Hit]:
+        if not isinstance(stay, dict):
+            return ()
+        stay_id = stay.get("opphold_id")
+        if not isinstance(stay_id, str):
+            return ()
+        cancelled = stay.get("status") == CANCEL
+        hit = self._duplicate(index, stay_id, cancelled)
+        if not cancelled:
+            self._remember_period(index, stay_id, stay)
+        return [hit] if hit else ()
+
+    def _duplicate(self, index: int, stay_id: str, cancelled: bool) -> Hit | None:
+        first = self.seen.get(stay_id)
+        if first is None:
+            self.seen[stay_id] = (index, cancelled)
+            return None
+        first_index, any_cancel = first
+        self.seen[stay_id] = (first_index, any_cancel or cancelled)
+        rule = "KAD-OPH-005" if any_cancel or cancelled else "KAD-OPH-001"
+        return Hit(rule, f"/opphold/{index}/opphold_id", {
+            "opphold_id": stay_id, "forste": first_index + 1, "denne": index + 1})
+
+    def _remember_period(self, index: int, stay_id: str, stay: dict) -> None:
+        id_type = get(stay, "pasient", "id_type")
+        number = get(stay, "pasient", "id")
+        admitted = parse_moment(stay.get("innleggelsestidspunkt"))
+        if not isinstance(number, str) or not isinstance(id_type, str) or admitted is None:
+            return
+        start = epoch(admitted)
+        discharge_text = stay.get("utskrivningstidspunkt")
+        if discharge_text is None:
+            end = float("inf")  # still admitted
+        else:
+            discharged = parse_moment(discharge_text)
+            if discharged is None:
+                return
+            end = epoch(discharged)
+            if end < start:
+                return  # the time rules report this; no sensible period to compare
+        self.by_patient.setdefault(patient_key(id_type, number), []).append((start, end, index, stay_id))
+
+    def finish(self) -> Iterable[Hit]:
+        hits = []
+        for periods in self.by_patient.values():
+            if len(periods) > 1:
+                hits.extend(self._overlaps(sorted(periods)))
+        return hits
+
+    def _overlaps(self, periods: list[tuple[float, float, int, str]]) -> list[Hit]:
+        hits = []
+        for position, (start, _end, index, stay_id) in enumerate(periods):
+            for other_start, other_end, _other_index, other_id in periods[:position]:
+                # Discharge and readmission at the same minute is not an overlap.
+                if other_end > start and other_id != stay_id:
+                    hits.append(Hit("KAD-OPH-002", f"/opphold/{index}/innleggelsestidspunkt", {
+                        "opphold_id": stay_id, "annet_opphold_id": other_id}))
+                    break
+        return hits

@@ -1,1 +1,103 @@
-"""Rules: times."""
+"""Rules: times (KAD-TID-*).
+
+Times without an offset are Norwegian local time (Europe/Oslo). Each time is parsed once
+(``parse_moment`` is cached); comparisons use the instant, so a stay across the autumn change
+is not an hour too long.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Iterable
+
+from kad_spec.findings import Hit
+from kad_spec.model import model
+from kad_spec.rules import get, message_check, stay_check
+from kad_spec.timeutil import Moment, is_ambiguous_local, is_nonexistent_local, parse_moment
+
+FIRST_ADMISSION = date(2017, 1, 1)  # KPR takes KAD stays from 1.1.2017
+LONG_STAY_DAYS = 30
+SECONDS_PER_DAY = 86400.0
+STAY_TIMES = (
+    ("innleggelsestidspunkt", "opphold.innleggelsestidspunkt"),
+    ("utskrivningstidspunkt", "opphold.utskrivningstidspunkt"),
+)
+
+
+@lru_cache(maxsize=1)
+def _time_shape() -> re.Pattern:
+    """The schema's pattern for Tidspunkt: text of this shape that is no real time is our finding."""
+    return re.compile(model().types["Tidspunkt"].pattern)
+
+
+@lru_cache(maxsize=16384)
+def epoch(moment: Moment) -> float:
+    """Seconds since 1970 for a moment; local times read as Europe/Oslo."""
+    return moment.instant().timestamp()
+
+
+def _may_touch_dst(local: datetime) -> bool:
+    # The changes happen on the last Sunday of March and October between 02:00 and 03:00.
+    return local.hour == 2 and local.day >= 25 and local.month in (3, 10)
+
+
+def _read(value, pointer: str, element: str, hits: list[Hit]) -> Moment | None:
+    """Parse a time; report a pattern-shaped text that is no real time, and local times around DST."""
+    moment = parse_moment(value)
+    if moment is None:
+        if isinstance(value, str) and _time_shape().match(value):
+            hits.append(Hit("KAD-TID-007", pointer, {"element": element, "verdi": value}))
+        return None
+    if not moment.has_offset and _may_touch_dst(moment.local):
+        if is_nonexistent_local(moment.local):
+            hits.append(Hit("KAD-TID-004", pointer, {"element": element, "verdi": value}))
+        elif is_ambiguous_local(moment.local):
+            hits.append(Hit("KAD-TID-005", pointer, {"element": element, "verdi": value}))
+    return moment
+
+
+@message_check("KAD-TID-004", "KAD-TID-005", "KAD-TID-007")
+def check_created(header: dict, ctx) -> Iterable[Hit]:
+    hits: list[Hit] = []
+    _read(get(header, "meldingsinfo", "opprettet"), "/meldingsinfo/opprettet", "meldingsinfo.opprettet", hits)
+    return hits
+
+
+@stay_check("KAD-TID-001", "KAD-TID-002", "KAD-TID-003", "KAD-TID-004", "KAD-TID-005", "KAD-TID-006", "KAD-TID-007")
+def check_stay_times(stay: dict, ctx) -> Iterable[Hit]:
+    hits: list[Hit] = []
+    admitted = _read(stay.get("innleggelsestidspunkt"), "/innleggelsestidspunkt", STAY_TIMES[0][1], hits)
+    discharged = _read(stay.get("utskrivningstidspunkt"), "/utskrivningstidspunkt", STAY_TIMES[1][1], hits)
+    if admitted is not None and admitted.day < FIRST_ADMISSION:
+        hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": admitted.day.isoformat()}))
+    start = epoch(admitted) if admitted is not None else None
+    end = epoch(discharged) if discharged is not None else None
+    if start is not None and end is not None and end < start:
+        hits.append(Hit("KAD-TID-001", "/utskrivningstidspunkt", {
+            "innleggelse": stay["innleggelsestidspunkt"], "utskrivning": stay["utskrivningstidspunkt"]}))
+    created = ctx.opprettet
+    created_at = epoch(created) if created is not None else None
+    if created_at is not None:
+        for moment_at, (key, element) in ((start, STAY_TIMES[0]), (end, STAY_TIMES[1])):
+            if moment_at is not None and moment_at > created_at:
+                hits.append(Hit("KAD-TID-002", f"/{key}", {
+                    "element": element, "verdi": stay[key], "opprettet": get(ctx.header, "meldingsinfo", "opprettet")}))
+    _long_stay(start, end, created_at, hits)
+    return hits
+
+
+def _long_stay(start, end, created_at, hits: list[Hit]) -> None:
+    if start is None:
+        return
+    if end is not None:
+        until, until_nb, until_en = end, "utskrivning", "discharge"
+    elif created_at is not None:
+        until, until_nb, until_en = created_at, "meldingen ble laget (oppholdet pågår)", "the message was created (the stay is ongoing)"
+    else:
+        return
+    days = (until - start) / SECONDS_PER_DAY
+    if days > LONG_STAY_DAYS:
+        hits.append(Hit("KAD-TID-006", "/innleggelsestidspunkt" if end is None else "/utskrivningstidspunkt", {
+            "dogn": int(days), "til": until_nb, "til_en": until_en, "grense": LONG_STAY_DAYS}))
