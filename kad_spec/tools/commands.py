@@ -89,7 +89,62 @@ def convert(
     typer.echo(f"skrev {output} ({fmt.upper()})")
 
 
-COMMANDS = [lint, convert]
+def example(
+    count: int = typer.Option(10, "--count", "-n", min=0, help="Antall opphold i alt."),
+    seed: int = typer.Option(1, "--seed", help="Frø: samme frø og valg gir samme fil, byte for byte."),
+    format: Optional[MessageFormat] = typer.Option(
+        None, "--format", "-f", help="json eller xml (standard: filendelsen til --out, ellers json)."),
+    year: Optional[int] = typer.Option(None, "--year", help="Året oppholdene gjelder (standard: i fjor)."),
+    stays_per_message: Optional[int] = typer.Option(
+        None, "--stays-per-message", min=1, help="Del oppholdene i flere meldinger (én fil hver) med høyst så mange opphold."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil eller mappe å skrive til (standard: standard ut)."),
+    defect: Optional[str] = typer.Option(None, "--defect", help="Skriv en melding som bryter nøyaktig denne regelen (regel-id)."),
+) -> None:
+    """Lag syntetiske testmeldinger med realistisk form, eller en melding med én bestemt feil.
+
+    Alle personer er syntetiske (Tenor), alle organisasjonsnumre er testnumre.
+    Exit-kode 0: skrevet; 2: bruksfeil (ukjent regel, ugyldig år, …).
+    """
+    from datetime import date, datetime, time
+
+    from kad_spec.tools.example import ExampleError, ExampleOptions, write_examples
+    from kad_spec.tools.example import defect as make_defect
+
+    fmt = format.value if format else _suffix_format(out)
+    try:
+        if defect:
+            made = make_defect(defect, fmt)
+            _write_bytes(made.data, out if out is None or not out.is_dir() else out / f"{defect}.{made.format}")
+            if out is not None:
+                typer.echo(f"skrev {out} ({defect}, {made.format.upper()})", err=True)
+            return
+        options = ExampleOptions(
+            count=count, seed=seed, year=year, format=fmt or "json", stays_per_message=stays_per_message,
+            until=datetime.combine(date.today(), time()),
+        )
+        written = write_examples(options, out if out is not None else sys.stdout.buffer)
+    except ExampleError as exc:
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+    for path in written:
+        typer.echo(f"skrev {path}", err=True)
+
+
+def _suffix_format(out: Path | None) -> str | None:
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    return suffix if suffix in ("json", "xml") else None
+
+
+def _write_bytes(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)
+
+
+COMMANDS = [lint, convert, example]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,236 @@
+"""`kad-spec example`: valid, realistic, deterministic, streaming; `--defect R` breaks exactly R."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from kad_spec.catalogue import catalogue
+from kad_spec.codelists import load_codelists
+from kad_spec.findings import ERROR
+from kad_spec.ids import orgnr, personnr
+from kad_spec.tools.commands import register
+from kad_spec.tools.example import ExampleOptions, write_examples
+from kad_spec.validate import Settings, Validator
+from kad_spec.xmlmap import from_xml, to_json, to_xml
+
+TODAY = date.today()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Lokal testapp."""
+
+    register(app)
+    return app
+
+
+def run(*args):
+    return CliRunner().invoke(_app(), [str(a) for a in args])
+
+
+def validate(path: Path):
+    return Validator(Settings(today=TODAY)).validate_paths([path])
+
+
+def errors(result) -> list:
+    return [f for f in result.findings if f.severity == ERROR and not f.waived]
+
+
+@pytest.mark.parametrize("year", list(range(2017, TODAY.year + 1)))
+@pytest.mark.parametrize("seed", [1, 7])
+def test_generated_messages_validate_without_errors(tmp_path, year, seed):
+    out = tmp_path / f"m.{'xml' if seed == 7 else 'json'}"
+    result = run("example", "--count", 60, "--seed", seed, "--year", year, "--out", out)
+    assert result.exit_code == 0, result.output
+    report = validate(out)
+    assert report.stays == 60
+    assert errors(report) == [], [(f.rule_id, f.pointer, f.params) for f in errors(report)]
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        assert run("example", "--count", 30, "--seed", seed, "--year", 2022, "--out", tmp_path / f"{name}.json").exit_code == 0
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    assert (tmp_path / "a.json").read_bytes() != (tmp_path / "c.json").read_bytes()
+
+
+def test_streamed_output_is_the_canonical_form(tmp_path):
+    for fmt in ("json", "xml"):
+        path = tmp_path / f"m.{fmt}"
+        write_examples(ExampleOptions(count=40, seed=11, year=2021, format=fmt), path)
+        data = path.read_bytes()
+        doc = orjson.loads(data) if fmt == "json" else from_xml(data)
+        assert (to_json(doc) if fmt == "json" else to_xml(doc)) == data
+
+
+def test_json_and_xml_carry_the_same_message(tmp_path):
+    write_examples(ExampleOptions(count=20, seed=4, year=2020, format="json"), tmp_path / "m.json")
+    write_examples(ExampleOptions(count=20, seed=4, year=2020, format="xml"), tmp_path / "m.xml")
+    assert to_json(from_xml((tmp_path / "m.xml").read_bytes())) == (tmp_path / "m.json").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("sample") / "m.json"
+    write_examples(ExampleOptions(count=3000, seed=2, year=2019), path)
+    return orjson.loads(path.read_bytes())
+
+
+def test_realistic_shape(sample):
+    stays = sample["opphold"]
+    assert len(stays) == 3000
+    ages = [s["pasient"]["alder"] for s in stays]
+    assert sum(a >= 67 for a in ages) / len(ages) > 0.6
+    discharged = [s for s in stays if "utskrivningstidspunkt" in s]
+    assert 0 < len(stays) - len(discharged) < 60  # the last days' stays are still ongoing
+    days = Counter(
+        (datetime.fromisoformat(s["utskrivningstidspunkt"]).date() - datetime.fromisoformat(s["innleggelsestidspunkt"]).date()).days
+        for s in discharged
+    )
+    assert set(days) <= {1, 2, 3}
+    referred = Counter(s["henvist_fra"]["kategori"] for s in stays)
+    assert referred["28"] / len(stays) > 0.5
+    to = Counter(s["utskrevet_til"]["kategori"] for s in discharged)
+    assert to["1"] / len(discharged) > 0.5
+    systems = Counter(d["kodeverk"] for s in stays for d in s["innskrivningsdiagnoser"] + s.get("utskrivningsdiagnoser", []))
+    assert systems["ICPC-2"] > 300 and systems["ICD-10"] > 300
+    assert len({s["opphold_id"] for s in stays}) == len(stays)
+    admissions = [s["innleggelsestidspunkt"] for s in stays]
+    assert [a[:10] for a in admissions] == sorted(a[:10] for a in admissions)  # day by day, as sent
+    assert all(a[11:13] != "02" for a in admissions)  # no local time near a DST change
+
+
+def test_codes_and_municipalities_valid_on_the_stay_date(sample):
+    lists = load_codelists()
+    kommuner = lists["kommunenummer"]
+    systems = {"ICPC-2": lists["icpc2"], "ICD-10": lists["icd10"]}
+    served = sample["virksomhet"]["tjenestekommuner"]
+    for code in served:
+        assert kommuner.check(code, date(2019, 1, 1)).ok and kommuner.check(code, date(2019, 12, 31)).ok
+    for stay in sample["opphold"]:
+        day = datetime.fromisoformat(stay["innleggelsestidspunkt"]).date()
+        assert kommuner.check(stay["pasient"]["bostedskommune"], day).ok
+        for diagnosis in stay["innskrivningsdiagnoser"] + stay.get("utskrivningsdiagnoser", []):
+            assert systems[diagnosis["kodeverk"]].check(diagnosis["kode"], day).ok, diagnosis
+
+
+def test_synthetic_persons_agree_with_age_and_sex(sample):
+    assert sample["meldingsinfo"]["miljo"] == "test"
+    kinds = Counter()
+    for stay in sample["opphold"]:
+        patient = stay["pasient"]
+        person = personnr.classify(patient["id"])
+        assert person.synthetic, "only Tenor synthetic persons"
+        assert person.kind == patient["id_type"]
+        assert person.sex == patient["kjonn"]
+        day = datetime.fromisoformat(stay["innleggelsestidspunkt"]).date()
+        assert personnr.age_on(patient["id"], day) == patient["alder"]
+        kinds[person.kind] += 1
+    assert kinds["FNR"] > kinds["DNR"] > 0
+
+
+def test_organisation_numbers_are_valid_test_numbers(sample):
+    numbers = [sample["virksomhet"]["organisasjonsnummer"]]
+    for stay in sample["opphold"]:
+        for part in ("henvist_fra", "utskrevet_til"):
+            if "organisasjonsnummer" in stay.get(part, {}):
+                numbers.append(stay[part]["organisasjonsnummer"])
+    assert len(numbers) > 100
+    assert all(orgnr.is_valid(n) and n.startswith("3") for n in numbers)
+
+
+def test_stays_per_message_splits_into_files(tmp_path):
+    result = run("example", "--count", 25, "--stays-per-message", 10, "--year", 2024, "--out", tmp_path / "ut")
+    assert result.exit_code == 0, result.output
+    files = sorted((tmp_path / "ut").iterdir())
+    assert [len(orjson.loads(f.read_bytes())["opphold"]) for f in files] == [10, 10, 5]
+    ids = [s["opphold_id"] for f in files for s in orjson.loads(f.read_bytes())["opphold"]]
+    assert len(set(ids)) == 25
+    assert len({orjson.loads(f.read_bytes())["meldingsinfo"]["melding_id"] for f in files}) == 3
+    assert errors(validate(tmp_path / "ut")) == []
+
+
+def test_zero_stays_is_a_valid_empty_message(tmp_path):
+    out = tmp_path / "tom.json"
+    assert run("example", "--count", 0, "--year", 2023, "--out", out).exit_code == 0
+    assert "opphold" not in orjson.loads(out.read_bytes())
+    assert errors(validate(out)) == []
+
+
+def test_writes_to_stdout_by_default():
+    result = run("example", "--count", 2, "--year", 2023)
+    assert result.exit_code == 0
+    assert len(orjson.loads(result.stdout_bytes)["opphold"]) == 2
+
+
+@pytest.mark.parametrize("year", [2016, TODAY.year + 1])
+def test_years_outside_the_register_are_usage_errors(year):
+    result = run("example", "--count", 2, "--year", year)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_memory_does_not_grow_with_the_number_of_stays(tmp_path):
+    script = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from kad_spec.tools.example import ExampleOptions, write_examples\n"
+        "write_examples(ExampleOptions(count=int(sys.argv[1]), seed=1, year=2024), Path(sys.argv[2]))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    peaks = []
+    for count in (2000, 40000):
+        done = subprocess.run([sys.executable, "-c", script, str(count), str(tmp_path / "m.json")],
+                              capture_output=True, text=True, check=True)
+        peaks.append(int(done.stdout.strip()))
+    assert peaks[1] - peaks[0] < 15_000, peaks  # KiB: 20× the stays, about the same memory
+
+
+# --- defects ------------------------------------------------------------------------------
+
+
+def test_unknown_rule_is_usage_error():
+    result = run("example", "--defect", "KAD-XX-999")
+    assert result.exit_code == 2
+    assert "ukjent regel" in result.stderr
+
+
+def test_raw_defect_is_written_as_catalogued(tmp_path):
+    rule = catalogue()["KAD-FIL-002"]
+    raw = next(ex for ex in rule.examples if ex.expect == "fail")
+    out = tmp_path / "d.json"
+    assert run("example", "--defect", "KAD-FIL-002", "--out", out).exit_code == 0
+    assert out.read_bytes() == raw.file_bytes()
+
+
+def _defect_cases():
+    return sorted(catalogue())
+
+
+@pytest.mark.parametrize("rule_id", _defect_cases())
+def test_defect_breaks_exactly_that_rule(tmp_path, rule_id):
+    out_dir = tmp_path / "d"
+    out_dir.mkdir()
+    result = run("example", "--defect", rule_id, "--out", out_dir)
+    assert result.exit_code == 0, result.output
+    (written,) = list(out_dir.iterdir())
+    report = validate(written)
+    found = {f.rule_id for f in report.findings if f.severity == ERROR and not f.waived}
+    rule = catalogue()[rule_id]
+    if rule.severity == ERROR:
+        assert found == {rule_id}, f"{rule_id}: {sorted(found)}"
+    else:
+        assert found == set(), f"{rule_id}: {sorted(found)}"
+        assert rule_id in {f.rule_id for f in report.findings}
