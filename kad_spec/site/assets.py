@@ -66,7 +66,7 @@ pre { background: #f6f8fa; border: 1px solid var(--linje); padding: .6rem .8rem;
 .merknad { background: var(--lys); border-left: 4px solid var(--blaa); padding: .5rem .8rem; max-width: 52rem; }
 blockquote { margin: .6rem 0; padding: .2rem 1rem; border-left: 4px solid var(--linje); color: #333; max-width: 50rem; }
 .diagram { overflow-x: auto; border: 1px solid var(--linje); padding: .5rem; background: #fff; }
-.diagram svg { max-width: none; }
+.diagram svg { max-width: 100%; height: auto; }
 .kodesok label { font-weight: 600; display: block; margin-bottom: .3rem; }
 .kodesok input { font-size: 1rem; padding: .4rem .6rem; width: min(28rem, 100%); border: 1px solid #888; border-radius: .25rem; }
 .treff { color: #444; font-size: .9rem; margin: .4rem 0; }

@@ -20,6 +20,7 @@ from .pages import changelog_page, class_pages, front_page, model_page, print_pa
 from .rule_pages import rule_index, rule_page, rule_summary
 
 MARKER = ".kad-spec-site"
+SCHEMAS, EXAMPLES, CODELISTS = "Skjema, klasser og modell", "Eksempler", "Kodeverk"
 
 GENERATED_DOWNLOADS = (
     ("jsonschema/kad.schema.json", "kad.schema.json", "JSON Schema for meldingen (JSON)"),
@@ -41,43 +42,61 @@ class SiteBuildError(ValueError):
     """The site cannot be built (missing source, target folder not ours); the message says why."""
 
 
-def _downloads(ctx: SiteContext) -> dict[str, tuple[bytes, str]]:
-    """Site path -> (bytes, description) of every file offered for download."""
-    files: dict[str, tuple[bytes, str]] = {}
+@dataclass(frozen=True)
+class Download:
+    data: bytes
+    description: str
+    group: str  # heading on the front page
+    rule: str | None = None  # the rule an invalid example breaks
+
+
+def _downloads(ctx: SiteContext) -> dict[str, Download]:
+    """Site path -> every file offered for download."""
+    files: dict[str, Download] = {}
     src = ctx.sources
     for rel, name, text in GENERATED_DOWNLOADS:
         path = src.generated / rel
         if not path.is_file():
             raise SiteSourceError(f"{path}: filen finnes ikke; kjør `kad-spec generate` først")
-        files[f"nedlasting/{name}"] = (path.read_bytes(), text)
-    files["nedlasting/modell/kad.yaml"] = ((src.model / "kad.yaml").read_bytes(), "Modellen (LinkML), kilden til alt annet")
+        files[f"nedlasting/{name}"] = Download(path.read_bytes(), text, SCHEMAS)
+    files["nedlasting/modell/kad.yaml"] = Download((src.model / "kad.yaml").read_bytes(),
+                                                   "Modellen (LinkML), kilden til alt annet", SCHEMAS)
+    files["modell.svg"] = Download(render_svg(ctx.model).encode("utf-8"), "Klassediagram (SVG)", SCHEMAS)
     for path in sorted(p for p in src.examples.rglob("*") if p.is_file()):
         rel = path.relative_to(src.examples).as_posix()
-        files[f"nedlasting/eksempler/{rel}"] = (path.read_bytes(), _example_text(rel))
+        data = path.read_bytes()
+        rule = _rule_of(ctx, path.name) if rel.startswith("ugyldig/") else None
+        files[f"nedlasting/eksempler/{rel}"] = Download(data, _example_text(rel, data, rule), EXAMPLES, rule)
     for name in ctx.codelists.names():
         lst = ctx.codelists[name]
-        files[f"nedlasting/kodeverk/{name}.csv"] = ((src.codelists / f"{name}.csv").read_bytes(),
-                                                  f"Kodeverk: {lst.title_nb or name} (CSV)")
+        files[f"nedlasting/kodeverk/{name}.csv"] = Download((src.codelists / f"{name}.csv").read_bytes(),
+                                                            f"{lst.title_nb or name} (CSV)", CODELISTS)
     readme = src.codelists / "README.md"
     if readme.is_file():
-        files["nedlasting/kodeverk/README.md"] = (readme.read_bytes(), "Filformatet for kodeverkene")
-    files["modell.svg"] = (render_svg(ctx.model).encode("utf-8"), "Klassediagram (SVG)")
+        files["nedlasting/kodeverk/README.md"] = Download(readme.read_bytes(), "Filformatet for kodeverkene", CODELISTS)
     return files
 
 
-def _example_text(rel: str) -> str:
+def _rule_of(ctx: SiteContext, filename: str) -> str | None:
+    """The rule an invalid example is named after (KAD-STR-001-....json -> KAD-STR-001)."""
+    candidates = [rule_id for rule_id in ctx.rules if filename.startswith(rule_id + "-") or filename.startswith(rule_id + ".")]
+    return max(candidates, key=len) if candidates else None
+
+
+def _example_text(rel: str, data: bytes, rule: str | None) -> str:
+    kind = "XML" if rel.endswith(".xml") else "JSON" if rel.endswith(".json") else ""
     if rel.startswith("ugyldig/"):
-        return "Ugyldig eksempel med én feil"
-    if rel.endswith(".json"):
-        return "Gyldig eksempelmelding (JSON)"
-    if rel.endswith(".xml"):
-        return "Gyldig eksempelmelding (XML)"
+        return f"Ugyldig melding ({kind}) med én feil" + (f": regel {rule}" if rule else "")
+    if kind:
+        return f"Gyldig eksempelmelding ({kind})"
+    first = data.decode("utf-8", errors="replace").splitlines()[:1]
+    if first and first[0].startswith("#"):
+        return first[0].lstrip("# ").strip()  # a YAML or shell file's own first comment says what it is
     return "Eksempel"
 
 
-def _pages(ctx: SiteContext, downloads: dict[str, tuple[bytes, str]]) -> tuple[list[Page], dict[str, str]]:
-    listed = [(path, text) for path, (_, text) in downloads.items() if not path.startswith("nedlasting/kodeverk/")]
-    listed.append(("kodeverk/index.html", "Alle kodeverk, med CSV-filer til nedlasting"))
+def _pages(ctx: SiteContext, downloads: dict[str, Download]) -> tuple[list[Page], dict[str, str]]:
+    listed = [(d.group, path, d.description, d.rule) for path, d in downloads.items()]
     pages = [front_page(ctx, listed), traceability_page(ctx), model_page(ctx), *class_pages(ctx),
              codelist_index(ctx), rule_index(ctx), changelog_page(ctx), print_page(ctx, rule_summary)]
     scripts: dict[str, str] = {}
@@ -86,7 +105,11 @@ def _pages(ctx: SiteContext, downloads: dict[str, tuple[bytes, str]]) -> tuple[l
         pages.append(page)
         if data is not None:
             scripts[data_path(name)] = data
-    pages += [rule_page(ctx, rule) for rule in sorted(ctx.rules.values(), key=lambda r: r.id)]
+    files_by_rule: dict[str, list[str]] = {}
+    for path, d in downloads.items():
+        if d.rule:
+            files_by_rule.setdefault(d.rule, []).append(path)
+    pages += [rule_page(ctx, rule, files_by_rule.get(rule.id, [])) for rule in sorted(ctx.rules.values(), key=lambda r: r.id)]
     return pages, scripts
 
 
@@ -120,8 +143,8 @@ def build_site(out: Path, sources: Sources | None = None) -> SiteResult:
             _write(staging, page.path, page.render(ctx.model.version, footer).encode("utf-8"))
         for rel, text in scripts.items():
             _write(staging, rel, text.encode("utf-8"))
-        for rel, (data, _) in downloads.items():
-            _write(staging, rel, data)
+        for rel, download in downloads.items():
+            _write(staging, rel, download.data)
         _write(staging, CSS_PATH, STYLESHEET.encode("utf-8"))
         _write(staging, SEARCH_SCRIPT_PATH, SEARCH_SCRIPT.encode("utf-8"))
         _write(staging, MARKER, b"kad-spec docs\n")

@@ -113,9 +113,10 @@ def _document_order(m: Model, depths: dict[str, int]) -> list[str]:
     return seen
 
 
-def _connector(parent: Box, index: int, child: Box, card: str) -> str:
+def _connector(parent: Box, index: int, child: Box, card: str, arrival: int) -> str:
+    """An elbow from the parent's attribute row to the child's left edge (``arrival``-th edge in)."""
     x1, y1 = parent.x + parent.width, parent.row_y(index) - 4
-    x2, y2 = child.x, child.y + TITLE_HEIGHT / 2
+    x2, y2 = child.x, child.y + TITLE_HEIGHT / 2 + arrival * ROW_HEIGHT
     mid = x1 + COLUMN_GAP / 2 if child.x > parent.x else x1 + 20
     path = f"M{x1:.0f} {y1:.0f} H{mid:.0f} V{y2:.0f} H{x2 - 8:.0f}"
     arrow = f"M{x2 - 8:.0f} {y2 - 4:.0f} L{x2:.0f} {y2:.0f} L{x2 - 8:.0f} {y2 + 4:.0f} Z"
@@ -143,10 +144,13 @@ def render_svg(m: Model, link_prefix: str = "") -> str:
         ".kard{fill:#444;font:11px monospace}"
         "</style>",
     ]
+    arrivals: dict[str, int] = {}
     for box in boxes:
         for index, attr in enumerate(box.attributes):
             if attr.range in by_name:
-                parts.append(_connector(box, index, by_name[attr.range], attr.cardinality))
+                arrival = arrivals.get(attr.range, 0)
+                arrivals[attr.range] = arrival + 1
+                parts.append(_connector(box, index, by_name[attr.range], attr.cardinality, arrival))
     for box in boxes:
         parts.append(f'<a href="{esc(link_prefix)}klasser/{slug(box.name)}.html">')
         parts.append(f'<rect class="boks" x="{box.x:.0f}" y="{box.y:.0f}" width="{box.width:.0f}" '

@@ -45,7 +45,7 @@ def codelist_html(ctx: SiteContext, page: Page, cls: Class, attr: Attribute) -> 
 # --- front page ----------------------------------------------------------------------
 
 
-def front_page(ctx: SiteContext, downloads: list[tuple[str, str]]) -> Page:
+def front_page(ctx: SiteContext, downloads: list[tuple[str, str, str, str | None]]) -> Page:
     m, about = ctx.model, ctx.about
     page = Page("index.html", m.title)
     latest = ctx.changelog[0] if ctx.changelog else {}
@@ -65,7 +65,7 @@ def front_page(ctx: SiteContext, downloads: list[tuple[str, str]]) -> Page:
     body.append(_source_section(about))
     body.append(_items_section(page))
     body.append(_contents_section(page))
-    body.append(_downloads_section(page, downloads))
+    body.append(_downloads_section(ctx, page, downloads))
     page.body = "\n".join(body)
     return page
 
@@ -98,9 +98,22 @@ def _contents_section(page: Page) -> str:
     return f'<h2 id="innhold">Innhold</h2><ul>{items}</ul>'
 
 
-def _downloads_section(page: Page, downloads: list[tuple[str, str]]) -> str:
-    rows = [[page.a(path, path.split("/")[-1]), esc(text)] for path, text in downloads]
-    return '<h2 id="nedlasting">Nedlasting</h2>' + table(["Fil", "Innhold"], rows)
+def _downloads_section(ctx: SiteContext, page: Page, downloads: list[tuple[str, str, str, str | None]]) -> str:
+    """Downloads by group; invalid examples link to the rule they break."""
+    parts = ['<h2 id="nedlasting">Nedlasting</h2>',
+             "<p>Filene er de samme som verktøyet bruker: skjemaene er generert fra modellen, og validatoren "
+             "kontrollerer meldinger mot nettopp disse.</p>"]
+    groups: dict[str, list[list[str]]] = {}
+    for group, path, text, rule in downloads:
+        shown = path.removeprefix("nedlasting/").removeprefix("eksempler/")
+        description = esc(text.removesuffix(f": regel {rule}")) if rule else esc(text)
+        if rule:
+            description += ": " + page.a(ctx.rule_page(rule), rule)
+        groups.setdefault(group, []).append([page.a(path, shown), description])
+    for group, rows in groups.items():
+        parts.append(f"<h3 id=\"nedlasting-{slug(group.split(',')[0])}\">{esc(group)}</h3>")
+        parts.append(table(["Fil", "Innhold"], rows))
+    return "\n".join(parts)
 
 
 # --- traceability --------------------------------------------------------------------
@@ -150,9 +163,13 @@ def model_page(ctx: SiteContext) -> Page:
                for c in m.classes.values()]
     types = []
     for t in m.types.values():
-        oid = t.annotations.get("oid", "")
+        identity = esc(t.annotations.get("oid", ""))
+        listed = t.annotations.get("codelist")
+        if listed in ctx.codelists:  # the type's values come from a code list: name it, with the list's OID
+            lst = ctx.codelists[listed]
+            identity = page.a(ctx.codelist_page(listed), lst.title_nb or listed) + (f"<br><small>OID {esc(lst.oid)}</small>" if lst.oid else "")
         types.append([f'<span id="type-{slug(t.name)}">{esc(t.name)}</span>', esc(t.description), esc(t.base),
-                      f"<code>{esc(t.pattern)}</code>" if t.pattern else "", esc(oid)])
+                      f"<code>{esc(t.pattern)}</code>" if t.pattern else "", identity])
     page.body = "\n".join([
         "<h1>Modell</h1>",
         f"<p>{esc(m.description)}</p>",
@@ -163,7 +180,7 @@ def model_page(ctx: SiteContext) -> Page:
         '<h2 id="klasser">Klasser</h2>',
         table(["Klasse", "Engelsk", "Beskrivelse"], classes),
         '<h2 id="typer">Datatyper</h2>',
-        table(["Type", "Beskrivelse", "Grunntype", "Mønster", "OID"], types),
+        table(["Type", "Beskrivelse", "Grunntype", "Mønster", "OID eller kodeverk"], types),
     ])
     return page
 

@@ -43,7 +43,8 @@ def fields_html(ctx: SiteContext, page: Page, rule: Rule) -> str:
     return ", ".join(items)
 
 
-def rule_page(ctx: SiteContext, rule: Rule) -> Page:
+def rule_page(ctx: SiteContext, rule: Rule, files: list[str] = ()) -> Page:
+    """The rule's page; ``files`` are the site paths of example files that break it."""
     page = Page(ctx.rule_page(rule.id), f"{rule.id} {rule.title}")
     area = ctx.areas.get(rule.area, {})
     facts = [
@@ -64,6 +65,7 @@ def rule_page(ctx: SiteContext, rule: Rule) -> Page:
         '<dl class="gwt">'
         f"<dt>Gitt</dt><dd>{esc(rule.given)}</dd><dt>Når</dt><dd>{esc(rule.when)}</dd>"
         f"<dt>Så</dt><dd>{esc(rule.then)}</dd></dl>",
+        f'<p class="merknad">{esc(" ".join(str(rule.extra["note"]).split()))}</p>' if rule.extra.get("note") else "",
         '<h2 id="meldinger">Meldinger</h2>',
         table(["Språk", "Meldingsmal"], [["bokmål", f"<code>{esc(rule.message_nb)}</code>"],
                                          ["engelsk", f"<code>{esc(rule.message_en)}</code>"]]),
@@ -74,6 +76,9 @@ def rule_page(ctx: SiteContext, rule: Rule) -> Page:
         "Testene kjører dem mot validatoren.</p>",
     ]
     parts += [example_html(ctx, page, rule, index, example) for index, example in enumerate(rule.examples, start=1)]
+    if files:
+        links = "".join(f"<li>{page.a(path, path.split('/')[-1])}</li>" for path in files)
+        parts.append(f'<h2 id="eksempelfiler">Eksempelfiler</h2><p>Hele meldinger som bryter regelen:</p><ul>{links}</ul>')
     parts.append(f"<p>{page.a('regler/index.html', 'Alle regler')}</p>")
     page.body = "\n".join(parts)
     return page
