@@ -144,7 +144,31 @@ def _write_bytes(data: bytes, out: Path | None) -> None:
         out.write_bytes(data)
 
 
-COMMANDS = [lint, convert, example]
+def release(
+    out: Path = typer.Option(Path("dist"), "--out", "-o", help="Mappen zip-filen skrives til."),
+    model_dir: Optional[Path] = typer.Option(None, "--model", help="Modellmappen (standard: modellen som følger med)."),
+) -> None:
+    """Bygg en versjonert, reproduserbar zip med skjema, klasser, dokumentasjon, eksempler og kodeverk.
+
+    Samme modell gir samme bytes. Exit-kode 0: bygget; 1: modellen kan ikke publiseres; 2: bruksfeil.
+    """
+    from kad_spec.tools.release import ReleaseError, build_release
+
+    if model_dir is not None and not (model_dir / "kad.yaml").is_file():
+        _fail(f"Finner ikke modellen {model_dir / 'kad.yaml'}", 2)
+    try:
+        made, notes = build_release(out, model_dir)
+    except ReleaseError as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:
+        _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+    for note in notes:
+        typer.echo(f"merk: {note}", err=True)
+    typer.echo(f"{made.path} ({made.files} filer, versjon {made.version})")
+    typer.echo(f"SHA-256 {made.sha256}")
+
+
+COMMANDS = [lint, convert, example, release]
 
 
 def register(app: typer.Typer) -> None:
