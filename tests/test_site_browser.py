@@ -16,6 +16,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -284,3 +285,17 @@ def test_screenshots_of_front_page_and_a_class_page(server, tab, artifacts):
         tab.screenshot(target)
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert target.stat().st_size > 10_000
+
+
+def test_print_page_prints_to_pdf_without_the_menu(server, tab, artifacts):
+    tab.open(f"{server}/utskrift.html")
+    tab.call("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert tab.evaluate("getComputedStyle(document.querySelector('header.topp')).display") == "none"
+    finally:
+        tab.call("Emulation.setEmulatedMedia", {"media": ""})
+    pdf = base64.b64decode(tab.call("Page.printToPDF", {"printBackground": False})["data"])
+    assert pdf.startswith(b"%PDF")
+    (artifacts / "nettsted-utskrift.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= 10, "hele spesifikasjonen skal gi et dokument over mange sider"

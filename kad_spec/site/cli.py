@@ -1,0 +1,22 @@
+"""The ``kad-spec docs`` command, mounted by ``kad_spec.cli``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .builder import build_site
+
+
+def docs_command(
+    out: Path = typer.Option(Path("site"), "--out", help="Mappe nettstedet skrives til (standard: site/)."),
+) -> None:
+    """Bygg dokumentasjonsnettstedet: statisk HTML på bokmål fra modellen, kodeverkene, regelkatalogen og eksemplene."""
+    try:
+        result = build_site(out)
+    except (ValueError, OSError) as exc:  # missing or bad source, or a target folder that is not ours
+        typer.echo(f"kad-spec: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"skrev {result.pages} sider ({result.files} filer) til {result.out} på {result.seconds:.1f} s")
+    typer.echo(f"åpne {result.out / 'index.html'} i en nettleser")
