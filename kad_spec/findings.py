@@ -10,20 +10,22 @@ ERROR = "error"
 WARNING = "warning"
 SEVERITY_ORDER = {WARNING: 1, ERROR: 2}
 
-_LONG_DIGITS = re.compile(r"\d{9,}")
+# 11 or more digits, also when written in groups ("128340 41276", "128340-41276").
+_PERSON_ID_LIKE = re.compile(r"\d(?:[ .-]?\d){10,}")
 
 
 def mask_digits(text: str) -> str:
     """Hide every run of 11 or more digits but its last two: no report may show a person id.
 
-    Nine- and ten-digit runs (organisation numbers) are left as they are.
+    Nine- and ten-digit runs (organisation numbers, HER-ids, phone numbers) are left as they are.
     """
 
     def _mask(match: re.Match) -> str:
-        digits = match.group(0)
-        return digits if len(digits) < 11 else "*" * (len(digits) - 2) + digits[-2:]
+        run = match.group(0)
+        digits = [c for c in run if c.isdigit()]
+        return "*" * (len(digits) - 2) + "".join(digits[-2:])
 
-    return _LONG_DIGITS.sub(_mask, text)
+    return _PERSON_ID_LIKE.sub(_mask, text)
 
 
 @dataclass(frozen=True)

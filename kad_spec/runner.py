@@ -9,6 +9,8 @@ from kad_spec.findings import ERROR, WARNING, mask_digits
 
 
 def exit_code(result, fail_on: str) -> int:
+    if any(file.internal_error for file in result.files):
+        return 2
     if result.count(ERROR):
         return 1
     if fail_on == WARNING and result.count(WARNING):
@@ -45,6 +47,10 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
             if len(file.findings) > max_findings:
                 file.findings = file.findings[:max_findings]
                 file.truncated = True
+    for file in result.files:
+        if file.internal_error:
+            print(f"kad-spec: intern feil ved validering av {mask_digits(file.path)}: "
+                  f"{mask_digits(file.internal_error)}", file=sys.stderr)
     try:
         _emit(result, fmt, lang, output)
     except OSError as error:

@@ -30,6 +30,7 @@ class FileResult:
     stays: int = 0
     findings: list[Finding] = field(default_factory=list)
     truncated: bool = False
+    internal_error: str | None = None  # a fault in kad-spec itself, not in the file (exit 2)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity and not f.waived)
@@ -95,6 +96,12 @@ class Validator:
         return rule.severity if rule else ERROR
 
     def validate_file(self, path: Path) -> FileResult:
+        try:
+            return self._validate_file(path)
+        except Exception as error:  # noqa: BLE001 - one file's fault must not hide the others' results
+            return FileResult(path=str(path), internal_error=f"{type(error).__name__}: {error}")
+
+    def _validate_file(self, path: Path) -> FileResult:
         result = FileResult(path=str(path))
         try:
             doc = open_document(path)
@@ -115,35 +122,55 @@ class Validator:
     def _check_document(self, doc, result: FileResult) -> None:
         name = str(doc.path)
         ctx = MessageContext(header=doc.header, today=self.settings.today, file=name)
-        hits: list[tuple[Hit, str | None]] = [(h, None) for h in doc.problems]
-        wanted_ids = {_stay_index(h.pointer) for h in doc.problems} - {None}
-        stay_ids: dict[int, str] = {}
-        if not doc.structure_checked:
-            hits += [(h, None) for h in structure.check_header(doc.header)]
         check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
-        for check in MESSAGE_CHECKS:
-            hits += [(h, None) for h in check.func(doc.header, ctx)]
         collections = [check.func(ctx) for check in COLLECTION_CHECKS]
-        for index, stay in doc.stays():
-            result.stays += 1
-            base = f"/opphold/{index}"
-            stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
-            stay_id = stay_id if isinstance(stay_id, str) else None
-            if index in wanted_ids and stay_id:
-                stay_ids[index] = stay_id
-            stay_hits = check_stay(stay)
-            if isinstance(stay, dict):
-                for check in STAY_CHECKS:
-                    stay_hits.extend(check.func(stay, ctx))
-            for hit in stay_hits:
-                hits.append((Hit(hit.rule_id, base + hit.pointer, hit.params), stay_id))
-            for collection in collections:
-                hits += [(h, stay_id) for h in collection.add(index, stay)]
+        hits: list[tuple[Hit, str | None]] = []
+        try:
+            for index, stay in doc.stays():
+                result.stays += 1
+                stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
+                stay_id = stay_id if isinstance(stay_id, str) else None
+                hits += self._stay_hits(index, stay, stay_id, ctx, check_stay, collections)
+        except ReadFailure as failure:
+            hit = Hit(failure.rule_id, "", failure.params, failure.line)
+            result.findings.append(self._finding(name, hit, failure.line, failure.column))
         for collection in collections:
             hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
+        # A streaming reader knows the whole header, and its own problems, only now.
+        hits += [(h, None) for h in doc.problems]
+        if not doc.structure_checked:
+            hits += [(h, None) for h in structure.check_header(doc.header)]
+        for check in MESSAGE_CHECKS:
+            hits += [(h, None) for h in check.func(doc.header, ctx)]
+        self._attribute_to_stays(doc, hits)
         for hit, stay_id in hits:
-            stay_id = stay_id or stay_ids.get(_stay_index(hit.pointer))
             result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
+
+    def _stay_hits(self, index, stay, stay_id, ctx, check_stay, collections):
+        base = f"/opphold/{index}"
+        stay_hits = check_stay(stay)
+        if isinstance(stay, dict):
+            for check in STAY_CHECKS:
+                stay_hits.extend(check.func(stay, ctx))
+        found = [(Hit(h.rule_id, base + h.pointer, h.params, h.line), stay_id) for h in stay_hits]
+        for collection in collections:
+            found += [(h, stay_id) for h in collection.add(index, stay)]
+        return found
+
+    def _attribute_to_stays(self, doc, hits: list) -> None:
+        """Reader problems inside a stay (XML, duplicate keys) get that stay's opphold_id."""
+        missing = {_stay_index(h.pointer) for h, stay_id in hits if stay_id is None} - {None}
+        if not missing:
+            return
+        ids = {}
+        for index, stay in doc.stays():
+            if index in missing and isinstance(stay, dict) and isinstance(stay.get("opphold_id"), str):
+                ids[index] = stay["opphold_id"]
+            if len(ids) == len(missing) or index > max(missing):
+                break
+        for i, (hit, stay_id) in enumerate(hits):
+            if stay_id is None and _stay_index(hit.pointer) in ids:
+                hits[i] = (hit, ids[_stay_index(hit.pointer)])
 
     def _finding(self, file: str, hit: Hit, line=None, column=None, opphold_id=None) -> Finding:
         return Finding(

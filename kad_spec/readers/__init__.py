@@ -25,7 +25,8 @@ class Document:
     """A message file opened for validation.
 
     ``header`` holds everything but the stays; ``stays`` yields (index, stay) in file order,
-    so that a reader may stream. ``lines_for`` maps JSON pointers to lines where known.
+    so that a reader may stream. A streaming reader completes ``header`` and ``problems``
+    once the stays have been read. ``lines_for`` maps JSON pointers to lines where known.
     """
 
     path: Path
@@ -35,6 +36,7 @@ class Document:
     problems: list = field(default_factory=list)  # Hits found while reading (pointer, params)
     lines_for: Callable[[set[str]], dict[str, int]] = lambda pointers: {}
     structure_checked: bool = False  # True when the reader already checked structure (XSD)
+    source: object = None  # the reader's own state, for readers that stream
 
 
 def sniff(head: bytes) -> str:
