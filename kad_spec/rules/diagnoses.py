@@ -47,14 +47,28 @@ def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[st
         return "", tuple(found)
     if check.ok:
         return check.edition, tuple(found)
-    other = looks_like(code, codelists)
-    if other is not None and other != system:
+    other = _other_system_having(codelists, system, code)
+    if other is not None:
         found.append(("KAD-DIA-005", (("kode", code), ("kodeverk", system), ("ligner", other))))
     elif check.status == STATUS_NOT_IN_NEAREST_EDITION:
         found.append(("KAD-DIA-004", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
     else:
         found.append(("KAD-DIA-003", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
     return check.edition, tuple(found)
+
+
+def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | None:
+    """The other code system, when the code is one of its codes (any edition); else None.
+
+    Membership decides, not shape: a code in neither list is simply unknown in the declared one.
+    ``looks_like`` resolves codes in both lists (R81); those never get here, being valid as declared.
+    """
+    other = ICPC2 if system == ICD10 else ICD10
+    candidate = code if other == ICPC2 else normalise_icd10(code)
+    other_list = codelists.get(LIST_OF_SYSTEM[other])
+    if other_list is None or candidate not in other_list:
+        return None
+    return looks_like(code, codelists) or other
 
 
 @stay_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007")

@@ -84,11 +84,13 @@ def check_stay_times(stay: dict, ctx) -> Iterable[Hit]:
             if moment_at is not None and moment_at > created_at:
                 hits.append(Hit("KAD-TID-002", f"/{key}", {
                     "element": element, "verdi": stay[key], "opprettet": get(ctx.header, "meldingsinfo", "opprettet")}))
-    _long_stay(start, end, created_at, hits)
+    ongoing = "utskrivningstidspunkt" not in stay  # present but unreadable is not "still admitted"
+    _long_stay(start, end, created_at if ongoing else None, hits)
     return hits
 
 
 def _long_stay(start, end, created_at, hits: list[Hit]) -> None:
+    """Over 30 days to discharge, or (``created_at`` given for an ongoing stay) to the message time."""
     if start is None:
         return
     if end is not None:
