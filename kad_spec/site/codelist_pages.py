@@ -82,7 +82,9 @@ def _full_table(lst: CodeList) -> str:
         for e in lst.entries(code):
             rows.append([f"<code>{esc(e.code)}</code>", esc(e.text), esc(e.text_en), esc(_date(e.valid_from)),
                          esc(_date(e.valid_to)), esc(" ".join(e.successor))])
-    return '<h2 id="koder">Koder</h2>' + table(["Kode", "Tekst", "Engelsk", "Gyldig fra", "Gyldig til", "Etterfølger"], rows)
+    headers = ["Kode", "Tekst", "Engelsk", "Gyldig fra", "Gyldig til", "Etterfølger"]
+    keep = [i for i in range(len(headers)) if i < 2 or any(row[i] for row in rows)]  # no all-empty columns
+    return '<h2 id="koder">Koder</h2>' + table([headers[i] for i in keep], [[row[i] for i in keep] for row in rows])
 
 
 def _search_table(lst: CodeList, page: Page) -> str:
