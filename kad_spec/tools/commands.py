@@ -168,7 +168,36 @@ def release(
     typer.echo(f"SHA-256 {made.sha256}")
 
 
-COMMANDS = [lint, convert, example, release]
+def diff(
+    old: str = typer.Argument(..., help="Gammel versjon: modellmappe (eller mappe med model/) eller git-ref."),
+    new: str = typer.Argument(..., help="Ny versjon: modellmappe (eller mappe med model/) eller git-ref."),
+    format: DiffFormat = typer.Option(DiffFormat.markdown, "--format", "-f", help="markdown eller json."),
+    fail_on: Optional[Level] = typer.Option(
+        None, "--fail-on", help="Exit 1 ved endringer på dette nivået eller høyere: breaking, non-breaking, documentation."),
+    changelog: bool = typer.Option(False, "--changelog", help="Skriv en post til model/endringslogg.yaml (YAML) i stedet for rapporten."),
+    repo: Optional[Path] = typer.Option(None, "--repo", help="Git-depotet for git-refer (standard: depotet du står i)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv til fil i stedet for standard ut."),
+) -> None:
+    """Klassifiser endringene mellom to versjoner av modellen: brytende, ikke-brytende, dokumentasjon.
+
+    Kontrollerer også at versjonsøkningen passer (DIFF-013). Exit-kode 0: ferdig; 1: versjonen
+    passer ikke, eller endringer på --fail-on-nivået; 2: bruksfeil.
+    """
+    from kad_spec.tools.diff import DiffError, diff as run_diff, render_changelog, render_json, render_markdown
+
+    try:
+        result = run_diff(old, new, repo)
+    except DiffError as exc:
+        _fail(str(exc), 2)
+    if changelog:
+        text = render_changelog(result)
+    else:
+        text = render_json(result) if format is DiffFormat.json else render_markdown(result)
+    _emit(text, output)
+    raise typer.Exit(1 if result.fails(fail_on.value if fail_on else None) else 0)
+
+
+COMMANDS = [lint, diff, release, example, convert]
 
 
 def register(app: typer.Typer) -> None:
