@@ -1,0 +1,201 @@
+"""Files in, figures out: validate and read every file once, then compute the figures."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from kad_spec.activity.figures import ActivityReport, compute
+from kad_spec.activity.records import StayCollector
+
+
+# Above this much message data, validation runs in a second process while this one reads the
+# stays: each file is then parsed twice, but on two cores at once (see docs/aktivitetsrapport.md).
+PARALLEL_BYTES = 8_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """What the report keeps of a finding: the rule, and which stay (within which file) it concerns."""
+
+    rule_id: str
+    severity: str
+    file: str
+    opphold_id: str | None
+
+
+def _validator(today: date | None):
+    from kad_spec.validate import Settings, Validator
+
+    return Validator(Settings(today=today or date.today()))
+
+
+def _check_document(validator, doc) -> list:
+    """Validate a document that is already open, so that the file is parsed only once.
+
+    Line numbers are not looked up: the report counts findings and does not point at lines.
+    """
+    from kad_spec.validate import FileResult
+
+    result = FileResult(path=str(doc.path), format=doc.format)
+    validator._check_document(doc, result)
+    return result.findings
+
+
+def _hits(findings) -> list[RuleHit]:
+    return [RuleHit(f.rule_id, f.severity, f.file, f.opphold_id) for f in findings]
+
+
+def _validate_files(files: list[Path], today: date | None) -> list[RuleHit]:
+    """Validate files on their own (the parallel path)."""
+    from kad_spec.readers import ReadFailure, open_document
+
+    validator = _validator(today)
+    hits: list[RuleHit] = []
+    for path in files:
+        try:
+            doc = open_document(path)
+        except (ReadFailure, OSError):
+            hits += _hits(validator.validate_file(path).findings)
+            continue
+        hits += _hits(_check_document(validator, doc))
+    return hits
+
+
+def _fork_pool():
+    """A one-worker pool when a second core is there to use and fork is available."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+def _tapped(doc, add):
+    """The document, with every stay handed to ``add`` the first time the stays are read.
+
+    The validator may walk the stays again (to attribute reader problems); only the first
+    walk feeds the report.
+    """
+    stays = doc.stays
+    tapped = []
+
+    def stays_and_tap():
+        if tapped:
+            yield from stays()
+            return
+        tapped.append(True)
+        for index, stay in stays():
+            add(stay)
+            yield index, stay
+
+    return replace(doc, stays=stays_and_tap)
+
+
+def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[int, list[RuleHit]]:
+    """Read every file into the collector; with a validator, in the same pass as the validation."""
+    from kad_spec.readers import ReadFailure, open_document
+
+    unreadable, hits = 0, []
+    for path in files:
+        try:
+            doc = open_document(path)
+        except (ReadFailure, OSError):
+            unreadable += 1
+            if validator is not None:
+                hits += _hits(validator.validate_file(path).findings)
+            continue
+        add = collector.start_document(doc.header)
+        try:
+            if validator is not None:
+                hits += _hits(_check_document(validator, _tapped(doc, add)))
+            else:
+                for _, stay in doc.stays():
+                    add(stay)
+        except ReadFailure as failure:  # a streaming reader finds a syntax error late
+            unreadable += 1
+            if validator is not None:
+                hits.append(RuleHit(failure.rule_id, validator.severity(failure.rule_id), str(path), None))
+    return unreadable, hits
+
+
+def collect(files: list[Path], today: date | None, validate: bool,
+            parallel: bool | None = None) -> tuple[StayCollector, int, list[RuleHit]]:
+    """Read (and validate) the files; ``parallel=None`` decides by the amount of data."""
+    collector = StayCollector()
+    if parallel is None:
+        parallel = validate and sum(_size(p) for p in files) >= PARALLEL_BYTES
+    pool = _fork_pool() if parallel and validate else None
+    if pool is None:
+        unreadable, hits = _read_all(files, collector, _validator(today) if validate else None)
+        return collector, unreadable, hits
+    with pool:
+        pending = pool.submit(_validate_files, files, today)
+        unreadable, _ = _read_all(files, collector, None)
+        return collector, unreadable, pending.result()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _code_texts(system: str) -> dict[str, str]:
+    return dict(_texts("icd10" if system == "ICD-10" else "icpc2"))
+
+
+@lru_cache(maxsize=None)
+def _texts(list_name: str) -> tuple[tuple[str, str], ...]:
+    """Code -> bokmål text (the latest period's text) for a bundled code list."""
+    from kad_spec.codelists import load_codelists
+
+    codelist = load_codelists().get(list_name)
+    if codelist is None:
+        return ()
+    return tuple((code, codelist.entries(code)[-1].text) for code in codelist.codes())
+
+
+def small_list(list_name: str) -> list[tuple[str, str, str]]:
+    """(code, text, English text) of a small code list in file order."""
+    from kad_spec.codelists import load_codelists
+
+    codelist = load_codelists().get(list_name)
+    if codelist is None:
+        return []
+    return [(code, codelist.entries(code)[-1].text, codelist.entries(code)[-1].text_en) for code in codelist.codes()]
+
+
+def _rule_titles(rule_id: str) -> tuple[str, str]:
+    from kad_spec.catalogue import catalogue
+
+    rule = catalogue().get(rule_id)
+    return (rule.title, rule.title_en) if rule else (rule_id, rule_id)
+
+
+def build_report(paths: list[Path], min_cell: int = 5, today: date | None = None, *,
+                 validate: bool = True) -> ActivityReport:
+    """The activity and data-quality report for the message files (and folders) in ``paths``.
+
+    Every file is read once; with ``validate`` (default) its findings are counted per rule.
+    ``today`` is the reference day for ongoing stays; by default the last day the data covers.
+    """
+    from kad_spec import __version__
+    from kad_spec.validate import expand_paths, spec_version
+
+    if min_cell < 1:
+        raise ValueError("min_cell must be at least 1")
+    files = expand_paths(paths)
+    collector, unreadable, findings = collect(files, today, validate)
+    report = compute(
+        collector.finish(), findings, min_cell=min_cell, today=today, files=len(files),
+        files_unreadable=unreadable, validated=validate, code_texts=_code_texts, titles=_rule_titles,
+        orders={name: [code for code, _, _ in small_list(name)] for name in ("tjenester_og_vesen", "ut_til")},
+    )
+    report.tool_version = __version__
+    report.spec_version = spec_version()
+    return report

@@ -1,0 +1,426 @@
+"""The report's figures, computed from collected stays. Every count passes through the
+small-number protection in :mod:`kad_spec.activity.suppression` before it is stored here."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from kad_spec.activity.chapters import chapter
+from kad_spec.activity.records import KNOWN_SYSTEMS, Collected, StayRecord
+from kad_spec.activity.suppression import Cell, Share, Table, share, suppress_series, suppress_table
+
+AGE_GROUPS = (("0–17", 0, 17), ("18–49", 18, 49), ("50–66", 50, 66), ("67–79", 67, 79), ("80+", 80, 200))
+UNKNOWN = "ukjent"
+SEX_CODES = ("1", "2", "0", "9")
+# Length of stay in days: [lower, upper) per bucket.
+LOS_BUCKETS = (("<1", 0, 1), ("1–<2", 1, 2), ("2–<3", 2, 3), ("3–<5", 3, 5), ("5–<7", 5, 7),
+               ("7–<14", 7, 14), ("14+", 14, math.inf))
+HOSPITAL = ("31", "34")  # Volven 7300: somatic hospital in Norway / abroad
+OWN_INSTITUTION = ("21", "23")  # other unit at the unit's own institution
+ONGOING = "pågår"
+OPEN_DAYS = 30
+TOP_CODES = 10
+SIDES = ("innskrivning", "utskrivning")
+
+
+@dataclass(frozen=True)
+class Series:
+    """Labelled counts with their total (a 1-D table)."""
+
+    labels: list[str]
+    cells: list[Cell]
+    total: Cell
+
+    def to_json(self) -> dict:
+        return {"labels": self.labels, "cells": [c.to_json() for c in self.cells], "total": self.total.to_json()}
+
+
+@dataclass(frozen=True)
+class LabelledTable:
+    rows: list[str]
+    columns: list[str]
+    table: Table
+
+    def to_json(self) -> dict:
+        return {"rows": self.rows, "columns": self.columns, **self.table.to_json()}
+
+
+@dataclass(frozen=True)
+class LengthOfStay:
+    discharged: Cell
+    median_days: float | None
+    p90_days: float | None
+    buckets: Series
+
+    def to_json(self) -> dict:
+        return {"discharged": self.discharged.to_json(), "median_days": self.median_days,
+                "p90_days": self.p90_days, "buckets": self.buckets.to_json()}
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    first_day: date | None
+    days: list[str]
+    cells: list[Cell]
+    mean: float | None
+    peak: Cell
+
+    def to_json(self) -> dict:
+        return {"first_day": self.first_day.isoformat() if self.first_day else None, "days": self.days,
+                "cells": [c.to_json() for c in self.cells], "mean": self.mean, "peak": self.peak.to_json()}
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    code: str
+    text: str
+    count: Cell
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "text": self.text, "count": self.count.to_json()}
+
+
+@dataclass(frozen=True)
+class TopCodes:
+    system: str
+    side: str  # "innskrivning" | "utskrivning"
+    codes: list[CodeCount]
+    hidden_codes: int  # codes with stays, but under the threshold, not listed
+    stays_with_code: Cell  # stays with at least one code of this system on this side
+
+    def to_json(self) -> dict:
+        return {"system": self.system, "side": self.side, "codes": [c.to_json() for c in self.codes],
+                "hidden_codes": self.hidden_codes, "stays_with_code": self.stays_with_code.to_json()}
+
+
+@dataclass(frozen=True)
+class ChapterChange:
+    """First admission vs first discharge diagnosis, in stays where both use ``system``."""
+
+    system: str
+    same: Cell
+    changed: Cell
+    comparable: Cell
+    share_changed: float | None
+
+    def to_json(self) -> dict:
+        return {"system": self.system, "same": self.same.to_json(), "changed": self.changed.to_json(),
+                "comparable": self.comparable.to_json(), "share_changed_percent": self.share_changed}
+
+
+@dataclass(frozen=True)
+class Completeness:
+    field: str  # e.g. "henvist_fra.organisasjonsnummer"
+    share: Share
+
+    def to_json(self) -> dict:
+        return {"field": self.field, **self.share.to_json()}
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    rule_id: str
+    title: str
+    title_en: str
+    severity: str
+    findings: Cell
+    stays: Cell
+
+    def to_json(self) -> dict:
+        return {"rule_id": self.rule_id, "title": self.title, "title_en": self.title_en,
+                "severity": self.severity, "findings": self.findings.to_json(), "stays": self.stays.to_json()}
+
+
+@dataclass
+class ActivityReport:
+    min_cell: int
+    reference_day: date | None
+    first_day: date | None
+    files: int
+    files_unreadable: int
+    validated: bool
+    records_read: Cell
+    replaced: Cell
+    cancelled: Cell
+    unusable: Cell
+    stays: Cell
+    per_month: Series
+    occupancy: Occupancy
+    length_of_stay: LengthOfStay
+    age_sex: LabelledTable
+    top_codes: list[TopCodes]
+    chapter_changes: list[ChapterChange]
+    not_comparable: Cell
+    flows: LabelledTable
+    to_hospital: Share
+    to_hospital_or_own: Share
+    completeness: list[Completeness]
+    rules: list[RuleCount]
+    ongoing: Cell
+    open_over_30_days: Cell
+    discharge_invalid: Cell
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # code list -> code -> text
+    tool_version: str = ""
+    spec_version: str = ""
+
+
+def count(value: int, min_cell: int) -> Cell:
+    return suppress_series([value], value, min_cell)[1]
+
+
+def month_labels(first: date, last: date) -> list[str]:
+    labels, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return labels
+
+
+def stays_per_month(stays: list[StayRecord], min_cell: int) -> Series:
+    if not stays:
+        return Series([], [], count(0, min_cell))
+    by_month = Counter(f"{s.admitted_day.year:04d}-{s.admitted_day.month:02d}" for s in stays)
+    days = [s.admitted_day for s in stays]
+    labels = month_labels(min(days), max(days))
+    cells, total = suppress_series([by_month.get(m, 0) for m in labels], len(stays), min_cell)
+    return Series(labels, cells, total)
+
+
+def occupancy(stays: list[StayRecord], reference: date | None, min_cell: int) -> Occupancy:
+    """Stays in progress at the end of each day (midnight census), first admission to reference day.
+
+    A stay counts on day D when it was admitted on or before D and not discharged on or before D;
+    a stay without discharge counts through the reference day.
+    """
+    if not stays or reference is None:
+        return Occupancy(None, [], [], None, count(0, min_cell))
+    first = min(s.admitted_day for s in stays)
+    if reference < first:
+        return Occupancy(None, [], [], None, count(0, min_cell))
+    length = (reference - first).days + 1
+    change = [0] * (length + 1)
+    for stay in stays:
+        start = (stay.admitted_day - first).days
+        if start >= length:
+            continue
+        end = length if stay.discharged_day is None else min((stay.discharged_day - first).days, length)
+        if end <= start:
+            continue  # discharged the day it came: never in at midnight
+        change[start] += 1
+        change[end] -= 1
+    values, running = [], 0
+    for day in range(length):
+        running += change[day]
+        values.append(running)
+    cells, _ = suppress_series(values, sum(values), min_cell)
+    labels = [(first + timedelta(days=i)).isoformat() for i in range(length)]
+    return Occupancy(first, labels, cells, round(sum(values) / length, 1), count(max(values), min_cell))
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (position (n − 1)·q), as numpy's default."""
+    position = (len(sorted_values) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def length_of_stay(stays: list[StayRecord], min_cell: int) -> LengthOfStay:
+    lengths = sorted(s.length_of_stay for s in stays if s.discharged)
+    buckets = [sum(1 for x in lengths if low <= x < high) for _, low, high in LOS_BUCKETS]
+    cells, total = suppress_series(buckets, len(lengths), min_cell)
+    enough = len(lengths) >= min_cell and len(lengths) > 0
+    median = round(statistics.median(lengths), 1) if enough else None
+    p90 = round(quantile(lengths, 0.9), 1) if enough else None
+    return LengthOfStay(total, median, p90, Series([b[0] for b in LOS_BUCKETS], cells, total))
+
+
+def age_group(age: int | None) -> str:
+    if age is None:
+        return UNKNOWN
+    for label, low, high in AGE_GROUPS:
+        if low <= age <= high:
+            return label
+    return UNKNOWN
+
+
+def by_age_and_sex(stays: list[StayRecord], min_cell: int) -> LabelledTable:
+    pairs = Counter((age_group(s.age), s.sex if s.sex in SEX_CODES else UNKNOWN) for s in stays)
+    rows = [g[0] for g in AGE_GROUPS] + ([UNKNOWN] if any(a == UNKNOWN for a, _ in pairs) else [])
+    present = {sex for _, sex in pairs}
+    columns = [c for c in (*SEX_CODES, UNKNOWN) if c in present or c in ("1", "2")]
+    counts = [[pairs.get((r, c), 0) for c in columns] for r in rows]
+    return LabelledTable(rows, columns, suppress_table(counts, min_cell))
+
+
+def code_counts(stays: list[StayRecord]) -> dict[tuple[str, str], tuple[Counter, int]]:
+    """(system, side) -> (stays per code, stays with any code); a code counts once per stay."""
+    counters = {(system, side): (Counter(), [0]) for system in KNOWN_SYSTEMS for side in SIDES}
+    for stay in stays:
+        for side, diagnoses in (("innskrivning", stay.admission_diagnoses),
+                                ("utskrivning", stay.discharge_diagnoses)):
+            if not diagnoses:
+                continue
+            if len(diagnoses) == 1:  # the common case, without building sets
+                system, code = diagnoses[0]
+                per_code, with_code = counters[(system, side)]
+                per_code[code] += 1
+                with_code[0] += 1
+                continue
+            for system in {sys for sys, _ in diagnoses}:
+                per_code, with_code = counters[(system, side)]
+                per_code.update({code for sys, code in diagnoses if sys == system})
+                with_code[0] += 1
+    return {key: (per_code, with_code[0]) for key, (per_code, with_code) in counters.items()}
+
+
+def top_codes(per_code: Counter, with_code: int, system: str, side: str, texts: dict[str, str],
+              min_cell: int) -> TopCodes:
+    ranked = sorted(per_code.items(), key=lambda item: (-item[1], item[0]))
+    shown = [(code, n) for code, n in ranked if n >= min_cell][:TOP_CODES]
+    listed = [CodeCount(code, texts.get(code, ""), Cell(n)) for code, n in shown]
+    hidden = sum(1 for _, n in ranked if n < min_cell)
+    return TopCodes(system, side, listed, hidden, count(with_code, min_cell))
+
+
+def chapter_changes(stays: list[StayRecord], min_cell: int) -> tuple[list[ChapterChange], Cell]:
+    """Compare the first admission and first discharge diagnosis when both use the same system."""
+    same: Counter = Counter()
+    changed: Counter = Counter()
+    not_comparable = 0
+    for stay in stays:
+        if not stay.discharged:
+            continue
+        if not stay.admission_diagnoses or not stay.discharge_diagnoses:
+            not_comparable += 1
+            continue
+        (sys_in, code_in), (sys_out, code_out) = stay.admission_diagnoses[0], stay.discharge_diagnoses[0]
+        first, last = chapter(sys_in, code_in), chapter(sys_out, code_out)
+        if sys_in != sys_out or first is None or last is None:
+            not_comparable += 1
+        elif first == last:
+            same[sys_in] += 1
+        else:
+            changed[sys_in] += 1
+    results = []
+    for system in KNOWN_SYSTEMS:
+        (same_cell, changed_cell), total = suppress_series([same[system], changed[system]],
+                                                           same[system] + changed[system], min_cell)
+        comparable = same[system] + changed[system]
+        percent = None
+        if not (same_cell.suppressed or changed_cell.suppressed or total.suppressed) and comparable:
+            percent = round(100.0 * changed[system] / comparable, 1)
+        results.append(ChapterChange(system, same_cell, changed_cell, total, percent))
+    return results, count(not_comparable, min_cell)
+
+
+def flows(stays: list[StayRecord], referral_order: list[str], destination_order: list[str],
+          min_cell: int) -> LabelledTable:
+    """Referral category × discharge category; stays not yet discharged in a column of their own."""
+    pairs = Counter()
+    for stay in stays:
+        destination = (stay.destination or UNKNOWN) if stay.discharged else ONGOING
+        pairs[(stay.referral or UNKNOWN, destination)] += 1
+    referrals = {r for r, _ in pairs}
+    destinations = {d for _, d in pairs}
+    rows = [r for r in referral_order if r in referrals] + sorted(referrals - set(referral_order))
+    known = [d for d in destination_order if d in destinations]
+    rest = sorted(destinations - set(destination_order) - {ONGOING})
+    columns = known + rest + ([ONGOING] if ONGOING in destinations else [])
+    counts = [[pairs.get((r, c), 0) for c in columns] for r in rows]
+    return LabelledTable(rows, columns, suppress_table(counts, min_cell))
+
+
+def discharged_to(stays: list[StayRecord], categories: tuple[str, ...], min_cell: int) -> Share:
+    with_destination = [s for s in stays if s.discharged and s.destination]
+    part = sum(1 for s in with_destination if s.destination in categories)
+    return share(part, len(with_destination), min_cell)
+
+
+def completeness(stays: list[StayRecord], min_cell: int) -> list[Completeness]:
+    """How often the voluntary ids are given: referrer over all stays, destination over discharges."""
+    referred = stays
+    destined = [s for s in stays if s.discharged and s.destination]
+    rows = [
+        ("henvist_fra.organisasjonsnummer", referred, lambda s: s.referral_orgnr),
+        ("henvist_fra.her_id", referred, lambda s: s.referral_herid),
+        ("henvist_fra.organisasjonsnummer_eller_her_id", referred, lambda s: s.referral_orgnr or s.referral_herid),
+        ("utskrevet_til.organisasjonsnummer", destined, lambda s: s.destination_orgnr),
+        ("utskrevet_til.her_id", destined, lambda s: s.destination_herid),
+        ("utskrevet_til.organisasjonsnummer_eller_her_id", destined,
+         lambda s: s.destination_orgnr or s.destination_herid),
+    ]
+    return [Completeness(name, share(sum(1 for s in group if has(s)), len(group), min_cell))
+            for name, group, has in rows]
+
+
+def open_stays(stays: list[StayRecord], reference: date | None, min_cell: int) -> tuple[Cell, Cell]:
+    """Stays without discharge, and those of them admitted more than 30 days before the reference day."""
+    ongoing = [s for s in stays if not s.discharged and not s.discharge_invalid]
+    if reference is None:
+        return count(len(ongoing), min_cell), count(0, min_cell)
+    old = sum(1 for s in ongoing if (reference - s.admitted_day).days > OPEN_DAYS)
+    return count(len(ongoing), min_cell), count(old, min_cell)
+
+
+def rule_counts(findings, titles, min_cell: int) -> list[RuleCount]:
+    """Findings per rule with the number of distinct stays they concern."""
+    per_rule: Counter = Counter()
+    stays_per_rule: dict[str, set] = {}
+    severity: dict[str, str] = {}
+    for finding in findings:
+        per_rule[finding.rule_id] += 1
+        severity.setdefault(finding.rule_id, finding.severity)
+        if finding.opphold_id:
+            stays_per_rule.setdefault(finding.rule_id, set()).add((finding.file, finding.opphold_id))
+    result = []
+    for rule_id in sorted(per_rule):
+        title, title_en = titles(rule_id)
+        result.append(RuleCount(rule_id, title, title_en, severity[rule_id], count(per_rule[rule_id], min_cell),
+                                count(len(stays_per_rule.get(rule_id, ())), min_cell)))
+    return result
+
+
+def compute(collected: Collected, findings, *, min_cell: int, today: date | None, files: int,
+            files_unreadable: int, validated: bool, code_texts, titles, orders) -> ActivityReport:
+    """All figures; ``code_texts(system)`` gives code -> text, ``titles(rule_id)`` (nb, en)."""
+    stays = collected.stays
+    reference = today or collected.latest_day
+    first_day = min((s.admitted_day for s in stays), default=None)
+    counted = code_counts(stays)
+    diagnoses = [top_codes(*counted[(system, side)], system, side, code_texts(system), min_cell)
+                 for system in KNOWN_SYSTEMS for side in SIDES]
+    changes, not_comparable = chapter_changes(stays, min_cell)
+    ongoing, old = open_stays(stays, reference, min_cell)
+    return ActivityReport(
+        min_cell=min_cell,
+        reference_day=reference,
+        first_day=first_day,
+        files=files,
+        files_unreadable=files_unreadable,
+        validated=validated,
+        records_read=count(collected.records_read, min_cell),
+        replaced=count(collected.replaced, min_cell),
+        cancelled=count(collected.cancelled, min_cell),
+        unusable=count(collected.unusable, min_cell),
+        stays=count(len(stays), min_cell),
+        per_month=stays_per_month(stays, min_cell),
+        occupancy=occupancy(stays, reference, min_cell),
+        length_of_stay=length_of_stay(stays, min_cell),
+        age_sex=by_age_and_sex(stays, min_cell),
+        top_codes=diagnoses,
+        chapter_changes=changes,
+        not_comparable=not_comparable,
+        flows=flows(stays, orders["tjenester_og_vesen"], orders["ut_til"], min_cell),
+        to_hospital=discharged_to(stays, HOSPITAL, min_cell),
+        to_hospital_or_own=discharged_to(stays, HOSPITAL + OWN_INSTITUTION, min_cell),
+        completeness=completeness(stays, min_cell),
+        rules=rule_counts(findings, titles, min_cell),
+        ongoing=ongoing,
+        open_over_30_days=old,
+        discharge_invalid=count(sum(1 for s in stays if s.discharge_invalid), min_cell),
+    )

@@ -1,0 +1,285 @@
+"""The activity report as one self-contained HTML page (inline CSS and SVG, no scripts)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from kad_spec.activity import svg
+from kad_spec.activity.figures import ONGOING, UNKNOWN, ActivityReport, LabelledTable, Series
+from kad_spec.activity.suppression import Cell, Share
+from kad_spec.findings import mask_digits
+
+TEXT = {
+    "nb": {
+        "title": "Aktivitet og datakvalitet – KAD/ØHD",
+        "intro": ("Rapporten er laget av kad-spec fra innsendte meldinger. Tall under {n} opphold er "
+                  "skjult (vist som «&lt;{n}»), og enkelte andre tall er skjult i tillegg slik at de ikke kan "
+                  "regnes ut fra summene. Rapporten inneholder ingen personidentifikatorer."),
+        "meta": "Grunnlag", "files": "Filer lest", "unreadable": "Filer som ikke kunne leses",
+        "records": "Oppholdsposter lest", "replaced": "Poster erstattet av en senere versjon",
+        "cancelled": "Opphold annullert (status C)", "unusable": "Poster uten opphold-id eller gyldig innleggelsestidspunkt",
+        "stays": "Opphold i rapporten", "period": "Første innleggelsesdag", "reference": "Referansedag",
+        "activity": "Aktivitet", "per_month": "Opphold per måned (etter innleggelsesmåned)", "month": "Måned",
+        "count": "Antall", "total": "Sum", "occupancy": "Belegg: pasienter inneliggende ved midnatt",
+        "occupancy_mean": "Gjennomsnittlig belegg", "occupancy_peak": "Høyeste belegg",
+        "los": "Liggetid for utskrevne opphold (døgn = timer / 24)", "discharged": "Utskrevne opphold",
+        "median": "Median liggetid (døgn)", "p90": "90-persentil liggetid (døgn)", "days": "Døgn",
+        "age_sex": "Opphold etter aldersgruppe og kjønn", "age": "Alder",
+        "diagnoses": "Diagnoser", "top": "Hyppigste {side}sdiagnoser, {system}",
+        "innskrivning": "innskrivning", "utskrivning": "utskrivning",
+        "code": "Kode", "text": "Tekst", "hidden_codes": "{k} koder med færre enn {n} opphold er ikke vist.",
+        "no_codes": "Ingen koder med minst {n} opphold.",
+        "chapters": "Endret diagnose på kapittelnivå (første innskrivnings- mot første utskrivningsdiagnose)",
+        "system": "Kodeverk", "same": "Samme kapittel", "changed": "Annet kapittel", "comparable": "Sammenlignbare",
+        "share_changed": "Andel endret", "not_comparable": "Utskrevne opphold som ikke kan sammenlignes (ulike kodeverk eller mangler)",
+        "flows": "Pasientstrømmer", "flow_table": "Henvist fra (Volven 8404) → utskrevet til (Volven 7300)",
+        "referral": "Henvist fra", "to_hospital": "Andel utskrevet til sykehus (7300: 31, 34)",
+        "to_hospital_or_own": "Andel utskrevet til sykehus eller annen enhet ved egen institusjon (21, 23, 31, 34)",
+        "quality": "Datakvalitet", "completeness": "Utfylling av frivillige felt",
+        "field": "Felt", "present": "Utfylt", "of": "Av", "percent": "Prosent",
+        "rules": "Funn per regel fra validering", "rule": "Regel", "severity": "Alvorlighet",
+        "findings": "Funn", "stays_affected": "Opphold", "no_findings": "Ingen funn.",
+        "not_validated": "Filene ble ikke validert.",
+        "ongoing": "Opphold som pågår (uten utskrivningstidspunkt)",
+        "open30": "Opphold som fortsatt er åpne mer enn 30 døgn etter innleggelse",
+        "discharge_invalid": "Opphold med utskrivningstidspunkt som ikke kan brukes",
+        "error": "feil", "warning": "advarsel", "unknown": "ukjent", "ongoing_col": "pågår",
+        "footer": "Laget med kad-spec {tool} (spesifikasjon {spec}). Definisjoner: docs/aktivitetsrapport.md.",
+        "fields": {
+            "henvist_fra.organisasjonsnummer": "Henvist fra: organisasjonsnummer",
+            "henvist_fra.her_id": "Henvist fra: HER-id",
+            "henvist_fra.organisasjonsnummer_eller_her_id": "Henvist fra: organisasjonsnummer eller HER-id",
+            "utskrevet_til.organisasjonsnummer": "Utskrevet til: organisasjonsnummer",
+            "utskrevet_til.her_id": "Utskrevet til: HER-id",
+            "utskrevet_til.organisasjonsnummer_eller_her_id": "Utskrevet til: organisasjonsnummer eller HER-id",
+        },
+    },
+    "en": {
+        "title": "Activity and data quality – KAD/ØHD",
+        "intro": ("This report was made by kad-spec from submitted messages. Counts under {n} stays are "
+                  "hidden (shown as “&lt;{n}”), and some other counts are hidden as well so that they cannot "
+                  "be worked out from the totals. The report contains no personal identifiers."),
+        "meta": "Basis", "files": "Files read", "unreadable": "Files that could not be read",
+        "records": "Stay records read", "replaced": "Records replaced by a later version",
+        "cancelled": "Stays cancelled (status C)", "unusable": "Records without stay id or valid admission time",
+        "stays": "Stays in the report", "period": "First admission day", "reference": "Reference day",
+        "activity": "Activity", "per_month": "Stays per month (by month of admission)", "month": "Month",
+        "count": "Count", "total": "Total", "occupancy": "Occupancy: patients in the unit at midnight",
+        "occupancy_mean": "Mean occupancy", "occupancy_peak": "Peak occupancy",
+        "los": "Length of stay for discharged stays (days = hours / 24)", "discharged": "Discharged stays",
+        "median": "Median length of stay (days)", "p90": "90th percentile length of stay (days)", "days": "Days",
+        "age_sex": "Stays by age group and sex", "age": "Age",
+        "diagnoses": "Diagnoses", "top": "Most frequent {side} diagnoses, {system}",
+        "innskrivning": "admission", "utskrivning": "discharge",
+        "code": "Code", "text": "Text", "hidden_codes": "{k} codes with fewer than {n} stays are not shown.",
+        "no_codes": "No codes with at least {n} stays.",
+        "chapters": "Diagnosis changed at chapter level (first admission vs first discharge diagnosis)",
+        "system": "Code system", "same": "Same chapter", "changed": "Other chapter", "comparable": "Comparable",
+        "share_changed": "Share changed", "not_comparable": "Discharged stays that cannot be compared (different code systems or missing)",
+        "flows": "Patient flows", "flow_table": "Referred from (Volven 8404) → discharged to (Volven 7300)",
+        "referral": "Referred from", "to_hospital": "Share discharged to hospital (7300: 31, 34)",
+        "to_hospital_or_own": "Share discharged to hospital or another unit of the own institution (21, 23, 31, 34)",
+        "quality": "Data quality", "completeness": "Completeness of voluntary fields",
+        "field": "Field", "present": "Given", "of": "Of", "percent": "Per cent",
+        "rules": "Findings per rule from validation", "rule": "Rule", "severity": "Severity",
+        "findings": "Findings", "stays_affected": "Stays", "no_findings": "No findings.",
+        "not_validated": "The files were not validated.",
+        "ongoing": "Stays in progress (no discharge time)",
+        "open30": "Stays still open more than 30 days after admission",
+        "discharge_invalid": "Stays with a discharge time that cannot be used",
+        "error": "error", "warning": "warning", "unknown": "unknown", "ongoing_col": "in progress",
+        "footer": "Made with kad-spec {tool} (specification {spec}). Definitions: docs/aktivitetsrapport.md.",
+        "fields": {
+            "henvist_fra.organisasjonsnummer": "Referred from: organisation number",
+            "henvist_fra.her_id": "Referred from: HER-id",
+            "henvist_fra.organisasjonsnummer_eller_her_id": "Referred from: organisation number or HER-id",
+            "utskrevet_til.organisasjonsnummer": "Discharged to: organisation number",
+            "utskrevet_til.her_id": "Discharged to: HER-id",
+            "utskrevet_til.organisasjonsnummer_eller_her_id": "Discharged to: organisation number or HER-id",
+        },
+    },
+}
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1a202c;margin:0;background:#f7fafc}
+main{max-width:980px;margin:0 auto;padding:24px;background:#fff}
+h1{font-size:1.6rem}h2{border-bottom:2px solid #2b6cb0;padding-bottom:4px;margin-top:2.2rem}
+h3{font-size:1.05rem;margin-top:1.6rem}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:.9rem}
+th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+thead th{background:#edf2f7}tr.sum td,td.sum{font-weight:600;background:#f7fafc}
+.hidden{color:#4a5568;background:#edf2f7}.note{color:#4a5568;font-size:.9rem}
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dl.facts dt{font-weight:600}
+dl.facts dd{margin:0}
+"""
+
+
+class Page:
+    """Builds the HTML of one report in one language."""
+
+    def __init__(self, report: ActivityReport, lang: str):
+        self.report = report
+        self.lang = lang if lang in TEXT else "nb"
+        self.t = TEXT[self.lang]
+        self.labels = _code_labels(self.lang)
+
+    # -- small pieces --------------------------------------------------------------------
+    def cell(self, cell: Cell, css: str = "n") -> str:
+        if cell.suppressed:
+            return f'<td class="{css} hidden">&lt;{self.report.min_cell}</td>'
+        return f'<td class="{css}">{cell.n}</td>'
+
+    def value(self, cell: Cell) -> str:
+        return f"&lt;{self.report.min_cell}" if cell.suppressed else str(cell.n)
+
+    def number(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.1f}".replace(".", ",") if self.lang == "nb" else f"{value:.1f}"
+
+    def label(self, list_name: str, code: str) -> str:
+        if code == UNKNOWN:
+            return self.t["unknown"]
+        if code == ONGOING:
+            return self.t["ongoing_col"]
+        text = self.labels.get(list_name, {}).get(code)
+        return f"{code} {text}" if text else code
+
+    def series_table(self, series: Series, head: str) -> str:
+        rows = "".join(f"<tr><td>{escape(label)}</td>{self.cell(c)}</tr>" for label, c in zip(series.labels, series.cells))
+        total = f'<tr class="sum"><td>{self.t["total"]}</td>{self.cell(series.total)}</tr>'
+        return (f'<table><thead><tr><th>{head}</th><th class="n">{self.t["count"]}</th></tr></thead>'
+                f"<tbody>{rows}{total}</tbody></table>")
+
+    def matrix(self, table: LabelledTable, row_list: str, column_list: str, corner: str) -> str:
+        heads = "".join(f'<th class="n">{escape(self.label(column_list, c))}</th>' for c in table.columns)
+        body = []
+        for name, cells, total in zip(table.rows, table.table.cells, table.table.row_totals):
+            body.append(f"<tr><th>{escape(self.label(row_list, name))}</th>"
+                        + "".join(self.cell(c) for c in cells) + self.cell(total, "n sum") + "</tr>")
+        sums = "".join(self.cell(c, "n sum") for c in table.table.column_totals)
+        body.append(f'<tr class="sum"><th>{self.t["total"]}</th>{sums}{self.cell(table.table.total, "n sum")}</tr>')
+        return (f'<table><thead><tr><th>{escape(corner)}</th>{heads}<th class="n">{self.t["total"]}</th></tr>'
+                f'</thead><tbody>{"".join(body)}</tbody></table>')
+
+    def share_row(self, title: str, share: Share) -> str:
+        return (f"<tr><td>{escape(title)}</td>{self.cell(share.part)}{self.cell(share.whole)}"
+                f'<td class="n">{self.number(share.percent)}</td></tr>')
+
+    # -- sections ------------------------------------------------------------------------
+    def basis(self) -> str:
+        r, t = self.report, self.t
+        facts = [
+            (t["files"], str(r.files)), (t["unreadable"], str(r.files_unreadable)),
+            (t["records"], self.value(r.records_read)), (t["replaced"], self.value(r.replaced)),
+            (t["cancelled"], self.value(r.cancelled)), (t["unusable"], self.value(r.unusable)),
+            (t["stays"], self.value(r.stays)),
+            (t["period"], r.first_day.isoformat() if r.first_day else "–"),
+            (t["reference"], r.reference_day.isoformat() if r.reference_day else "–"),
+        ]
+        items = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in facts)
+        return f'<h2 id="grunnlag">{t["meta"]}</h2><dl class="facts">{items}</dl>'
+
+    def activity(self) -> str:
+        r, t, n = self.report, self.t, self.report.min_cell
+        occ, los = r.occupancy, r.length_of_stay
+        parts = [f'<h2 id="aktivitet">{t["activity"]}</h2>', f'<h3>{t["per_month"]}</h3>',
+                 svg.bar_chart(r.per_month.labels, r.per_month.cells, t["per_month"], n),
+                 self.series_table(r.per_month, t["month"]), f'<h3>{t["occupancy"]}</h3>',
+                 svg.bar_chart(occ.days, occ.cells, t["occupancy"], n),
+                 f'<p>{t["occupancy_mean"]}: {self.number(occ.mean)}. {t["occupancy_peak"]}: {self.value(occ.peak)}.</p>',
+                 f'<h3>{t["los"]}</h3>',
+                 f'<p>{t["discharged"]}: {self.value(los.discharged)}. {t["median"]}: {self.number(los.median_days)}. '
+                 f'{t["p90"]}: {self.number(los.p90_days)}.</p>',
+                 svg.bar_chart(los.buckets.labels, los.buckets.cells, t["los"], n),
+                 self.series_table(los.buckets, t["days"]), f'<h3>{t["age_sex"]}</h3>',
+                 self.matrix(r.age_sex, "", "kjonn", t["age"])]
+        return "".join(parts)
+
+    def diagnoses(self) -> str:
+        r, t, n = self.report, self.t, self.report.min_cell
+        parts = [f'<h2 id="diagnoser">{t["diagnoses"]}</h2>']
+        for top in r.top_codes:
+            parts.append(f'<h3>{t["top"].format(side=t[top.side], system=top.system)}</h3>')
+            if top.codes:
+                rows = "".join(f"<tr><td>{escape(c.code)}</td><td>{escape(c.text)}</td>{self.cell(c.count)}</tr>"
+                               for c in top.codes)
+                parts.append(f'<table><thead><tr><th>{t["code"]}</th><th>{t["text"]}</th>'
+                             f'<th class="n">{t["count"]}</th></tr></thead><tbody>{rows}</tbody></table>')
+            else:
+                parts.append(f'<p class="note">{t["no_codes"].format(n=n)}</p>')
+            if top.hidden_codes:
+                parts.append(f'<p class="note">{t["hidden_codes"].format(k=top.hidden_codes, n=n)}</p>')
+        rows = "".join(f"<tr><td>{c.system}</td>{self.cell(c.same)}{self.cell(c.changed)}{self.cell(c.comparable)}"
+                       f'<td class="n">{self.number(c.share_changed)}</td></tr>' for c in r.chapter_changes)
+        parts.append(f'<h3>{t["chapters"]}</h3><table><thead><tr><th>{t["system"]}</th><th class="n">{t["same"]}</th>'
+                     f'<th class="n">{t["changed"]}</th><th class="n">{t["comparable"]}</th>'
+                     f'<th class="n">{t["share_changed"]} (%)</th></tr></thead><tbody>{rows}</tbody></table>'
+                     f'<p class="note">{t["not_comparable"]}: {self.value(r.not_comparable)}.</p>')
+        return "".join(parts)
+
+    def flows(self) -> str:
+        r, t, n = self.report, self.t, self.report.min_cell
+        flows = r.flows
+        rows = [self.label("tjenester_og_vesen", code)[:34] for code in flows.rows]
+        columns = [t["unknown"] if c == UNKNOWN else t["ongoing_col"] if c == ONGOING else c for c in flows.columns]
+        return "".join([
+            f'<h2 id="strommer">{t["flows"]}</h2><h3>{t["flow_table"]}</h3>',
+            svg.heatmap(rows, columns, flows.table.cells, t["flow_table"], n),
+            self.matrix(flows, "tjenester_og_vesen", "ut_til", t["referral"]),
+            f'<table><thead><tr><th></th><th class="n">{t["present"]}</th><th class="n">{t["of"]}</th>'
+            f'<th class="n">{t["percent"]}</th></tr></thead><tbody>',
+            self.share_row(t["to_hospital"], r.to_hospital),
+            self.share_row(t["to_hospital_or_own"], r.to_hospital_or_own), "</tbody></table>",
+        ])
+
+    def quality(self) -> str:
+        r, t = self.report, self.t
+        rows = "".join(self.share_row(t["fields"].get(c.field, c.field), c.share) for c in r.completeness)
+        parts = [f'<h2 id="datakvalitet">{t["quality"]}</h2><h3>{t["completeness"]}</h3>',
+                 f'<table><thead><tr><th>{t["field"]}</th><th class="n">{t["present"]}</th><th class="n">{t["of"]}</th>'
+                 f'<th class="n">{t["percent"]}</th></tr></thead><tbody>{rows}</tbody></table>',
+                 f'<h3>{t["rules"]}</h3>']
+        if not r.validated:
+            parts.append(f'<p class="note">{t["not_validated"]}</p>')
+        elif not r.rules:
+            parts.append(f'<p class="note">{t["no_findings"]}</p>')
+        else:
+            body = "".join(
+                f"<tr><td>{escape(x.rule_id)}</td><td>{escape(x.title_en if self.lang == 'en' else x.title)}</td>"
+                f"<td>{escape(t.get(x.severity, x.severity))}</td>{self.cell(x.findings)}{self.cell(x.stays)}</tr>"
+                for x in r.rules)
+            parts.append(f'<table><thead><tr><th>{t["rule"]}</th><th>{t["text"]}</th><th>{t["severity"]}</th>'
+                         f'<th class="n">{t["findings"]}</th><th class="n">{t["stays_affected"]}</th></tr></thead>'
+                         f"<tbody>{body}</tbody></table>")
+        parts.append(f'<dl class="facts"><dt>{t["ongoing"]}</dt><dd>{self.value(r.ongoing)}</dd>'
+                     f'<dt>{t["open30"]}</dt><dd>{self.value(r.open_over_30_days)}</dd>'
+                     f'<dt>{t["discharge_invalid"]}</dt><dd>{self.value(r.discharge_invalid)}</dd></dl>')
+        return "".join(parts)
+
+    def render(self) -> str:
+        r, t = self.report, self.t
+        body = "".join([
+            f'<h1>{t["title"]}</h1><p>{t["intro"].format(n=r.min_cell)}</p>',
+            self.basis(), self.activity(), self.diagnoses(), self.flows(), self.quality(),
+            f'<footer><p class="note">{escape(t["footer"].format(tool=r.tool_version, spec=r.spec_version))}</p></footer>',
+        ])
+        return (
+            f'<!DOCTYPE html>\n<html lang="{"nb" if self.lang == "nb" else "en"}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            f"<title>{t['title']}</title><style>{STYLE}</style></head>"
+            f"<body><main>{mask_digits(body)}</main></body></html>\n"
+        )
+
+
+def _code_labels(lang: str) -> dict[str, dict[str, str]]:
+    from kad_spec.activity.build import small_list
+
+    return {name: {code: (text_en if lang == "en" and text_en else text) for code, text, text_en in small_list(name)}
+            for name in ("kjonn", "tjenester_og_vesen", "ut_til")}
+
+
+def render_html(report: ActivityReport, lang: str = "nb") -> str:
+    """The whole report as one HTML page in bokmål (``lang="en"`` for English)."""
+    return Page(report, lang).render()

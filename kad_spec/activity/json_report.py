@@ -1,0 +1,68 @@
+"""The activity report as JSON: the same figures as the HTML, for dashboards.
+
+A suppressed count is ``{"n": null, "suppressed": true}``; a shown one ``{"n": 12, "suppressed": false}``.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from kad_spec.activity.figures import ActivityReport
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _labels() -> dict:
+    from kad_spec.activity.build import small_list
+
+    return {name: {code: {"nb": text, "en": text_en} for code, text, text_en in small_list(name)}
+            for name in ("kjonn", "tjenester_og_vesen", "ut_til")}
+
+
+def report_dict(report: ActivityReport) -> dict:
+    return {
+        "report": "kad-spec aktivitetsrapport",
+        "tool": {"name": "kad-spec", "version": report.tool_version},
+        "specification_version": report.spec_version,
+        "min_cell": report.min_cell,
+        "reference_day": _day(report.reference_day),
+        "first_day": _day(report.first_day),
+        "files": {"read": report.files, "unreadable": report.files_unreadable, "validated": report.validated},
+        "records": {
+            "read": report.records_read.to_json(),
+            "replaced": report.replaced.to_json(),
+            "cancelled": report.cancelled.to_json(),
+            "unusable": report.unusable.to_json(),
+        },
+        "stays": report.stays.to_json(),
+        "activity": {
+            "per_month": report.per_month.to_json(),
+            "occupancy": report.occupancy.to_json(),
+            "length_of_stay": report.length_of_stay.to_json(),
+            "age_sex": report.age_sex.to_json(),
+        },
+        "diagnoses": {
+            "top_codes": [t.to_json() for t in report.top_codes],
+            "chapter_changes": [c.to_json() for c in report.chapter_changes],
+            "not_comparable": report.not_comparable.to_json(),
+        },
+        "flows": {
+            "referral_to_discharge": report.flows.to_json(),
+            "to_hospital": report.to_hospital.to_json(),
+            "to_hospital_or_own_institution": report.to_hospital_or_own.to_json(),
+        },
+        "data_quality": {
+            "completeness": [c.to_json() for c in report.completeness],
+            "rules": [r.to_json() for r in report.rules],
+            "ongoing": report.ongoing.to_json(),
+            "open_over_30_days": report.open_over_30_days.to_json(),
+            "discharge_time_unusable": report.discharge_invalid.to_json(),
+        },
+        "labels": _labels(),
+    }
+
+
+def render_json(report: ActivityReport) -> str:
+    return orjson.dumps(report_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"

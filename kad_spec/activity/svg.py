@@ -1,0 +1,93 @@
+"""Small inline SVG charts. No scripts, no fonts to fetch: text uses the page's font stack."""
+
+from __future__ import annotations
+
+from html import escape
+
+from kad_spec.activity.suppression import Cell
+
+BAR = "#2b6cb0"
+HIDDEN = "#a0aec0"
+GRID = "#e2e8f0"
+INK = "#1a202c"
+
+
+def _open(width: int, height: int, title: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
+
+
+def _nice_max(value: int) -> int:
+    """A round axis maximum at or above ``value``."""
+    if value <= 5:
+        return 5
+    step = 10 ** (len(str(value)) - 1)
+    for factor in (1, 2, 2.5, 5, 10):
+        if value <= factor * step:
+            return int(factor * step)
+    return value
+
+
+def bar_chart(labels: list[str], cells: list[Cell], title: str, min_cell: int, width: int = 720,
+              height: int = 240) -> str:
+    """Vertical bars; a suppressed count is a grey stub marked "<N", its height not drawn."""
+    if not cells:
+        return ""
+    left, bottom, top = 44, 40, 12
+    plot_w, plot_h = width - left - 8, height - bottom - top
+    shown = [c.n for c in cells if not c.suppressed and c.n is not None]
+    axis_max = _nice_max(max(shown, default=0))
+    slot = plot_w / len(cells)
+    parts = [_open(width, height, title)]
+    for tick in (0, axis_max // 2, axis_max):
+        y = top + plot_h - plot_h * tick / axis_max
+        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{INK}">{tick}</text>')
+    every = max(1, round(len(cells) / 14))  # at most ~14 axis labels
+    for i, (label, cell) in enumerate(zip(labels, cells)):
+        x = left + i * slot + slot * 0.1
+        w = max(slot * 0.8, 0.5)
+        if cell.suppressed:
+            y = top + plot_h - 6
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="6" fill="{HIDDEN}">'
+                         f'<title>{escape(label)}: &lt;{min_cell}</title></rect>')
+        else:
+            h = plot_h * (cell.n or 0) / axis_max
+            parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                         f'fill="{BAR}"><title>{escape(label)}: {cell.n}</title></rect>')
+        if i % every == 0:
+            parts.append(f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                         f'font-size="11" fill="{INK}">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def heatmap(rows: list[str], columns: list[str], cells: list[list[Cell]], title: str, min_cell: int,
+            cell_w: int = 86, cell_h: int = 28, label_w: int = 230, head_h: int = 64) -> str:
+    """A matrix of counts, darker for more; suppressed cells grey with "<N"."""
+    if not rows or not columns:
+        return ""
+    width, height = label_w + cell_w * len(columns) + 4, head_h + cell_h * len(rows) + 4
+    peak = max((c.n for row in cells for c in row if not c.suppressed and c.n), default=1)
+    parts = [_open(width, height, title)]
+    for j, column in enumerate(columns):
+        x = label_w + j * cell_w + cell_w / 2
+        parts.append(f'<text x="{x:.1f}" y="{head_h - 8}" text-anchor="middle" font-size="11" '
+                     f'fill="{INK}">{escape(column)}</text>')
+    for i, row in enumerate(rows):
+        y = head_h + i * cell_h
+        parts.append(f'<text x="{label_w - 8}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end" font-size="11" '
+                     f'fill="{INK}">{escape(row)}</text>')
+        for j, cell in enumerate(cells[i]):
+            x = label_w + j * cell_w
+            if cell.suppressed:
+                fill, text, ink = HIDDEN, f"&lt;{min_cell}", INK
+            else:
+                strength = (cell.n or 0) / peak
+                fill = f"rgba(43,108,176,{0.08 + 0.92 * strength:.2f})" if cell.n else "#ffffff"
+                text, ink = str(cell.n), "#ffffff" if strength > 0.55 else INK
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}" '
+                         f'stroke="{GRID}"/><text x="{x + cell_w / 2 - 1:.1f}" y="{y + cell_h / 2 + 4:.1f}" '
+                         f'text-anchor="middle" font-size="12" fill="{ink}">{text}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
