@@ -234,3 +234,26 @@ def test_defect_breaks_exactly_that_rule(tmp_path, rule_id):
     else:
         assert found == set(), f"{rule_id}: {sorted(found)}"
         assert rule_id in {f.rule_id for f in report.findings}
+
+
+@pytest.mark.parametrize("rule_id", [r for r in _defect_cases() if any(
+    ex.expect == "fail" and ex.raw is None for ex in catalogue()[r].examples)])
+def test_defect_as_xml_breaks_the_same_rule_or_is_refused(tmp_path, rule_id):
+    out = tmp_path / f"{rule_id}.xml"
+    result = run("example", "--defect", rule_id, "--out", out)
+    if result.exit_code == 2:
+        assert "kan ikke uttrykkes i XML" in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"<?xml")
+    found = {f.rule_id for f in validate(out).findings if f.severity == ERROR and not f.waived}
+    expected = {rule_id} if catalogue()[rule_id].severity == ERROR else set()
+    assert found == expected, f"{rule_id}: {sorted(found)}"
+
+
+def test_generated_messages_have_no_warnings_either(tmp_path):
+    for year in (2017, 2020, 2024):
+        write_examples(ExampleOptions(count=1500, seed=9, year=year), tmp_path / f"{year}.json")
+    report = validate(tmp_path)
+    assert report.stays == 4500
+    assert [(f.rule_id, f.pointer) for f in report.findings] == []
