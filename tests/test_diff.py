@@ -213,3 +213,9 @@ def test_version_rules():
 ])
 def test_pattern_widening_heuristic(old, new, widening):
     assert is_widening(old, new) is widening
+
+
+def test_every_check_is_documented():
+    text = (Path(__file__).parents[1] / "docs" / "verktoy.md").read_text(encoding="utf-8")
+    for check_id in CHECKS:
+        assert f"| {check_id} |" in text, check_id

@@ -175,3 +175,9 @@ def test_unreadable_yaml_names_file_and_line(model_copy):
 def test_missing_model_dir_is_usage_error(tmp_path):
     result = run("lint", tmp_path / "nope")
     assert result.exit_code == 2
+
+
+def test_every_check_is_documented():
+    text = (Path(__file__).parents[1] / "docs" / "verktoy.md").read_text(encoding="utf-8")
+    for check in CHECKS.values():
+        assert f"| {check.id} | {'feil' if check.severity == 'error' else 'advarsel'} |" in text, check.id
