@@ -92,7 +92,17 @@ def _tapped(doc, add):
             add(stay)
             yield index, stay
 
-    return replace(doc, stays=stays_and_tap)
+    if doc.run is None:
+        return replace(doc, stays=stays_and_tap)
+
+    def run_and_tap(on_stay):
+        def both(index, stay):
+            add(stay)
+            on_stay(index, stay)
+
+        doc.run(both)
+
+    return replace(doc, stays=stays_and_tap, run=run_and_tap)
 
 
 def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[int, list[RuleHit]]:

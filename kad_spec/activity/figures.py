@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from kad_spec.activity.chapters import chapter
 from kad_spec.activity.records import KNOWN_SYSTEMS, Collected, StayRecord
 from kad_spec.activity.suppression import Cell, Share, Table, share, suppress_series, suppress_table
+from kad_spec.findings import mask_digits
 
 AGE_GROUPS = (("0–17", 0, 17), ("18–49", 18, 49), ("50–66", 50, 66), ("67–79", 67, 79), ("80+", 80, 200))
 UNKNOWN = "ukjent"
@@ -254,7 +255,7 @@ def by_age_and_sex(stays: list[StayRecord], min_cell: int) -> LabelledTable:
     present = {sex for _, sex in pairs}
     columns = [c for c in (*SEX_CODES, UNKNOWN) if c in present or c in ("1", "2")]
     counts = [[pairs.get((r, c), 0) for c in columns] for r in rows]
-    return LabelledTable(rows, columns, suppress_table(counts, min_cell))
+    return LabelledTable(rows, [mask_digits(c) for c in columns], suppress_table(counts, min_cell))
 
 
 def code_counts(stays: list[StayRecord]) -> dict[tuple[str, str], tuple[Counter, int]]:
@@ -282,7 +283,8 @@ def top_codes(per_code: Counter, with_code: int, system: str, side: str, texts: 
               min_cell: int) -> TopCodes:
     ranked = sorted(per_code.items(), key=lambda item: (-item[1], item[0]))
     shown = [(code, n) for code, n in ranked if n >= min_cell][:TOP_CODES]
-    listed = [CodeCount(code, texts.get(code, ""), Cell(n)) for code, n in shown]
+    # Codes come from the messages: mask anything that looks like a person id written there.
+    listed = [CodeCount(mask_digits(code), texts.get(code, ""), Cell(n)) for code, n in shown]
     hidden = sum(1 for _, n in ranked if n < min_cell)
     return TopCodes(system, side, listed, hidden, count(with_code, min_cell))
 
@@ -332,7 +334,9 @@ def flows(stays: list[StayRecord], referral_order: list[str], destination_order:
     rest = sorted(destinations - set(destination_order) - {ONGOING})
     columns = known + rest + ([ONGOING] if ONGOING in destinations else [])
     counts = [[pairs.get((r, c), 0) for c in columns] for r in rows]
-    return LabelledTable(rows, columns, suppress_table(counts, min_cell))
+    # Categories come from the messages: mask anything that looks like a person id written there.
+    return LabelledTable([mask_digits(r) for r in rows], [mask_digits(c) for c in columns],
+                         suppress_table(counts, min_cell))
 
 
 def discharged_to(stays: list[StayRecord], categories: tuple[str, ...], min_cell: int) -> Share:

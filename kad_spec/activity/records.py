@@ -114,11 +114,11 @@ def _normalise_code(system: str, code: str) -> str:
 
 def _diagnoses(value) -> tuple[tuple[str, str], ...]:
     """Diagnoses in a known code system, in the order given; malformed entries are skipped."""
-    if value.__class__ is not list:
+    if not isinstance(value, list):
         return ()
     found = []
     for item in value:
-        if item.__class__ is not dict:
+        if not isinstance(item, dict):
             continue
         system, code = item.get("kodeverk"), _text(item.get("kode"))
         if code and system in KNOWN_SYSTEMS:
@@ -131,7 +131,7 @@ NO_PARTY = (None, False, False)
 
 def _party(value) -> tuple[str | None, bool, bool]:
     """(category, has organisation number, has HER-id) of henvist_fra / utskrevet_til."""
-    if value.__class__ is not dict:
+    if not isinstance(value, dict):
         return NO_PARTY
     category = value.get("kategori")
     if category.__class__ is int:
@@ -161,7 +161,7 @@ def to_record(stay: dict) -> StayRecord | None:
         if discharged is None or discharged[1] < admitted[1]:
             discharged, invalid = None, True
     patient = stay.get("pasient")
-    if patient.__class__ is not dict:
+    if not isinstance(patient, dict):
         patient = {}
     sex = patient.get("kjonn")
     referral = _party(stay.get("henvist_fra"))
