@@ -14,7 +14,7 @@ from typing import Iterable
 from kad_spec.codelists import STATUS_NOT_VALID_ON_DATE, STATUS_UNKNOWN, STATUS_VALID, CodeCheck, CodeLists
 from kad_spec.findings import Hit
 from kad_spec.rules import collection_check, get, stay_check
-from kad_spec.timeutil import parse_moment
+from kad_spec.rules.times import stay_times
 
 KOMMUNENUMMER = "kommunenummer"
 SPECIAL_KIND = "special"  # SSB's special values (unknown, Svalbard, Jan Mayen): not a municipality
@@ -38,9 +38,9 @@ def check_code(codelists: CodeLists, name: str, code: str, on: date) -> CodeChec
 
 def admission_day(stay: dict, ctx) -> date | None:
     """The date codes are checked on: admission, or the message's date if admission is unreadable."""
-    moment = parse_moment(stay.get("innleggelsestidspunkt"))
-    if moment is not None:
-        return moment.day
+    day = stay_times(stay, ctx).day
+    if day is not None:
+        return day
     created = ctx.opprettet
     return created.day if created is not None else None
 
@@ -81,15 +81,29 @@ def check_stay_codes(stay: dict, ctx) -> Iterable[Hit]:
     day = admission_day(stay, ctx)
     if day is None:
         return ()
+    patient = stay.get("pasient")
+    municipality = patient.get("bostedskommune") if isinstance(patient, dict) else None
+    categories = tuple(_category(stay.get(parent)) for parent, _ in CATEGORY_LISTS)
+    # Stays share a handful of (municipality, categories, day) combinations: judge each once per message.
+    verdicts = ctx.shared.setdefault("KAD-KL-002", {})
+    key = (municipality, categories, day)
+    hits = verdicts.get(key)
+    if hits is None:
+        hits = verdicts[key] = _stay_code_hits(municipality, categories, day, ctx.codelists)
+    return [Hit(h.rule_id, h.pointer, dict(h.params)) for h in hits] if hits else ()
+
+
+def _category(node):
+    return node.get("kategori") if isinstance(node, dict) else None
+
+
+def _stay_code_hits(municipality, categories, day: date, lists: CodeLists) -> list[Hit]:
     hits = []
-    lists = ctx.codelists
-    municipality = get(stay, "pasient", "bostedskommune")
     if isinstance(municipality, str) and len(municipality) == 4 and municipality.isdigit():
         check = check_code(lists, KOMMUNENUMMER, municipality, day)
         if _is_dated_failure(check, allow_unknown=True):
             hits.append(_kl002(check, "/pasient/bostedskommune", "opphold.pasient.bostedskommune"))
-    for parent, list_name in CATEGORY_LISTS:
-        category = get(stay, parent, "kategori")
+    for (parent, list_name), category in zip(CATEGORY_LISTS, categories):
         if isinstance(category, str):
             # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
             check = check_code(lists, list_name, category, day)
@@ -120,10 +134,10 @@ class ServiceMunicipalities:
 
     def add(self, index: int, stay) -> Iterable[Hit]:
         if isinstance(stay, dict):
-            moment = parse_moment(stay.get("innleggelsestidspunkt"))
-            if moment is not None and moment.day not in self.days:
+            day = stay_times(stay, self.ctx).day
+            if day is not None and day not in self.days:
                 stay_id = stay.get("opphold_id")
-                self.days[moment.day] = stay_id if isinstance(stay_id, str) else None
+                self.days[day] = stay_id if isinstance(stay_id, str) else None
         return ()
 
     def finish(self) -> Iterable[Hit]:

@@ -7,6 +7,7 @@ KAD-ORG-002 (HER-id shape) and KAD-ORG-003 (ids without a category) are the JSON
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 from kad_spec.findings import Hit
@@ -18,11 +19,17 @@ provides("KAD-ORG-002", "KAD-ORG-003")
 REFERENCES = ("henvist_fra", "utskrevet_til")
 
 
+@lru_cache(maxsize=4096)
+def _valid_orgnr(value: str) -> bool:
+    # A unit refers to the same few organisations again and again: check each once.
+    return orgnr.is_valid(value)
+
+
 def _orgnr_hit(value, pointer: str, element: str) -> Hit | None:
     # Only nine digits are checked here; any other form is the schema's pattern finding.
     if not (isinstance(value, str) and len(value) == 9 and value.isascii() and value.isdigit()):
         return None
-    if orgnr.is_valid(value):
+    if _valid_orgnr(value):
         return None
     return Hit("KAD-ORG-001", pointer, {"element": element, "organisasjonsnummer": value})
 

@@ -98,12 +98,14 @@ class StaysInMessage:
         return hits
 
     def _overlaps(self, periods: list[tuple[float, float, int, str]]) -> list[Hit]:
+        """One sweep over the periods sorted by start: each stay against the latest end so far."""
         hits = []
-        for position, (start, _end, index, stay_id) in enumerate(periods):
-            for other_start, other_end, _other_index, other_id in periods[:position]:
-                # Discharge and readmission at the same minute is not an overlap.
-                if other_end > start and other_id != stay_id:
-                    hits.append(Hit("KAD-OPH-002", f"/opphold/{index}/innleggelsestidspunkt", {
-                        "opphold_id": stay_id, "annet_opphold_id": other_id}))
-                    break
+        latest_end, latest_id = float("-inf"), ""
+        for start, end, index, stay_id in periods:
+            # Discharge and readmission at the same minute is not an overlap.
+            if latest_end > start and latest_id != stay_id:
+                hits.append(Hit("KAD-OPH-002", f"/opphold/{index}/innleggelsestidspunkt", {
+                    "opphold_id": stay_id, "annet_opphold_id": latest_id}))
+            if end > latest_end:
+                latest_end, latest_id = end, stay_id
         return hits

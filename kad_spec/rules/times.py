@@ -15,7 +15,7 @@ from typing import Iterable
 from kad_spec.findings import Hit
 from kad_spec.model import model
 from kad_spec.rules import get, message_check, stay_check
-from kad_spec.timeutil import Moment, is_ambiguous_local, is_nonexistent_local, parse_moment
+from kad_spec.timeutil import OSLO, Moment, is_ambiguous_local, is_nonexistent_local, parse_moment
 
 FIRST_ADMISSION = date(2017, 1, 1)  # KPR takes KAD stays from 1.1.2017
 LONG_STAY_DAYS = 30
@@ -32,10 +32,31 @@ def _time_shape() -> re.Pattern:
     return re.compile(model().types["Tidspunkt"].pattern)
 
 
-@lru_cache(maxsize=16384)
+_EPOCH = datetime(1970, 1, 1)
+
+
 def epoch(moment: Moment) -> float:
-    """Seconds since 1970 for a moment; local times read as Europe/Oslo."""
-    return moment.instant().timestamp()
+    """Seconds since 1970 for a moment; local times read as Europe/Oslo (fold 0).
+
+    Hot path: plain arithmetic with a per-day offset; only the two change-over days a year
+    go through the time zone database.
+    """
+    local = moment.local
+    seconds = (local - _EPOCH).total_seconds()
+    if moment.offset is not None:
+        return seconds - moment.offset.total_seconds()
+    offset = _oslo_offset_of_day(local.date())
+    if offset is None:  # a day with a change: the hour matters
+        return moment.instant().timestamp()
+    return seconds - offset
+
+
+@lru_cache(maxsize=4096)
+def _oslo_offset_of_day(day: date) -> float | None:
+    """Oslo's UTC offset in seconds all day long, or None on a day when it changes."""
+    start = datetime(day.year, day.month, day.day).replace(tzinfo=OSLO).utcoffset()
+    end = datetime(day.year, day.month, day.day, 23, 59).replace(tzinfo=OSLO).utcoffset()
+    return start.total_seconds() if start == end else None
 
 
 def _may_touch_dst(local: datetime) -> bool:
@@ -65,20 +86,55 @@ def check_created(header: dict, ctx) -> Iterable[Hit]:
     return hits
 
 
+class StayTimes:
+    """A stay's times, parsed once and shared by every rule that needs them."""
+
+    __slots__ = ("admitted", "discharged", "start", "end", "day")
+
+    def __init__(self, admitted: Moment | None, discharged: Moment | None):
+        self.admitted = admitted
+        self.discharged = discharged
+        self.start = epoch(admitted) if admitted is not None else None
+        self.end = epoch(discharged) if discharged is not None else None
+        self.day = admitted.local.date() if admitted is not None else None
+
+
+def stay_times(stay: dict, ctx) -> StayTimes:
+    """The stay's parsed times; computed for the first rule that asks, reused by the others."""
+    admitted = stay.get("innleggelsestidspunkt")
+    discharged = stay.get("utskrivningstidspunkt")
+    memo = ctx.shared.get("stay_times")
+    # Same stay object with the same time values: a changed stay (in tests) is parsed again.
+    if memo is not None and memo[0] is stay and memo[1] is admitted and memo[2] is discharged:
+        return memo[3]
+    times = StayTimes(parse_moment(admitted), parse_moment(discharged))
+    ctx.shared["stay_times"] = (stay, admitted, discharged, times)
+    return times
+
+
+def _check_time(stay: dict, key: str, moment: Moment | None, hits: list[Hit]) -> None:
+    """TID-007 for a pattern-shaped text that is no real time; TID-004/005 around the DST change."""
+    if moment is None:
+        value = stay.get(key)
+        if isinstance(value, str) and _time_shape().match(value):
+            hits.append(Hit("KAD-TID-007", f"/{key}", {"element": f"opphold.{key}", "verdi": value}))
+    elif moment.offset is None and _may_touch_dst(moment.local):
+        _read(stay[key], f"/{key}", f"opphold.{key}", hits)
+
+
 @stay_check("KAD-TID-001", "KAD-TID-002", "KAD-TID-003", "KAD-TID-004", "KAD-TID-005", "KAD-TID-006", "KAD-TID-007")
 def check_stay_times(stay: dict, ctx) -> Iterable[Hit]:
     hits: list[Hit] = []
-    admitted = _read(stay.get("innleggelsestidspunkt"), "/innleggelsestidspunkt", STAY_TIMES[0][1], hits)
-    discharged = _read(stay.get("utskrivningstidspunkt"), "/utskrivningstidspunkt", STAY_TIMES[1][1], hits)
-    if admitted is not None and admitted.day < FIRST_ADMISSION:
-        hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": admitted.day.isoformat()}))
-    start = epoch(admitted) if admitted is not None else None
-    end = epoch(discharged) if discharged is not None else None
+    times = stay_times(stay, ctx)
+    admitted, discharged, start, end = times.admitted, times.discharged, times.start, times.end
+    _check_time(stay, "innleggelsestidspunkt", admitted, hits)
+    _check_time(stay, "utskrivningstidspunkt", discharged, hits)
+    if times.day is not None and times.day < FIRST_ADMISSION:
+        hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": times.day.isoformat()}))
     if start is not None and end is not None and end < start:
         hits.append(Hit("KAD-TID-001", "/utskrivningstidspunkt", {
             "innleggelse": stay["innleggelsestidspunkt"], "utskrivning": stay["utskrivningstidspunkt"]}))
-    created = ctx.opprettet
-    created_at = epoch(created) if created is not None else None
+    created_at = _created_at(ctx)
     if created_at is not None:
         for moment_at, (key, element) in ((start, STAY_TIMES[0]), (end, STAY_TIMES[1])):
             if moment_at is not None and moment_at > created_at:
@@ -87,6 +143,14 @@ def check_stay_times(stay: dict, ctx) -> Iterable[Hit]:
     ongoing = "utskrivningstidspunkt" not in stay  # present but unreadable is not "still admitted"
     _long_stay(start, end, created_at if ongoing else None, hits)
     return hits
+
+
+def _created_at(ctx) -> float | None:
+    shared = ctx.shared
+    if "created_at" not in shared:
+        created = ctx.opprettet
+        shared["created_at"] = epoch(created) if created is not None else None
+    return shared["created_at"]
 
 
 def _long_stay(start, end, created_at, hits: list[Hit]) -> None:
