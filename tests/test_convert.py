@@ -174,3 +174,9 @@ def test_neither_json_nor_xml(tmp_path):
     result = run("convert", src, tmp_path / "out.xml")
     assert result.exit_code == 1
     assert "verken JSON eller XML" in result.output
+
+
+def test_directory_as_input_is_usage_error(tmp_path):
+    result = run("convert", tmp_path, tmp_path / "out.xml")
+    assert result.exit_code == 2
+    assert "er en mappe" in result.output

@@ -219,3 +219,12 @@ def test_every_check_is_documented():
     text = (Path(__file__).parents[1] / "docs" / "verktoy.md").read_text(encoding="utf-8")
     for check_id in CHECKS:
         assert f"| {check_id} |" in text, check_id
+
+
+def test_broken_model_yaml_is_named_with_line(pair):
+    old, new = pair
+    (new / "kad.yaml").write_text("id: x\nversion: [\n", encoding="utf-8")
+    result = run("diff", old, new)
+    assert result.exit_code == 2
+    assert f"{new / 'kad.yaml'}: ikke gyldig YAML (linje" in result.output
+    assert "Traceback" not in result.output

@@ -197,7 +197,7 @@ def convert_file(src: Path, dst: Path, to: str | None = None) -> str:
     """Convert ``src`` to ``dst``; returns the format written. Never touches ``src``."""
     fmt = target_format(dst, to)
     if not src.is_file():
-        raise ConvertUsageError(f"finner ikke {src}")
+        raise ConvertUsageError(f"{src} er en mappe, ikke en fil" if src.is_dir() else f"finner ikke {src}")
     if dst.exists() and (dst.is_dir() or os.path.samefile(src, dst)):
         raise ConvertUsageError(f"{dst} er inndatafilen eller en mappe; velg en annen utdatafil")
     if not dst.parent.is_dir():

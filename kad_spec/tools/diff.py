@@ -150,17 +150,28 @@ class Side:
 
 
 def load_side(model_dir: Path, label: str) -> Side:
-    from kad_spec.catalogue import CatalogueError, load_catalogue
+    from kad_spec.catalogue import load_catalogue
     from kad_spec.model import load_model
 
     if not (model_dir / "kad.yaml").is_file():
         raise DiffError(f"{label}: finner ikke {model_dir / 'kad.yaml'}")
-    try:
-        m = load_model(model_dir)
-        rules = load_catalogue(model_dir / "rules") if (model_dir / "rules").is_dir() else {}
-    except (yaml.YAMLError, CatalogueError, KeyError, TypeError, AttributeError) as exc:
-        raise DiffError(f"{label}: modellen kan ikke leses: {exc}") from None
+    m = _read(lambda: load_model(model_dir), f"{label}: {model_dir / 'kad.yaml'}")
+    rules_dir = model_dir / "rules"
+    rules = _read(lambda: load_catalogue(rules_dir), f"{label}: {rules_dir}") if rules_dir.is_dir() else {}
     return Side(label, m, rules, _samples(model_dir.parent / "examples", m))
+
+
+def _read(load, where: str):
+    from kad_spec.catalogue import CatalogueError
+
+    try:
+        return load()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
+        raise DiffError(f"{where}: ikke gyldig YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
+    except (CatalogueError, KeyError, TypeError, AttributeError) as exc:
+        raise DiffError(f"{where}: kan ikke leses: {exc}") from None
 
 
 def diff_models(old: Side, new: Side) -> DiffResult:
