@@ -110,7 +110,11 @@ def generate(
 
 def _mount_subcommands() -> None:
     from kad_spec.codelists.cli import app as codelists_app
+    from kad_spec.site.cli import docs_command
+    from kad_spec.tools.commands import register
 
+    app.command("docs")(docs_command)
+    register(app)
     app.add_typer(codelists_app, name="codelists", help="Vis, slå opp, importer og eksporter kodeverk.")
 
 

@@ -125,19 +125,26 @@ class Validator:
         check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
         collections = [check.func(ctx) for check in COLLECTION_CHECKS]
         hits: list[tuple[Hit, str | None]] = []
+
+        def on_stay(index, stay):
+            result.stays += 1
+            stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
+            stay_id = stay_id if isinstance(stay_id, str) else None
+            hits.extend(self._stay_hits(index, stay, stay_id, ctx, check_stay, collections))
+
         try:
-            for index, stay in doc.stays():
-                result.stays += 1
-                stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
-                stay_id = stay_id if isinstance(stay_id, str) else None
-                hits += self._stay_hits(index, stay, stay_id, ctx, check_stay, collections)
+            if doc.run is not None:
+                doc.run(on_stay)
+            else:
+                for index, stay in doc.stays():
+                    on_stay(index, stay)
         except ReadFailure as failure:
             hit = Hit(failure.rule_id, "", failure.params, failure.line)
             result.findings.append(self._finding(name, hit, failure.line, failure.column))
         for collection in collections:
             hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
         # A streaming reader knows the whole header, and its own problems, only now.
-        hits += [(h, None) for h in doc.problems]
+        hits += [(h, h.params.get("opphold_id")) for h in doc.problems]
         if not doc.structure_checked:
             hits += [(h, None) for h in structure.check_header(doc.header)]
         for check in MESSAGE_CHECKS:
@@ -185,7 +192,8 @@ class Validator:
         )
 
     def _add_lines(self, doc, result: FileResult) -> None:
-        wanted = {f.pointer for f in result.findings if f.line is None and f.pointer}
+        wanted = sorted({(f.pointer, f.opphold_id) for f in result.findings if f.line is None and f.pointer},
+                        key=lambda item: (item[0], item[1] or ""))
         if not wanted:
             return
         lines = doc.lines_for(wanted)

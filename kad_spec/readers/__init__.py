@@ -26,7 +26,7 @@ class Document:
 
     ``header`` holds everything but the stays; ``stays`` yields (index, stay) in file order,
     so that a reader may stream. A streaming reader completes ``header`` and ``problems``
-    once the stays have been read. ``lines_for`` maps JSON pointers to lines where known.
+    once the stays have been read. ``lines_for`` maps the (pointer, opphold_id) of findings to lines where known.
     """
 
     path: Path
@@ -34,9 +34,9 @@ class Document:
     header: dict
     stays: Callable[[], Iterator[tuple[int, object]]]
     problems: list = field(default_factory=list)  # Hits found while reading (pointer, params)
-    lines_for: Callable[[set[str]], dict[str, int]] = lambda pointers: {}
+    lines_for: Callable[[list[tuple[str, str | None]]], dict[str, int]] = lambda items: {}
     structure_checked: bool = False  # True when the reader already checked structure (XSD)
-    source: object = None  # the reader's own state, for readers that stream
+    run: Callable[[Callable[[int, object], None]], None] | None = None  # push-style stays, fastest
 
 
 def sniff(head: bytes) -> str:

@@ -1,77 +1,156 @@
-"""Line numbers for JSON pointers, found by one token scan of the file.
+"""Line numbers for JSON pointers.
 
-The fast parser gives no positions; findings want lines. Only files that have findings
-are scanned, and only for the pointers those findings name.
+The fast parser gives no positions, so lines are found afterwards, and only for findings:
+the header by a token scan from the start of the file; a stay by searching (at C speed) for
+its ``opphold_id`` and scanning tokens from there to the end of the stay. The cost depends
+on the number of findings, not on the size of the file.
 """
 
 from __future__ import annotations
 
+import mmap
 import re
+from pathlib import Path
 
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|\n|[^\s{}\[\],:"]+')
+_STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
+HEADER_SCAN_LIMIT = 4 << 20
+LINE_LOOKUP_LIMIT = 2000  # findings per file that get a line; the rest keep their pointer
 
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def pointer_lines(data: bytes, wanted: set[str]) -> dict[str, int]:
-    """Map each wanted JSON pointer to the line where its value (or key) starts."""
-    found: dict[str, int] = {}
-    if not wanted:
-        return found
-    line = 1
-    stack: list[list] = []  # [kind, path, next_key_or_index, expecting_key]
-    path = ""
-    for match in _TOKEN.finditer(data):
-        token = match.group(0)
-        if token == b"\n":
-            line += 1
-            continue
-        if token in (b",", b":"):
-            if token == b"," and stack and stack[-1][0] == "array":
-                stack[-1][2] += 1
-            if token == b"," and stack and stack[-1][0] == "object":
-                stack[-1][3] = True
-            continue
-        if token in (b"}", b"]"):
-            if stack:
+class _Scanner:
+    """Walks JSON tokens from a known state, recording the line where each pointer starts."""
+
+    def __init__(self, wanted: set[str], found: dict[str, int], stop_key: str | None = None):
+        self.wanted = wanted
+        self.found = found
+        self.stop_key = stop_key  # a top-level member at which to stop (the stays)
+
+    def _record(self, pointer: str, line: int) -> None:
+        if pointer in self.wanted and pointer not in self.found:
+            self.found[pointer] = line
+
+    def scan(self, data, start: int, end: int, line: int, stack: list) -> None:
+        """``stack`` holds [kind, pointer, key_or_index, expecting_key]; stops when it empties."""
+        for match in _TOKEN.finditer(data, start, end):
+            token = match.group(0)
+            if token == b"\n":
+                line += 1
+                continue
+            top = stack[-1] if stack else None
+            if token == b",":
+                if top is not None:
+                    if top[0] == "array":
+                        top[2] += 1
+                    else:
+                        top[3] = True
+                continue
+            if token == b":":
+                continue
+            if token in (b"}", b"]"):
                 stack.pop()
-            continue
-        top = stack[-1] if stack else None
-        if top is not None and top[0] == "object" and top[3]:
-            key = token[1:-1].decode("utf-8", "replace")
-            top[2] = key
-            top[3] = False
-            pointer = f"{top[1]}/{_escape(key)}"
-            if pointer in wanted and pointer not in found:
-                found[pointer] = line
-            continue
-        if top is None:
-            path = ""
-        elif top[0] == "object":
-            path = f"{top[1]}/{_escape(top[2])}"
-        else:
-            path = f"{top[1]}/{top[2]}"
-        if path in wanted and path not in found:
-            found[path] = line
-        if token == b"{":
-            stack.append(["object", path, None, True])
-        elif token == b"[":
-            stack.append(["array", path, 0, False])
-        if len(found) == len(wanted):
-            break
-    return found
+                if not stack:
+                    return
+                continue
+            if top is not None and top[0] == "object" and top[3]:
+                key = token[1:-1].decode("utf-8", "replace")
+                if key == self.stop_key and len(stack) == 1:
+                    return
+                top[2], top[3] = key, False
+                self._record(f"{top[1]}/{_escape(key)}", line)
+                continue
+            if top is None:
+                path = ""
+            elif top[0] == "object":
+                path = f"{top[1]}/{_escape(top[2])}"
+            else:
+                path = f"{top[1]}/{top[2]}"
+            self._record(path, line)
+            if token == b"{":
+                stack.append(["object", path, None, True])
+            elif token == b"[":
+                stack.append(["array", path, 0, False])
+            if len(self.found) == len(self.wanted):
+                return
 
 
-def nearest_lines(data: bytes, pointers: set[str]) -> dict[str, int]:
-    """Like ``pointer_lines``, but a pointer to an absent member gets its nearest ancestor's line."""
-    ancestors = {p.rsplit("/", i)[0] for p in pointers for i in range(p.count("/") + 1)}
-    lines = pointer_lines(data, ancestors)
+def _with_ancestors(pointers) -> set[str]:
+    return {p.rsplit("/", i)[0] for p in pointers for i in range(p.count("/") + 1)}
+
+
+def _nearest(pointers, found: dict[str, int]) -> dict[str, int]:
     result = {}
     for pointer in pointers:
         probe = pointer
-        while probe and probe not in lines:
+        while probe and probe not in found:
             probe = probe.rsplit("/", 1)[0]
-        result[pointer] = lines.get(probe, 1)
+        if probe in found:
+            result[pointer] = found[probe]
     return result
+
+
+def _count_newlines(data, start: int, end: int, step: int = 16 << 20) -> int:
+    return sum(data[i : min(i + step, end)].count(b"\n") for i in range(start, end, step))
+
+
+def _stay_lines(data, wanted_by_stay: dict[int, tuple[str, set[str]]], found: dict[str, int]) -> None:
+    """Find each stay by its opphold_id, in file order, and scan it from that key on."""
+    cursor, line = 0, 1
+    key = b'"opphold_id"'
+    for index in sorted(wanted_by_stay):
+        stay_id, pointers = wanted_by_stay[index]
+        needle = b'"' + stay_id.encode("utf-8") + b'"'
+        while True:
+            at = data.find(needle, cursor)
+            if at < 0:
+                return
+            key_at = data.rfind(key, cursor, at)
+            between = data[key_at + len(key) : at] if key_at >= 0 else b"x"
+            if key_at >= 0 and between.strip() == b":":
+                break
+            cursor = at + len(needle)
+        line += _count_newlines(data, cursor, key_at)
+        cursor = key_at
+        base = f"/opphold/{index}"
+        found.setdefault(base, line)
+        local: dict[str, int] = {base: line} if base in pointers else {}
+        _Scanner(pointers, local).scan(data, key_at, len(data), line, [["object", base, None, True]])
+        found.update(local)
+
+
+def _order(pointer: str) -> tuple[int, str]:
+    match = _STAY.match(pointer)
+    return (int(match.group(1)) + 1 if match else 0, pointer)
+
+
+def lines_for_findings(path: Path, items: list[tuple[str, str | None]]) -> dict[str, int]:
+    """Map JSON pointers of findings to lines; ``items`` are (pointer, opphold_id) pairs."""
+    header, by_stay = set(), {}
+    items = sorted(items, key=lambda item: _order(item[0]))[:LINE_LOOKUP_LIMIT]
+    for pointer, stay_id in items:
+        match = _STAY.match(pointer)
+        if match and stay_id:
+            index = int(match.group(1))
+            by_stay.setdefault(index, (stay_id, set()))[1].update(_with_ancestors([pointer]))
+        elif not match:
+            header.update(_with_ancestors([pointer]))
+    found: dict[str, int] = {}
+    if path.stat().st_size == 0:
+        return found
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if header:
+            _Scanner(header, found, stop_key="opphold").scan(data, 0, min(len(data), HEADER_SCAN_LIMIT), 1, [])
+        if by_stay:
+            _stay_lines(data, by_stay, found)
+    return _nearest([p for p, _ in items], found)
+
+
+def nearest_lines(data: bytes, pointers: set[str]) -> dict[str, int]:
+    """Lines for pointers in a small document held in memory (scans it whole)."""
+    found: dict[str, int] = {}
+    _Scanner(_with_ancestors(pointers), found).scan(data, 0, len(data), 1, [])
+    return _nearest(pointers, found)

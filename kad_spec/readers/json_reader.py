@@ -1,15 +1,16 @@
 """JSON messages, read as a stream: one stay in memory at a time, whatever the file size.
 
-yajl (through ijson's C backend) builds the message; a hook on map creation hands each
-completed stay over and drops it from the message, so memory does not grow with the
-number of stays. Every object is a ``_Object`` that notices duplicate keys, which plain
-parsers silently resolve by keeping the last value.
+yajl (through ijson's C backend) builds the message. A hook on object creation hands each
+completed stay to the caller and drops it from the message, so memory does not grow with
+the number of stays. Every object is an ``_Object`` that notices keys given twice, which
+plain parsers silently resolve by keeping the last value.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import gc
 from pathlib import Path
+from typing import Callable
 
 import ijson
 
@@ -17,62 +18,69 @@ from kad_spec.findings import Hit
 from kad_spec.readers import UTF8_BOM, Document, ReadFailure
 from kad_spec.readers.encoding import not_utf8
 
-CHUNK = 1 << 16
-EXACT_POSITION_LIMIT = 256 << 20  # syntax errors in larger files get the chunk's position
+EXACT_POSITION_LIMIT = 256 << 20  # syntax errors in larger files are placed by a token scan
+
+OnStay = Callable[[int, object], None]
 
 
 class _Object(dict):
     """A JSON object that records keys given twice instead of silently keeping the last."""
 
     __slots__ = ()
-    duplicates: list = []  # (object, key); rebound per parse
+    duplicates: list = []  # (object, key), rebound for every parse
 
     def __setitem__(self, key, value):
         if key in self:
             _Object.duplicates.append((self, key))
-            return  # keep the first value; the finding says a second one was given
+            return
         dict.__setitem__(self, key, value)
 
 
 class _Root(_Object):
-    """The message object: takes the stays list aside so that stays can be streamed."""
+    """The message object: notes the stays list so that stays can be handed over one by one."""
 
-    __slots__ = ()
-    stays: list | None = None
+    __slots__ = ("stream",)
 
     def __setitem__(self, key, value):
         if key == "opphold" and isinstance(value, list) and "opphold" not in self:
-            _Root.stays = value
-        super().__setitem__(key, value)
+            self.stream.stays = value
+        _Object.__setitem__(self, key, value)
 
 
 class _Stream:
-    def __init__(self, problems: list):
+    """Hooks yajl's object creation; every new object means the ones before it are complete."""
+
+    def __init__(self, on_stay: OnStay, problems: list):
         self.root: _Root | None = None
+        self.stays: list | None = None
+        self.on_stay = on_stay
         self.problems = problems
-        self.ready: deque = deque()
         self.index = 0
-        _Object.duplicates = []
-        _Root.stays = None
+        self.failure: BaseException | None = None
 
     def new_object(self):
         if self.root is None:
             self.root = _Root()
+            self.root.stream = self
             return self.root
-        self.hand_over(keep_last=True)
+        stays = self.stays
+        if stays is not None and len(stays) > 1:
+            self.hand_over(len(stays) - 1)
         return _Object()
 
-    def hand_over(self, keep_last: bool) -> None:
-        stays = _Root.stays
-        if not stays:
-            return
-        done = len(stays) - 1 if keep_last else len(stays)
-        for stay in stays[:done]:
+    def hand_over(self, count: int) -> None:
+        stays = self.stays
+        for stay in stays[:count]:
             if _Object.duplicates:
-                self.problems.extend(_duplicate_hits(stay, f"/opphold/{self.index}"))
-            self.ready.append((self.index, stay))
+                stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
+                self.problems.extend(_duplicate_hits(stay, f"/opphold/{self.index}", stay_id))
+            if self.failure is None:
+                try:
+                    self.on_stay(self.index, stay)
+                except BaseException as error:  # raised after the parse: yajl cannot carry it
+                    self.failure = error
             self.index += 1
-        del stays[:done]
+        del stays[:count]
 
 
 def _position(data: bytes, pos: int) -> tuple[int, int]:
@@ -80,15 +88,16 @@ def _position(data: bytes, pos: int) -> tuple[int, int]:
     return line, pos - (data.rfind(b"\n", 0, pos) + 1) + 1
 
 
-def _syntax_failure(path: Path, offset: int, yajl_message: str) -> ReadFailure:
-    """Locate a syntax error: exactly for files up to the limit, else by the chunk it is in."""
-    size = path.stat().st_size
-    if size <= EXACT_POSITION_LIMIT:
+def _strip_bom(data: bytes) -> bytes:
+    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+
+
+def _syntax_failure(path: Path, yajl_message: str) -> ReadFailure:
+    """Name the position of a syntax error: exactly up to the size limit, else the line only."""
+    if path.stat().st_size <= EXACT_POSITION_LIMIT:
         import orjson
 
-        data = path.read_bytes()
-        if data.startswith(UTF8_BOM):
-            data = data[len(UTF8_BOM):]
+        data = _strip_bom(path.read_bytes())
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -96,14 +105,11 @@ def _syntax_failure(path: Path, offset: int, yajl_message: str) -> ReadFailure:
         try:
             orjson.loads(data)
         except orjson.JSONDecodeError as error:
-            char_pos = error.pos
-            byte_pos = len(data.decode("utf-8")[:char_pos].encode("utf-8"))
+            byte_pos = len(data.decode("utf-8")[: error.pos].encode("utf-8"))
             line, column = _position(data, byte_pos)
             return _invalid(error.msg, line, column)
-    reason = yajl_message.splitlines()[0] if yajl_message else "syntax error"
-    with path.open("rb") as handle:
-        head = handle.read(offset)
-    return _invalid(reason, head.count(b"\n") + 1, None)
+    reason = (yajl_message.splitlines() or ["syntax error"])[0]
+    return _invalid(reason, None, None)
 
 
 def _invalid(reason: str, line, column) -> ReadFailure:
@@ -115,20 +121,24 @@ def _invalid(reason: str, line, column) -> ReadFailure:
     )
 
 
-def _chunks(path: Path):
-    with path.open("rb") as handle:
-        first = True
-        offset = 0
-        while chunk := handle.read(CHUNK):
-            if first and chunk.startswith(UTF8_BOM):
-                chunk = chunk[len(UTF8_BOM):]
-            first = False
-            yield offset, chunk
-            offset += len(chunk)
+def _not_an_object() -> ReadFailure:
+    return ReadFailure(
+        "KAD-FIL-004",
+        {"reason": "toppnivået er ikke et JSON-objekt", "reason_en": "the top level is not a JSON object"},
+        1,
+        1,
+    )
+
+
+def _open(path: Path):
+    handle = path.open("rb")
+    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        handle.seek(0)
+    return handle
 
 
 class JsonMessage:
-    """Streams one JSON file: header first (from a short first pass), then the stays."""
+    """One JSON file: the header from a short first pass, then the stays in one C-speed pass."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -136,82 +146,95 @@ class JsonMessage:
         self.problems: list[Hit] = []
 
     def read_header(self) -> None:
-        """Parse until the stays start, so that checks of a stay know the message's header."""
-        stream = self._parse(stop_at_stays=True)
-        for _ in stream:
-            pass
-        if _Root.stays is not None and not {"meldingsinfo", "virksomhet"} <= self.header.keys():
+        """Top-level members written before the stays, so that stay checks know the header."""
+        try:
+            with _open(self.path) as handle:
+                self._header_until_stays(handle)
+        except (ijson.JSONError, UnicodeDecodeError) as error:
+            raise _syntax_failure(self.path, str(error)) from None
+        if not {"meldingsinfo", "virksomhet"} <= self.header.keys():
             self._late_header()
 
+    def _header_until_stays(self, handle) -> None:
+        events = ijson.parse(handle, use_float=True)
+        first = next(events, None)
+        if first is None or first[1] != "start_map":
+            if first is None:
+                raise _invalid("filen er tom", 1, 1)
+            raise _not_an_object()
+        key, builder = None, None
+        for prefix, event, value in events:
+            if prefix == "" and event in ("map_key", "end_map"):
+                if key is not None:
+                    self.header.setdefault(key, builder.value)
+                if event == "end_map" or value == "opphold":
+                    return
+                key, builder = value, ijson.ObjectBuilder()
+            else:
+                builder.event(event, value)
+
     def _late_header(self) -> None:
-        """Header fields written after the stays: fetch them by name, without building stays."""
+        """Header members written after the stays: fetched by name, without building the stays."""
         for key in ("meldingsinfo", "virksomhet"):
             if key in self.header:
                 continue
-            with self.path.open("rb") as handle:
+            with _open(self.path) as handle:
                 try:
                     for value in ijson.items(handle, key, use_float=True, map_type=_Object):
                         self.header[key] = value
                         break
                 except (ijson.JSONError, UnicodeDecodeError) as error:
-                    raise _syntax_failure(self.path, 0, str(error)) from None
+                    raise _syntax_failure(self.path, str(error)) from None
+
+    def run(self, on_stay: OnStay) -> None:
+        """Parse the whole file, calling ``on_stay(index, stay)`` for each stay as it completes.
+
+        Afterwards ``header`` holds every top-level member but the stays, and ``problems``
+        the duplicate keys found. The garbage collector is paused: the parse makes millions of
+        objects and no cycles, and collecting during it would double the time.
+        """
+        self.problems.clear()
+        _Object.duplicates = []
+        stream = _Stream(on_stay, self.problems)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with _open(self.path) as handle:
+                for _ in ijson.items(handle, "", map_type=stream.new_object, use_float=True):
+                    pass
+        except (ijson.JSONError, UnicodeDecodeError) as error:
+            raise _syntax_failure(self.path, str(error)) from None
+        finally:
+            if was_enabled:
+                gc.enable()
+        if stream.failure is not None:
+            raise stream.failure
+        if stream.stays:
+            stream.hand_over(len(stream.stays))
+            if stream.failure is not None:
+                raise stream.failure
+        if stream.root is None:
+            raise _not_an_object()
+        self._finish_header(stream.root)
+
+    def _finish_header(self, root: _Root) -> None:
+        for key, value in root.items():
+            if not (key == "opphold" and isinstance(value, list)):
+                self.header[key] = value
+        header_duplicates = [(o, k) for o, k in _Object.duplicates if o is root]
+        self.problems.extend(Hit("KAD-FIL-003", f"/{key}", {"key": key}) for _, key in header_duplicates)
+        if len(header_duplicates) < len(_Object.duplicates):
+            header = {k: v for k, v in root.items() if not (k == "opphold" and isinstance(v, list))}
+            self.problems.extend(_duplicate_hits(header, ""))
 
     def stays(self):
-        """Yield (index, stay); afterwards ``header`` holds every top-level member but the stays."""
-        yield from self._parse(stop_at_stays=False)
-
-    def _parse(self, stop_at_stays: bool):
-        self.problems.clear()
-        stream = _Stream(self.problems)
-        builder = ijson.items_coro(_Sink(), "", map_type=stream.new_object, use_float=True)
-        offset = 0
-        try:
-            for offset, chunk in _chunks(self.path):
-                builder.send(chunk)
-                if stop_at_stays and _Root.stays is not None:
-                    self._take_header(stream.root)
-                    return
-                while stream.ready:
-                    yield stream.ready.popleft()
-            builder.close()
-        except ijson.JSONError as error:
-            raise _syntax_failure(self.path, offset, str(error)) from None
-        except UnicodeDecodeError as error:
-            raise _syntax_failure(self.path, offset, str(error)) from None
-        stream.hand_over(keep_last=False)
-        while stream.ready:
-            yield stream.ready.popleft()
-        if stream.root is None:
-            raise ReadFailure(
-                "KAD-FIL-004",
-                {"reason": "toppnivået er ikke et JSON-objekt", "reason_en": "the top level is not a JSON object"},
-                1,
-                1,
-            )
-        self._take_header(stream.root)
-        if _Object.duplicates:
-            header = {k: v for k, v in stream.root.items() if not (k == "opphold" and isinstance(v, list))}
-            self.problems.extend(_duplicate_hits(header, ""))
-            self.problems.extend(Hit("KAD-FIL-003", f"/{key}", {"key": key}) for obj, key in _Object.duplicates
-                                 if obj is stream.root)
-
-    def _take_header(self, root) -> None:
-        if root is None:
-            return
-        for key, value in root.items():
-            if key == "opphold" and isinstance(value, list):
-                continue
-            self.header[key] = value
+        """All stays as a list, for callers that want an iterator rather than a callback."""
+        collected: list = []
+        self.run(lambda index, stay: collected.append((index, stay)))
+        return iter(collected)
 
 
-class _Sink:
-    """ijson's push interface wants a target; the message itself is taken from the hooks."""
-
-    def send(self, value):
-        pass
-
-
-def _duplicate_hits(node, base: str) -> list[Hit]:
+def _duplicate_hits(node, base: str, stay_id=None) -> list[Hit]:
     """Findings for the duplicate keys recorded inside ``node`` (a stay, or the header)."""
     keys_by_object: dict[int, list[str]] = {}
     for obj, key in _Object.duplicates:
@@ -219,7 +242,8 @@ def _duplicate_hits(node, base: str) -> list[Hit]:
     hits = []
     for pointer, obj in _walk(node, base):
         for key in keys_by_object.get(id(obj), ()):
-            hits.append(Hit("KAD-FIL-003", f"{pointer}/{key}", {"key": key}))
+            params = {"key": key, "opphold_id": stay_id} if isinstance(stay_id, str) else {"key": key}
+            hits.append(Hit("KAD-FIL-003", f"{pointer}/{key}", params))
     return hits
 
 
@@ -234,22 +258,13 @@ def _walk(node, pointer):
 
 
 def read_json(path: Path) -> Document:
-    with path.open("rb") as handle:
-        head = handle.read(64)
-    if head.lstrip(UTF8_BOM).lstrip()[:1] == b"[":
-        raise ReadFailure(
-            "KAD-FIL-004",
-            {"reason": "toppnivået er en liste, ikke et JSON-objekt", "reason_en": "the top level is a list, not a JSON object"},
-            1,
-            1,
-        )
     message = JsonMessage(path)
     message.read_header()
 
-    def lines_for(pointers: set[str]) -> dict[str, int]:
-        from kad_spec.readers.json_lines import nearest_lines
+    def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:
+        from kad_spec.readers.json_lines import lines_for_findings
 
-        return nearest_lines(path.read_bytes(), pointers)
+        return lines_for_findings(path, items)
 
     return Document(path=path, format="json", header=message.header, stays=message.stays,
-                    problems=message.problems, lines_for=lines_for, source=message)
+                    run=message.run, problems=message.problems, lines_for=lines_for)

@@ -54,9 +54,9 @@ def read_xml(path: Path) -> Document:
     def iter_stays():
         return enumerate(stays)
 
-    def lines_for(pointers: set[str]) -> dict[str, int]:
+    def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:
         result = {}
-        for pointer in pointers:
+        for pointer, _ in items:
             probe = pointer
             while probe and probe not in doc_lines:
                 probe = probe.rsplit("/", 1)[0]
