@@ -73,7 +73,12 @@ def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | 
 
 @stay_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007")
 def check_diagnoses(stay: dict, ctx) -> Iterable[Hit]:
-    day = None
+    day = admission_day(stay, ctx)
+    if day is None:
+        return ()
+    verdicts = ctx.shared.get("KAD-DIA")
+    if verdicts is None:
+        verdicts = ctx.shared["KAD-DIA"] = {}
     hits: list[Hit] = []
     for key in DIAGNOSIS_LISTS:
         diagnoses = stay.get(key)
@@ -84,16 +89,20 @@ def check_diagnoses(stay: dict, ctx) -> Iterable[Hit]:
                 continue
             system = diagnosis.get("kodeverk")
             code = diagnosis.get("kode")
-            if not isinstance(code, str) or not isinstance(system, str) or not code:
-                continue
-            if day is None:
-                day = admission_day(stay, ctx)
-                if day is None:
-                    return hits
-            edition, findings = _verdict(ctx.codelists, system, code, day)
-            if edition:
-                # A cached verdict skips CodeList.check, which records the edition for the report.
-                ctx.codelists[LIST_OF_SYSTEM[system]].used_editions.add(edition)
-            for rule, params in findings:
+            found = verdicts.get((system, code, day))  # hot path: one dict look-up per diagnosis
+            if found is None:
+                found = _judge_in_message(ctx, verdicts, system, code, day)
+            for rule, params in found:
                 hits.append(Hit(rule, f"/{key}/{position}/kode", dict(params, element=f"opphold.{key}")))
     return hits
+
+
+def _judge_in_message(ctx, verdicts: dict, system, code, day: date) -> tuple:
+    """First time in a message for (system, code, day): judge it, record the edition for the report."""
+    if not isinstance(code, str) or not isinstance(system, str) or not code:
+        return ()  # the schema reports a missing or malformed code
+    edition, found = _verdict(ctx.codelists, system, code, day)
+    if edition:
+        ctx.codelists[LIST_OF_SYSTEM[system]].used_editions.add(edition)
+    verdicts[(system, code, day)] = found
+    return found

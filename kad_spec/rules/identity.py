@@ -12,7 +12,7 @@ from kad_spec.ids import duf, personnr
 from kad_spec.ids.exceptions import ValidationError
 from kad_spec.findings import Hit
 from kad_spec.rules import stay_check
-from kad_spec.timeutil import parse_moment
+from kad_spec.rules.times import stay_times
 
 ID_TYPES = frozenset({"FNR", "DNR", "HNR", "FHN", "DUF"})
 BIRTH_DATE_KINDS = frozenset({"FNR", "DNR"})  # the kinds whose birth date and sex the rules trust
@@ -85,25 +85,32 @@ def check_patient(stay: dict, ctx) -> Iterable[Hit]:
         return ()
     if not (number.isascii() and number.isdigit()):
         return ()
-    form = form_of(number)
-    if form is not None and form != id_type:
-        form_nb, form_en = KIND_NAMES[form]
-        return [Hit("KAD-ID-003", "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))]
-    if id_type == "DUF":
+    if id_type == "DUF" or len(number) == 12:
+        form = form_of(number)
+        if form != id_type:
+            return [_mismatch(id_type, form, number)]
         return _check_duf(number, ctx)
     try:
         person = personnr.classify(number)
     except ValidationError as exc:
+        # An invalid number: if its form says another type, that is the clearer finding.
+        form = form_of(number)
+        if form is not None and form != id_type:
+            return [_mismatch(id_type, form, number)]
         code, nb, en = _reason(exc)
         rule = "KAD-ID-001" if code in CHECK_DIGIT_REASONS else "KAD-ID-002"
         return [Hit(rule, "/pasient/id", _params(id_type, number, arsak=nb, arsak_en=en))]
-    if person.kind != id_type:  # form_of and classify agree on every valid number; kept as a guard
-        form_nb, form_en = KIND_NAMES[person.kind]
-        return [Hit("KAD-ID-003", "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))]
+    if person.kind != id_type:
+        return [_mismatch(id_type, person.kind, number)]
     hits = _environment(person.synthetic, id_type, number, ctx)
     if person.kind in BIRTH_DATE_KINDS:
-        _sex_and_age(person, patient, stay, number, hits)
+        _sex_and_age(person, patient, stay_times(stay, ctx).day, number, hits)
     return hits
+
+
+def _mismatch(id_type: str, form: str, number: str) -> Hit:
+    form_nb, form_en = KIND_NAMES[form]
+    return Hit("KAD-ID-003", "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))
 
 
 def _check_duf(number: str, ctx) -> list[Hit]:
@@ -126,7 +133,7 @@ def _environment(synthetic: bool, id_type: str, number: str, ctx) -> list[Hit]:
     return []
 
 
-def _sex_and_age(person, patient: dict, stay: dict, number: str, hits: list[Hit]) -> None:
+def _sex_and_age(person, patient: dict, day, number: str, hits: list[Hit]) -> None:
     sex = patient.get("kjonn")
     # 2032-scheme numbers carry no sex (person.sex is None); 0 and 9 say "not known".
     if person.sex is not None and sex in ("1", "2") and sex != person.sex:
@@ -135,11 +142,9 @@ def _sex_and_age(person, patient: dict, stay: dict, number: str, hits: list[Hit]
             kjonn_tekst=SEX_NAMES[sex][0], kjonn_tekst_en=SEX_NAMES[sex][1],
             kjonn_id_tekst=SEX_NAMES[person.sex][0], kjonn_id_tekst_en=SEX_NAMES[person.sex][1])))
     age = patient.get("alder")
-    admitted = parse_moment(stay.get("innleggelsestidspunkt"))
     # An age outside 0–130 is the schema's range finding (KAD-STR-005); one finding is enough.
-    if type(age) is not int or not AGE_MIN <= age <= AGE_MAX or admitted is None:
+    if type(age) is not int or not AGE_MIN <= age <= AGE_MAX or day is None:
         return
-    day = admitted.day
     born = person.birth_date
     computed = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
     if computed != age:

@@ -12,9 +12,8 @@ import os
 from typing import Iterable
 
 from kad_spec.findings import Hit
-from kad_spec.rules import collection_check, get, provides, stay_check
-from kad_spec.rules.times import epoch
-from kad_spec.timeutil import parse_moment
+from kad_spec.rules import collection_check, provides, stay_check
+from kad_spec.rules.times import stay_times
 
 provides("KAD-OPH-004")
 
@@ -72,21 +71,20 @@ class StaysInMessage:
             "opphold_id": stay_id, "forste": first_index + 1, "denne": index + 1})
 
     def _remember_period(self, index: int, stay_id: str, stay: dict) -> None:
-        id_type = get(stay, "pasient", "id_type")
-        number = get(stay, "pasient", "id")
-        admitted = parse_moment(stay.get("innleggelsestidspunkt"))
-        if not isinstance(number, str) or not isinstance(id_type, str) or admitted is None:
+        patient = stay.get("pasient")
+        if not isinstance(patient, dict):
             return
-        start = epoch(admitted)
-        discharge_text = stay.get("utskrivningstidspunkt")
-        if discharge_text is None:
+        id_type = patient.get("id_type")
+        number = patient.get("id")
+        times = stay_times(stay, self.ctx)
+        start = times.start
+        if not isinstance(number, str) or not isinstance(id_type, str) or start is None:
+            return
+        if "utskrivningstidspunkt" not in stay:
             end = float("inf")  # still admitted
         else:
-            discharged = parse_moment(discharge_text)
-            if discharged is None:
-                return
-            end = epoch(discharged)
-            if end < start:
+            end = times.end
+            if end is None or end < start:
                 return  # the time rules report this; no sensible period to compare
         self.by_patient.setdefault(patient_key(id_type, number), []).append((start, end, index, stay_id))
 

@@ -86,17 +86,41 @@ def check_created(header: dict, ctx) -> Iterable[Hit]:
     return hits
 
 
+def parse_written(text) -> datetime | None:
+    """A time as written: naive (Norwegian local time) or aware (explicit offset); None if unreadable.
+
+    Accepts what ``parse_moment`` accepts (Python 3.11 reads a trailing Z itself), without
+    building a Moment: this runs for every time of every stay.
+    """
+    if type(text) is not str or len(text) < 16 or text[10] != "T":
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def written_epoch(value: datetime) -> float:
+    """Seconds since 1970; a naive time is Europe/Oslo (fold 0), by arithmetic outside change-over days."""
+    if value.tzinfo is not None:
+        return value.timestamp()
+    offset = _oslo_offset_of_day(value.date())
+    if offset is None:
+        return value.replace(tzinfo=OSLO).timestamp()
+    return (value - _EPOCH).total_seconds() - offset
+
+
 class StayTimes:
-    """A stay's times, parsed once and shared by every rule that needs them."""
+    """A stay's times, parsed once and shared by every rule that needs them (datetimes as written)."""
 
     __slots__ = ("admitted", "discharged", "start", "end", "day")
 
-    def __init__(self, admitted: Moment | None, discharged: Moment | None):
+    def __init__(self, admitted: datetime | None, discharged: datetime | None):
         self.admitted = admitted
         self.discharged = discharged
-        self.start = epoch(admitted) if admitted is not None else None
-        self.end = epoch(discharged) if discharged is not None else None
-        self.day = admitted.local.date() if admitted is not None else None
+        self.start = written_epoch(admitted) if admitted is not None else None
+        self.end = written_epoch(discharged) if discharged is not None else None
+        self.day = admitted.date() if admitted is not None else None
 
 
 def stay_times(stay: dict, ctx) -> StayTimes:
@@ -107,18 +131,18 @@ def stay_times(stay: dict, ctx) -> StayTimes:
     # Same stay object with the same time values: a changed stay (in tests) is parsed again.
     if memo is not None and memo[0] is stay and memo[1] is admitted and memo[2] is discharged:
         return memo[3]
-    times = StayTimes(parse_moment(admitted), parse_moment(discharged))
+    times = StayTimes(parse_written(admitted), parse_written(discharged))
     ctx.shared["stay_times"] = (stay, admitted, discharged, times)
     return times
 
 
-def _check_time(stay: dict, key: str, moment: Moment | None, hits: list[Hit]) -> None:
+def _check_time(stay: dict, key: str, written: datetime | None, hits: list[Hit]) -> None:
     """TID-007 for a pattern-shaped text that is no real time; TID-004/005 around the DST change."""
-    if moment is None:
+    if written is None:
         value = stay.get(key)
         if isinstance(value, str) and _time_shape().match(value):
             hits.append(Hit("KAD-TID-007", f"/{key}", {"element": f"opphold.{key}", "verdi": value}))
-    elif moment.offset is None and _may_touch_dst(moment.local):
+    elif written.tzinfo is None and _may_touch_dst(written):
         _read(stay[key], f"/{key}", f"opphold.{key}", hits)
 
 
