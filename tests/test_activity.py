@@ -374,3 +374,23 @@ def test_empty_input_gives_an_empty_report(tmp_path):
 def test_min_cell_must_be_positive():
     with pytest.raises(ValueError):
         build_report(FILES, min_cell=0)
+
+
+def test_cli_report_command(tmp_path):
+    """`kad-spec report` writes the HTML (and JSON) report; a missing file is a usage error."""
+    from typer.testing import CliRunner
+
+    from kad_spec.cli import app
+
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}
+    if "report" not in names:
+        pytest.skip("kad-spec report er ikke koblet inn i kad_spec/cli.py ennå")
+    runner = CliRunner()
+    out = tmp_path / "rapport.html"
+    result = runner.invoke(app, ["report", str(FIXTURES), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Opphold per måned" in out.read_text("utf-8")
+    result = runner.invoke(app, ["report", str(FIXTURES), "--format", "json", "--min-cell", "1"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["stays"]["n"] == 13
+    result = runner.invoke(app, ["report", str(tmp_path / "finnes-ikke.json")])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -43,7 +43,7 @@ TEXT = {
         "ongoing": "Opphold som pågår (uten utskrivningstidspunkt)",
         "open30": "Opphold som fortsatt er åpne mer enn 30 døgn etter innleggelse",
         "discharge_invalid": "Opphold med utskrivningstidspunkt som ikke kan brukes",
-        "error": "feil", "warning": "advarsel", "unknown": "ukjent", "ongoing_col": "pågår",
+        "error": "feil", "warning": "advarsel", "legend": "Utskrevet til (Volven 7300)", "unknown": "ukjent", "ongoing_col": "pågår",
         "footer": "Laget med kad-spec {tool} (spesifikasjon {spec}). Definisjoner: docs/aktivitetsrapport.md.",
         "fields": {
             "henvist_fra.organisasjonsnummer": "Henvist fra: organisasjonsnummer",
@@ -87,7 +87,7 @@ TEXT = {
         "ongoing": "Stays in progress (no discharge time)",
         "open30": "Stays still open more than 30 days after admission",
         "discharge_invalid": "Stays with a discharge time that cannot be used",
-        "error": "error", "warning": "warning", "unknown": "unknown", "ongoing_col": "in progress",
+        "error": "error", "warning": "warning", "legend": "Discharged to (Volven 7300)", "unknown": "unknown", "ongoing_col": "in progress",
         "footer": "Made with kad-spec {tool} (specification {spec}). Definitions: docs/aktivitetsrapport.md.",
         "fields": {
             "henvist_fra.organisasjonsnummer": "Referred from: organisation number",
@@ -151,8 +151,20 @@ class Page:
         return (f'<table><thead><tr><th>{head}</th><th class="n">{self.t["count"]}</th></tr></thead>'
                 f"<tbody>{rows}{total}</tbody></table>")
 
-    def matrix(self, table: LabelledTable, row_list: str, column_list: str, corner: str) -> str:
-        heads = "".join(f'<th class="n">{escape(self.label(column_list, c))}</th>' for c in table.columns)
+    def column_head(self, list_name: str, code: str, short: bool) -> str:
+        """A column heading; ``short`` shows the code with its text as a tooltip and in the legend."""
+        full = self.label(list_name, code)
+        if not short or code in (UNKNOWN, ONGOING) or full == code:
+            return f'<th class="n">{escape(full)}</th>'
+        return f'<th class="n"><abbr title="{escape(full)}">{escape(code)}</abbr></th>'
+
+    def legend(self, list_name: str, codes: list[str]) -> str:
+        items = [escape(self.label(list_name, c)) for c in codes if c not in (UNKNOWN, ONGOING)]
+        return f'<p class="note">{self.t["legend"]}: {"; ".join(items)}.</p>' if items else ""
+
+    def matrix(self, table: LabelledTable, row_list: str, column_list: str, corner: str,
+               short_columns: bool = False) -> str:
+        heads = "".join(self.column_head(column_list, c, short_columns) for c in table.columns)
         body = []
         for name, cells, total in zip(table.rows, table.table.cells, table.table.row_totals):
             body.append(f"<tr><th>{escape(self.label(row_list, name))}</th>"
@@ -226,7 +238,8 @@ class Page:
         return "".join([
             f'<h2 id="strommer">{t["flows"]}</h2><h3>{t["flow_table"]}</h3>',
             svg.heatmap(rows, columns, flows.table.cells, t["flow_table"], n),
-            self.matrix(flows, "tjenester_og_vesen", "ut_til", t["referral"]),
+            self.matrix(flows, "tjenester_og_vesen", "ut_til", t["referral"], short_columns=True),
+            self.legend("ut_til", flows.columns),
             f'<table><thead><tr><th></th><th class="n">{t["present"]}</th><th class="n">{t["of"]}</th>'
             f'<th class="n">{t["percent"]}</th></tr></thead><tbody>',
             self.share_row(t["to_hospital"], r.to_hospital),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from kad_spec.activity.suppression import Cell
@@ -14,7 +15,7 @@ INK = "#1a202c"
 
 def _open(width: int, height: int, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
+            f'style="max-width:{width}px" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
 
 
 def _nice_max(value: int) -> int:
@@ -22,7 +23,7 @@ def _nice_max(value: int) -> int:
     if value <= 5:
         return 5
     step = 10 ** (len(str(value)) - 1)
-    for factor in (1, 2, 2.5, 5, 10):
+    for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= factor * step:
             return int(factor * step)
     return value
@@ -43,7 +44,9 @@ def bar_chart(labels: list[str], cells: list[Cell], title: str, min_cell: int, w
         y = top + plot_h - plot_h * tick / axis_max
         parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{INK}">{tick}</text>')
-    every = max(1, round(len(cells) / 14))  # at most ~14 axis labels
+    # As many axis labels as fit side by side (about 6.5 px per character at 11 px).
+    label_width = max(len(label) for label in labels) * 6.5 + 10
+    every = max(1, math.ceil(len(cells) * label_width / plot_w))
     for i, (label, cell) in enumerate(zip(labels, cells)):
         x = left + i * slot + slot * 0.1
         w = max(slot * 0.8, 0.5)
