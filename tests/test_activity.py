@@ -344,11 +344,15 @@ def test_xml_messages_give_the_same_figures(tmp_path):
         target = tmp_path / path.with_suffix(".xml").name
         target.write_bytes(xmlmap.to_xml(json.loads(path.read_text("utf-8"))))
         xml_files.append(target)
-    from_json = json.loads(render_json(build_report(FILES, min_cell=1, validate=False)))
-    from_xml = json.loads(render_json(build_report(xml_files, min_cell=1, validate=False)))
-    assert from_xml["activity"] == from_json["activity"]
-    assert from_xml["flows"] == from_json["flows"]
-    assert from_xml["diagnoses"] == from_json["diagnoses"]
+    for validate in (False, True):
+        from_json = json.loads(render_json(build_report(FILES, min_cell=1, validate=validate)))
+        from_xml = json.loads(render_json(build_report(xml_files, min_cell=1, validate=validate)))
+        assert from_xml["activity"] == from_json["activity"]
+        assert from_xml["flows"] == from_json["flows"]
+        assert from_xml["diagnoses"] == from_json["diagnoses"]
+        assert from_xml["records"] == from_json["records"]
+    rules = {r["rule_id"] for r in from_xml["data_quality"]["rules"]}
+    assert "KAD-TID-007" in rules  # validation ran on the XML too
 
 
 def test_unreadable_file_is_counted_not_raised(tmp_path):
@@ -394,3 +398,23 @@ def test_cli_report_command(tmp_path):
     assert result.exit_code == 0 and json.loads(result.stdout)["stays"]["n"] == 13
     result = runner.invoke(app, ["report", str(tmp_path / "finnes-ikke.json")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_second_walk_over_the_stays_does_not_count_them_twice():
+    """The validator may read the stays again (to attribute reader problems); the report must not."""
+    from kad_spec.activity.build import _tapped
+    from kad_spec.readers import Document
+
+    stays = [(0, {"opphold_id": "a"}), (1, {"opphold_id": "b"})]
+    seen = []
+    push = Document(path=Path("x.json"), format="json", header={}, stays=lambda: iter(stays),
+                    run=lambda on_stay: [on_stay(i, s) for i, s in stays])
+    doc = _tapped(push, seen.append)
+    doc.run(lambda index, stay: None)
+    list(doc.stays())
+    doc.run(lambda index, stay: None)
+    assert [s["opphold_id"] for s in seen] == ["a", "b"]
+    pull = _tapped(Document(path=Path("x.json"), format="json", header={}, stays=lambda: iter(stays)), seen.append)
+    list(pull.stays())
+    list(pull.stays())
+    assert len(seen) == 4

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -12,11 +9,6 @@ from pathlib import Path
 
 from kad_spec.activity.figures import ActivityReport, compute
 from kad_spec.activity.records import StayCollector
-
-
-# Above this much message data, validation runs in a second process while this one reads the
-# stays: each file is then parsed twice, but on two cores at once (see docs/aktivitetsrapport.md).
-PARALLEL_BYTES = 8_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,29 +43,6 @@ def _hits(findings) -> list[RuleHit]:
     return [RuleHit(f.rule_id, f.severity, f.file, f.opphold_id) for f in findings]
 
 
-def _validate_files(files: list[Path], today: date | None) -> list[RuleHit]:
-    """Validate files on their own (the parallel path)."""
-    from kad_spec.readers import ReadFailure, open_document
-
-    validator = _validator(today)
-    hits: list[RuleHit] = []
-    for path in files:
-        try:
-            doc = open_document(path)
-        except (ReadFailure, OSError):
-            hits += _hits(validator.validate_file(path).findings)
-            continue
-        hits += _hits(_check_document(validator, doc))
-    return hits
-
-
-def _fork_pool():
-    """A one-worker pool when a second core is there to use and fork is available."""
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-
-
 def _tapped(doc, add):
     """The document, with every stay handed to ``add`` the first time the stays are read.
 
@@ -96,9 +65,14 @@ def _tapped(doc, add):
         return replace(doc, stays=stays_and_tap)
 
     def run_and_tap(on_stay):
-        def both(index, stay):
+        if tapped:
+            doc.run(on_stay)
+            return
+        tapped.append(True)
+
+        def both(index, stay, *reader_extras):  # the XML reader also hands over hits and lines
             add(stay)
-            on_stay(index, stay)
+            on_stay(index, stay, *reader_extras)
 
         doc.run(both)
 
@@ -122,6 +96,8 @@ def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[i
         try:
             if validator is not None:
                 hits += _hits(_check_document(validator, _tapped(doc, add)))
+            elif doc.run is not None:  # push-style reading, the reader's fastest path
+                doc.run(lambda _index, stay, *_reader_extras: add(stay))
             else:
                 for _, stay in doc.stays():
                     add(stay)
@@ -132,27 +108,11 @@ def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[i
     return unreadable, hits
 
 
-def collect(files: list[Path], today: date | None, validate: bool,
-            parallel: bool | None = None) -> tuple[StayCollector, int, list[RuleHit]]:
-    """Read (and validate) the files; ``parallel=None`` decides by the amount of data."""
+def collect(files: list[Path], today: date | None, validate: bool) -> tuple[StayCollector, int, list[RuleHit]]:
+    """Read (and validate) the files, each in one pass."""
     collector = StayCollector()
-    if parallel is None:
-        parallel = validate and sum(_size(p) for p in files) >= PARALLEL_BYTES
-    pool = _fork_pool() if parallel and validate else None
-    if pool is None:
-        unreadable, hits = _read_all(files, collector, _validator(today) if validate else None)
-        return collector, unreadable, hits
-    with pool:
-        pending = pool.submit(_validate_files, files, today)
-        unreadable, _ = _read_all(files, collector, None)
-        return collector, unreadable, pending.result()
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+    unreadable, hits = _read_all(files, collector, _validator(today) if validate else None)
+    return collector, unreadable, hits
 
 
 def _code_texts(system: str) -> dict[str, str]:
