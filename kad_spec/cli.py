@@ -32,6 +32,11 @@ class Format(str, Enum):
     sarif = "sarif"
 
 
+class ReportFormat(str, Enum):
+    html = "html"
+    json = "json"
+
+
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"
@@ -106,6 +111,46 @@ def generate(
     for rel in written:
         typer.echo(f"skrev {target / rel}")
     typer.echo(f"{len(files)} filer, {len(written)} endret.")
+
+
+@app.command()
+def report(
+    paths: List[Path] = typer.Argument(..., help="Filer eller mapper med meldinger (JSON eller XML)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv rapporten hit (standard: standard ut)."),
+    format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f", help="html (selvstendig side) eller json."),
+    min_cell: int = typer.Option(5, "--min-cell", min=1, help="Skjul tall under så mange opphold."),
+    lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i HTML-rapporten: nb (bokmål) eller en."),
+    today: Optional[str] = typer.Option(None, "--today", metavar="ÅÅÅÅ-MM-DD",
+                                        help="Referansedag for pågående opphold (standard: siste dag i dataene)."),
+    no_validation: bool = typer.Option(False, "--no-validation", help="Ikke valider; ingen funn per regel."),
+) -> None:
+    """Lag en aktivitets- og datakvalitetsrapport (HTML eller JSON) fra meldingsfiler.
+
+    Tall under --min-cell opphold skjules, slik at rapporten kan deles. Rapporten viser aldri
+    personidentifikatorer. Definisjoner: docs/aktivitetsrapport.md.
+    """
+    from datetime import date
+
+    from kad_spec.activity import build_report, render_html, render_json
+    from kad_spec.validate import UsageError
+
+    try:
+        reference = date.fromisoformat(today) if today else None
+    except ValueError:
+        _fail(f"--today må være en dato som ÅÅÅÅ-MM-DD, ikke «{today}»")
+    try:
+        result = build_report(paths, min_cell=min_cell, today=reference, validate=not no_validation)
+    except UsageError as error:
+        _fail(str(error))
+    text = render_json(result) if format is ReportFormat.json else render_html(result, lang.value)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _fail(f"kan ikke skrive {out}: {error.strerror or error}")
+    typer.echo(f"skrev {out}", err=True)
 
 
 def _mount_subcommands() -> None:

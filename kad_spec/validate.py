@@ -126,11 +126,16 @@ class Validator:
         collections = [check.func(ctx) for check in COLLECTION_CHECKS]
         hits: list[tuple[Hit, str | None]] = []
 
-        def on_stay(index, stay):
+        def on_stay(index, stay, reader_hits=(), lines=None):
             result.stays += 1
             stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
             stay_id = stay_id if isinstance(stay_id, str) else None
-            hits.extend(self._stay_hits(index, stay, stay_id, ctx, check_stay, collections))
+            found = self._stay_hits(index, stay, stay_id, ctx, check_stay, collections)
+            found += [(h, stay_id) for h in reader_hits]
+            if lines is not None and found:
+                line_map = lines() if callable(lines) else lines
+                found = [(_with_line(h, line_map), sid) for h, sid in found]
+            hits.extend(found)
 
         try:
             if doc.run is not None:
@@ -212,6 +217,16 @@ class Validator:
             spec_version=spec_version(),
             codelist_editions=codelist_editions(),
         )
+
+
+def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
+    """Give a hit the line of its pointer, or of the nearest ancestor the reader placed."""
+    if hit.line is not None:
+        return hit
+    probe = hit.pointer
+    while probe and probe not in lines:
+        probe = probe.rsplit("/", 1)[0]
+    return Hit(hit.rule_id, hit.pointer, hit.params, lines.get(probe)) if probe in lines else hit
 
 
 def _stay_index(pointer: str) -> int | None:

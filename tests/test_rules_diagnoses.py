@@ -125,9 +125,9 @@ def test_malformed_diagnoses_are_skipped():
 
 
 def test_the_report_names_the_editions_used():
-    LISTS.reset_usage()
     stay = copy.deepcopy(BASE["opphold"][0])
     ctx = MessageContext(header={"meldingsinfo": {}}, today=date(2026, 12, 1))
+    ctx.codelists.reset_usage()  # the lists the checks use (another test may have reloaded them)
     list(check_diagnoses(stay, ctx))  # cached verdicts from earlier tests
-    used = LISTS.editions_used()
+    used = ctx.codelists.editions_used()
     assert used.get("icd10") == "2026" and used.get("icpc2") == "2026"

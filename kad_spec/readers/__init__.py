@@ -9,6 +9,16 @@ from typing import Callable, Iterator
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+def _declare_reader_rules() -> None:
+    from kad_spec.rules import provides
+
+    # File rules and the XML order rule are found while reading, not by a check.
+    provides("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004", "KAD-STR-007")
+
+
+_declare_reader_rules()
+
+
 class ReadFailure(Exception):
     """The file cannot be read as a KAD message at all; carries the finding to report."""
 

@@ -7,7 +7,11 @@ XSD 1.0 cannot express, are taken from the JSON Schema on the mapped content.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+
+from lxml.etree import XMLSyntaxError
 
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure
@@ -17,54 +21,269 @@ def _field(pointer: str | None) -> str:
     return ".".join(p for p in (pointer or "").strip("/").split("/") if p and not p.isdigit())
 
 
+def _read_failure(error) -> ReadFailure:
+    return ReadFailure(
+        "KAD-FIL-001",
+        {"reason": f"ugyldig XML ({error.message})", "reason_en": f"invalid XML ({error.message_en})"},
+        error.line,
+        error.column,
+    )
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    match = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _check_prolog(path: Path) -> None:
+    from kad_spec.xmlmap import _doctype_error, _doctype_position
+
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    position = _doctype_position(head)
+    if position:
+        raise _read_failure(_doctype_error(*position))
+    encoding = _declared_encoding(head)
+    if encoding and encoding.upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        raise ReadFailure("KAD-FIL-002", {"encoding": encoding}, 1, 1)
+
+
+@cache
+def _stay_schema():
+    """The published XSD with one more global element, so that a single stay can be validated.
+
+    The types are the published ones; only the entry point is added.
+    """
+    from lxml import etree
+
+    from kad_spec.resources import generated_dir
+    from kad_spec.xmlmap import safe_parser
+
+    xsd = etree.parse(str(generated_dir() / "xsd" / "kad.xsd"), safe_parser())
+    etree.SubElement(xsd.getroot(), "{http://www.w3.org/2001/XMLSchema}element", name="opphold", type="kad:Opphold")
+    return etree.XMLSchema(xsd)
+
+
+def _iterparse(path: Path, **options):
+    from lxml import etree
+
+    return etree.iterparse(
+        str(path), resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        huge_tree=False, remove_comments=True, remove_pis=True, **options,
+    )
+
+
+class XmlMessage:
+    """One XML file, streamed: each ``opphold`` is validated, mapped and dropped in turn."""
+
+    def __init__(self, path: Path):
+        from kad_spec.model import model
+
+        self.path = path
+        self.model = model()
+        self.ns = self.model.namespace
+        self.header: dict = {}
+        self.problems: list[Hit] = []
+        self.lines: dict[str, int] = {}
+
+    def read_header(self) -> None:
+        """The members before the first stay, so that stay checks know the header."""
+        from kad_spec.xmlmap import element_to_dict
+
+        root = None
+        try:
+            for event, elem in _iterparse(self.path, events=("start", "end")):
+                if root is None:
+                    root = elem
+                    self._check_root(root)
+                    continue
+                if elem.getparent() is not root:
+                    continue
+                if event == "start" and etree_local(elem) == "opphold":
+                    break
+                if event == "end":
+                    name = etree_local(elem)
+                    attr = self._root_attribute(name)
+                    if attr is not None and attr.range in self.model.classes and name not in self.header:
+                        self.header[name] = element_to_dict(elem, attr.range, pointer=f"/{name}").data
+        except _SYNTAX_ERRORS as error:
+            raise _syntax_failure(error) from None
+
+    @staticmethod
+    def model_of():
+        from kad_spec.model import model
+
+        return model()
+
+    def _root_attribute(self, name: str):
+        return next((a for a in self.model.root.attributes if a.name == name), None)
+
+    def _check_root(self, root) -> None:
+        m = self.model
+        if root.tag != f"{{{m.namespace}}}{m.root.name}":
+            raise ReadFailure(
+                "KAD-FIL-004",
+                {
+                    "reason": f"rotelementet skal være {m.root.name} i navnerommet {m.namespace}",
+                    "reason_en": f"the root element must be {m.root.name} in the namespace {m.namespace}",
+                },
+                root.sourceline,
+                None,
+            )
+
+    def run(self, on_stay) -> None:
+        from kad_spec.xmlmap import element_to_dict
+
+        schema = _stay_schema()
+        fast = _FastMapper(self.model)
+        index = 0
+        context = _iterparse(self.path, events=("end",), tag=f"{{{self.ns}}}opphold")
+        try:
+            for _, elem in context:
+                parent = elem.getparent()
+                if parent is None or parent.getparent() is not None:
+                    continue  # an opphold element that is not a child of the root
+                pointer = f"/opphold/{index}"
+                data = fast.map(elem, "Opphold") if schema.validate(elem) else None
+                if data is not None:
+                    on_stay(index, data, (), _LazyLines(elem, pointer))
+                else:
+                    mapped = element_to_dict(elem, "Opphold", pointer=pointer)
+                    hits = _stay_xsd_hits(schema, elem, mapped.data, pointer) + _mapping_hits(mapped.problems)
+                    on_stay(index, mapped.data, _dedupe(hits), mapped.lines)
+                index += 1
+                parent.remove(elem)
+            root = context.root
+        except _SYNTAX_ERRORS as error:
+            raise _syntax_failure(error) from None
+        self._finish(root)
+
+    def _finish(self, root) -> None:
+        """The root now holds the header only: check it against the schema and map it."""
+        from kad_spec.xmlmap import element_to_dict, validate_xml
+
+        if root is None:
+            return
+        mapped = element_to_dict(root)
+        self.header.clear()
+        self.header.update({k: v for k, v in mapped.data.items() if k != "opphold"})
+        self.lines.update(mapped.lines)
+        self.problems.extend(_xsd_hits(validate_xml(root), mapped.data))
+        self.problems.extend(_mapping_hits(mapped.problems))
+        deduped = _dedupe(self.problems)
+        self.problems[:] = deduped
+
+    def stays(self):
+        collected: list = []
+        self.run(lambda index, stay, hits=(), lines=None: collected.append((index, stay)))
+        return iter(collected)
+
+
+def _stay_xsd_hits(schema, elem, stay: dict, pointer: str) -> list[Hit]:
+    """XSD problems of one stay; it is the only stay left in the tree, so it sits at index 0."""
+    from kad_spec.xmlmap import _personal_elements, _xsd_problem
+
+    m = XmlMessage.model_of()
+    tree = _RelativeTo(elem)
+    personal = _personal_elements(m)
+    problems = [_xsd_problem(error, tree, m, personal) for error in schema.error_log]
+    return _xsd_hits(problems, {"opphold": [stay]}, relocate=("/opphold/0", pointer))
+
+
+class _FastMapper:
+    """XML to JSON for the common case, a stay the XSD accepts, at a fraction of the general
+    mapper's cost. Anything unusual (attributes, text between elements) gives None, and the
+    general mapper then says what is wrong."""
+
+    def __init__(self, m):
+        self.specs = {}
+        for cls in m.classes.values():
+            spec = {}
+            for attr in cls.attributes:
+                sub = attr.range if attr.range in m.classes else None
+                spec[f"{{{m.namespace}}}{attr.name}"] = (attr.name, sub, attr.multivalued, m.base_type(attr.range))
+            self.specs[cls.name] = spec
+
+    def map(self, elem, cls: str):
+        if elem.attrib or (elem.text and elem.text.strip()):
+            return None
+        spec = self.specs[cls]
+        out: dict = {}
+        for child in elem:
+            entry = spec.get(child.tag)
+            if entry is None or (child.tail and child.tail.strip()):
+                return None
+            name, sub, multivalued, base = entry
+            if sub is not None:
+                value = self.map(child, sub)
+                if value is None:
+                    return None
+            else:
+                if len(child) or child.attrib:
+                    return None
+                text = child.text or ""
+                value = int(text) if base == "integer" and _INTEGER.fullmatch(text) else text
+                if base not in ("string", "integer"):
+                    return None
+            if multivalued:
+                out.setdefault(name, []).append(value)
+            elif name in out:
+                return None
+            else:
+                out[name] = value
+        return out
+
+
+from kad_spec.xmlmap import _INTEGER_TEXT as _INTEGER  # noqa: E402 - the general mapper's own rule
+
+
+class _LazyLines:
+    """The stay's pointer-to-line map, made only if the stay has findings (the element is alive
+    while its findings are made)."""
+
+    def __init__(self, elem, pointer: str):
+        self.elem, self.pointer = elem, pointer
+
+    def __call__(self) -> dict[str, int]:
+        from kad_spec.xmlmap import element_to_dict
+
+        return element_to_dict(self.elem, "Opphold", pointer=self.pointer).lines
+
+
+class _RelativeTo:
+    """Paths in errors from validating one element start at that element ('/*' is the stay)."""
+
+    def __init__(self, elem):
+        self.elem = elem
+
+    def xpath(self, path: str):
+        if path == "/*":
+            return [self.elem]
+        return self.elem.xpath("." + path[2:]) if path.startswith("/*/") else []
+
+
+def etree_local(elem) -> str:
+    tag = elem.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
 def read_xml(path: Path) -> Document:
-    from kad_spec.model import model
-    from kad_spec.xmlmap import XmlInputError, element_to_dict, parse_xml_bytes, validate_xml
-
-    data = path.read_bytes()
-    try:
-        tree = parse_xml_bytes(data)
-    except XmlInputError as error:
-        raise ReadFailure(
-            "KAD-FIL-001",
-            {"reason": f"ugyldig XML ({error.message})", "reason_en": f"invalid XML ({error.message_en})"},
-            error.line,
-            error.column,
-        ) from None
-    root = tree.getroot()
-    m = model()
-    if root.tag != f"{{{m.namespace}}}{m.root.name}":
-        raise ReadFailure(
-            "KAD-FIL-004",
-            {
-                "reason": f"rotelementet skal være {m.root.name} i navnerommet {m.namespace}",
-                "reason_en": f"the root element must be {m.root.name} in the namespace {m.namespace}",
-            },
-            root.sourceline,
-            None,
-        )
-    mapped = element_to_dict(root)
-    problems = _xsd_hits(validate_xml(tree), mapped.data) + _mapping_hits(mapped.problems)
-    message = mapped.data
-    stays = message.get("opphold") or []
-    header = {k: v for k, v in message.items() if k != "opphold"}
-    doc_lines = dict(mapped.lines)
-    problems = _dedupe(problems)
-
-    def iter_stays():
-        return enumerate(stays)
+    _check_prolog(path)
+    message = XmlMessage(path)
+    message.read_header()
 
     def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:
         result = {}
         for pointer, _ in items:
             probe = pointer
-            while probe and probe not in doc_lines:
+            while probe and probe not in message.lines:
                 probe = probe.rsplit("/", 1)[0]
-            result[pointer] = doc_lines.get(probe, root.sourceline or 1)
+            if probe in message.lines:
+                result[pointer] = message.lines[probe]
         return result
 
-    return Document(path=path, format="xml", header=header, stays=iter_stays, problems=problems,
-                    lines_for=lines_for, structure_checked=True)
+    return Document(path=path, format="xml", header=message.header, stays=message.stays, run=message.run,
+                    problems=message.problems, lines_for=lines_for, structure_checked=True)
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -95,15 +314,33 @@ def _mapping_hits(problems) -> list[Hit]:
     return hits
 
 
-def _xsd_hits(problems, data: dict) -> list[Hit]:
+def _xsd_hits(problems, data: dict, relocate: tuple[str, str] | None = None) -> list[Hit]:
+    """Findings from XSD problems; ``relocate`` moves pointers of a lone stay to its real index."""
     from kad_spec.rules import structure
 
     hits: list[Hit] = []
     for problem in problems:
         hit = _xsd_hit(problem, data, structure)
-        if hit is not None:
-            hits.append(Hit(hit.rule_id, hit.pointer, hit.params, problem.line))
+        if hit is None:
+            continue
+        pointer = hit.pointer
+        if relocate and (pointer == relocate[0] or pointer.startswith(relocate[0] + "/")):
+            pointer = relocate[1] + pointer[len(relocate[0]):]
+        hits.append(Hit(hit.rule_id, pointer, hit.params, problem.line))
     return hits
+
+
+_SYNTAX_ERRORS = (XMLSyntaxError,)
+
+
+def _syntax_failure(error) -> ReadFailure:
+    line, column = error.position if getattr(error, "position", None) else (getattr(error, "lineno", None), None)
+    message = getattr(error, "msg", str(error))
+    if "not proper UTF-8" in message or "encoding" in message.lower():
+        return ReadFailure("KAD-FIL-002", {"encoding": "ikke UTF-8 (for eksempel ISO-8859-1 eller Windows-1252)"},
+                           line, column)
+    return ReadFailure("KAD-FIL-001", {"reason": f"ugyldig XML ({message})", "reason_en": f"invalid XML ({message})"},
+                       line, column)
 
 
 def _children_present(data: dict, pointer: str) -> set[str]:
