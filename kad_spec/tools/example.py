@@ -196,13 +196,15 @@ class StayFactory:
         self.conditions = _Table([(c, c[2]) for c in _valid_conditions(period.start.date())])
         self.referred = _Table(REFERRED_FROM)
         self.discharged = _Table(DISCHARGED_TO)
+        self.used_ids: set[str] = set()
 
     def admission(self, index: int, count: int) -> datetime:
         # Stratified over the period, so stays come in time order without sorting.
         span = self.period.seconds - 6 * 3600  # leave room before opprettet
         moment = self.period.start + timedelta(seconds=(index + self.rng.random()) * span / count)
         hour = self.hours.pick(self.rng)
-        return moment.replace(hour=hour, minute=self.rng.randrange(0, 60, 5), second=0, microsecond=0)
+        admitted = moment.replace(hour=hour, minute=self.rng.randrange(0, 60, 5), second=0, microsecond=0)
+        return min(admitted, self.period.end - timedelta(hours=1))  # never after the message's opprettet
 
     def patient(self, admitted: date) -> dict:
         rng = self.rng
@@ -213,6 +215,9 @@ class StayFactory:
         sex = "2" if rng.random() < 0.53 else "1"
         d_number = rng.random() < 0.06
         number = personnr.synthetic(birth, sex, rng, d_number=d_number)
+        while number in self.used_ids:  # one person per stay: no chance overlaps of "the same patient"
+            number = personnr.synthetic(birth, sex, rng, d_number=d_number)
+        self.used_ids.add(number)
         home = self.served[0] if rng.random() < 0.6 else rng.choice(self.served)
         if rng.random() < 0.1:
             home = rng.choice(self.places.codes)
