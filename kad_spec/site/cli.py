@@ -6,13 +6,13 @@ from pathlib import Path
 
 import typer
 
-from .builder import build_site
-
 
 def docs_command(
     out: Path = typer.Option(Path("site"), "--out", help="Mappe nettstedet skrives til (standard: site/)."),
 ) -> None:
     """Bygg dokumentasjonsnettstedet: statisk HTML på bokmål fra modellen, kodeverkene, regelkatalogen og eksemplene."""
+    from .builder import build_site  # the site builder is heavy; only this command needs it
+
     try:
         result = build_site(out)
     except (ValueError, OSError) as exc:  # missing or bad source, or a target folder that is not ours
