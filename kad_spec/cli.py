@@ -72,6 +72,7 @@ def validate(
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1, help="Høyst så mange funn per fil."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML-fil med endret alvorlighet og unntak."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv rapporten til fil i stedet for standard ut."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Valider så mange filer samtidig (0: én per kjerne)."),
 ) -> None:
     """Valider meldingsfiler mot struktur, kodeverk og forretningsregler.
 
@@ -80,7 +81,10 @@ def validate(
     """
     from kad_spec.runner import run_validation
 
-    code = run_validation(paths, format.value, lang.value, fail_on.value, max_findings, config, output)
+    import os
+
+    workers = jobs or os.cpu_count() or 1
+    code = run_validation(paths, format.value, lang.value, fail_on.value, max_findings, config, output, workers)
     raise typer.Exit(code)
 
 

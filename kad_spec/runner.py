@@ -18,7 +18,8 @@ def exit_code(result, fail_on: str) -> int:
     return 0
 
 
-def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None) -> int:
+def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None,
+                   jobs: int = 1) -> int:
     from kad_spec.validate import Settings, UsageError, Validator
 
     settings = Settings(max_findings=max_findings)
@@ -33,7 +34,7 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
             return 2
         settings.severity_overrides = config.severity_overrides
     try:
-        result = Validator(settings).validate_paths(paths)
+        result = Validator(settings).validate_paths(paths, jobs=jobs)
     except UsageError as error:
         # The message names a path, and a file may be named after a person.
         print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)

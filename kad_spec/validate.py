@@ -206,17 +206,57 @@ class Validator:
             if finding.line is None and finding.pointer in lines:
                 finding.line = lines[finding.pointer]
 
-    def validate_paths(self, paths: Iterable[Path]) -> RunResult:
+    def validate_paths(self, paths: Iterable[Path], jobs: int = 1) -> RunResult:
+        """Validate files and directories; ``jobs`` > 1 validates files in that many processes."""
         from kad_spec.codelists import load_codelists
 
         load_codelists().reset_usage()
-        files = [self.validate_file(p) for p in expand_paths(paths)]
+        targets = expand_paths(paths)
+        if jobs > 1 and len(targets) > 1:
+            files, used = _in_processes(targets, self.settings, jobs)
+        else:
+            files = [self.validate_file(p) for p in targets]
+            used = load_codelists().editions_used()
         return RunResult(
             files=files,
             tool_version=__version__,
             spec_version=spec_version(),
-            codelist_editions=codelist_editions(),
+            codelist_editions=codelist_editions(used),
         )
+
+
+_WORKER: Validator | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = Validator(settings)
+
+
+def _validate_in_worker(path: Path) -> tuple[FileResult, dict[str, str]]:
+    from kad_spec.codelists import load_codelists
+
+    lists = load_codelists()
+    lists.reset_usage()
+    return _WORKER.validate_file(path), lists.editions_used()
+
+
+def _in_processes(targets: list[Path], settings: Settings, jobs: int):
+    """Files in parallel; each worker compiles schema, rules and code lists once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    used: dict[str, set[str]] = {}
+    files = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(settings,)) as pool:
+        for result, editions in pool.map(_validate_in_worker, targets, chunksize=1):
+            files.append(result)
+            for name, labels in editions.items():
+                used.setdefault(name, set()).update(labels.split(", "))
+    return files, {name: ", ".join(sorted(labels)) for name, labels in used.items()}
 
 
 def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
@@ -242,10 +282,10 @@ def spec_version() -> str:
     return model().version
 
 
-def codelist_editions() -> dict[str, str]:
+def codelist_editions(used: dict[str, str] | None = None) -> dict[str, str]:
     """Per code list, the editions the run checked codes against (else every bundled edition)."""
     from kad_spec.codelists import load_codelists
 
     lists = load_codelists()
-    used = lists.editions_used()
+    used = lists.editions_used() if used is None else used
     return {name: used.get(name) or ", ".join(e.label for e in lists[name].editions) for name in lists.names()}

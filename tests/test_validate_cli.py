@@ -113,3 +113,11 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     assert "KAD-FIL-001" in run.stdout and "linje 1" in run.stdout
+
+
+def test_jobs_give_the_same_report_as_one_process(cli):
+    args = ("validate", "--format", "json", EXAMPLES)
+    single = cli(*args)
+    parallel = cli(*args[:1], "--jobs", "2", *args[1:])
+    assert single.exit_code == parallel.exit_code == 1
+    assert single.stdout == parallel.stdout
