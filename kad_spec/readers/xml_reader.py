@@ -7,6 +7,7 @@ XSD 1.0 cannot express, are taken from the JSON Schema on the mapped content.
 
 from __future__ import annotations
 
+import gc
 import re
 from functools import cache
 from pathlib import Path
@@ -132,6 +133,16 @@ class XmlMessage:
             )
 
     def run(self, on_stay) -> None:
+        """Stream the stays to ``on_stay``; the garbage collector is paused as for JSON."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._run(on_stay)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _run(self, on_stay) -> None:
         from kad_spec.xmlmap import element_to_dict
 
         schema = _stay_schema()
@@ -191,50 +202,50 @@ def _stay_xsd_hits(schema, elem, stay: dict, pointer: str) -> list[Hit]:
 
 
 class _FastMapper:
-    """XML to JSON for the common case, a stay the XSD accepts, at a fraction of the general
-    mapper's cost. Anything unusual (attributes, text between elements) gives None, and the
-    general mapper then says what is wrong."""
+    """XML to JSON for a stay the XSD has accepted, at a fraction of the general mapper's cost.
+
+    The XSD has already ruled out unknown or repeated elements, attributes and text between
+    elements, so only names, nesting and integers remain to handle. Anything unexpected
+    gives None, and the general mapper then says what is wrong.
+    """
 
     def __init__(self, m):
-        self.specs = {}
-        for cls in m.classes.values():
-            spec = {}
-            for attr in cls.attributes:
-                sub = attr.range if attr.range in m.classes else None
-                spec[f"{{{m.namespace}}}{attr.name}"] = (attr.name, sub, attr.multivalued, m.base_type(attr.range))
-            self.specs[cls.name] = spec
+        self.specs = {
+            cls.name: {
+                f"{{{m.namespace}}}{a.name}": (a.name, a.range if a.range in m.classes else None,
+                                              a.multivalued, m.base_type(a.range) == "integer")
+                for a in cls.attributes
+            }
+            for cls in m.classes.values()
+        }
+        for spec in self.specs.values():
+            for tag, (name, sub, multivalued, is_int) in list(spec.items()):
+                spec[tag] = (name, self.specs[sub] if sub else None, multivalued, is_int)
 
     def map(self, elem, cls: str):
-        if elem.attrib or (elem.text and elem.text.strip()):
+        try:
+            return self._map(elem, self.specs[cls])
+        except (KeyError, ValueError, TypeError):
             return None
-        spec = self.specs[cls]
+
+    def _map(self, elem, spec: dict) -> dict:
         out: dict = {}
         for child in elem:
-            entry = spec.get(child.tag)
-            if entry is None or (child.tail and child.tail.strip()):
-                return None
-            name, sub, multivalued, base = entry
+            name, sub, multivalued, is_int = spec[child.tag]
             if sub is not None:
-                value = self.map(child, sub)
-                if value is None:
-                    return None
+                value = self._map(child, sub)
+            elif is_int:
+                value = int(child.text)
             else:
-                if len(child) or child.attrib:
-                    return None
-                text = child.text or ""
-                value = int(text) if base == "integer" and _INTEGER.fullmatch(text) else text
-                if base not in ("string", "integer"):
-                    return None
+                value = child.text or ""
             if multivalued:
-                out.setdefault(name, []).append(value)
-            elif name in out:
-                return None
+                if name in out:
+                    out[name].append(value)
+                else:
+                    out[name] = [value]
             else:
                 out[name] = value
         return out
-
-
-from kad_spec.xmlmap import _INTEGER_TEXT as _INTEGER  # noqa: E402 - the general mapper's own rule
 
 
 class _LazyLines:
