@@ -130,6 +130,20 @@ def _not_an_object() -> ReadFailure:
     )
 
 
+def _refuse_deep_nesting(path: Path) -> None:
+    """Deep nesting is refused before parsing: the parser's cost grows with the square of the depth."""
+    from kad_spec.readers.json_depth import MAX_DEPTH, depth_exceeded
+
+    position = depth_exceeded(path)
+    if position is not None:
+        raise ReadFailure(
+            "KAD-FIL-001",
+            {"reason": f"JSON-strukturen er nestet dypere enn {MAX_DEPTH} nivåer",
+             "reason_en": f"the JSON structure is nested deeper than {MAX_DEPTH} levels"},
+            *position,
+        )
+
+
 def _open(path: Path):
     handle = path.open("rb")
     if handle.read(len(UTF8_BOM)) != UTF8_BOM:
@@ -147,6 +161,7 @@ class JsonMessage:
 
     def read_header(self) -> None:
         """Top-level members written before the stays, so that stay checks know the header."""
+        _refuse_deep_nesting(self.path)
         try:
             with _open(self.path) as handle:
                 self._header_until_stays(handle)
