@@ -49,6 +49,26 @@ def _check_prolog(path: Path) -> None:
         raise ReadFailure("KAD-FIL-002", {"encoding": encoding}, 1, 1)
 
 
+def _refuse_late_doctype(path: Path, root) -> None:
+    """A DOCTYPE further in than the prolog check reads (after a long comment) is refused too.
+
+    The parser has read it, but neither loaded nor expanded anything: entities stay unresolved.
+    """
+    from kad_spec.xmlmap import _doctype_error
+
+    docinfo = root.getroottree().docinfo
+    if not (docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url or docinfo.public_id):
+        return
+    line = column = None
+    with path.open("rb") as handle:
+        head = handle.read(16 << 20)
+    at = head.find(b"<!DOCTYPE")
+    if at >= 0:
+        line = head.count(b"\n", 0, at) + 1
+        column = at - (head.rfind(b"\n", 0, at) + 1) + 1
+    raise _read_failure(_doctype_error(line, column))
+
+
 @cache
 def _stay_schema():
     """The published XSD with one more global element, so that a single stay can be validated.
@@ -96,6 +116,7 @@ class XmlMessage:
             for event, elem in _iterparse(self.path, events=("start", "end")):
                 if root is None:
                     root = elem
+                    _refuse_late_doctype(self.path, root)
                     self._check_root(root)
                     continue
                 if elem.getparent() is not root:
