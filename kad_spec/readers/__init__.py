@@ -49,12 +49,36 @@ class Document:
     run: Callable[[Callable[[int, object], None]], None] | None = None  # push-style stays, fastest
 
 
+# Signatures of files often sent by mistake: (leading bytes, name in bokmål, name in English).
+_BINARY_SIGNATURES = (
+    (b"%PDF-", "en PDF-fil", "a PDF file"),
+    (b"PK\x03\x04", "en ZIP-fil (eller et Office-dokument)", "a ZIP file (or an Office document)"),
+    (b"\x1f\x8b", "en gzip-komprimert fil", "a gzip-compressed file"),
+    (b"\xd0\xcf\x11\xe0", "et eldre Office-dokument", "an old-style Office document"),
+    (b"\x89PNG", "et PNG-bilde", "a PNG image"),
+    (b"\xff\xd8\xff", "et JPEG-bilde", "a JPEG image"),
+)
+
+
+def _refuse_binary(head: bytes) -> None:
+    for signature, name, name_en in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            raise ReadFailure(
+                "KAD-FIL-001",
+                {"reason": f"filen ser ut til å være {name}, ikke en melding",
+                 "reason_en": f"the file appears to be {name_en}, not a message"},
+                1,
+                1,
+            )
+
+
 def sniff(head: bytes) -> str:
     """'json', 'xml', or the reason it is neither (raises ReadFailure)."""
     from kad_spec.readers.encoding import check_encoding
 
-    if not head:
+    if not head or head == UTF8_BOM:
         raise ReadFailure("KAD-FIL-001", {"reason": "filen er tom", "reason_en": "the file is empty"})
+    _refuse_binary(head)
     check_encoding(head)
     text = head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
     first = text.lstrip()[:1]
@@ -70,7 +94,23 @@ def sniff(head: bytes) -> str:
     )
 
 
+def _refuse_special_file(path: Path) -> None:
+    """A FIFO, device or directory would block or fail on reading: refuse it by its kind."""
+    import os
+    import stat
+
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise ReadFailure("KAD-FIL-001", {"reason": "stien er en mappe", "reason_en": "the path is a directory"})
+    raise ReadFailure("KAD-FIL-001", {
+        "reason": "stien er ikke en vanlig fil (men for eksempel en FIFO eller en enhet)",
+        "reason_en": "the path is not a regular file (but for example a FIFO or a device)"})
+
+
 def open_document(path: Path) -> Document:
+    _refuse_special_file(path)
     with path.open("rb") as handle:
         head = handle.read(4096)
     kind = sniff(head)

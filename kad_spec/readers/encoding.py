@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from kad_spec.readers import ReadFailure
+
+_C1_AFTER_ASCII = re.compile(rb"(?:^|[\x00-\x7f])[\x80-\x9f]")
 
 _BOMS = {
     b"\xff\xfe\x00\x00": "UTF-32 LE",
@@ -27,8 +31,9 @@ def check_encoding(head: bytes) -> None:
 
 def not_utf8(data: bytes, error: UnicodeDecodeError) -> ReadFailure:
     """Name the likely 8-bit encoding of bytes that are not UTF-8, with the position."""
-    bad = data[error.start : error.start + 1]
-    guess = "Windows-1252" if bad and 0x80 <= bad[0] <= 0x9F else "ISO-8859-1 (Latin-1)"
+    # Bytes 0x80-0x9F standing alone (after ASCII) are printable only in Windows-1252 (– ’ € …).
+    window = data[error.start : error.start + (1 << 20)]
+    guess = "Windows-1252" if _C1_AFTER_ASCII.search(window) else "ISO-8859-1 (Latin-1)"
     line = data.count(b"\n", 0, error.start) + 1
     column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
     return _fail(guess, line, column)
