@@ -69,6 +69,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix.lower() in MESSAGE_SUFFIXES and p.is_file())
+            if not found:
+                # A wrong folder must not pass as a clean run.
+                raise UsageError(f"Fant ingen meldingsfiler (.json eller .xml) i mappen {path}")
             candidates = found
         elif path.exists() or path.is_symlink():
             candidates = [path]
@@ -109,8 +112,7 @@ class Validator:
             result.findings.append(self._finding(str(path), Hit(failure.rule_id, "", failure.params), failure.line, failure.column))
             return result
         except OSError as error:
-            reason = error.strerror or str(error)
-            hit = Hit("KAD-FIL-001", "", {"reason": f"kan ikke åpne filen ({reason})", "reason_en": f"cannot open the file ({reason})"})
+            hit = Hit("KAD-FIL-001", "", _open_failure(path, error))
             result.findings.append(self._finding(str(path), hit))
             return result
         result.format = doc.format
@@ -126,16 +128,7 @@ class Validator:
         collections = [check.func(ctx) for check in COLLECTION_CHECKS]
         hits: list[tuple[Hit, str | None]] = []
 
-        def on_stay(index, stay, reader_hits=(), lines=None):
-            result.stays += 1
-            stay_id = stay.get("opphold_id") if isinstance(stay, dict) else None
-            stay_id = stay_id if isinstance(stay_id, str) else None
-            found = self._stay_hits(index, stay, stay_id, ctx, check_stay, collections)
-            found += [(h, stay_id) for h in reader_hits]
-            if lines is not None and found:
-                line_map = lines() if callable(lines) else lines
-                found = [(_with_line(h, line_map), sid) for h, sid in found]
-            hits.extend(found)
+        on_stay = self._stay_handler(result, ctx, check_stay, collections, hits)
 
         try:
             if doc.run is not None:
@@ -158,16 +151,39 @@ class Validator:
         for hit, stay_id in hits:
             result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
 
-    def _stay_hits(self, index, stay, stay_id, ctx, check_stay, collections):
-        base = f"/opphold/{index}"
-        stay_hits = check_stay(stay)
-        if isinstance(stay, dict):
-            for check in STAY_CHECKS:
-                stay_hits.extend(check.func(stay, ctx))
-        found = [(Hit(h.rule_id, base + h.pointer, h.params, h.line), stay_id) for h in stay_hits]
-        for collection in collections:
-            found += [(h, stay_id) for h in collection.add(index, stay)]
-        return found
+    @staticmethod
+    def _stay_handler(result: FileResult, ctx, check_stay, collections, hits: list):
+        """The per-stay callback: the hot path, so plain locals and no work for a clean stay."""
+        stay_checks = [check.func for check in STAY_CHECKS]
+
+        def on_stay(index, stay, reader_hits=(), lines=None):
+            result.stays += 1
+            found = check_stay(stay)
+            is_object = isinstance(stay, dict)
+            if is_object:
+                for check in stay_checks:
+                    more = check(stay, ctx)
+                    if more:
+                        found.extend(more)
+            later = []
+            for collection in collections:
+                more = collection.add(index, stay)
+                if more:
+                    later.extend(more)
+            if not (found or later or reader_hits):
+                return
+            stay_id = stay.get("opphold_id") if is_object else None
+            stay_id = stay_id if isinstance(stay_id, str) else None
+            base = f"/opphold/{index}"
+            new = [(Hit(h.rule_id, base + h.pointer, h.params, h.line), stay_id) for h in found]
+            new += [(h, stay_id) for h in later]
+            new += [(h, stay_id) for h in reader_hits]
+            if lines is not None:
+                line_map = lines() if callable(lines) else lines
+                new = [(_with_line(h, line_map), sid) for h, sid in new]
+            hits.extend(new)
+
+        return on_stay
 
     def _attribute_to_stays(self, doc, hits: list) -> None:
         """Reader problems inside a stay (XML, duplicate keys) get that stay's opphold_id."""
@@ -257,6 +273,17 @@ def _in_processes(targets: list[Path], settings: Settings, jobs: int):
             for name, labels in editions.items():
                 used.setdefault(name, set()).update(labels.split(", "))
     return files, {name: ", ".join(sorted(labels)) for name, labels in used.items()}
+
+
+def _open_failure(path: Path, error: OSError) -> dict:
+    """Why a file could not be opened, in both languages where the reason is known."""
+    if path.is_symlink() and not path.exists():
+        return {"reason": "filen er en lenke til en fil som ikke finnes",
+                "reason_en": "the file is a link to a file that does not exist"}
+    if isinstance(error, PermissionError):
+        return {"reason": "ingen tilgang til å lese filen", "reason_en": "no permission to read the file"}
+    reason = error.strerror or type(error).__name__
+    return {"reason": f"kan ikke åpne filen ({reason})", "reason_en": f"cannot open the file ({reason})"}
 
 
 def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
