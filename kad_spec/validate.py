@@ -61,6 +61,7 @@ class Settings:
     today: date = field(default_factory=date.today)
     severity_overrides: dict[str, str] = field(default_factory=dict)
     max_findings: int | None = None  # per file
+    split_bytes: int | None = None  # with jobs > 1, files this large are read in parts (None: the default)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -98,13 +99,14 @@ class Validator:
         rule = self.rules.get(rule_id)
         return rule.severity if rule else ERROR
 
-    def validate_file(self, path: Path) -> FileResult:
+    def validate_file(self, path: Path, jobs: int = 1) -> FileResult:
+        """One file; with ``jobs`` > 1 a large file is read in that many processes at once."""
         try:
-            return self._validate_file(path)
+            return self._validate_file(path, jobs)
         except Exception as error:  # noqa: BLE001 - one file's fault must not hide the others' results
             return FileResult(path=str(path), internal_error=f"{type(error).__name__}: {error}")
 
-    def _validate_file(self, path: Path) -> FileResult:
+    def _validate_file(self, path: Path, jobs: int = 1) -> FileResult:
         result = FileResult(path=str(path))
         try:
             doc = open_document(path)
@@ -116,20 +118,30 @@ class Validator:
             result.findings.append(self._finding(str(path), hit))
             return result
         result.format = doc.format
-        self._check_document(doc, result)
+        self._check_document(doc, result, jobs)
         self._add_lines(doc, result)
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _check_document(self, doc, result: FileResult) -> None:
-        name = str(doc.path)
-        ctx = MessageContext(header=doc.header, today=self.settings.today, file=name)
+    def _check_document(self, doc, result: FileResult, jobs: int = 1) -> None:
+        split = None
+        if jobs > 1:
+            from kad_spec.split import read_stays_split
+
+            split = read_stays_split(self, doc, result, jobs)
+        ctx, collections, hits = split if split is not None else self._read_stays(doc, result)
+        self._finish_document(doc, ctx, collections, hits, result)
+
+    def _reading(self, doc):
+        """What one reading of a message's stays needs: its context, schema check and collections."""
+        ctx = MessageContext(header=doc.header, today=self.settings.today, file=str(doc.path))
         check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
-        collections = [check.func(ctx) for check in COLLECTION_CHECKS]
+        return ctx, check_stay, [check.func(ctx) for check in COLLECTION_CHECKS]
+
+    def _read_stays(self, doc, result: FileResult):
+        ctx, check_stay, collections = self._reading(doc)
         hits: list[tuple[Hit, str | None]] = []
-
         on_stay = self._stay_handler(result, ctx, check_stay, collections, hits)
-
         try:
             if doc.run is not None:
                 doc.run(on_stay)
@@ -138,7 +150,12 @@ class Validator:
                     on_stay(index, stay)
         except ReadFailure as failure:
             hit = Hit(failure.rule_id, "", failure.params, failure.line)
-            result.findings.append(self._finding(name, hit, failure.line, failure.column))
+            result.findings.append(self._finding(str(doc.path), hit, failure.line, failure.column))
+        return ctx, collections, hits
+
+    def _finish_document(self, doc, ctx, collections, hits: list, result: FileResult) -> None:
+        """Collection verdicts, reader problems and header checks, once the stays are read."""
+        name = str(doc.path)
         for collection in collections:
             hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
         # A streaming reader knows the whole header, and its own problems, only now.
@@ -231,7 +248,7 @@ class Validator:
         if jobs > 1 and len(targets) > 1:
             files, used = _in_processes(targets, self.settings, jobs)
         else:
-            files = [self.validate_file(p) for p in targets]
+            files = [self.validate_file(p, jobs) for p in targets]
             used = load_codelists().editions_used()
         return RunResult(
             files=files,

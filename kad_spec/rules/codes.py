@@ -140,6 +140,12 @@ class ServiceMunicipalities:
                 self.days[day] = stay_id if isinstance(stay_id, str) else None
         return ()
 
+    def merge(self, other: "ServiceMunicipalities", offset: int, found: Iterable[Hit] = ()) -> list[Hit]:
+        """Take in a later part of the same message (see StaysInMessage.merge); ``add`` finds nothing."""
+        for day, stay_id in other.days.items():
+            self.days.setdefault(day, stay_id)
+        return list(found)
+
     def finish(self) -> Iterable[Hit]:
         codes = get(self.ctx.header, "virksomhet", "tjenestekommuner")
         if not isinstance(codes, list):

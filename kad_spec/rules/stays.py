@@ -44,7 +44,8 @@ class StaysInMessage:
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.seen: dict[str, tuple[int, bool]] = {}  # opphold_id -> (first index, any entry is C)
+        # opphold_id -> (first index, any entry is C, the first entry is C); the last for merge()
+        self.seen: dict[str, tuple[int, bool, bool]] = {}
         self.by_patient: dict[bytes, list[tuple[float, float, int, str]]] = {}
 
     def add(self, index: int, stay) -> Iterable[Hit]:
@@ -62,10 +63,10 @@ class StaysInMessage:
     def _duplicate(self, index: int, stay_id: str, cancelled: bool) -> Hit | None:
         first = self.seen.get(stay_id)
         if first is None:
-            self.seen[stay_id] = (index, cancelled)
+            self.seen[stay_id] = (index, cancelled, cancelled)
             return None
-        first_index, any_cancel = first
-        self.seen[stay_id] = (first_index, any_cancel or cancelled)
+        first_index, any_cancel, first_cancel = first
+        self.seen[stay_id] = (first_index, any_cancel or cancelled, first_cancel)
         rule = "KAD-OPH-005" if any_cancel or cancelled else "KAD-OPH-001"
         return Hit(rule, f"/opphold/{index}/opphold_id", {
             "opphold_id": stay_id, "forste": first_index + 1, "denne": index + 1})
@@ -87,6 +88,40 @@ class StaysInMessage:
             if end is None or end < start:
                 return  # the time rules report this; no sensible period to compare
         self.by_patient.setdefault(patient_key(id_type, number), []).append((start, end, index, stay_id))
+
+    def merge(self, other: "StaysInMessage", offset: int, found: Iterable[Hit] = ()) -> list[Hit]:
+        """Take in a later part of the same message, read on its own (its stays numbered from 0).
+
+        ``offset`` is the number of stays before that part; ``found`` are the hits its ``add``
+        gave. Returns those hits as one reading of the whole message would have given them,
+        and the repeated opphold_ids that only the whole message shows.
+        """
+        hits = [self._renumbered(hit, offset) for hit in found]
+        for stay_id, (first_index, any_cancel, first_cancel) in other.seen.items():
+            earlier = self.seen.get(stay_id)
+            if earlier is None:
+                self.seen[stay_id] = (first_index + offset, any_cancel, first_cancel)
+                continue
+            rule = "KAD-OPH-005" if earlier[1] or first_cancel else "KAD-OPH-001"
+            index = first_index + offset
+            hits.append(Hit(rule, f"/opphold/{index}/opphold_id", {
+                "opphold_id": stay_id, "forste": earlier[0] + 1, "denne": index + 1}))
+            self.seen[stay_id] = (earlier[0], earlier[1] or any_cancel, earlier[2])
+        for key, periods in other.by_patient.items():
+            mine = self.by_patient.setdefault(key, [])
+            mine.extend((start, end, index + offset, stay_id) for start, end, index, stay_id in periods)
+        return hits
+
+    def _renumbered(self, hit: Hit, offset: int) -> Hit:
+        """A repeat found within the later part: first occurrence and rule as the whole message has them."""
+        index = hit.params["denne"] - 1 + offset
+        earlier = self.seen.get(hit.params["opphold_id"])
+        if earlier is None:
+            first, rule = hit.params["forste"] + offset, hit.rule_id
+        else:
+            first = earlier[0] + 1
+            rule = "KAD-OPH-005" if earlier[1] else hit.rule_id
+        return Hit(rule, f"/opphold/{index}/opphold_id", {**hit.params, "forste": first, "denne": index + 1})
 
     def finish(self) -> Iterable[Hit]:
         hits = []

@@ -1,0 +1,386 @@
+"""One large JSON message read by several processes at once.
+
+The stays array is cut at stay boundaries into parts that are each a JSON message of their
+own: the first part is the file up to a boundary with ``]}`` added, a later part is
+``{"opphold": [`` followed by its stays (the last one ends the file as written). Every part is
+parsed and checked in its own process, forked from this one so that the compiled schema, rules
+and code lists, and the per-run key that hides patient ids, are shared. This process reads the
+first part; the others send back their hits, their reader problems and the state of their
+collection checks, which are merged in order before the collection verdicts are made once.
+
+A boundary is found by searching near every N-th byte for ``,{"opphold_id"`` (whitespace
+allowed). That text cannot occur inside a JSON string, where a quote is escaped, so it is
+structure; whether it is the structure of the stays array is checked afterwards: every part
+must parse, the first part must end in the stays array, and no part may hold anything but stays
+where the whole message would not. Anything else, including any syntax error, and the file is
+read again in one piece by the ordinary path, which also names the error. Correctness never
+depends on the split.
+"""
+
+from __future__ import annotations
+
+import gc
+import mmap
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from kad_spec.findings import Hit
+
+SPLIT_BYTES = 24 << 20  # smaller files are read in one piece: see docs/performance.md
+SEARCH_SPAN = 4 << 20  # a boundary must lie this close after the ideal cut; stays are ~1 KB
+_BOUNDARY = re.compile(rb',\s*\{\s*"opphold_id"')
+_STAY_POINTER = re.compile(r"/opphold/(\d+)")
+FIRST_PART_SUFFIX = b"]}"
+LATER_PART_PREFIX = b'{"opphold": ['
+
+
+@dataclass(frozen=True)
+class Part:
+    """Bytes [start, end) of the file (end None: to the end), between a prefix and a suffix."""
+
+    start: int
+    end: int | None
+    prefix: bytes = b""
+    suffix: bytes = b""
+
+
+@dataclass
+class PartResult:
+    """What one part's reading sends back; stay indices in its hits count from the part's start."""
+
+    stays: int = 0
+    hits: list = field(default_factory=list)  # (Hit, opphold_id) from stay checks
+    found: list = field(default_factory=list)  # per collection check: the hits its add() gave
+    collections: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # reader problems (duplicate keys)
+    header: dict = field(default_factory=dict)  # top-level members other than the stays
+    editions: dict = field(default_factory=dict)  # code list editions the part checked against
+
+
+def split_bytes(settings) -> int:
+    value = getattr(settings, "split_bytes", None)
+    return SPLIT_BYTES if value is None else value
+
+
+def can_fork() -> bool:
+    # Forked children share this process's random patient key; a spawned child would not.
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def plan(path: Path, parts: int) -> list[Part]:
+    """Cut the file into at most ``parts`` parts at stay boundaries; [] if none is found."""
+    size = path.stat().st_size
+    if parts < 2 or size == 0:
+        return []
+    cuts: list[tuple[int, int]] = []  # (comma before the stay, the stay's opening brace)
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        after = 0
+        for k in range(1, parts):
+            target = max(k * size // parts, after)
+            match = _BOUNDARY.search(data, target, min(size, target + SEARCH_SPAN))
+            if match is None:
+                continue
+            cuts.append((match.start(), match.start() + match.group(0).index(b"{")))
+            after = match.end()
+    if not cuts:
+        return []
+    pieces = [Part(0, cuts[0][0], suffix=FIRST_PART_SUFFIX)]
+    for i, (_, brace) in enumerate(cuts):
+        last = i + 1 == len(cuts)
+        end = None if last else cuts[i + 1][0]
+        pieces.append(Part(brace, end, LATER_PART_PREFIX, b"" if last else FIRST_PART_SUFFIX))
+    return pieces
+
+
+class PartFile:
+    """A read-only file of prefix + file bytes [start, end) + suffix, read in pieces.
+
+    Nothing is copied whole: the file range is read from disk as the parser asks for it.
+    """
+
+    def __init__(self, path: Path, part: Part):
+        self._handle = open(path, "rb")
+        self._part = part
+        self.seek(0)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if offset != 0 or whence != 0:
+            raise OSError("a part can only be read again from its start")
+        part = self._part
+        self._head = part.prefix
+        self._handle.seek(part.start)
+        self._left = None if part.end is None else part.end - part.start
+        self._tail = part.suffix
+        return 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return self._read_all()
+        chunks = []
+        if self._head and size:
+            chunks.append(self._head[:size])
+            self._head = self._head[size:]
+            size -= len(chunks[-1])
+        if size and self._left != 0:
+            want = size if self._left is None else min(size, self._left)
+            data = self._handle.read(want)
+            if len(data) < want:
+                self._left = 0  # the file ends here
+            elif self._left is not None:
+                self._left -= len(data)
+            chunks.append(data)
+            size -= len(data)
+        if size and self._left == 0 and self._tail:
+            chunks.append(self._tail[:size])
+            self._tail = self._tail[size:]
+        return b"".join(chunks)
+
+    def _read_all(self) -> bytes:
+        chunks = []
+        while chunk := self.read(1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _PartSource:
+    """Stands in for the file's path, so that the JSON reader reads one part as a whole message."""
+
+    def __init__(self, path: Path, part: Part):
+        self.path, self.part = path, part
+
+    def open(self, mode: str = "rb") -> PartFile:
+        return PartFile(self.path, self.part)
+
+    def stat(self):
+        # Larger than the reader's limit for placing a syntax error exactly: a part's error is
+        # only a reason to read the file whole, where it is placed.
+        return SimpleNamespace(st_size=1 << 62)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartResult:
+    """Parse and check one part. ``into`` = (ctx, collections) reads straight into those (part 0)."""
+    from kad_spec.codelists import load_codelists
+    from kad_spec.readers.json_reader import JsonMessage
+
+    result = PartResult()
+    if into is None:
+        ctx, check_stay, collections = validator._reading(doc)
+        recorders = [_Recording(c) for c in collections]
+    else:
+        ctx, collections = into
+        check_stay = validator._reading(doc)[1]
+        recorders = collections
+    on_stay = validator._stay_handler(result, ctx, check_stay, recorders, result.hits)
+    message = JsonMessage(_PartSource(Path(doc.path), part))
+    message.run(on_stay)
+    result.problems = list(message.problems)
+    result.header = dict(message.header)
+    if into is None:
+        result.found = [r.found for r in recorders]
+        for collection in collections:
+            if hasattr(collection, "ctx"):
+                collection.ctx = None  # the context holds the code lists: not sent back
+        result.collections = collections
+        result.editions = load_codelists().editions_used()
+    return result
+
+
+class _Recording:
+    """A collection check whose add() hits are kept apart, to be corrected when the parts merge."""
+
+    def __init__(self, collection):
+        self.collection = collection
+        self.found: list[Hit] = []
+
+    def add(self, index, stay):
+        more = self.collection.add(index, stay)
+        if more:
+            self.found.extend(more)
+        return ()
+
+
+_JOB: tuple | None = None  # (validator, doc, parts): set before forking, read by the children
+
+
+def _child(number: int, sender) -> None:
+    """A forked child: read one part, send the result (or why it failed) back, and end."""
+    validator, doc, parts = _JOB
+    try:
+        message = ("ok", _read_part(validator, doc, parts[number]))
+    except BaseException as error:  # noqa: BLE001 - the parent reads the file whole instead
+        message = ("failed", f"{type(error).__name__}: {error}")
+    sender.send(message)
+    sender.close()
+
+
+def _start_children(count: int) -> list:
+    context = multiprocessing.get_context("fork")
+    children = []
+    for number in range(1, count):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(number, sender), daemon=True)
+        process.start()
+        sender.close()
+        children.append((process, receiver))
+    return children
+
+
+def _collect(children) -> list[PartResult] | None:
+    results = []
+    for process, receiver in children:
+        try:
+            status, value = receiver.recv()
+        except (EOFError, OSError):
+            return None  # the child ended without an answer
+        if status != "ok":
+            return None
+        results.append(value)
+    return results
+
+
+def _stop(children) -> None:
+    for process, receiver in children:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+def applies(validator, doc, jobs: int) -> bool:
+    if jobs < 2 or doc.format != "json" or doc.run is None or not can_fork():
+        return False
+    if not all(hasattr(check.func, "merge") for check in _collection_checks()):
+        return False
+    try:
+        return Path(doc.path).stat().st_size >= split_bytes(validator.settings)
+    except OSError:
+        return False
+
+
+def _collection_checks():
+    from kad_spec.rules import COLLECTION_CHECKS
+
+    return COLLECTION_CHECKS
+
+
+def read_stays_split(validator, doc, result, jobs: int):
+    """Read the stays of ``doc`` in ``jobs`` processes: (ctx, collections, hits), or None.
+
+    None means the file is to be read in one piece: it is small, not JSON, cannot be cut, or
+    a part did not read as a message of its own. ``result`` is only touched on success.
+    """
+    if not applies(validator, doc, jobs):
+        return None
+    parts = plan(Path(doc.path), jobs)
+    if not parts:
+        return None
+    before = _keys_before_stays(Path(doc.path))
+    if before is None:
+        return None
+    was_enabled = gc.isenabled()
+    gc.disable()  # many small objects and no cycles: collecting would only cost time
+    try:
+        return _read_in_parts(validator, doc, result, parts, before)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str]):
+    global _JOB
+    ctx, _, collections = validator._reading(doc)
+    _JOB = (validator, doc, parts)
+    children = []
+    try:
+        children = _start_children(len(parts))
+        first = _read_part(validator, doc, parts[0], into=(ctx, collections))
+        later = _collect(children)
+    except Exception:  # noqa: BLE001 - any failure: the file is read in one piece instead
+        return None
+    finally:
+        _JOB = None
+        _stop(children)
+    if later is None or not _parts_fit(first, later, before):
+        return None
+    return ctx, collections, _merge(doc, result, first, later, collections)
+
+
+def _parts_fit(first: PartResult, later: list[PartResult], before: list[str]) -> bool:
+    """True if the parts hold exactly the whole message: cut inside the stays array, nothing lost."""
+    if list(first.header) != before:
+        return False  # the first cut is not in the stays array (or a member is given twice)
+    if any(part.header for part in later[:-1]):
+        return False  # a middle part left the stays array
+    if set(later[-1].header) & set(first.header):
+        return False  # a member given before and after the stays: the whole reading reports it
+    stay_pointer = "/opphold/"
+    return all(hit.pointer.startswith(stay_pointer) for part in (first, *later) for hit in part.problems)
+
+
+def _merge(doc, result, first: PartResult, later: list[PartResult], collections) -> list:
+    """The parts as one reading: stay indices renumbered, collection states merged in order."""
+    from kad_spec.codelists import load_codelists
+
+    hits = list(first.hits)
+    problems = list(first.problems)
+    offset = first.stays
+    lists = load_codelists()
+    for part in later:
+        hits += [(_shifted(hit, offset), stay_id) for hit, stay_id in part.hits]
+        problems += [_shifted(hit, offset) for hit in part.problems]
+        for mine, theirs, found in zip(collections, part.collections, part.found):
+            hits += [(h, h.params.get("opphold_id")) for h in mine.merge(theirs, offset, found)]
+        for name, labels in part.editions.items():
+            lists[name].used_editions.update(labels.split(", "))
+        offset += part.stays
+    result.stays = offset
+    # As the reader completes them after a whole reading: every top-level member, file order.
+    doc.header.update(first.header)
+    doc.header.update(later[-1].header)
+    doc.problems.extend(problems)
+    return hits
+
+
+def _shifted(hit: Hit, offset: int) -> Hit:
+    match = _STAY_POINTER.match(hit.pointer)
+    if match is None or not offset:
+        return hit
+    pointer = f"/opphold/{int(match.group(1)) + offset}{hit.pointer[match.end():]}"
+    return Hit(hit.rule_id, pointer, hit.params, hit.line)
+
+
+def _keys_before_stays(path: Path) -> list[str] | None:
+    """The top-level keys written before the stays, in order; None if there are no stays to cut."""
+    import ijson
+
+    from kad_spec.readers import UTF8_BOM
+
+    keys: list[str] = []
+    with path.open("rb") as handle:
+        if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+            handle.seek(0)
+        try:
+            for prefix, event, value in ijson.parse(handle):
+                if prefix == "" and event == "map_key":
+                    if value == "opphold":
+                        return keys
+                    keys.append(value)
+        except (ijson.JSONError, UnicodeDecodeError):
+            return None
+    return None
