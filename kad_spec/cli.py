@@ -72,7 +72,8 @@ def validate(
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1, help="Høyst så mange funn per fil."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML-fil med endret alvorlighet og unntak."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv rapporten til fil i stedet for standard ut."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Valider så mange filer samtidig (0: én per kjerne)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0,
+                             help="Antall prosesser: filer samtidig, og store filer i deler (0: én per kjerne)."),
 ) -> None:
     """Valider meldingsfiler mot struktur, kodeverk og forretningsregler.
 

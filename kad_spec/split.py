@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import gc
 import mmap
-import multiprocessing
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ from types import SimpleNamespace
 from kad_spec.findings import Hit
 
 SPLIT_BYTES = 24 << 20  # smaller files are read in one piece: see docs/performance.md
+POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
 SEARCH_SPAN = 4 << 20  # a boundary must lie this close after the ideal cut; stays are ~1 KB
 _BOUNDARY = re.compile(rb',\s*\{\s*"opphold_id"')
 _STAY_POINTER = re.compile(r"/opphold/(\d+)")
@@ -67,6 +66,8 @@ def split_bytes(settings) -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # here, not at the top: small files never need it
+
     # Forked children share this process's random patient key; a spawned child would not.
     return "fork" in multiprocessing.get_all_start_methods()
 
@@ -230,6 +231,8 @@ def _child(number: int, sender) -> None:
 
 
 def _start_children(count: int) -> list:
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     children = []
     for number in range(1, count):
@@ -263,14 +266,15 @@ def _stop(children) -> None:
 
 
 def applies(validator, doc, jobs: int) -> bool:
-    if jobs < 2 or doc.format != "json" or doc.run is None or not can_fork():
-        return False
-    if not all(hasattr(check.func, "merge") for check in _collection_checks()):
+    """Worth a try: a JSON file at least the split size, with fork and mergeable collection checks."""
+    if jobs < 2 or doc.format != "json" or doc.run is None:
         return False
     try:
-        return Path(doc.path).stat().st_size >= split_bytes(validator.settings)
+        if Path(doc.path).stat().st_size < split_bytes(validator.settings):
+            return False
     except OSError:
         return False
+    return can_fork() and all(hasattr(check.func, "merge") for check in _collection_checks())
 
 
 def _collection_checks():

@@ -240,16 +240,23 @@ class Validator:
                 finding.line = lines[finding.pointer]
 
     def validate_paths(self, paths: Iterable[Path], jobs: int = 1) -> RunResult:
-        """Validate files and directories; ``jobs`` > 1 validates files in that many processes."""
+        """Validate files and directories; ``jobs`` > 1 uses that many processes where it pays:
+        many files in parallel, a large JSON file in parts (see kad_spec.split)."""
         from kad_spec.codelists import load_codelists
 
         load_codelists().reset_usage()
         targets = expand_paths(paths)
-        if jobs > 1 and len(targets) > 1:
-            files, used = _in_processes(targets, self.settings, jobs)
-        else:
-            files = [self.validate_file(p, jobs) for p in targets]
-            used = load_codelists().editions_used()
+        pooled = _worth_a_pool(targets, self.settings, jobs) if jobs > 1 else []
+        results: dict[int, FileResult] = {}
+        used: dict[str, str] = {}
+        if pooled:
+            files, used = _in_processes([targets[i] for i in pooled], self.settings, jobs)
+            results.update(zip(pooled, files))
+        for i, path in enumerate(targets):
+            if i not in results:
+                results[i] = self.validate_file(path, jobs)
+        files = [results[i] for i in range(len(targets))]
+        used = _union_of_editions(used, load_codelists().editions_used())
         return RunResult(
             files=files,
             tool_version=__version__,
@@ -272,6 +279,35 @@ def _validate_in_worker(path: Path) -> tuple[FileResult, dict[str, str]]:
     lists = load_codelists()
     lists.reset_usage()
     return _WORKER.validate_file(path), lists.editions_used()
+
+
+def _worth_a_pool(targets: list[Path], settings: Settings, jobs: int) -> list[int]:
+    """Which files to validate in a pool of processes: none when starting one costs more than it saves.
+
+    A large JSON file is left out: it is read in parts by all the processes instead.
+    """
+    from kad_spec.split import POOL_BYTES, split_bytes
+
+    large = split_bytes(settings)
+    sizes = {}
+    for i, path in enumerate(targets):
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if not (size >= large and path.suffix.lower() == ".json"):
+            sizes[i] = size
+    if len(sizes) < 2 or sum(sizes.values()) < POOL_BYTES:
+        return []
+    return list(sizes)
+
+
+def _union_of_editions(*used: dict[str, str]) -> dict[str, str]:
+    labels: dict[str, set[str]] = {}
+    for editions in used:
+        for name, text in editions.items():
+            labels.setdefault(name, set()).update(text.split(", "))
+    return {name: ", ".join(sorted(found)) for name, found in sorted(labels.items())}
 
 
 def _in_processes(targets: list[Path], settings: Settings, jobs: int):

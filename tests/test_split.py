@@ -278,3 +278,42 @@ def test_service_municipalities_merge_equals_one_reading(years, cuts):
     stays = [{"opphold_id": f"S{i}", "innleggelsestidspunkt": f"{y}-06-01T08:00:00"} for i, y in enumerate(years)]
     cuts = [c for c in cuts if 0 < c < len(stays)]
     assert _key(_in_parts(ServiceMunicipalities, stays, cuts)) == _key(_one_reading(ServiceMunicipalities, stays))
+
+
+# -- which files go to a pool of processes ---------------------------------------------------------
+
+
+@pytest.fixture
+def pool_spy(monkeypatch):
+    from kad_spec import validate
+
+    calls = []
+    in_processes = validate._in_processes
+
+    def counting(targets, *args):
+        calls.append([p.name for p in targets])
+        return in_processes(targets, *args)
+
+    monkeypatch.setattr(validate, "_in_processes", counting)
+    return calls
+
+
+def test_small_inputs_start_no_pool(pool_spy):
+    examples = ROOT / "examples"
+    validator = Validator(Settings(today=TODAY))
+    validator.validate_paths([examples / "kad-melding.json", examples / "kad-melding.xml"], jobs=2)
+    assert pool_spy == []
+
+
+def test_pool_and_split_together_give_the_report_of_one_process(tmp_path, monkeypatch, pool_spy, spy):
+    monkeypatch.setattr(split, "POOL_BYTES", 0)
+    big = tmp_path / "a-stor.json"
+    big.write_text(_message(_tricky_stays(), tjenestekommuner=("4601",)), encoding="utf-8")
+    for name in ("b.xml", "c.xml"):
+        (tmp_path / name).write_bytes((ROOT / "examples" / "kad-melding.xml").read_bytes())
+    (tmp_path / "d.json").write_text(_message([_stay(1), _stay(1)]), encoding="utf-8")
+    # a-stor.json is as large as the split size: read in parts; the smaller files go to the pool.
+    parallel = _report(tmp_path, jobs=2, split_bytes=big.stat().st_size)
+    assert _report(tmp_path, jobs=1) == parallel
+    assert pool_spy == [["b.xml", "c.xml", "d.json"]]
+    assert spy, "the large file was not read in parts"
