@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import mmap
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +62,14 @@ class PartResult:
 
 
 def split_bytes(settings) -> int:
+    """The size from which a file is read in parts: Settings.split_bytes, else KAD_SPEC_SPLIT_BYTES, else the default."""
     value = getattr(settings, "split_bytes", None)
-    return SPLIT_BYTES if value is None else value
+    if value is not None:
+        return value
+    try:
+        return int(os.environ.get("KAD_SPEC_SPLIT_BYTES", SPLIT_BYTES))
+    except ValueError:
+        return SPLIT_BYTES
 
 
 def can_fork() -> bool:
