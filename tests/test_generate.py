@@ -87,3 +87,10 @@ def test_markdown_reference_traces_every_proposal_item():
     for item in range(1, 10):
         assert f"\n| {item} | " in index
     assert "## Sporbarhet til høringsnotatet" in index
+
+
+def test_output_does_not_depend_on_where_the_model_lies(cli, tmp_path):
+    model = tmp_path / "elsewhere" / "model"
+    shutil.copytree(ROOT / "model", model)
+    result = cli("generate", "--check", "--model", model)
+    assert result.exit_code == 0, result.stdout

@@ -105,7 +105,7 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                              'prefix_reference': 'https://w3id.org/linkml/'},
                   'volven': {'prefix_prefix': 'volven',
                              'prefix_reference': 'urn:oid:2.16.578.1.12.4.1.1.'}},
-     'source_file': '/work/main/model/kad.yaml',
+     'source_file': 'model/kad.yaml',
      'subsets': {'administrativ': {'description': 'Administrative opplysninger om '
                                                   'meldingen; ikke for analyse.',
                                    'from_schema': 'https://w3id.org/kad-spec/kad-kpr',

@@ -8,7 +8,10 @@ from pathlib import Path
 def schema_view(model_directory: Path):
     from linkml_runtime.utils.schemaview import SchemaView
 
-    return SchemaView(str(model_directory / "kad.yaml"))
+    view = SchemaView(str(model_directory / "kad.yaml"))
+    # Generators copy the source path into their output; a checkout's location must not show.
+    view.schema.source_file = "model/kad.yaml"
+    return view
 
 
 def with_type_patterns_on_attributes(view):
