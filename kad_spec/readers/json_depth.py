@@ -1,4 +1,4 @@
-"""Nesting depth of a JSON file, checked before it is parsed.
+"""Nesting depth and value length of a JSON file, checked before it is parsed.
 
 A KAD message is nested a few levels deep. A file nested thousands of levels deep is not a
 message, and it is harmful: the streaming parser's cost grows with the square of the depth
@@ -6,6 +6,11 @@ message, and it is harmful: the streaming parser's cost grows with the square of
 first, chunk by chunk at C speed: escapes and string contents are removed, leaving only the
 brackets, and matched pairs are removed round by round. A file deeper than the limit is then
 scanned token by token (only that once) to name the line and column where it goes too deep.
+
+A single huge value is harmful too: the parser's cost grows with the square of a token's
+length (a 200 MB text value takes minutes). A text value that holds a whole aligned window of
+``VALUE_WINDOW`` bytes without a quote is refused: every value over four windows (chunks are
+much longer than a window), none under one. Valid values are a few hundred characters at most.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from pathlib import Path
 
 MAX_DEPTH = 64  # far above any valid message, far below what harms the parser
+VALUE_WINDOW = 1 << 20  # text values over 4 MB are always refused, under 1 MB never
 CHUNK = 16 << 20
 
 _DELETE = bytes(b for b in range(256) if b not in b'"[]{}')
@@ -31,23 +37,58 @@ class _State:
         self.open = b""  # the containers still open, as their opening brackets
         self.offset = 0  # file offset of the next chunk's first byte (after the held-back backslashes)
         self.line = 1  # line at that offset
+        self.line_start = 0  # file offset where that line starts
 
 
-def depth_exceeded(path: Path, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
-    """(line, column) where the file is first nested deeper than ``limit``, or None."""
+def first_shape_problem(path: Path, limit: int = MAX_DEPTH, window: int = VALUE_WINDOW):
+    """("depth" | "long_value", line, column) of the first harmful shape in the file, or None."""
     state = _State()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             data = state.backslashes + chunk
             kept = data.rstrip(b"\\")
-            start = _snapshot(state)
             state.backslashes = data[len(kept):]
+            if b"\\" in kept:
+                # Escapes become two neutral bytes: what is left of '"' opens or closes strings,
+                # and positions stay as in the file.
+                kept = kept.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+            start = _snapshot(state)
+            at = _long_value_at(kept, state.in_string, window)
+            if at is not None:
+                return ("long_value", *_line_and_column(kept, state, at))
             if _may_be_too_deep(kept, state, limit):
                 position = _locate(path, start, len(kept), limit)
                 if position is not None:
-                    return position
-            state.offset += len(kept)
-            state.line += kept.count(b"\n")
+                    return ("depth", *position)
+            _advance(kept, state)
+    return None
+
+
+def _advance(kept: bytes, state: _State) -> None:
+    newline = kept.rfind(b"\n")
+    if newline >= 0:
+        state.line += kept.count(b"\n")
+        state.line_start = state.offset + newline + 1
+    state.offset += len(kept)
+
+
+def _line_and_column(kept: bytes, state: _State, at: int) -> tuple[int, int]:
+    """Line and column of the string that holds chunk position ``at`` (its opening quote if in this chunk)."""
+    quote = kept.rfind(b'"', 0, at)
+    pos = quote if quote >= 0 else at
+    newline = kept.rfind(b"\n", 0, pos)
+    line = state.line + kept.count(b"\n", 0, pos)
+    line_start = state.offset + newline + 1 if newline >= 0 else state.line_start
+    return line, state.offset + pos - line_start + 1
+
+
+def _long_value_at(kept: bytes, in_string: bool, window: int) -> int | None:
+    """Start of an aligned window inside a string that has no quote in it: the string is too long."""
+    for at in range(0, len(kept) - window + 1, window):
+        if kept.find(b'"', at, at + window) >= 0:
+            continue
+        if in_string != (kept.count(b'"', 0, at) % 2 == 1):
+            return at
     return None
 
 
@@ -62,9 +103,6 @@ def _may_be_too_deep(data: bytes, state: _State, limit: int) -> bool:
     completed in this chunk by one or two levels, so the depth reached here is at most twice
     the rounds plus the containers left open. A chunk within that bound needs no closer look.
     """
-    if b"\\" in data:
-        # Escaped backslashes first, then escaped quotes: what is left of '"' opens or closes strings.
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
     text = (b'"' if state.in_string else b"") + data.translate(None, _DELETE)
     while b'""' in text:
         # An empty string, or two strings with only separators between: no bracket is freed.

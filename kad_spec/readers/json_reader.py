@@ -131,17 +131,20 @@ def _not_an_object() -> ReadFailure:
 
 
 def _refuse_deep_nesting(path: Path) -> None:
-    """Deep nesting is refused before parsing: the parser's cost grows with the square of the depth."""
-    from kad_spec.readers.json_depth import MAX_DEPTH, depth_exceeded
+    """Deep nesting and huge values are refused before parsing: the parser's cost grows with the
+    square of the depth and of a value's length."""
+    from kad_spec.readers.json_depth import MAX_DEPTH, first_shape_problem
 
-    position = depth_exceeded(path)
-    if position is not None:
-        raise ReadFailure(
-            "KAD-FIL-001",
-            {"reason": f"JSON-strukturen er nestet dypere enn {MAX_DEPTH} nivåer",
-             "reason_en": f"the JSON structure is nested deeper than {MAX_DEPTH} levels"},
-            *position,
-        )
+    problem = first_shape_problem(path)
+    if problem is None:
+        return
+    kind, line, column = problem
+    if kind == "depth":
+        reason = (f"JSON-strukturen er nestet dypere enn {MAX_DEPTH} nivåer",
+                  f"the JSON structure is nested deeper than {MAX_DEPTH} levels")
+    else:
+        reason = ("en tekstverdi er lengre enn 1 MB", "a text value is longer than 1 MB")
+    raise ReadFailure("KAD-FIL-001", {"reason": reason[0], "reason_en": reason[1]}, line, column)
 
 
 def _open(path: Path):
