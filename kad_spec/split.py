@@ -352,7 +352,9 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections)
     problems = list(first.problems)
     offset = first.stays
     lists = load_codelists()
-    for part in later:
+    last_header = later[-1].header
+    while later:
+        part = later.pop(0)  # dropped once merged: the parts' states are not all held at once
         hits += [(_shifted(hit, offset), stay_id) for hit, stay_id in part.hits]
         problems += [_shifted(hit, offset) for hit in part.problems]
         for mine, theirs, found in zip(collections, part.collections, part.found):
@@ -363,7 +365,7 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections)
     result.stays = offset
     # As the reader completes them after a whole reading: every top-level member, file order.
     doc.header.update(first.header)
-    doc.header.update(later[-1].header)
+    doc.header.update(last_header)
     doc.problems.extend(problems)
     return hits
 

@@ -94,10 +94,11 @@ class StaysInMessage:
 
         ``offset`` is the number of stays before that part; ``found`` are the hits its ``add``
         gave. Returns those hits as one reading of the whole message would have given them,
-        and the repeated opphold_ids that only the whole message shows.
+        and the repeated opphold_ids that only the whole message shows. ``other`` is used up.
         """
         hits = [self._renumbered(hit, offset) for hit in found]
-        for stay_id, (first_index, any_cancel, first_cancel) in other.seen.items():
+        for stay_id in list(other.seen):
+            first_index, any_cancel, first_cancel = other.seen.pop(stay_id)
             earlier = self.seen.get(stay_id)
             if earlier is None:
                 self.seen[stay_id] = (first_index + offset, any_cancel, first_cancel)
@@ -107,7 +108,8 @@ class StaysInMessage:
             hits.append(Hit(rule, f"/opphold/{index}/opphold_id", {
                 "opphold_id": stay_id, "forste": earlier[0] + 1, "denne": index + 1}))
             self.seen[stay_id] = (earlier[0], earlier[1] or any_cancel, earlier[2])
-        for key, periods in other.by_patient.items():
+        for key in list(other.by_patient):
+            periods = other.by_patient.pop(key)  # ``other`` is used up: no second copy held at once
             mine = self.by_patient.setdefault(key, [])
             mine.extend((start, end, index + offset, stay_id) for start, end, index, stay_id in periods)
         return hits
