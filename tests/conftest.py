@@ -13,9 +13,11 @@ EXAMPLES = ROOT / "examples"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli():
-    """Run ``kad-spec`` with arguments; returns the click Result (exit_code, stdout, stderr)."""
+    """Run ``kad-spec`` with arguments; returns the click Result (exit_code, stdout, stderr).
+
+    Session-wide so that module-scoped fixtures can use it too; each call runs on its own."""
     from kad_spec.cli import app
 
     runner = CliRunner()

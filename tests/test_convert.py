@@ -8,29 +8,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from kad_spec.resources import examples_dir
-from kad_spec.tools.commands import register
 from kad_spec.xmlmap import from_xml, to_json, to_xml
 
 BASE = examples_dir() / "kad-melding.json"
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Lokal testapp."""
-
-    register(app)
-    return app
-
-
-def run(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
 
 
 def canonical(path: Path) -> bytes:
@@ -39,43 +21,43 @@ def canonical(path: Path) -> bytes:
     return to_json(doc)
 
 
-def round_trip(src: Path, tmp: Path) -> None:
+def round_trip(cli, src: Path, tmp: Path) -> None:
     """src → other format → back; both results in canonical form equal the source's."""
     other = tmp / ("mid.xml" if src.suffix == ".json" else "mid.json")
     back = tmp / f"back{src.suffix}"
     before = src.read_bytes()
-    assert run("convert", src, other).exit_code == 0
-    assert run("convert", other, back).exit_code == 0
+    assert cli("convert", src, other).exit_code == 0
+    assert cli("convert", other, back).exit_code == 0
     assert src.read_bytes() == before
     assert canonical(back) == canonical(src) == canonical(other)
 
 
-def test_base_example_round_trips_byte_identical(tmp_path):
+def test_base_example_round_trips_byte_identical(cli, tmp_path):
     xml = tmp_path / "m.xml"
     back = tmp_path / "m.json"
-    result = run("convert", BASE, xml)
+    result = cli("convert", BASE, xml)
     assert result.exit_code == 0, result.output
     assert xml.read_bytes() == to_xml(orjson.loads(BASE.read_bytes()))
-    assert run("convert", xml, back).exit_code == 0
+    assert cli("convert", xml, back).exit_code == 0
     assert back.read_bytes() == to_json(orjson.loads(BASE.read_bytes()))
     # A second round is a fixed point, byte for byte.
-    assert run("convert", back, tmp_path / "m2.xml").exit_code == 0
+    assert cli("convert", back, tmp_path / "m2.xml").exit_code == 0
     assert (tmp_path / "m2.xml").read_bytes() == xml.read_bytes()
 
 
 @pytest.mark.parametrize("path", sorted(p for p in examples_dir().rglob("*") if p.suffix in (".json", ".xml")), ids=lambda p: p.name)
-def test_every_example_round_trips_or_is_refused_cleanly(path, tmp_path):
-    result = run("convert", path, tmp_path / ("x.xml" if path.suffix == ".json" else "x.json"))
+def test_every_example_round_trips_or_is_refused_cleanly(cli, path, tmp_path):
+    result = cli("convert", path, tmp_path / ("x.xml" if path.suffix == ".json" else "x.json"))
     if path.stem.startswith("kad-melding") or result.exit_code == 0:
         assert result.exit_code == 0, result.output
-        round_trip(path, tmp_path)
+        round_trip(cli, path, tmp_path)
     else:
         assert result.exit_code == 1
         assert str(path) in result.output
     assert "Traceback" not in result.output
 
 
-def test_generated_messages_round_trip(tmp_path):
+def test_generated_messages_round_trip(cli, tmp_path):
     example = pytest.importorskip("kad_spec.tools.example")
     ExampleOptions, write_examples = example.ExampleOptions, example.write_examples
 
@@ -84,32 +66,32 @@ def test_generated_messages_round_trip(tmp_path):
         write_examples(ExampleOptions(count=25, seed=3, year=2023, format=fmt), out)
         sub = tmp_path / fmt
         sub.mkdir()
-        round_trip(out, sub)
+        round_trip(cli, out, sub)
 
 
-def test_to_option_overrides_extension(tmp_path):
+def test_to_option_overrides_extension(cli, tmp_path):
     out = tmp_path / "melding.txt"
-    assert run("convert", BASE, out, "--to", "xml").exit_code == 0
+    assert cli("convert", BASE, out, "--to", "xml").exit_code == 0
     assert out.read_bytes().startswith(b"<?xml")
 
 
-def test_unknown_extension_is_usage_error(tmp_path):
-    result = run("convert", BASE, tmp_path / "melding.txt")
+def test_unknown_extension_is_usage_error(cli, tmp_path):
+    result = cli("convert", BASE, tmp_path / "melding.txt")
     assert result.exit_code == 2
     assert ".json eller .xml" in result.output
 
 
-def test_refuses_to_overwrite_input(tmp_path):
+def test_refuses_to_overwrite_input(cli, tmp_path):
     src = tmp_path / "m.json"
     shutil.copy(BASE, src)
     before = src.read_bytes()
-    result = run("convert", src, src)
+    result = cli("convert", src, src)
     assert result.exit_code == 2
     assert src.read_bytes() == before
 
 
-def test_missing_input_is_usage_error(tmp_path):
-    assert run("convert", tmp_path / "nope.json", tmp_path / "out.xml").exit_code == 2
+def test_missing_input_is_usage_error(cli, tmp_path):
+    assert cli("convert", tmp_path / "nope.json", tmp_path / "out.xml").exit_code == 2
 
 
 def _write_json(tmp_path: Path, change) -> Path:
@@ -120,63 +102,63 @@ def _write_json(tmp_path: Path, change) -> Path:
     return path
 
 
-def test_unknown_json_element_is_refused_with_pointer(tmp_path):
+def test_unknown_json_element_is_refused_with_pointer(cli, tmp_path):
     src = _write_json(tmp_path, lambda d: d["opphold"][0]["pasient"].update(navn="Ola"))
-    result = run("convert", src, tmp_path / "out.xml")
+    result = cli("convert", src, tmp_path / "out.xml")
     assert result.exit_code == 1
     assert "/opphold/0/pasient/navn: ukjent element «navn» i Pasient" in result.output
     assert not (tmp_path / "out.xml").exists()
 
 
-def test_value_xml_cannot_carry_is_refused_not_changed(tmp_path):
+def test_value_xml_cannot_carry_is_refused_not_changed(cli, tmp_path):
     src = _write_json(tmp_path, lambda d: d["opphold"][0]["pasient"].update(alder="84"))
-    result = run("convert", src, tmp_path / "out.xml")
+    result = cli("convert", src, tmp_path / "out.xml")
     assert result.exit_code == 1
     assert "/opphold/0/pasient/alder" in result.output
 
 
-def test_null_value_is_refused(tmp_path):
+def test_null_value_is_refused(cli, tmp_path):
     src = _write_json(tmp_path, lambda d: d["virksomhet"].update(her_id=None))
-    result = run("convert", src, tmp_path / "out.xml")
+    result = cli("convert", src, tmp_path / "out.xml")
     assert result.exit_code == 1
     assert "/virksomhet/her_id" in result.output
 
 
-def test_broken_json_names_line_and_column(tmp_path):
+def test_broken_json_names_line_and_column(cli, tmp_path):
     src = tmp_path / "in.json"
     src.write_text('{\n  "meldingsinfo": {,\n}', encoding="utf-8")
-    result = run("convert", src, tmp_path / "out.xml")
+    result = cli("convert", src, tmp_path / "out.xml")
     assert result.exit_code == 1
     assert f"{src}:2:" in result.output
     assert "Traceback" not in result.output
 
 
-def test_unknown_xml_element_is_refused_with_line(tmp_path):
+def test_unknown_xml_element_is_refused_with_line(cli, tmp_path):
     xml = to_xml(orjson.loads(BASE.read_bytes())).replace(b"<poststed>", b"<gate>x</gate><poststed>")
     src = tmp_path / "in.xml"
     src.write_bytes(xml)
-    result = run("convert", src, tmp_path / "out.json")
+    result = cli("convert", src, tmp_path / "out.json")
     assert result.exit_code == 1
     assert "gate" in result.output and f"{src}:" in result.output
 
 
-def test_doctype_is_refused(tmp_path):
+def test_doctype_is_refused(cli, tmp_path):
     src = tmp_path / "in.xml"
     src.write_bytes(b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<KadMelding/>\n')
-    result = run("convert", src, tmp_path / "out.json")
+    result = cli("convert", src, tmp_path / "out.json")
     assert result.exit_code == 1
     assert "DOCTYPE" in result.output
 
 
-def test_neither_json_nor_xml(tmp_path):
+def test_neither_json_nor_xml(cli, tmp_path):
     src = tmp_path / "in.json"
     src.write_text("hei", encoding="utf-8")
-    result = run("convert", src, tmp_path / "out.xml")
+    result = cli("convert", src, tmp_path / "out.xml")
     assert result.exit_code == 1
     assert "verken JSON eller XML" in result.output
 
 
-def test_directory_as_input_is_usage_error(tmp_path):
-    result = run("convert", tmp_path, tmp_path / "out.xml")
+def test_directory_as_input_is_usage_error(cli, tmp_path):
+    result = cli("convert", tmp_path, tmp_path / "out.xml")
     assert result.exit_code == 2
     assert "er en mappe" in result.output

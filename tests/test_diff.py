@@ -8,32 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import typer
 import yaml
-from typer.testing import CliRunner
 
 from kad_spec.resources import model_dir
-from kad_spec.tools.commands import register
 from kad_spec.tools.diff import CHECKS, bump, check_version
 from kad_spec.tools.regex_widening import is_widening
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 BUMPS = {"breaking": "2.0.0", "non-breaking": "1.1.0", "documentation": "1.0.1"}
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Lokal testapp."""
-
-    register(app)
-    return app
-
-
-def run(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
 
 
 def copy_repo(target: Path) -> Path:
@@ -78,23 +60,23 @@ def test_every_change_check_has_a_fixture():
     assert covered == set(CHECKS) - {"DIFF-013"}  # DIFF-013 is the version check, tested below
 
 
-def test_identical_models_have_no_changes(pair):
+def test_identical_models_have_no_changes(cli, pair):
     old, new = pair
-    result = run("diff", old, new, "--format", "json", "--fail-on", "documentation")
+    result = cli("diff", old, new, "--format", "json", "--fail-on", "documentation")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["changes"] == [] and doc["version_check"]["ok"]
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.stem)
-def test_each_edit_is_classified(pair, fixture):
+def test_each_edit_is_classified(cli, pair, fixture):
     spec = yaml.safe_load(fixture.read_text(encoding="utf-8"))
     old, new = pair
     apply_edits(old, spec.get("old_edits") or [])
     apply_edits(new, spec.get("edits") or [])
     expected = spec["expect"]
     set_version(new, BUMPS[worst(e["kind"] for e in expected)])
-    result = run("diff", old, new, "--format", "json")
+    result = cli("diff", old, new, "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     found = sorted((c["check_id"], c["kind"], c["element"]) for c in doc["changes"])
@@ -105,46 +87,46 @@ def test_each_edit_is_classified(pair, fixture):
     assert doc["version_check"]["ok"]
 
 
-def test_version_bump_too_small_is_a_finding_and_fails(pair):
+def test_version_bump_too_small_is_a_finding_and_fails(cli, pair):
     old, new = pair
     apply_edits(new, [{"file": "kad.yaml", "op": "remove", "path": ["classes", "Pasient", "attributes", "kjonn"]}])
     set_version(new, "1.1.0")
-    result = run("diff", old, new)
+    result = cli("diff", old, new)
     assert result.exit_code == 1
     assert "DIFF-013" in result.output and "major" in result.output
-    doc = json.loads(run("diff", old, new, "--format", "json").output)
+    doc = json.loads(cli("diff", old, new, "--format", "json").output)
     assert doc["version_check"] == {
         "old": "1.0.0", "new": "1.1.0", "actual": "minor", "required": "major", "ok": False, "check_id": "DIFF-013",
         "message": "Versjonen er økt fra 1.0.0 til 1.1.0 (minor), men endringene krever minst en ny major-versjon.",
     }
 
 
-def test_fail_on_levels(pair):
+def test_fail_on_levels(cli, pair):
     old, new = pair
     apply_edits(new, [{"file": "kad.yaml", "op": "set", "path": ["enums", "UtTil", "permissible_values", "40"],
                        "value": {"description": "Ny", "annotations": {"title_en": "New"}}}])
     set_version(new, "1.1.0")
-    assert run("diff", old, new, "--fail-on", "breaking").exit_code == 0
-    assert run("diff", old, new, "--fail-on", "non-breaking").exit_code == 1
-    assert run("diff", old, new, "--fail-on", "documentation").exit_code == 1
+    assert cli("diff", old, new, "--fail-on", "breaking").exit_code == 0
+    assert cli("diff", old, new, "--fail-on", "non-breaking").exit_code == 1
+    assert cli("diff", old, new, "--fail-on", "documentation").exit_code == 1
 
 
-def test_markdown_report(pair):
+def test_markdown_report(cli, pair):
     old, new = pair
     apply_edits(new, [{"file": "kad.yaml", "op": "remove", "path": ["enums", "UtTil", "permissible_values", "34"]}])
     set_version(new, "2.0.0")
-    result = run("diff", old, new)
+    result = cli("diff", old, new)
     assert result.exit_code == 0
     assert "# Endringer i spesifikasjonen 1.0.0 → 2.0.0" in result.output
     assert "## Brytende endringer" in result.output
     assert "| DIFF-004 | `UtTil.34` |" in result.output
 
 
-def test_changelog_entry_has_the_change_log_shape(pair):
+def test_changelog_entry_has_the_change_log_shape(cli, pair):
     old, new = pair
     apply_edits(new, [{"file": "kad.yaml", "op": "set", "path": ["classes", "Pasient", "attributes", "alder", "maximum_value"], "value": 150}])
     set_version(new, "1.1.0")
-    result = run("diff", old, new, "--changelog")
+    result = cli("diff", old, new, "--changelog")
     assert result.exit_code == 0
     (entry,) = yaml.safe_load(result.output)
     assert set(entry) == {"version", "date", "status", "summary", "changes"}
@@ -155,7 +137,7 @@ def test_changelog_entry_has_the_change_log_shape(pair):
     assert set(entry) <= set(logged) | {"summary"}
 
 
-def test_git_refs(tmp_path):
+def test_git_refs(cli, tmp_path):
     repo = tmp_path / "repo"
     copy_repo(repo)
     git = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True)  # noqa: E731
@@ -165,17 +147,17 @@ def test_git_refs(tmp_path):
     apply_edits(repo / "model", [{"file": "kad.yaml", "op": "remove", "path": ["classes", "Pasient", "attributes", "kjonn"]}])
     set_version(repo / "model", "2.0.0")
     git("-c", "user.name=t", "-c", "user.email=t@example.no", "commit", "-q", "-am", "2.0.0")
-    result = run("diff", "HEAD~1", "HEAD", "--repo", repo, "--format", "json")
+    result = cli("diff", "HEAD~1", "HEAD", "--repo", repo, "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert [(c["check_id"], c["element"]) for c in doc["changes"]] == [("DIFF-001", "Pasient.kjonn")]
     assert doc["old"]["version"] == "1.0.0" and doc["new"]["version"] == "2.0.0"
     # A ref against a working folder works too.
-    assert run("diff", "HEAD", repo / "model", "--repo", repo, "--format", "json").exit_code == 0
+    assert cli("diff", "HEAD", repo / "model", "--repo", repo, "--format", "json").exit_code == 0
 
 
-def test_unknown_side_is_usage_error(tmp_path):
-    result = run("diff", tmp_path / "nope", model_dir())
+def test_unknown_side_is_usage_error(cli, tmp_path):
+    result = cli("diff", tmp_path / "nope", model_dir())
     assert result.exit_code == 2
     assert "verken som modellmappe eller som git-ref" in result.output
 
@@ -221,10 +203,10 @@ def test_every_check_is_documented():
         assert f"| {check_id} |" in text, check_id
 
 
-def test_broken_model_yaml_is_named_with_line(pair):
+def test_broken_model_yaml_is_named_with_line(cli, pair):
     old, new = pair
     (new / "kad.yaml").write_text("id: x\nversion: [\n", encoding="utf-8")
-    result = run("diff", old, new)
+    result = cli("diff", old, new)
     assert result.exit_code == 2
     assert f"{new / 'kad.yaml'}: ikke gyldig YAML (linje" in result.output
     assert "Traceback" not in result.output

@@ -10,34 +10,16 @@ from pathlib import Path
 
 import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from kad_spec.catalogue import catalogue
 from kad_spec.codelists import load_codelists
 from kad_spec.findings import ERROR
 from kad_spec.ids import orgnr, personnr
-from kad_spec.tools.commands import register
 from kad_spec.tools.example import ExampleOptions, write_examples
 from kad_spec.validate import Settings, Validator
 from kad_spec.xmlmap import from_xml, to_json, to_xml
 
 TODAY = date.today()
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Lokal testapp."""
-
-    register(app)
-    return app
-
-
-def run(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
 
 
 def validate(path: Path):
@@ -50,18 +32,18 @@ def errors(result) -> list:
 
 @pytest.mark.parametrize("year", list(range(2017, TODAY.year + 1)))
 @pytest.mark.parametrize("seed", [1, 7])
-def test_generated_messages_validate_without_errors(tmp_path, year, seed):
+def test_generated_messages_validate_without_errors(cli, tmp_path, year, seed):
     out = tmp_path / f"m.{'xml' if seed == 7 else 'json'}"
-    result = run("example", "--count", 60, "--seed", seed, "--year", year, "--out", out)
+    result = cli("example", "--count", 60, "--seed", seed, "--year", year, "--out", out)
     assert result.exit_code == 0, result.output
     report = validate(out)
     assert report.stays == 60
     assert errors(report) == [], [(f.rule_id, f.pointer, f.params) for f in errors(report)]
 
 
-def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
+def test_same_seed_same_bytes_other_seed_other_bytes(cli, tmp_path):
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        assert run("example", "--count", 30, "--seed", seed, "--year", 2022, "--out", tmp_path / f"{name}.json").exit_code == 0
+        assert cli("example", "--count", 30, "--seed", seed, "--year", 2022, "--out", tmp_path / f"{name}.json").exit_code == 0
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert (tmp_path / "a.json").read_bytes() != (tmp_path / "c.json").read_bytes()
 
@@ -151,8 +133,8 @@ def test_organisation_numbers_are_valid_test_numbers(sample):
     assert all(orgnr.is_valid(n) and n.startswith("3") for n in numbers)
 
 
-def test_stays_per_message_splits_into_files(tmp_path):
-    result = run("example", "--count", 25, "--stays-per-message", 10, "--year", 2024, "--out", tmp_path / "ut")
+def test_stays_per_message_splits_into_files(cli, tmp_path):
+    result = cli("example", "--count", 25, "--stays-per-message", 10, "--year", 2024, "--out", tmp_path / "ut")
     assert result.exit_code == 0, result.output
     files = sorted((tmp_path / "ut").iterdir())
     assert [len(orjson.loads(f.read_bytes())["opphold"]) for f in files] == [10, 10, 5]
@@ -162,22 +144,22 @@ def test_stays_per_message_splits_into_files(tmp_path):
     assert errors(validate(tmp_path / "ut")) == []
 
 
-def test_zero_stays_is_a_valid_empty_message(tmp_path):
+def test_zero_stays_is_a_valid_empty_message(cli, tmp_path):
     out = tmp_path / "tom.json"
-    assert run("example", "--count", 0, "--year", 2023, "--out", out).exit_code == 0
+    assert cli("example", "--count", 0, "--year", 2023, "--out", out).exit_code == 0
     assert "opphold" not in orjson.loads(out.read_bytes())
     assert errors(validate(out)) == []
 
 
-def test_writes_to_stdout_by_default():
-    result = run("example", "--count", 2, "--year", 2023)
+def test_writes_to_stdout_by_default(cli):
+    result = cli("example", "--count", 2, "--year", 2023)
     assert result.exit_code == 0
     assert len(orjson.loads(result.stdout_bytes)["opphold"]) == 2
 
 
 @pytest.mark.parametrize("year", [2016, TODAY.year + 1])
-def test_years_outside_the_register_are_usage_errors(year):
-    result = run("example", "--count", 2, "--year", year)
+def test_years_outside_the_register_are_usage_errors(cli, year):
+    result = cli("example", "--count", 2, "--year", year)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
 
@@ -201,17 +183,17 @@ def test_memory_does_not_grow_with_the_number_of_stays(tmp_path):
 # --- defects ------------------------------------------------------------------------------
 
 
-def test_unknown_rule_is_usage_error():
-    result = run("example", "--defect", "KAD-XX-999")
+def test_unknown_rule_is_usage_error(cli):
+    result = cli("example", "--defect", "KAD-XX-999")
     assert result.exit_code == 2
     assert "ukjent regel" in result.stderr
 
 
-def test_raw_defect_is_written_as_catalogued(tmp_path):
+def test_raw_defect_is_written_as_catalogued(cli, tmp_path):
     rule = catalogue()["KAD-FIL-002"]
     raw = next(ex for ex in rule.examples if ex.expect == "fail")
     out = tmp_path / "d.json"
-    assert run("example", "--defect", "KAD-FIL-002", "--out", out).exit_code == 0
+    assert cli("example", "--defect", "KAD-FIL-002", "--out", out).exit_code == 0
     assert out.read_bytes() == raw.file_bytes()
 
 
@@ -220,10 +202,10 @@ def _defect_cases():
 
 
 @pytest.mark.parametrize("rule_id", _defect_cases())
-def test_defect_breaks_exactly_that_rule(tmp_path, rule_id):
+def test_defect_breaks_exactly_that_rule(cli, tmp_path, rule_id):
     out_dir = tmp_path / "d"
     out_dir.mkdir()
-    result = run("example", "--defect", rule_id, "--out", out_dir)
+    result = cli("example", "--defect", rule_id, "--out", out_dir)
     assert result.exit_code == 0, result.output
     (written,) = list(out_dir.iterdir())
     report = validate(written)
@@ -238,9 +220,9 @@ def test_defect_breaks_exactly_that_rule(tmp_path, rule_id):
 
 @pytest.mark.parametrize("rule_id", [r for r in _defect_cases() if any(
     ex.expect == "fail" and ex.raw is None for ex in catalogue()[r].examples)])
-def test_defect_as_xml_breaks_the_same_rule_or_is_refused(tmp_path, rule_id):
+def test_defect_as_xml_breaks_the_same_rule_or_is_refused(cli, tmp_path, rule_id):
     out = tmp_path / f"{rule_id}.xml"
-    result = run("example", "--defect", rule_id, "--out", out)
+    result = cli("example", "--defect", rule_id, "--out", out)
     if result.exit_code == 2:
         assert "kan ikke uttrykkes i XML" in result.stderr
         return

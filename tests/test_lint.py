@@ -7,28 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typer
 import yaml
-from typer.testing import CliRunner
 
 from kad_spec.resources import codelists_dir, model_dir
-from kad_spec.tools.commands import register
 from kad_spec.tools.lint import CHECKS, lint_model
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Lokal testapp."""
-
-    register(app)
-    return app
-
-
-def run(*args: str):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
 
 
 @pytest.fixture
@@ -50,15 +32,15 @@ def ids(directory: Path, linkml: bool = False) -> set[str]:
     return {p.check_id for p in lint_model(directory, linkml=linkml).problems}
 
 
-def test_bundled_model_is_clean_including_linkml():
-    result = run("lint")
+def test_bundled_model_is_clean_including_linkml(cli):
+    result = cli("lint")
     assert result.exit_code == 0, result.output
     assert "0 feil, 0 advarsler" in result.output
 
 
-def test_json_output_lists_checks_and_counts(model_copy):
+def test_json_output_lists_checks_and_counts(cli, model_copy):
     edit_model(model_copy, lambda d: d["classes"]["Pasient"]["attributes"]["kjonn"].pop("description"))
-    result = run("lint", model_copy, "--format", "json", "--no-linkml")
+    result = cli("lint", model_copy, "--format", "json", "--no-linkml")
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["errors"] == 1
@@ -156,24 +138,24 @@ def test_rule_without_failing_or_passing_example(model_copy):
     assert problems == {("LINT-008", f"regel {first}"), ("LINT-007", f"regel {second}")}
 
 
-def test_linkml_problem_is_mapped_and_fails(model_copy):
+def test_linkml_problem_is_mapped_and_fails(cli, model_copy):
     edit_model(model_copy, lambda d: d["classes"]["Pasient"]["attributes"]["alder"].update(range="Finnesikke"))
-    result = run("lint", model_copy)
+    result = cli("lint", model_copy)
     assert result.exit_code == 1
     assert "LINT-001 feil" in result.output
 
 
-def test_unreadable_yaml_names_file_and_line(model_copy):
+def test_unreadable_yaml_names_file_and_line(cli, model_copy):
     (model_copy / "kad.yaml").write_text("id: x\nname: [unclosed\n", encoding="utf-8")
-    result = run("lint", model_copy, "--no-linkml")
+    result = cli("lint", model_copy, "--no-linkml")
     assert result.exit_code == 1
     assert "LINT-014" in result.output
     assert f"{model_copy / 'kad.yaml'}:" in result.output
     assert "Traceback" not in result.output
 
 
-def test_missing_model_dir_is_usage_error(tmp_path):
-    result = run("lint", tmp_path / "nope")
+def test_missing_model_dir_is_usage_error(cli, tmp_path):
+    result = cli("lint", tmp_path / "nope")
     assert result.exit_code == 2
 
 

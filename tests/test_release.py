@@ -9,35 +9,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import typer
 import yaml
-from typer.testing import CliRunner
 
 from kad_spec.generate import artefacts
 from kad_spec.model import model
 from kad_spec.resources import model_dir
-from kad_spec.tools.commands import register
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Lokal testapp."""
-
-    register(app)
-    return app
-
-
-def run(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
+def built(cli, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    result = run("release", "--out", out)
+    result = cli("release", "--out", out)
     assert result.exit_code == 0, result.output
     return out / f"kad-spec-{model().version}.zip"
 
@@ -47,8 +29,8 @@ def read(zip_path: Path) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def test_two_builds_are_byte_identical(built, tmp_path):
-    result = run("release", "--out", tmp_path)
+def test_two_builds_are_byte_identical(cli, built, tmp_path):
+    result = cli("release", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     again = tmp_path / built.name
     assert again.read_bytes() == built.read_bytes()
@@ -129,14 +111,14 @@ def edit(directory: Path, change) -> None:
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def test_new_version_and_dates_follow_the_model(repo_copy, tmp_path):
+def test_new_version_and_dates_follow_the_model(cli, repo_copy, tmp_path):
     def bump(doc):
         doc["version"] = "1.1.0"
         doc["annotations"]["publisert"] = "2028-04-01"
         doc["annotations"]["ikrafttredelse"] = "2029-01-01"
 
     edit(repo_copy, bump)
-    result = run("release", "--model", repo_copy, "--out", tmp_path / "dist")
+    result = cli("release", "--model", repo_copy, "--out", tmp_path / "dist")
     assert result.exit_code == 0, result.output
     path = tmp_path / "dist" / "kad-spec-1.1.0.zip"
     with zipfile.ZipFile(path) as archive:
@@ -145,13 +127,13 @@ def test_new_version_and_dates_follow_the_model(repo_copy, tmp_path):
     assert (meta["versjon"], meta["publisert"], meta["ikrafttredelse"]) == ("1.1.0", "2028-04-01", "2029-01-01")
 
 
-def test_model_with_lint_errors_is_not_released(repo_copy, tmp_path):
+def test_model_with_lint_errors_is_not_released(cli, repo_copy, tmp_path):
     edit(repo_copy, lambda d: d["classes"]["Pasient"].pop("description"))
-    result = run("release", "--model", repo_copy, "--out", tmp_path / "dist")
+    result = cli("release", "--model", repo_copy, "--out", tmp_path / "dist")
     assert result.exit_code == 1
     assert "LINT-003" in result.output
     assert not (tmp_path / "dist" / "kad-spec-1.0.0.zip").exists()
 
 
-def test_missing_model_is_usage_error(tmp_path):
-    assert run("release", "--model", tmp_path / "nope", "--out", tmp_path).exit_code == 2
+def test_missing_model_is_usage_error(cli, tmp_path):
+    assert cli("release", "--model", tmp_path / "nope", "--out", tmp_path).exit_code == 2
