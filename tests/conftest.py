@@ -13,30 +13,46 @@ EXAMPLES = ROOT / "examples"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
-@pytest.fixture(scope="session")
-def cli():
-    """Run ``kad-spec`` with arguments; returns the click Result (exit_code, stdout, stderr).
-
-    Session-wide so that module-scoped fixtures can use it too; each call runs on its own."""
+def invoke(*args):
+    """Run ``kad-spec`` in-process with arguments; the click Result (exit_code, stdout, stderr)."""
     from kad_spec.cli import app
 
-    runner = CliRunner()
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
 
-    def invoke(*args: str):
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
+@pytest.fixture(scope="session")
+def cli():
+    """:func:`invoke` as a fixture.
+
+    Session-wide so that module-scoped fixtures can use it too; each call runs on its own."""
     return invoke
 
 
+def run_cli(*args) -> tuple[int, str, str]:
+    """Run ``kad-spec``; (exit code, stdout, stderr)."""
+    result = invoke(*args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def json_report(*args) -> tuple[int, dict]:
+    """``kad-spec validate --format json`` with arguments; (exit code, parsed report)."""
+    code, out, _ = run_cli("validate", "--format", "json", *args)
+    return code, json.loads(out)
+
+
 @pytest.fixture
-def validate_json(cli):
+def validate_json():
     """Validate paths and return (exit code, parsed JSON report)."""
 
     def run(*paths, extra=()):
-        result = cli("validate", "--format", "json", *extra, *paths)
-        return result.exit_code, json.loads(result.stdout)
+        return json_report(*extra, *paths)
 
     return run
+
+
+def base_message() -> dict:
+    """A fresh copy of the base example examples/kad-melding.json."""
+    return json.loads((EXAMPLES / "kad-melding.json").read_text(encoding="utf-8"))
 
 
 def rule_ids(report: dict, severity: str | None = None) -> list[str]:

@@ -8,37 +8,20 @@ from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml, Skipped
-from typer.testing import CliRunner
 
-from kad_spec.cli import app
+from conftest import EXAMPLES, base_message, json_report, run_cli
 from kad_spec.config import ConfigError, Waiver, load_config
 from kad_spec.validate import Settings, Validator
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "examples" / "kad-melding.json"
-SAMPLE = ROOT / "examples" / "kad-spec.yaml"
+SAMPLE = EXAMPLES / "kad-spec.yaml"
 TODAY = date(2027, 6, 15)
-
-
-def run(*args) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def report(*args) -> tuple[int, dict]:
-    code, out, _ = run("validate", "--format", "json", *args)
-    return code, json.loads(out)
-
-
-def base() -> dict:
-    return json.loads(BASE.read_text(encoding="utf-8"))
 
 
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     """feil.json: a missing name (no stay), a wrong type in stay 0, an unknown code in stay 1."""
     monkeypatch.chdir(tmp_path)
-    message = base()
+    message = base_message()
     del message["virksomhet"]["navn"]
     message["opphold"][0]["pasient"]["alder"] = "84"
     message["opphold"][1]["status"] = "X"
@@ -104,7 +87,7 @@ def test_bad_config_names_file_position_and_problem(tmp_path, text, where, probl
 
 def test_bad_config_through_cli_is_exit_2_without_traceback(workdir):
     path = config_file(workdir, "severity_overrides:\n  KAD-STR-001: fatal\n")
-    code, out, err = run("validate", "--config", path, "feil.json")
+    code, out, err = run_cli("validate", "--config", path, "feil.json")
     assert code == 2
     assert out == ""
     assert "kad-spec.yaml linje 2" in err and "«fatal»" in err
@@ -112,7 +95,7 @@ def test_bad_config_through_cli_is_exit_2_without_traceback(workdir):
 
 
 def test_missing_config_file_is_exit_2(workdir):
-    code, _, err = run("validate", "--config", workdir / "finnes-ikke.yaml", "feil.json")
+    code, _, err = run_cli("validate", "--config", workdir / "finnes-ikke.yaml", "feil.json")
     assert code == 2
     assert "finnes-ikke.yaml" in err and "finner ikke" in err
 
@@ -123,20 +106,20 @@ def test_missing_config_file_is_exit_2(workdir):
 def test_severity_override_changes_every_report_and_the_exit_code(workdir):
     path = config_file(workdir, "severity_overrides:\n  KAD-STR-003: warning\n  KAD-KL-001: warning\n"
                                 "  KAD-STR-001: warning\n")
-    code, data = report("--config", path, "feil.json")
+    code, data = json_report("--config", path, "feil.json")
     assert code == 0
     assert {f["severity"] for f in data["files"][0]["findings"]} == {"warning"}
     assert data["summary"]["errors"] == 0 and data["summary"]["warnings"] == 3
-    assert report("--config", path, "--fail-on", "warning", "feil.json")[0] == 1
-    _, out, _ = run("validate", "--format", "sarif", "--config", path, "feil.json")
+    assert json_report("--config", path, "--fail-on", "warning", "feil.json")[0] == 1
+    _, out, _ = run_cli("validate", "--format", "sarif", "--config", path, "feil.json")
     assert {r["level"] for r in json.loads(out)["runs"][0]["results"]} == {"warning"}
-    _, out, _ = run("validate", "--config", path, "feil.json")
+    _, out, _ = run_cli("validate", "--config", path, "feil.json")
     assert "advarsel KAD-STR-003" in out
 
 
 def test_override_only_touches_its_rule(workdir):
     lowered = config_file(workdir, "severity_overrides:\n  KAD-STR-003: warning\n")
-    _, data = report("--config", lowered, "feil.json")
+    _, data = json_report("--config", lowered, "feil.json")
     severities = {f["rule_id"]: f["severity"] for f in data["files"][0]["findings"]}
     assert severities == {"KAD-STR-001": "error", "KAD-STR-003": "warning", "KAD-KL-001": "error"}
     assert data["summary"]["errors"] == 2 and data["summary"]["warnings"] == 1
@@ -154,7 +137,7 @@ def waive_all(directory: Path, extra: str = "") -> Path:
 
 
 def test_waived_findings_stay_listed_counted_and_do_not_fail(workdir):
-    code, data = report("--config", waive_all(workdir), "feil.json")
+    code, data = json_report("--config", waive_all(workdir), "feil.json")
     assert code == 0
     findings = data["files"][0]["findings"]
     assert len(findings) == 3
@@ -169,16 +152,16 @@ def test_waived_findings_stay_listed_counted_and_do_not_fail(workdir):
 
 def test_waived_findings_in_text_sarif_and_junit(workdir):
     path = waive_all(workdir)
-    _, text, _ = run("validate", "--config", path, "feil.json")
+    _, text, _ = run_cli("validate", "--config", path, "feil.json")
     assert "unntatt (feil) KAD-STR-003" in text
     assert "3 unntatt" in text
-    _, text_en, _ = run("validate", "--lang", "en", "--config", path, "feil.json")
+    _, text_en, _ = run_cli("validate", "--lang", "en", "--config", path, "feil.json")
     assert "waived (error) KAD-STR-003" in text_en and "3 waived" in text_en
-    _, out, _ = run("validate", "--format", "sarif", "--config", path, "feil.json")
+    _, out, _ = run_cli("validate", "--format", "sarif", "--config", path, "feil.json")
     results = json.loads(out)["runs"][0]["results"]
     assert all(r["suppressions"][0]["status"] == "accepted" for r in results)
     assert {r["suppressions"][0]["justification"] for r in results} >= {"Rettes i versjon 2."}
-    _, out, _ = run("validate", "--format", "junit", "--config", path, "feil.json")
+    _, out, _ = run_cli("validate", "--format", "junit", "--config", path, "feil.json")
     suite = next(iter(JUnitXml.fromstring(out.encode())))
     assert suite.failures == 0 and suite.skipped == 3
     skipped = [r for case in suite for r in case.result if isinstance(r, Skipped)]
@@ -187,18 +170,18 @@ def test_waived_findings_in_text_sarif_and_junit(workdir):
 
 def test_waiver_only_covers_its_stay(workdir):
     path = config_file(workdir, f"waivers:\n  - rule: KAD-STR-003\n    opphold_id: {STAY_1}\n    reason: x\n")
-    code, data = report("--config", path, "feil.json")
+    code, data = json_report("--config", path, "feil.json")
     assert code == 1
     assert all(f["waived"] is None for f in data["files"][0]["findings"])
 
 
 def test_waiver_file_glob(workdir):
     matching = config_file(workdir, "waivers:\n  - rule: KAD-STR-001\n    file: '*.json'\n    reason: x\n")
-    _, data = report("--config", matching, str(workdir / "feil.json"))
+    _, data = json_report("--config", matching, str(workdir / "feil.json"))
     waived = {f["rule_id"] for f in data["files"][0]["findings"] if f["waived"]}
     assert waived == {"KAD-STR-001"}
     other = config_file(workdir, "waivers:\n  - rule: KAD-STR-001\n    file: 'andre/*.json'\n    reason: x\n")
-    _, data = report("--config", other, "feil.json")
+    _, data = json_report("--config", other, "feil.json")
     assert not any(f["waived"] for f in data["files"][0]["findings"])
 
 
@@ -206,7 +189,7 @@ def test_expired_waiver_through_the_cli_stops_and_is_reported(workdir):
     path = config_file(workdir, f"waivers:\n  - rule: KAD-STR-003\n    opphold_id: {STAY_0}\n"
                                 "    reason: Gammel avtale.\n    expires: 2001-01-31\n"
                                 "  - rule: KAD-STR-001\n    reason: Gjelder lenge.\n    expires: 2999-12-31\n")
-    code, data = report("--config", path, "feil.json")
+    code, data = json_report("--config", path, "feil.json")
     assert code == 1
     by_rule = {f["rule_id"]: f["waived"] for f in data["files"][0]["findings"]}
     assert by_rule["KAD-STR-003"] is None
@@ -214,9 +197,9 @@ def test_expired_waiver_through_the_cli_stops_and_is_reported(workdir):
     assert len(data["notices"]) == 1
     assert "2001-01-31" in data["notices"][0] and "KAD-STR-003" in data["notices"][0]
     for fmt in ("text", "junit", "sarif"):
-        _, out, _ = run("validate", "--format", fmt, "--config", path, "feil.json")
+        _, out, _ = run_cli("validate", "--format", fmt, "--config", path, "feil.json")
         assert "2001-01-31" in out, fmt
-    _, out, _ = run("validate", "--lang", "en", "--config", path, "feil.json")
+    _, out, _ = run_cli("validate", "--lang", "en", "--config", path, "feil.json")
     assert "expired on 2001-01-31" in out
 
 

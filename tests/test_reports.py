@@ -14,33 +14,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
-from typer.testing import CliRunner
 
+from conftest import EXAMPLES, ROOT, base_message, json_report, run_cli
 from kad_spec import __version__
 from kad_spec.catalogue import catalogue
-from kad_spec.cli import app
 from kad_spec.model import model
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-BASE = EXAMPLES / "kad-melding.json"
 REPORT_SCHEMA = ROOT / "generated" / "jsonschema" / "report.schema.json"
 SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
 FORMATS = ("text", "json", "junit", "sarif")
-
-
-def run(*args) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def report(*args) -> tuple[int, dict]:
-    code, out, _ = run("validate", "--format", "json", *args)
-    return code, json.loads(out)
-
-
-def base() -> dict:
-    return json.loads(BASE.read_text(encoding="utf-8"))
 
 
 def write(path: Path, message: dict) -> Path:
@@ -50,7 +32,7 @@ def write(path: Path, message: dict) -> Path:
 
 def three_defects() -> dict:
     """Structure findings only: a missing required field, a wrong type, an unknown code."""
-    message = base()
+    message = base_message()
     del message["virksomhet"]["navn"]  # KAD-STR-001, no stay
     message["opphold"][0]["pasient"]["alder"] = "84"  # KAD-STR-003 in the first stay
     message["opphold"][1]["status"] = "X"  # KAD-KL-001 in the second stay
@@ -62,7 +44,7 @@ def workdir(tmp_path, monkeypatch):
     """Files given by relative name, as a CI job would; SARIF URIs are then relative."""
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "feil.json", three_defects())
-    write(tmp_path / "gyldig.json", base())
+    write(tmp_path / "gyldig.json", base_message())
     return tmp_path
 
 
@@ -71,7 +53,7 @@ def structure_ids(report_: dict) -> list[str]:
 
 
 def test_base_findings_are_the_structure_rules_this_suite_builds_on(workdir):
-    code, data = report("feil.json")
+    code, data = json_report("feil.json")
     assert code == 1
     ids = structure_ids(data)
     for rule_id in ("KAD-STR-001", "KAD-STR-003", "KAD-KL-001"):
@@ -85,21 +67,21 @@ def test_base_findings_are_the_structure_rules_this_suite_builds_on(workdir):
 def test_json_report_validates_against_published_schema(workdir, lang):
     schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
     paths = ["feil.json", "gyldig.json", *sorted(EXAMPLES.rglob("*.json")), *sorted(EXAMPLES.rglob("*.xml"))]
-    _, data = report("--lang", lang, *paths)
+    _, data = json_report("--lang", lang, *paths)
     jsonschema.Draft202012Validator(schema).validate(data)
     assert data["language"] == lang
     assert data["summary"]["files"] == len(paths)
 
 
 def test_json_finding_has_every_fact(workdir):
-    _, data = report("feil.json")
+    _, data = json_report("feil.json")
     finding = next(f for f in data["files"][0]["findings"] if f["rule_id"] == "KAD-STR-003")
     assert finding["severity"] == "error"
     assert finding["file"] == "feil.json"
     assert finding["pointer"] == "/opphold/0/pasient/alder"
     assert finding["xpath"] == f"/{model().root.name}/opphold[1]/pasient/alder"
     assert isinstance(finding["line"], int) and finding["line"] > 1
-    assert finding["opphold_id"] == base()["opphold"][0]["opphold_id"]
+    assert finding["opphold_id"] == base_message()["opphold"][0]["opphold_id"]
     assert finding["message"]
 
 
@@ -107,7 +89,7 @@ def test_json_finding_has_every_fact(workdir):
 
 
 def junit(*args) -> tuple[int, JUnitXml, str]:
-    code, out, _ = run("validate", "--format", "junit", *args)
+    code, out, _ = run_cli("validate", "--format", "junit", *args)
     return code, JUnitXml.fromstring(out.encode("utf-8")), out
 
 
@@ -119,7 +101,7 @@ def suites(xml: JUnitXml) -> dict:
 def test_junit_parses_and_counts_match_the_json_report(workdir, lang):
     paths = ["feil.json", "gyldig.json"]
     code, xml, _ = junit("--lang", lang, *paths)
-    _, data = report("--lang", lang, *paths)
+    _, data = json_report("--lang", lang, *paths)
     assert code == 1
     by_name = suites(xml)
     assert sorted(by_name) == sorted(paths)
@@ -145,7 +127,7 @@ def test_junit_failure_carries_rule_message_and_location(workdir):
     assert failure.message.startswith("KAD-STR-003")
     body = failure.text
     assert "pointer: /opphold/0/pasient/alder" in body
-    assert f"opphold_id: {base()['opphold'][0]['opphold_id']}" in body
+    assert f"opphold_id: {base_message()['opphold'][0]['opphold_id']}" in body
     assert "line: " in body
 
 
@@ -173,7 +155,7 @@ def test_junit_properties_state_versions_and_editions(workdir):
     props = {p.name: p.value for p in suite.properties()}
     assert props["tool_version"] == __version__
     assert props["specification_version"] == model().version
-    _, data = report("feil.json")
+    _, data = json_report("feil.json")
     for name, edition in data["codelist_editions"].items():
         assert props[f"codelist.{name}"] == edition
 
@@ -182,7 +164,7 @@ def test_junit_properties_state_versions_and_editions(workdir):
 
 
 def sarif(*args) -> tuple[int, dict]:
-    code, out, _ = run("validate", "--format", "sarif", *args)
+    code, out, _ = run_cli("validate", "--format", "sarif", *args)
     return code, json.loads(out)
 
 
@@ -224,13 +206,13 @@ def test_sarif_driver_and_rule_metadata(workdir):
     assert rule["helpUri"] == docs.rstrip("/") + "/regler/kad-str-001.html"
     assert rule["defaultConfiguration"]["level"] == entry.severity
     assert run_["properties"]["specificationVersion"] == model().version
-    _, data = report("feil.json")
+    _, data = json_report("feil.json")
     assert run_["properties"]["codelistEditions"] == data["codelist_editions"]
 
 
 def test_sarif_results_match_the_json_findings(workdir):
     _, log = sarif("feil.json")
-    _, data = report("feil.json")
+    _, data = json_report("feil.json")
     results = log["runs"][0]["results"]
     findings = data["files"][0]["findings"]
     assert len(results) == len(findings)
@@ -268,8 +250,8 @@ def test_sarif_xml_file_uses_xpath(workdir):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("lang", ["nb", "en"])
 def test_every_format_states_versions_and_editions(workdir, fmt, lang):
-    _, data = report("feil.json")
-    _, out, _ = run("validate", "--format", fmt, "--lang", lang, "feil.json")
+    _, data = json_report("feil.json")
+    _, out, _ = run_cli("validate", "--format", fmt, "--lang", lang, "feil.json")
     assert __version__ in out
     assert model().version in out
     assert data["codelist_editions"], "the run used code lists, so it must name their editions"
@@ -279,8 +261,8 @@ def test_every_format_states_versions_and_editions(workdir, fmt, lang):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_shows_rule_severity_message_location_and_stay(workdir, fmt):
-    _, data = report("feil.json")
-    _, out, _ = run("validate", "--format", fmt, "feil.json")
+    _, data = json_report("feil.json")
+    _, out, _ = run_cli("validate", "--format", fmt, "feil.json")
     finding = next(f for f in data["files"][0]["findings"] if f["rule_id"] == "KAD-STR-003")
     for fact in ("rule_id", "message", "pointer", "opphold_id"):
         assert finding[fact] in out, fact
@@ -293,15 +275,15 @@ def test_every_format_shows_rule_severity_message_location_and_stay(workdir, fmt
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_output_file_holds_the_same_report(workdir, fmt):
     target = workdir / f"rapport.{fmt}"
-    code, out, _ = run("validate", "--format", fmt, "--output", target, "feil.json")
-    _, direct, _ = run("validate", "--format", fmt, "feil.json")
+    code, out, _ = run_cli("validate", "--format", fmt, "--output", target, "feil.json")
+    _, direct, _ = run_cli("validate", "--format", fmt, "feil.json")
     assert code == 1
     assert out == ""
     assert target.read_text(encoding="utf-8") == direct
 
 
 def test_output_to_missing_directory_is_a_usage_error(workdir):
-    code, _, err = run("validate", "--format", "json", "--output", workdir / "finnes-ikke" / "r.json", "feil.json")
+    code, _, err = run_cli("validate", "--format", "json", "--output", workdir / "finnes-ikke" / "r.json", "feil.json")
     assert code == 2
     assert "finnes-ikke" in err
 
@@ -309,8 +291,8 @@ def test_output_to_missing_directory_is_a_usage_error(workdir):
 @pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "text"])
 def test_same_input_gives_identical_bytes(workdir, fmt):
     paths = ["feil.json", "gyldig.json", *sorted((EXAMPLES / "ugyldig").iterdir())]
-    first = run("validate", "--format", fmt, *paths)[1]
-    second = run("validate", "--format", fmt, *paths)[1]
+    first = run_cli("validate", "--format", fmt, *paths)[1]
+    second = run_cli("validate", "--format", fmt, *paths)[1]
     assert first == second
     assert first.strip()
 
@@ -319,7 +301,7 @@ def test_same_input_gives_identical_bytes(workdir, fmt):
 
 
 def test_max_findings_shortens_every_report(workdir):
-    code, data = report("--max-findings", "1", "feil.json")
+    code, data = json_report("--max-findings", "1", "feil.json")
     assert code == 1
     file = data["files"][0]
     assert len(file["findings"]) == 1 and file["truncated"] is True
@@ -329,7 +311,7 @@ def test_max_findings_shortens_every_report(workdir):
     assert len(log["runs"][0]["results"]) == 1
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert any("--max-findings" in n["message"]["text"] for n in notes)
-    _, text, _ = run("validate", "--max-findings", "1", "feil.json")
+    _, text, _ = run_cli("validate", "--max-findings", "1", "feil.json")
     assert "--max-findings" in text
 
 
@@ -338,21 +320,21 @@ def test_max_findings_does_not_hide_an_error_from_the_exit_code(workdir):
     # report, yet the run must still fail.
     config = workdir / "k.yaml"
     config.write_text("severity_overrides:\n  KAD-STR-001: warning\n", encoding="utf-8")
-    _, data = report("--config", config, "feil.json")
+    _, data = json_report("--config", config, "feil.json")
     assert data["files"][0]["findings"][0]["rule_id"] == "KAD-STR-001"
-    code, data = report("--config", config, "--max-findings", "1", "feil.json")
+    code, data = json_report("--config", config, "--max-findings", "1", "feil.json")
     assert [f["severity"] for f in data["files"][0]["findings"]] == ["warning"]
     assert code == 1
 
 
 def test_fail_on_warning(workdir):
-    message = base()
+    message = base_message()
     del message["virksomhet"]["navn"]
     write(workdir / "en-feil.json", message)
     config = workdir / "k.yaml"
     config.write_text("severity_overrides:\n  KAD-STR-001: warning\n", encoding="utf-8")
-    assert report("--config", config, "en-feil.json")[0] == 0
-    code, data = report("--config", config, "--fail-on", "warning", "en-feil.json")
+    assert json_report("--config", config, "en-feil.json")[0] == 0
+    code, data = json_report("--config", config, "--fail-on", "warning", "en-feil.json")
     assert code == 1
     assert data["summary"]["warnings"] == 1 and data["summary"]["errors"] == 0
-    assert report("--fail-on", "warning", "gyldig.json")[0] == 0
+    assert json_report("--fail-on", "warning", "gyldig.json")[0] == 0
