@@ -8,7 +8,6 @@ fail as catalogued. A failing example must report its own rule and no other rule
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 from kad_spec.catalogue import catalogue
 from kad_spec.cli import app
 from kad_spec.rules import implemented_rule_ids
+from kad_spec.tools.jsonpatch import apply_patch
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_EXAMPLE = REPO / "examples" / "kad-melding.json"
@@ -26,46 +26,6 @@ RULES = catalogue()
 # Produced by the readers and the core, which do not yet declare them with ``provides``.
 # Examples that fail for a reason in the core (reader), not in the catalogue.
 CORE_GAPS: dict[tuple[str, int], str] = {}
-
-
-# -- applying the catalogue's patches (RFC 6902 add / remove / replace) -------------------------
-def _tokens(pointer: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")] if pointer else []
-
-
-def _walk(doc, tokens: list[str]):
-    for token in tokens:
-        doc = doc[int(token)] if isinstance(doc, list) else doc[token]
-    return doc
-
-
-def apply_patch(doc, operations) -> object:
-    doc = copy.deepcopy(doc)
-    for op in operations:
-        tokens = _tokens(op["path"])
-        parent = _walk(doc, tokens[:-1])
-        last = tokens[-1]
-        kind = op["op"]
-        if isinstance(parent, list):
-            index = len(parent) if last == "-" else int(last)
-            if kind == "add":
-                parent.insert(index, copy.deepcopy(op["value"]))
-            elif kind == "remove":
-                del parent[index]
-            elif kind == "replace":
-                parent[index] = copy.deepcopy(op["value"])
-            else:
-                raise AssertionError(f"unsupported op {kind}")
-        else:
-            if kind == "remove" or kind == "replace":
-                assert last in parent, f"{op['path']} does not exist in the base example"
-            if kind == "remove":
-                del parent[last]
-            elif kind in ("add", "replace"):
-                parent[last] = copy.deepcopy(op["value"])
-            else:
-                raise AssertionError(f"unsupported op {kind}")
-    return doc
 
 
 def write_example(example, directory: Path) -> Path:

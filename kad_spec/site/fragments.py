@@ -1,4 +1,4 @@
-"""JSON and XML fragments cut from the bundled example at build time, and rule-example patches.
+"""JSON and XML fragments cut from the bundled example at build time.
 
 Nothing here is hand-copied: a class page shows the first place its class occurs in the
 example message, as JSON and as the canonical XML of the same message. Shown text passes
@@ -70,71 +70,3 @@ def xml_fragment(xml_root: etree._Element, pointer: str) -> str:
 
 def xml_document(message: dict, m: Model) -> etree._Element:
     return etree.fromstring(to_xml(message, m))
-
-
-# --- RFC 6902 patches (add, remove, replace) for the rule examples -------------------------
-
-
-class PatchError(ValueError):
-    pass
-
-
-def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise PatchError(f"ugyldig peker {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
-
-
-def _container(doc: Any, tokens: list[str]) -> Any:
-    node = doc
-    for token in tokens:
-        try:
-            node = node[int(token)] if isinstance(node, list) else node[token]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise PatchError(f"finner ikke /{'/'.join(tokens)}") from None
-    return node
-
-
-def apply_patch(doc: Any, ops: list[dict]) -> Any:
-    """A patched deep copy of ``doc``; PatchError on an op that does not apply."""
-    doc = copy.deepcopy(doc)
-    for op in ops:
-        tokens = _tokens(op.get("path", ""))
-        if not tokens:
-            raise PatchError("patch mot hele dokumentet støttes ikke")
-        parent, last = _container(doc, tokens[:-1]), tokens[-1]
-        kind = op.get("op")
-        if isinstance(parent, list):
-            index = len(parent) if last == "-" else int(last) if last.isdigit() else -1
-            if not 0 <= index <= len(parent) - (kind != "add"):
-                raise PatchError(f"indeks {last} finnes ikke i {op['path']}")
-            if kind == "add":
-                parent.insert(index, copy.deepcopy(op["value"]))
-            elif kind == "remove":
-                del parent[index]
-            elif kind == "replace":
-                parent[index] = copy.deepcopy(op["value"])
-            else:
-                raise PatchError(f"ukjent operasjon {kind!r}")
-        elif isinstance(parent, dict):
-            if kind in ("remove", "replace") and last not in parent:
-                raise PatchError(f"finner ikke {op['path']}")
-            if kind in ("add", "replace"):
-                parent[last] = copy.deepcopy(op["value"])
-            elif kind == "remove":
-                del parent[last]
-            else:
-                raise PatchError(f"ukjent operasjon {kind!r}")
-        else:
-            raise PatchError(f"{op['path']} peker inn i en verdi")
-    return doc
-
-
-def parent_pointer(pointer: str) -> str:
-    return pointer.rsplit("/", 1)[0]
-
-
-def value_at(doc: Any, pointer: str) -> Any:
-    return _container(doc, _tokens(pointer))

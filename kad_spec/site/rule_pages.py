@@ -10,9 +10,11 @@ import json
 
 from kad_spec.catalogue import Example, Rule
 from kad_spec.findings import mask_digits
+from kad_spec.tools.jsonpatch import PatchError, apply_patch, parent_pointer
+from kad_spec.tools.jsonpatch import get as value_at
 
 from .context import BASE_EXAMPLE, SiteContext
-from .fragments import PatchError, apply_patch, parent_pointer, pretty_json, value_at
+from .fragments import pretty_json
 from .layout import Page, code_block, esc, table
 
 SEVERITY_NAMES = {"error": "Feil", "warning": "Advarsel"}

@@ -1,7 +1,7 @@
 """A small RFC 6902 JSON Patch (add, remove, replace, move, copy, test) for the catalogue's examples.
 
 The catalogue's failing examples are patches against ``examples/kad-melding.json``; this applies
-them without a further dependency.
+them without a further dependency, for the example generator, the rule pages and the tests.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ def get(doc: Any, pointer: str) -> Any:
     for token in _tokens(pointer):
         node = _child(node, token)
     return node
+
+
+def parent_pointer(pointer: str) -> str:
+    """The pointer one level up ("" for a top-level member)."""
+    return pointer.rsplit("/", 1)[0]
 
 
 def _add(doc: Any, pointer: str, value: Any) -> Any:
