@@ -249,43 +249,23 @@ def test_missing_generated_artefact_is_a_clear_error(tmp_path):
     assert not (tmp_path / "site").exists()
 
 
-def _docs_app():
-    import typer
-
-    from kad_spec.site.cli import docs_command
-
-    app = typer.Typer()
-    app.command("docs")(docs_command)
-    app.command("annen")(lambda: None)  # two commands, so the command name is part of the call as in kad-spec
-    return app
-
-
-def test_docs_command_builds_and_prints_time(tmp_path):
-    from typer.testing import CliRunner
-
-    result = CliRunner().invoke(_docs_app(), ["docs", "--out", str(tmp_path / "site")])
+def test_docs_command_builds_and_prints_time(cli, tmp_path):
+    result = cli("docs", "--out", tmp_path / "site")
     assert result.exit_code == 0, result.output
     assert re.search(r"skrev \d+ sider \(\d+ filer\) til .* på \d+\.\d s", result.output)
     assert (tmp_path / "site" / "index.html").is_file()
 
 
-def test_docs_command_refuses_a_foreign_folder_without_traceback(tmp_path):
-    from typer.testing import CliRunner
-
+def test_docs_command_refuses_a_foreign_folder_without_traceback(cli, tmp_path):
     (tmp_path / "notater.txt").write_text("x", encoding="utf-8")
-    result = CliRunner().invoke(_docs_app(), ["docs", "--out", str(tmp_path)])
+    result = cli("docs", "--out", tmp_path)
     assert result.exit_code == 2
     assert "ikke et nettsted" in result.output and "Traceback" not in result.output
 
 
-def test_kad_spec_docs_is_wired_into_the_cli(tmp_path):
-    from typer.testing import CliRunner
-
-    from kad_spec.cli import app
-
-    runner = CliRunner()
-    if runner.invoke(app, ["docs", "--help"]).exit_code != 0:
+def test_kad_spec_docs_is_wired_into_the_cli(cli, tmp_path):
+    if cli("docs", "--help").exit_code != 0:
         pytest.skip("`kad-spec docs` er ikke koblet inn i kad_spec/cli.py ennå (kad_spec.site.cli.docs_command)")
-    result = runner.invoke(app, ["docs", "--out", str(tmp_path / "site")])
+    result = cli("docs", "--out", tmp_path / "site")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "site" / "regler" / "kad-kl-001.html").is_file()
