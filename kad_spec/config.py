@@ -152,13 +152,19 @@ def _build(name: str, raw: Any) -> Config:
         return config
     if not isinstance(raw, dict):
         raise ConfigError(f"{name}: forventet en YAML-tabell med nøklene {', '.join(TOP_LEVEL_KEYS)}")
-    for key in raw:
-        if key not in TOP_LEVEL_KEYS:
-            raise ConfigError(f"{name} linje {raw.line_of(key)}: ukjent nøkkel «{key}»;"
-                              f" tillatt er {', '.join(TOP_LEVEL_KEYS)}")
+    _reject_unknown_keys(name, raw, TOP_LEVEL_KEYS)
     config.severity_overrides = _overrides(name, raw, raw.get("severity_overrides"))
     config.waivers = _waivers(name, raw, raw.get("waivers"))
     return config
+
+
+def _reject_unknown_keys(name: str, node: _LineMap, allowed: tuple[str, ...], where: str = "") -> None:
+    """A misspelt key would otherwise be ignored silently; name it and the keys that are allowed."""
+    prefix = f"{where}: " if where else ""
+    for key in node:
+        if key not in allowed:
+            raise ConfigError(f"{name} linje {node.line_of(key)}: {prefix}ukjent nøkkel «{key}»;"
+                              f" tillatt er {', '.join(allowed)}")
 
 
 def _known_rules() -> set[str]:
@@ -203,10 +209,7 @@ def _waiver(name: str, number: int, node: Any, list_line: int) -> Waiver:
     where = f"waivers[{number}]"
     if not isinstance(node, dict):
         raise ConfigError(f"{name} linje {list_line}: {where} skal være en tabell med rule og reason")
-    for key in node:
-        if key not in WAIVER_KEYS:
-            raise ConfigError(f"{name} linje {node.line_of(key)}: {where}: ukjent nøkkel «{key}»;"
-                              f" tillatt er {', '.join(WAIVER_KEYS)}")
+    _reject_unknown_keys(name, node, WAIVER_KEYS, where)
     if "rule" not in node:
         raise ConfigError(f"{name} linje {node.line}: {where}: «rule» mangler")
     rule = _check_rule(name, node.line_of("rule"), where, node["rule"])
