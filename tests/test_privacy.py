@@ -13,9 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from kad_spec.cli import app
 from kad_spec.ids import personnr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,11 +116,10 @@ def test_the_inputs_do_hold_person_ids(inputs):
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_no_report_shows_a_full_person_id(inputs, monkeypatch, fmt, lang):
+def test_no_report_shows_a_full_person_id(cli, inputs, monkeypatch, fmt, lang):
     directory, paths = inputs
     monkeypatch.chdir(directory)
-    args = ["validate", "--format", fmt, "--lang", lang, "--config", "kad-spec.yaml", *map(str, paths)]
-    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    result = cli("validate", "--format", fmt, "--lang", lang, "--config", "kad-spec.yaml", *paths)
     assert result.exit_code == 1, result.stderr
     out = result.stdout
     assert "KAD-" in out  # the run did report findings
@@ -134,24 +131,23 @@ def test_no_report_shows_a_full_person_id(inputs, monkeypatch, fmt, lang):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_output_file_is_masked_too(inputs, monkeypatch, tmp_path, fmt):
+def test_output_file_is_masked_too(cli, inputs, monkeypatch, tmp_path, fmt):
     directory, paths = inputs
     monkeypatch.chdir(directory)
     target = tmp_path / f"rapport.{fmt}"
-    CliRunner().invoke(app, ["validate", "--format", fmt, "--output", str(target), *map(str, paths)],
-                       catch_exceptions=False)
+    cli("validate", "--format", fmt, "--output", target, *paths)
     assert not LONG_DIGIT_RUN.findall(target.read_text(encoding="utf-8"))
 
 
-def test_usage_errors_do_not_show_a_person_id(tmp_path):
+def test_usage_errors_do_not_show_a_person_id(cli, tmp_path):
     missing = tmp_path / f"{FNR}.json"
-    result = CliRunner().invoke(app, ["validate", str(missing)], catch_exceptions=False)
+    result = cli("validate", missing)
     assert result.exit_code == 2
     assert "*********76" in result.stderr
     assert not LONG_DIGIT_RUN.findall(result.stderr + result.stdout)
     config = tmp_path / "k.yaml"
     config.write_text(f"severity_overrides:\n  {FNR}: warning\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["validate", "--config", str(config), str(BASE)], catch_exceptions=False)
+    result = cli("validate", "--config", config, BASE)
     assert result.exit_code == 2
     assert "ukjent regel-id" in result.stderr
     assert not LONG_DIGIT_RUN.findall(result.stderr + result.stdout)

@@ -75,11 +75,7 @@ def test_missing_path_is_a_usage_error(cli, tmp_path):
 
 
 def test_unknown_option_is_a_usage_error(cli):
-    from typer.testing import CliRunner
-
-    from kad_spec.cli import app
-
-    result = CliRunner().invoke(app, ["validate", "--format", "pdf", str(VALID[0])])
+    result = cli("validate", "--format", "pdf", VALID[0])
     assert result.exit_code == 2
 
 
