@@ -125,24 +125,27 @@ def hostile_json(directory: Path) -> dict[str, Path]:
 
 
 def one_line_message(path: Path, text_mb: int = 0, stays: int = 0) -> Path:
-    """A message on one line, written lazily: ``stays`` extra copies of a stay (distinct ids and
-    persons are not needed for a size test) and, if ``text_mb``, one text value of that size."""
-    message = base()
-    stay = json.dumps(message["opphold"][0], ensure_ascii=False, separators=(",", ":"))
-    message["opphold"] = message["opphold"][:1]
-    head = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-    before, after = head.rsplit("]}", 1)
-    with path.open("w", encoding="utf-8") as out:
-        out.write(before)
-        for i in range(stays):
-            out.write("," + stay.replace('"KAD-2025-000123"', f'"KAD-S-{i:09d}"'))
+    """A message on one line, written lazily: ``stays`` generated stays (distinct Tenor persons,
+    as ``kad-spec example`` makes them) and, if ``text_mb``, one more stay whose opphold_id is a
+    text value of that many megabytes."""
+    import orjson
+
+    from kad_spec.tools.example import ExampleOptions, plan
+
+    made = plan(ExampleOptions(count=max(stays, 1), seed=1))
+    head = orjson.dumps({**made.header(), "opphold": []})
+    with path.open("wb") as out:
+        out.write(head[:-2])  # up to and including '"opphold":['
+        for i, stay in enumerate(made.stays(0, stays)):
+            out.write(b"," if i else b"")
+            out.write(orjson.dumps(stay))
         if text_mb:
-            out.write(',{"opphold_id":"')
-            block = "døgnenhet " * (1 << 17)
+            out.write(b',{"opphold_id":"' if stays else b'{"opphold_id":"')
+            block = ("døgnenhet " * 95_325).encode("utf-8")  # about 1 MB
             for _ in range(text_mb):
                 out.write(block)
-            out.write('"}')
-        out.write("]}" + after)
+            out.write(b'"}')
+        out.write(b"]}")
     return path
 
 

@@ -145,14 +145,14 @@ def test_one_long_line_in_a_subprocess(tmp_path):
     assert_no_traceback(run.stdout, run.stderr)
     assert run.returncode == 1
     hit = json.loads(run.stdout)["files"][0]["findings"][0]
-    assert hit["rule_id"] == "KAD-FIL-001" and hit["line"] == 1 and hit["column"] > 900
+    assert hit["rule_id"] == "KAD-FIL-001" and hit["line"] == 1 and hit["column"] > 400
     assert "1 MB" in hit["message"]
 
     many = one_line_message(tmp_path / "en-linje-mange-opphold.json", stays=20_000)
     run = run_cli("validate", "--format", "json", "--max-findings", "5", many, timeout=300)
     assert_no_traceback(run.stdout, run.stderr)
     assert run.returncode in (0, 1)
-    assert json.loads(run.stdout)["summary"]["stays"] == 20_001
+    assert json.loads(run.stdout)["summary"]["stays"] == 20_000
 
 
 @pytest.mark.skipif(not os.environ.get("KAD_SPEC_HUGE_TEST"), reason="sett KAD_SPEC_HUGE_TEST=1 (2 GB på én linje)")
@@ -162,7 +162,7 @@ def test_two_gigabyte_line(tmp_path):
     assert_no_traceback(run.stdout, run.stderr)
     assert run.returncode == 1
     assert json.loads(run.stdout)["files"][0]["findings"][0]["rule_id"] == "KAD-FIL-001"
-    many = one_line_message(tmp_path / "to-gb-opphold.json", stays=int(os.environ.get("KAD_SPEC_HUGE_STAYS", "3000000")))
+    many = one_line_message(tmp_path / "to-gb-opphold.json", stays=int(os.environ.get("KAD_SPEC_HUGE_STAYS", "5000000")))
     run = run_cli("validate", "--format", "json", "--max-findings", "5", many, timeout=1800)
     assert_no_traceback(run.stdout, run.stderr)
     assert run.returncode in (0, 1)
