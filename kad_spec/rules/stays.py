@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from array import array
 from typing import Iterable
 
 from kad_spec.findings import Hit
@@ -23,10 +24,6 @@ DISCHARGE_FIELDS = ("utskrivningsdiagnoser", "utskrevet_til")
 _PATIENT_KEY = os.urandom(16)
 
 
-def patient_key(id_type: str, number: str) -> bytes:
-    return hashlib.blake2b(f"{id_type}:{number}".encode(), key=_PATIENT_KEY, digest_size=12).digest()
-
-
 @stay_check("KAD-OPH-003")
 def check_discharge_fields(stay: dict, ctx) -> Iterable[Hit]:
     if stay.get("utskrivningstidspunkt") is not None:
@@ -38,15 +35,113 @@ def check_discharge_fields(stay: dict, ctx) -> Iterable[Hit]:
     ]
 
 
+class _IntTable:
+    """A hash table from 64-bit ints to ints in two flat arrays: 16 bytes a slot, no objects.
+
+    A message may hold a million stays; a dict or set of them would take ten times the memory.
+    """
+
+    EMPTY = -(2**63)
+
+    def __init__(self, capacity: int = 1024):
+        self.keys = array("q", [self.EMPTY]) * capacity
+        self.values = array("q", bytes(8 * capacity))
+        self.size = 0
+        self.mask = capacity - 1
+
+    def _slot(self, key: int) -> int:
+        keys, mask = self.keys, self.mask
+        i = key & mask
+        while True:
+            found = keys[i]
+            if found == key or found == self.EMPTY:
+                return i
+            i = (i + 1) & mask
+
+    def get(self, key: int, default: int | None = None) -> int | None:
+        i = self._slot(key)
+        return self.values[i] if self.keys[i] == key else default
+
+    def put(self, key: int, value: int) -> int | None:
+        """Set the value; return the one it replaces, or None (one probe for both)."""
+        keys, mask, empty = self.keys, self.mask, self.EMPTY
+        i = key & mask
+        found = keys[i]
+        while found != key and found != empty:  # the probe of _slot, inlined: this runs per stay
+            i = (i + 1) & mask
+            found = keys[i]
+        values = self.values
+        if found == key:
+            old = values[i]
+            values[i] = value
+            return old
+        keys[i] = key
+        values[i] = value
+        self.size += 1
+        if 2 * self.size > mask:
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        old = self.items()
+        self.__init__(2 * (self.mask + 1))
+        for key, value in old:
+            self.put(key, value)
+
+    def items(self) -> list[tuple[int, int]]:
+        empty, values = self.EMPTY, self.values
+        return [(key, values[i]) for i, key in enumerate(self.keys) if key != empty]
+
+
+def _id_key(text: str) -> int:
+    """A 64-bit key for an opphold_id (Python's own string hash, seeded per process)."""
+    key = hash(text)
+    return key if key != _IntTable.EMPTY else key + 1
+
+
+def _patient_int_key(id_type: str, number: str) -> int:
+    """A 64-bit keyed hash of a person id: not reversible, not comparable outside this run."""
+    digest = hashlib.blake2b(f"{id_type}:{number}".encode(), key=_PATIENT_KEY, digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    return key if key != _IntTable.EMPTY else key + 1
+
+
+_NONE = -1
+
+
 @collection_check("KAD-OPH-001", "KAD-OPH-002", "KAD-OPH-005")
 class StaysInMessage:
-    """opphold_id unique (a cancellation alone for its id); overlapping stays of one patient."""
+    """opphold_id unique (a cancellation alone for its id); overlapping stays of one patient.
+
+    The state is kept in flat arrays, about 60 bytes a stay, so that a backfill of a million
+    stays stays within bounded memory: opphold_ids by a 64-bit keyed hash, and their texts
+    (for the messages) in one byte buffer; each patient's periods as a chain through arrays.
+    """
 
     def __init__(self, ctx):
         self.ctx = ctx
-        # opphold_id -> (first index, any entry is C, the first entry is C); the last for merge()
-        self.seen: dict[str, tuple[int, bool, bool]] = {}
-        self.by_patient: dict[bytes, list[tuple[float, float, int, str]]] = {}
+        # opphold_id key -> first index << 2 | any entry is C << 1 | the first entry is C
+        self.seen = _IntTable()
+        self.id_start = array("q")  # per stay index: where its opphold_id starts in id_text, or -1
+        self.id_text = bytearray()
+        self.latest_period = _IntTable()  # patient key -> position of the latest period
+        self.start, self.end = array("d"), array("d")
+        self.index, self.previous = array("q"), array("q")  # the stay, and the same patient's previous period
+
+    # -- opphold_ids ------------------------------------------------------------------------
+    def _remember_id(self, index: int, stay_id: str) -> None:
+        starts, text = self.id_start, self.id_text
+        if len(starts) < index:
+            starts.extend([_NONE] * (index - len(starts)))
+        starts.append(len(text))
+        text += stay_id.encode()
+        text.append(0)
+
+    def id_of(self, index: int) -> str:
+        start = self.id_start[index] if index < len(self.id_start) else _NONE
+        if start == _NONE:
+            return ""
+        return self.id_text[start : self.id_text.index(0, start)].decode()
 
     def add(self, index: int, stay) -> Iterable[Hit]:
         if not isinstance(stay, dict):
@@ -54,24 +149,26 @@ class StaysInMessage:
         stay_id = stay.get("opphold_id")
         if not isinstance(stay_id, str):
             return ()
+        self._remember_id(index, stay_id)
         cancelled = stay.get("status") == CANCEL
         hit = self._duplicate(index, stay_id, cancelled)
         if not cancelled:
-            self._remember_period(index, stay_id, stay)
+            self._remember_period(index, stay)
         return [hit] if hit else ()
 
     def _duplicate(self, index: int, stay_id: str, cancelled: bool) -> Hit | None:
-        first = self.seen.get(stay_id)
+        key = _id_key(stay_id)
+        first = self.seen.put(key, index << 2 | cancelled << 1 | cancelled)
         if first is None:
-            self.seen[stay_id] = (index, cancelled, cancelled)
             return None
-        first_index, any_cancel, first_cancel = first
-        self.seen[stay_id] = (first_index, any_cancel or cancelled, first_cancel)
-        rule = "KAD-OPH-005" if any_cancel or cancelled else "KAD-OPH-001"
+        any_cancel = bool(first & 2) or cancelled
+        self.seen.put(key, first | any_cancel << 1)
+        rule = "KAD-OPH-005" if any_cancel else "KAD-OPH-001"
         return Hit(rule, f"/opphold/{index}/opphold_id", {
-            "opphold_id": stay_id, "forste": first_index + 1, "denne": index + 1})
+            "opphold_id": stay_id, "forste": (first >> 2) + 1, "denne": index + 1})
 
-    def _remember_period(self, index: int, stay_id: str, stay: dict) -> None:
+    # -- periods ------------------------------------------------------------------------------
+    def _remember_period(self, index: int, stay: dict) -> None:
         patient = stay.get("pasient")
         if not isinstance(patient, dict):
             return
@@ -87,8 +184,17 @@ class StaysInMessage:
             end = times.end
             if end is None or end < start:
                 return  # the time rules report this; no sensible period to compare
-        self.by_patient.setdefault(patient_key(id_type, number), []).append((start, end, index, stay_id))
+        self._add_period(_patient_int_key(id_type, number), start, end, index)
 
+    def _add_period(self, patient: int, start: float, end: float, index: int) -> None:
+        position = len(self.start)
+        self.start.append(start)
+        self.end.append(end)
+        self.index.append(index)
+        previous = self.latest_period.put(patient, position)
+        self.previous.append(_NONE if previous is None else previous)
+
+    # -- parts of one message ---------------------------------------------------------------------
     def merge(self, other: "StaysInMessage", offset: int, found: Iterable[Hit] = ()) -> list[Hit]:
         """Take in a later part of the same message, read on its own (its stays numbered from 0).
 
@@ -97,46 +203,68 @@ class StaysInMessage:
         and the repeated opphold_ids that only the whole message shows. ``other`` is used up.
         """
         hits = [self._renumbered(hit, offset) for hit in found]
-        for stay_id in list(other.seen):
-            first_index, any_cancel, first_cancel = other.seen.pop(stay_id)
-            earlier = self.seen.get(stay_id)
+        for key, packed in sorted(other.seen.items(), key=lambda item: item[1] >> 2):
+            first_index = (packed >> 2) + offset
+            earlier = self.seen.get(key)
             if earlier is None:
-                self.seen[stay_id] = (first_index + offset, any_cancel, first_cancel)
+                self.seen.put(key, first_index << 2 | packed & 3)
                 continue
-            rule = "KAD-OPH-005" if earlier[1] or first_cancel else "KAD-OPH-001"
-            index = first_index + offset
-            hits.append(Hit(rule, f"/opphold/{index}/opphold_id", {
-                "opphold_id": stay_id, "forste": earlier[0] + 1, "denne": index + 1}))
-            self.seen[stay_id] = (earlier[0], earlier[1] or any_cancel, earlier[2])
-        for key in list(other.by_patient):
-            periods = other.by_patient.pop(key)  # ``other`` is used up: no second copy held at once
-            mine = self.by_patient.setdefault(key, [])
-            mine.extend((start, end, index + offset, stay_id) for start, end, index, stay_id in periods)
+            rule = "KAD-OPH-005" if earlier & 2 or packed & 1 else "KAD-OPH-001"
+            hits.append(Hit(rule, f"/opphold/{first_index}/opphold_id", {
+                "opphold_id": other.id_of(packed >> 2), "forste": (earlier >> 2) + 1, "denne": first_index + 1}))
+            self.seen.put(key, earlier | (packed & 2))
+        self._take_ids(other, offset)
+        self._take_periods(other, offset)
         return hits
+
+    def _take_ids(self, other: "StaysInMessage", offset: int) -> None:
+        if len(self.id_start) < offset:
+            self.id_start.extend([_NONE] * (offset - len(self.id_start)))
+        shift = len(self.id_text)
+        self.id_start.extend(start + shift if start != _NONE else _NONE for start in other.id_start)
+        self.id_text += other.id_text
+        other.id_start, other.id_text = array("q"), bytearray()
+
+    def _take_periods(self, other: "StaysInMessage", offset: int) -> None:
+        for patient, last in other.latest_period.items():
+            chain = []
+            while last != _NONE:
+                chain.append(last)
+                last = other.previous[last]
+            for position in reversed(chain):
+                self._add_period(patient, other.start[position], other.end[position], other.index[position] + offset)
 
     def _renumbered(self, hit: Hit, offset: int) -> Hit:
         """A repeat found within the later part: first occurrence and rule as the whole message has them."""
         index = hit.params["denne"] - 1 + offset
-        earlier = self.seen.get(hit.params["opphold_id"])
+        earlier = self.seen.get(_id_key(hit.params["opphold_id"]))
         if earlier is None:
             first, rule = hit.params["forste"] + offset, hit.rule_id
         else:
-            first = earlier[0] + 1
-            rule = "KAD-OPH-005" if earlier[1] else hit.rule_id
+            first = (earlier >> 2) + 1
+            rule = "KAD-OPH-005" if earlier & 2 else hit.rule_id
         return Hit(rule, f"/opphold/{index}/opphold_id", {**hit.params, "forste": first, "denne": index + 1})
 
+    # -- verdicts ---------------------------------------------------------------------------------
     def finish(self) -> Iterable[Hit]:
         hits = []
-        for periods in self.by_patient.values():
-            if len(periods) > 1:
-                hits.extend(self._overlaps(sorted(periods)))
+        previous = self.previous
+        for _, last in self.latest_period.items():
+            if previous[last] == _NONE:
+                continue  # one period for this patient
+            chain = []
+            while last != _NONE:
+                chain.append((self.start[last], self.end[last], self.index[last]))
+                last = previous[last]
+            hits.extend(self._overlaps(sorted(chain)))
         return hits
 
-    def _overlaps(self, periods: list[tuple[float, float, int, str]]) -> list[Hit]:
+    def _overlaps(self, periods: list[tuple[float, float, int]]) -> list[Hit]:
         """One sweep over the periods sorted by start: each stay against the latest end so far."""
         hits = []
         latest_end, latest_id = float("-inf"), ""
-        for start, end, index, stay_id in periods:
+        for start, end, index in periods:
+            stay_id = self.id_of(index)
             # Discharge and readmission at the same minute is not an overlap.
             if latest_end > start and latest_id != stay_id:
                 hits.append(Hit("KAD-OPH-002", f"/opphold/{index}/innleggelsestidspunkt", {
