@@ -125,28 +125,39 @@ def hostile_json(directory: Path) -> dict[str, Path]:
 
 
 def one_line_message(path: Path, text_mb: int = 0, stays: int = 0) -> Path:
-    """A message on one line, written lazily: ``stays`` generated stays (distinct Tenor persons,
-    as ``kad-spec example`` makes them) and, if ``text_mb``, one more stay whose opphold_id is a
-    text value of that many megabytes."""
+    """A message on one line, written lazily: ``stays`` generated stays (synthetic persons, as
+    ``kad-spec example`` makes them, in batches of at most ``BATCH`` per seed) and, if
+    ``text_mb``, one more stay whose opphold_id is a text value of that many megabytes."""
     import orjson
 
-    from kad_spec.tools.example import ExampleOptions, plan
-
-    made = plan(ExampleOptions(count=max(stays, 1), seed=1))
-    head = orjson.dumps({**made.header(), "opphold": []})
+    head = orjson.dumps({**_plan(1, 1).header(), "opphold": []})
     with path.open("wb") as out:
         out.write(head[:-2])  # up to and including '"opphold":['
-        for i, stay in enumerate(made.stays(0, stays)):
-            out.write(b"," if i else b"")
-            out.write(orjson.dumps(stay))
+        written = 0
+        for batch, first in enumerate(range(0, stays, BATCH)):
+            size = min(BATCH, stays - first)
+            for i, stay in enumerate(_plan(batch + 1, size).stays(0, size)):
+                stay["opphold_id"] = f"KAD-{batch}-{i}"
+                out.write(b"," if written else b"")
+                out.write(orjson.dumps(stay))
+                written += 1
         if text_mb:
-            out.write(b',{"opphold_id":"' if stays else b'{"opphold_id":"')
+            out.write(b',{"opphold_id":"' if written else b'{"opphold_id":"')
             block = ("døgnenhet " * 95_325).encode("utf-8")  # about 1 MB
             for _ in range(text_mb):
                 out.write(block)
             out.write(b'"}')
         out.write(b"]}")
     return path
+
+
+BATCH = 500_000  # the generator gives each stay its own person; one seed has room for this many
+
+
+def _plan(seed: int, count: int):
+    from kad_spec.tools.example import ExampleOptions, plan
+
+    return plan(ExampleOptions(count=max(count, 1), seed=seed))
 
 
 # --- files --------------------------------------------------------------------------------
