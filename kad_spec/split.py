@@ -31,6 +31,7 @@ from kad_spec.findings import Hit
 
 SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
+MAX_SPLIT_BYTES = 256 << 20  # larger files (backfills) are read in one piece: memory before speed
 SEARCH_SPAN = 4 << 20  # a boundary must lie this close after the ideal cut; stays are ~1 KB
 _BOUNDARY = re.compile(rb',\s*\{\s*"opphold_id"')
 _STAY_POINTER = re.compile(r"/opphold/(\d+)")
@@ -277,8 +278,9 @@ def applies(validator, doc, jobs: int) -> bool:
     if jobs < 2 or doc.format != "json" or doc.run is None:
         return False
     try:
-        if Path(doc.path).stat().st_size < split_bytes(validator.settings):
-            return False
+        size = Path(doc.path).stat().st_size
+        if size < split_bytes(validator.settings) or size > MAX_SPLIT_BYTES:
+            return False  # a merge holds the parts' states at once; a backfill must stay in bounded memory
     except OSError:
         return False
     return can_fork() and all(hasattr(check.func, "merge") for check in _collection_checks())

@@ -19,9 +19,10 @@ from kad_spec.rules.times import stay_times
 KOMMUNENUMMER = "kommunenummer"
 SPECIAL_KIND = "special"  # SSB's special values (unknown, Svalbard, Jan Mayen): not a municipality
 CATEGORY_LISTS = (("henvist_fra", "tjenester_og_vesen"), ("utskrevet_til", "ut_til"))
+VERDICTS_KEPT = 20_000
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _cached_check(codelists: CodeLists, name: str, code: str, on: date) -> CodeCheck:
     return codelists[name].check(code, on)
 
@@ -89,6 +90,8 @@ def check_stay_codes(stay: dict, ctx) -> Iterable[Hit]:
     key = (municipality, categories, day)
     hits = verdicts.get(key)
     if hits is None:
+        if len(verdicts) >= VERDICTS_KEPT:
+            verdicts.clear()  # bounded memory for a long backfill; the lists' own cache stays warm
         hits = verdicts[key] = _stay_code_hits(municipality, categories, day, ctx.codelists)
     return [Hit(h.rule_id, h.pointer, dict(h.params)) for h in hits] if hits else ()
 

@@ -30,7 +30,7 @@ def diagnosis_findings(codelists: CodeLists, system: str, code: str, on: date) -
     return [(rule, dict(params)) for rule, params in _verdict(codelists, system, code, on)[1]]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[str, tuple]:
     """(edition used, findings as (rule id, params as pairs)); hashable so that it can be cached."""
     if system not in LIST_OF_SYSTEM:

@@ -36,27 +36,28 @@ def check_discharge_fields(stay: dict, ctx) -> Iterable[Hit]:
 
 
 class _IntTable:
-    """A hash table from 64-bit ints to ints in two flat arrays: 16 bytes a slot, no objects.
+    """A hash table from 64-bit ints to 32-bit ints in two flat arrays: 12 bytes a slot, no objects.
 
     A message may hold a million stays; a dict or set of them would take ten times the memory.
+    Open addressing with linear probing, grown by half when two thirds full.
     """
 
     EMPTY = -(2**63)
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1021):
         self.keys = array("q", [self.EMPTY]) * capacity
-        self.values = array("q", bytes(8 * capacity))
+        self.values = array("i", bytes(4 * capacity))  # indices and positions: 32 bits are plenty
         self.size = 0
-        self.mask = capacity - 1
+        self.capacity = capacity
 
     def _slot(self, key: int) -> int:
-        keys, mask = self.keys, self.mask
-        i = key & mask
+        keys, capacity, empty = self.keys, self.capacity, self.EMPTY
+        i = key % capacity
         while True:
             found = keys[i]
-            if found == key or found == self.EMPTY:
+            if found == key or found == empty:
                 return i
-            i = (i + 1) & mask
+            i = i + 1 if i + 1 < capacity else 0
 
     def get(self, key: int, default: int | None = None) -> int | None:
         i = self._slot(key)
@@ -64,11 +65,11 @@ class _IntTable:
 
     def put(self, key: int, value: int) -> int | None:
         """Set the value; return the one it replaces, or None (one probe for both)."""
-        keys, mask, empty = self.keys, self.mask, self.EMPTY
-        i = key & mask
+        keys, capacity, empty = self.keys, self.capacity, self.EMPTY
+        i = key % capacity
         found = keys[i]
         while found != key and found != empty:  # the probe of _slot, inlined: this runs per stay
-            i = (i + 1) & mask
+            i = i + 1 if i + 1 < capacity else 0
             found = keys[i]
         values = self.values
         if found == key:
@@ -78,19 +79,23 @@ class _IntTable:
         keys[i] = key
         values[i] = value
         self.size += 1
-        if 2 * self.size > mask:
+        if 3 * self.size > 2 * capacity:
             self._grow()
         return None
 
     def _grow(self) -> None:
-        old = self.items()
-        self.__init__(2 * (self.mask + 1))
-        for key, value in old:
-            self.put(key, value)
+        old_keys, old_values, empty = self.keys, self.values, self.EMPTY
+        self.__init__(self.capacity * 3 // 2 | 1)
+        for i, key in enumerate(old_keys):  # no list of pairs: that would take more than the table
+            if key != empty:
+                self.put(key, old_values[i])
 
-    def items(self) -> list[tuple[int, int]]:
+    def items(self):
+        """(key, value) pairs, one at a time."""
         empty, values = self.EMPTY, self.values
-        return [(key, values[i]) for i, key in enumerate(self.keys) if key != empty]
+        for i, key in enumerate(self.keys):
+            if key != empty:
+                yield key, values[i]
 
 
 def _id_key(text: str) -> int:
@@ -113,7 +118,7 @@ _NONE = -1
 class StaysInMessage:
     """opphold_id unique (a cancellation alone for its id); overlapping stays of one patient.
 
-    The state is kept in flat arrays, about 60 bytes a stay, so that a backfill of a million
+    The state is kept in flat arrays, about 50 bytes a stay, so that a backfill of a million
     stays stays within bounded memory: opphold_ids by a 64-bit keyed hash, and their texts
     (for the messages) in one byte buffer; each patient's periods as a chain through arrays.
     """
@@ -122,11 +127,11 @@ class StaysInMessage:
         self.ctx = ctx
         # opphold_id key -> first index << 2 | any entry is C << 1 | the first entry is C
         self.seen = _IntTable()
-        self.id_start = array("q")  # per stay index: where its opphold_id starts in id_text, or -1
+        self.id_start = array("i")  # per stay index: where its opphold_id starts in id_text, or -1
         self.id_text = bytearray()
         self.latest_period = _IntTable()  # patient key -> position of the latest period
         self.start, self.end = array("d"), array("d")
-        self.index, self.previous = array("q"), array("q")  # the stay, and the same patient's previous period
+        self.index, self.previous = array("i"), array("i")  # the stay, and the same patient's previous period
 
     # -- opphold_ids ------------------------------------------------------------------------
     def _remember_id(self, index: int, stay_id: str) -> None:
@@ -203,7 +208,7 @@ class StaysInMessage:
         and the repeated opphold_ids that only the whole message shows. ``other`` is used up.
         """
         hits = [self._renumbered(hit, offset) for hit in found]
-        for key, packed in sorted(other.seen.items(), key=lambda item: item[1] >> 2):
+        for key, packed in other.seen.items():  # the engine sorts findings; order here is free
             first_index = (packed >> 2) + offset
             earlier = self.seen.get(key)
             if earlier is None:
@@ -223,7 +228,7 @@ class StaysInMessage:
         shift = len(self.id_text)
         self.id_start.extend(start + shift if start != _NONE else _NONE for start in other.id_start)
         self.id_text += other.id_text
-        other.id_start, other.id_text = array("q"), bytearray()
+        other.id_start, other.id_text = array("i"), bytearray()
 
     def _take_periods(self, other: "StaysInMessage", offset: int) -> None:
         for patient, last in other.latest_period.items():
