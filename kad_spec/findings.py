@@ -10,8 +10,9 @@ ERROR = "error"
 WARNING = "warning"
 SEVERITY_ORDER = {WARNING: 1, ERROR: 2}
 
-# 11 or more digits, also when written in groups ("128340 41276", "128340-41276").
-_PERSON_ID_LIKE = re.compile(r"\d(?:[ .-]?\d){10,}")
+# 11 or more digits, also when written in groups ("128340 41276", "128340-41276"). Dots do not
+# join groups: OIDs such as 2.16.578.1.12.4.1.1.3101 must stay readable.
+_PERSON_ID_LIKE = re.compile(r"\d(?:[ -]?\d){10,}")
 
 
 def mask_digits(text: str) -> str:

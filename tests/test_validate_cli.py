@@ -117,3 +117,19 @@ def test_jobs_give_the_same_report_as_one_process(cli):
     parallel = cli(*args[:1], "--jobs", "2", *args[1:])
     assert single.exit_code == parallel.exit_code == 1
     assert single.stdout == parallel.stdout
+
+
+def test_a_code_of_the_wrong_type_is_one_finding(validate_json, tmp_path):
+    import json
+
+    message = json.loads((EXAMPLES / "kad-melding.json").read_text(encoding="utf-8"))
+    message["opphold"][0]["pasient"]["kjonn"] = 2  # a number, not the code "2"
+    path = tmp_path / "kjonn-som-tall.json"
+    path.write_text(json.dumps(message), encoding="utf-8")
+    _, report = validate_json(path)
+    assert rule_ids(report) == ["KAD-STR-003"]
+
+
+def test_messages_show_oids_in_full(validate_json):
+    _, report = validate_json(EXAMPLES / "ugyldig" / "KAD-KL-001-ukjent-kjonn.json")
+    assert "OID 2.16.578.1.12.4.1.1.3101" in report["files"][0]["findings"][0]["message"]

@@ -80,14 +80,22 @@ def check_header(message: dict) -> list[Hit]:
     if isinstance(message, dict) and "opphold" in message and not isinstance(message["opphold"], list):
         header_only["opphold"] = message["opphold"]
     validator, _ = _validators()
-    return [_hit(error, ()) for error in validator.iter_errors(header_only)]
+    return _one_per_value([_hit(error, ()) for error in validator.iter_errors(header_only)])
 
 
 def check_stay(stay) -> list[Hit]:
     _, validator = _validators()
     if validator.is_valid(stay):
         return []
-    return [_hit(error, ("opphold",)) for error in validator.iter_errors(stay)]
+    return _one_per_value([_hit(error, ("opphold",)) for error in validator.iter_errors(stay)])
+
+
+def _one_per_value(hits: list[Hit]) -> list[Hit]:
+    """A value of the wrong type also misses the code list; the type is the finding to act on."""
+    typed = {hit.pointer for hit in hits if hit.rule_id == GENERIC["Type"]}
+    if not typed:
+        return hits
+    return [hit for hit in hits if hit.rule_id == GENERIC["Type"] or hit.pointer not in typed]
 
 
 def conditional_stay_hits(stay) -> list[Hit]:

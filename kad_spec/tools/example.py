@@ -215,7 +215,12 @@ class StayFactory:
         sex = "2" if rng.random() < 0.53 else "1"
         d_number = rng.random() < 0.06
         number = personnr.synthetic(birth, sex, rng, d_number=d_number)
+        tries = 0
         while number in self.used_ids:  # one person per stay: no chance overlaps of "the same patient"
+            tries += 1
+            if tries % 8 == 0:  # every number of this birth date may be taken: move the birthday
+                birth -= timedelta(days=1)
+                age = admitted.year - birth.year - ((admitted.month, admitted.day) < (birth.month, birth.day))
             number = personnr.synthetic(birth, sex, rng, d_number=d_number)
         self.used_ids.add(number)
         home = self.served[0] if rng.random() < 0.6 else rng.choice(self.served)
