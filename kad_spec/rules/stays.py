@@ -49,10 +49,13 @@ class _IntTable:
         self.values = array("i", bytes(4 * capacity))  # indices and positions: 32 bits are plenty
         self.size = 0
         self.capacity = capacity
+        # Each table places keys its own way: copying one table into another in slot order
+        # would otherwise pile the keys into long probe runs.
+        self.salt = int.from_bytes(os.urandom(8), "big") | 1
 
     def _slot(self, key: int) -> int:
         keys, capacity, empty = self.keys, self.capacity, self.EMPTY
-        i = key % capacity
+        i = key * self.salt % capacity
         while True:
             found = keys[i]
             if found == key or found == empty:
@@ -66,7 +69,7 @@ class _IntTable:
     def put(self, key: int, value: int) -> int | None:
         """Set the value; return the one it replaces, or None (one probe for both)."""
         keys, capacity, empty = self.keys, self.capacity, self.EMPTY
-        i = key % capacity
+        i = key * self.salt % capacity
         found = keys[i]
         while found != key and found != empty:  # the probe of _slot, inlined: this runs per stay
             i = i + 1 if i + 1 < capacity else 0
