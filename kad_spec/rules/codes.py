@@ -82,45 +82,40 @@ def check_stay_codes(stay: dict, ctx) -> Iterable[Hit]:
     day = admission_day(stay, ctx)
     if day is None:
         return ()
+    verdicts = ctx.shared.get("KAD-KL-002")
+    if verdicts is None or len(verdicts) >= VERDICTS_KEPT:
+        verdicts = ctx.shared["KAD-KL-002"] = {}  # bounded memory for a long backfill
     patient = stay.get("pasient")
+    hits = []
     municipality = patient.get("bostedskommune") if isinstance(patient, dict) else None
-    categories = tuple(_category(stay.get(parent)) for parent, _ in CATEGORY_LISTS)
-    # Stays share a handful of (municipality, categories, day) combinations: judge each once per message.
-    verdicts = ctx.shared.setdefault("KAD-KL-002", {})
-    key = (municipality, categories, day)
-    hits = verdicts.get(key)
-    if hits is None:
-        if len(verdicts) >= VERDICTS_KEPT:
-            verdicts.clear()  # bounded memory for a long backfill; the lists' own cache stays warm
-        hits = verdicts[key] = _stay_code_hits(municipality, categories, day, ctx.codelists)
-    return [Hit(h.rule_id, h.pointer, dict(h.params)) for h in hits] if hits else ()
+    if isinstance(municipality, str) and len(municipality) == 4 and municipality.isdigit():
+        _judge(verdicts, ctx, KOMMUNENUMMER, municipality, day, True, "/pasient/bostedskommune", hits)
+    for parent, list_name in CATEGORY_LISTS:
+        category = _category(stay.get(parent))
+        if isinstance(category, str):
+            # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
+            _judge(verdicts, ctx, list_name, category, day, False, f"/{parent}/kategori", hits)
+    return hits
+
+
+def _judge(verdicts: dict, ctx, list_name: str, code: str, day: date, allow_unknown: bool,
+           pointer: str, hits: list) -> None:
+    """One code on one day, judged once per message: most stays share their codes and days."""
+    key = (list_name, code, day)
+    verdict = verdicts.get(key)
+    if verdict is None:
+        check = check_code(ctx.codelists, list_name, code, day)
+        verdict = verdicts[key] = explain(check) if _is_dated_failure(check, allow_unknown) else False
+    if verdict:
+        element = "opphold." + pointer[1:].replace("/", ".")
+        nb, en = verdict
+        hits.append(Hit("KAD-KL-002", pointer, {
+            "element": element, "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
+        }))
 
 
 def _category(node):
     return node.get("kategori") if isinstance(node, dict) else None
-
-
-def _stay_code_hits(municipality, categories, day: date, lists: CodeLists) -> list[Hit]:
-    hits = []
-    if isinstance(municipality, str) and len(municipality) == 4 and municipality.isdigit():
-        check = check_code(lists, KOMMUNENUMMER, municipality, day)
-        if _is_dated_failure(check, allow_unknown=True):
-            hits.append(_kl002(check, "/pasient/bostedskommune", "opphold.pasient.bostedskommune"))
-    for (parent, list_name), category in zip(CATEGORY_LISTS, categories):
-        if isinstance(category, str):
-            # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
-            check = check_code(lists, list_name, category, day)
-            if _is_dated_failure(check, allow_unknown=False):
-                hits.append(_kl002(check, f"/{parent}/kategori", f"opphold.{parent}.kategori"))
-    return hits
-
-
-def _kl002(check: CodeCheck, pointer: str, element: str) -> Hit:
-    nb, en = explain(check)
-    return Hit("KAD-KL-002", pointer, {
-        "element": element, "kode": check.code, "dato": check.on.isoformat(),
-        "forklaring": nb, "forklaring_en": en,
-    })
 
 
 @collection_check("KAD-KL-003")

@@ -7,7 +7,6 @@ neither kept nor shown.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from array import array
 from typing import Iterable
@@ -20,8 +19,9 @@ provides("KAD-OPH-004")
 
 CANCEL = "C"
 DISCHARGE_FIELDS = ("utskrivningsdiagnoser", "utskrevet_til")
-# A fresh key per process: the hashes cannot be compared with anything outside this run.
-_PATIENT_KEY = os.urandom(16)
+# A fresh salt per process: the hashes cannot be compared with anything outside this run.
+_PATIENT_SALT = os.urandom(16)
+BYTES_PER_STAY = 600  # a typical stay in a file; sizes the tables so that they rarely grow
 
 
 @stay_check("KAD-OPH-003")
@@ -108,13 +108,22 @@ def _id_key(text: str) -> int:
 
 
 def _patient_int_key(id_type: str, number: str) -> int:
-    """A 64-bit keyed hash of a person id: not reversible, not comparable outside this run."""
-    digest = hashlib.blake2b(f"{id_type}:{number}".encode(), key=_PATIENT_KEY, digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
+    """A 64-bit keyed hash of a person id (Python's SipHash, seeded per process, salted per run):
+    not reversible, not comparable outside this run, and never shown."""
+    key = hash((_PATIENT_SALT, id_type, number))
     return key if key != _IntTable.EMPTY else key + 1
 
 
 _NONE = -1
+
+
+def _expected_stays(ctx) -> int:
+    """Table size for the stays the file likely holds (growing a table re-inserts every key)."""
+    try:
+        size = os.path.getsize(ctx.file) if ctx.file else 0
+    except OSError:
+        size = 0
+    return max(1021, size // BYTES_PER_STAY * 3 // 2 | 1)
 
 
 @collection_check("KAD-OPH-001", "KAD-OPH-002", "KAD-OPH-005")
@@ -128,11 +137,12 @@ class StaysInMessage:
 
     def __init__(self, ctx):
         self.ctx = ctx
+        expected = _expected_stays(ctx)
         # opphold_id key -> first index << 2 | any entry is C << 1 | the first entry is C
-        self.seen = _IntTable()
+        self.seen = _IntTable(expected)
         self.id_start = array("i")  # per stay index: where its opphold_id starts in id_text, or -1
         self.id_text = bytearray()
-        self.latest_period = _IntTable()  # patient key -> position of the latest period
+        self.latest_period = _IntTable(expected)  # patient key -> position of the latest period
         self.start, self.end = array("d"), array("d")
         self.index, self.previous = array("i"), array("i")  # the stay, and the same patient's previous period
 

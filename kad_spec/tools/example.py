@@ -183,6 +183,9 @@ def _valid_conditions(on: date) -> list[tuple[str, str, int]]:
     return found
 
 
+PARTNERS = 25  # GP offices, out-of-hours services, hospitals and nursing homes per category
+
+
 class StayFactory:
     def __init__(self, rng: random.Random, period: Period, places: Municipalities, served: list[str], year: int):
         self.rng = rng
@@ -197,6 +200,7 @@ class StayFactory:
         self.referred = _Table(REFERRED_FROM)
         self.discharged = _Table(DISCHARGED_TO)
         self.used_ids: set[str] = set()
+        self.partners: dict[str, list[tuple[str, str]]] = {}
 
     def admission(self, index: int, count: int) -> datetime:
         # Stratified over the period, so stays come in time order without sorting.
@@ -241,12 +245,21 @@ class StayFactory:
         ]
 
     def organisation(self, category: str) -> dict:
+        """Ids of a referrer or receiver, drawn from the few services a unit works with."""
         ids: dict = {}
         if category in WITH_ORG_IDS and self.rng.random() < 0.3:
-            ids["organisasjonsnummer"] = orgnr.synthetic(self.rng)
+            number, her_id = self.rng.choice(self._partners(category))
+            ids["organisasjonsnummer"] = number
             if self.rng.random() < 0.5:
-                ids["her_id"] = str(self.rng.randint(10000, 9999999))
+                ids["her_id"] = her_id
         return ids
+
+    def _partners(self, category: str) -> list[tuple[str, str]]:
+        if category not in self.partners:
+            self.partners[category] = [
+                (orgnr.synthetic(self.rng), str(self.rng.randint(10000, 9999999))) for _ in range(PARTNERS)
+            ]
+        return self.partners[category]
 
     def stay(self, index: int, count: int) -> dict:
         rng = self.rng
