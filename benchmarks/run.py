@@ -121,7 +121,7 @@ def main() -> None:
 
     results: dict[str, Measure] = {}
     results["help"] = measure("kad-spec --help", [KAD, "--help"], 0, runs)
-    results["small"] = measure("validate small file", [KAD, "validate", str(ROOT / "examples" / "kad-melding.json")], 4, runs)
+    results["small"] = measure("kad-spec validate examples/kad-melding.json", [KAD, "validate", str(ROOT / "examples" / "kad-melding.json")], 4, runs)
     sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
     for stays in sizes:
         for fmt in ("json", "xml"):
@@ -148,6 +148,11 @@ TARGETS = [
 ]
 
 
+def nb(value: float, digits: int = 2) -> str:
+    """A number as written in Norwegian: decimal comma."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def write_report(results: dict[str, Measure], runs: int) -> None:
     lines = [
         "# Ytelse",
@@ -164,21 +169,21 @@ def write_report(results: dict[str, Measure], runs: int) -> None:
     for key, text, limit, ok in TARGETS:
         if key in results:
             m = results[key]
-            figure = f"{m.peak_rss:.0f} MB" if "RSS" in text else f"{m.median:.2f} s"
+            figure = f"{m.peak_rss:.0f} MB" if "RSS" in text else f"{nb(m.median)} s"
             lines.append(f"| {text} | {limit} | {figure} | {'ja' if ok(m) else 'nei'} |")
     if "linkml" in results and "json-10000" in results:
         ratio = results["linkml"].median / results["json-10000"].median
-        lines.append(f"| Mot `linkml-validate`, samme 10k-fil | ≥ 30× | {ratio:.1f}× | {'ja' if ratio >= 30 else 'nei'} |")
+        lines.append(f"| Mot `linkml-validate`, samme 10k-fil | ≥ 30× | {nb(ratio, 1)}× | {'ja' if ratio >= 30 else 'nei'} |")
     lines += ["", "## Alle målinger", "", "| Måling | Opphold | Median | Opphold/s | Høyeste RSS |", "|---|---|---|---|---|"]
     for m in results.values():
         rate = f"{m.rate:,.0f}".replace(",", " ") if m.stays else ""
-        lines.append(f"| {m.name} | {m.stays or ''} | {m.median:.2f} s | {rate} | {m.peak_rss:.0f} MB |")
+        lines.append(f"| {m.name} | {m.stays or ''} | {nb(m.median)} s | {rate} | {m.peak_rss:.0f} MB |")
     if "linkml" in results:
         base = results["json-10000"].median
         lines += ["", "Forhold på samme 10k-fil (hele prosessen):", ""]
         for key, label in (("linkml", "linkml-validate (struktur og oppramsinger)"), ("jsonschema", "Python jsonschema (bare struktur)")):
             if key in results:
-                lines.append(f"- {label}: {results[key].median:.2f} s, {results[key].median / base:.1f}× tregere enn kad-spec")
+                lines.append(f"- {label}: {nb(results[key].median)} s, {nb(results[key].median / base, 1)}× tregere enn kad-spec")
     path = ROOT / "docs" / "performance.md"
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     notes = existing.split("\n## Merknader\n", 1)[1] if "\n## Merknader\n" in existing else ""
