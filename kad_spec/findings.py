@@ -49,7 +49,6 @@ class Finding:
     line: int | None = None
     column: int | None = None
     opphold_id: str | None = None
-    xpath: str | None = None
     waived: str | None = None  # the waiver's reason when a waiver applies
 
     def sort_key(self):

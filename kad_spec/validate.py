@@ -164,7 +164,6 @@ class Validator:
             hits += [(h, None) for h in structure.check_header(doc.header)]
         for check in MESSAGE_CHECKS:
             hits += [(h, None) for h in check.func(doc.header, ctx)]
-        self._attribute_to_stays(doc, hits)
         for hit, stay_id in hits:
             result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
 
@@ -201,21 +200,6 @@ class Validator:
             hits.extend(new)
 
         return on_stay
-
-    def _attribute_to_stays(self, doc, hits: list) -> None:
-        """Reader problems inside a stay (XML, duplicate keys) get that stay's opphold_id."""
-        missing = {_stay_index(h.pointer) for h, stay_id in hits if stay_id is None} - {None}
-        if not missing:
-            return
-        ids = {}
-        for index, stay in doc.stays():
-            if index in missing and isinstance(stay, dict) and isinstance(stay.get("opphold_id"), str):
-                ids[index] = stay["opphold_id"]
-            if len(ids) == len(missing) or index > max(missing):
-                break
-        for i, (hit, stay_id) in enumerate(hits):
-            if stay_id is None and _stay_index(hit.pointer) in ids:
-                hits[i] = (hit, ids[_stay_index(hit.pointer)])
 
     def _finding(self, file: str, hit: Hit, line=None, column=None, opphold_id=None) -> Finding:
         return Finding(
@@ -347,13 +331,6 @@ def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
     while probe and probe not in lines:
         probe = probe.rsplit("/", 1)[0]
     return Hit(hit.rule_id, hit.pointer, hit.params, lines.get(probe)) if probe in lines else hit
-
-
-def _stay_index(pointer: str) -> int | None:
-    parts = pointer.split("/", 3)
-    if len(parts) > 2 and parts[1] == "opphold" and parts[2].isdigit():
-        return int(parts[2])
-    return None
 
 
 def spec_version() -> str:

@@ -147,10 +147,3 @@ def lines_for_findings(path: Path, items: list[tuple[str, str | None]]) -> dict[
         if by_stay:
             _stay_lines(data, by_stay, found)
     return _nearest([p for p, _ in items], found)
-
-
-def nearest_lines(data: bytes, pointers: set[str]) -> dict[str, int]:
-    """Lines for pointers in a small document held in memory (scans it whole)."""
-    found: dict[str, int] = {}
-    _Scanner(_with_ancestors(pointers), found).scan(data, 0, len(data), 1, [])
-    return _nearest(pointers, found)
