@@ -111,12 +111,6 @@ class Class:
     rules: tuple[dict, ...] = ()
     tree_root: bool = False
 
-    def attribute(self, name: str) -> Attribute:
-        for attr in self.attributes:
-            if attr.name == name:
-                return attr
-        raise KeyError(f"{self.name}.{name}")
-
 
 @dataclass(frozen=True)
 class Model:
@@ -142,12 +136,6 @@ class Model:
     @property
     def supported_versions(self) -> tuple[str, ...]:
         return tuple(str(self.annotations.get("supported_versions", self.version)).split())
-
-    def is_class(self, name: str) -> bool:
-        return name in self.classes
-
-    def is_enum(self, name: str) -> bool:
-        return name in self.enums
 
     def base_type(self, range_name: str) -> str:
         """The builtin type a range bottoms out in (string for enums and classes' ids)."""

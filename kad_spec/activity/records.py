@@ -189,12 +189,6 @@ class StayCollector:
         self.collected = Collected()
         self._sequence = 0
 
-    def add_document(self, header: dict, stays) -> None:
-        """Add every (index, stay) of one message."""
-        add = self.start_document(header)
-        for _, stay in stays:
-            add(stay)
-
     def start_document(self, header: dict):
         """A function that adds one stay of the message with this header."""
         unit = header.get("virksomhet") if isinstance(header.get("virksomhet"), dict) else {}

@@ -234,9 +234,6 @@ class CodeList:
         else:
             self._by_code.pop(code, None)
 
-    def add_entry(self, entry: CodeEntry) -> None:
-        self.set_entries(entry.code, [*self._by_code.get(entry.code, ()), entry])
-
     def add_edition(self, edition: Edition) -> Edition:
         """Add (or replace, same label) an edition; close an open predecessor; return it as stored."""
         others = [e for e in self.editions if e.label != edition.label]
