@@ -1,4 +1,4 @@
-"""One large JSON message read by several processes at once.
+"""One large message (JSON or XML) read by several processes at once.
 
 The stays array is cut at stay boundaries into parts that are each a JSON message of their
 own: the first part is the file up to a boundary with ``]}`` added, a later part is
@@ -15,6 +15,16 @@ must parse, the first part must end in the stays array, and no part may hold any
 where the whole message would not. Anything else, including any syntax error, and the file is
 read again in one piece by the ordinary path, which also names the error. Correctness never
 depends on the split.
+
+An XML message is cut the same way, before an ``<opphold`` start tag that follows a
+``</opphold>`` end tag with only whitespace between. The first part is the file up to the cut
+with ``</KadMelding>`` added; a later part is ``<KadMelding xmlns="…">`` followed by its stays
+(the last one ends the file as written). A cut is only made when the root start tag declares
+the message namespace as the default and nothing else, so that the added start tag gives the
+stays the same namespaces. Each part must parse, and since a part starts and ends at the root's
+level, a part that parses proves its cuts are between stays of the root. A later part is read
+without header checks (the header is in the first part) and must hold nothing but stays; its
+lines are counted from its cut, so the newlines before the cut are added to them.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import gc
 import mmap
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +48,9 @@ _BOUNDARY = re.compile(rb',\s*\{\s*"opphold_id"')
 _STAY_POINTER = re.compile(r"/opphold/(\d+)")
 FIRST_PART_SUFFIX = b"]}"
 LATER_PART_PREFIX = b'{"opphold": ['
+# Between two stays of the root; the cut goes before the second start tag (group 1).
+_XML_BOUNDARY = re.compile(rb"</opphold>[ \t\r\n]*(<opphold[ \t\r\n>])")
+_XML_ID_POINTER = re.compile(r"/opphold/(\d+)/opphold_id")
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class Part:
     end: int | None
     prefix: bytes = b""
     suffix: bytes = b""
+    lines_before: int = 0  # newlines in the file before ``start``: added to an XML part's lines
 
 
 @dataclass
@@ -60,6 +75,9 @@ class PartResult:
     problems: list = field(default_factory=list)  # reader problems (duplicate keys)
     header: dict = field(default_factory=dict)  # top-level members other than the stays
     editions: dict = field(default_factory=dict)  # code list editions the part checked against
+    lines: dict = field(default_factory=dict)  # XML, first part: lines of the header's elements
+    only_stays: bool = True  # XML, later part: its root held nothing but stays
+    stay_lines: array | None = None  # XML, later part: line of each stay's opphold_id (0: none)
 
 
 def split_bytes(settings) -> int:
@@ -103,6 +121,66 @@ def plan(path: Path, parts: int) -> list[Part]:
         end = None if last else cuts[i + 1][0]
         pieces.append(Part(brace, end, LATER_PART_PREFIX, b"" if last else FIRST_PART_SUFFIX))
     return pieces
+
+
+def plan_xml(path: Path, parts: int) -> list[Part]:
+    """Cut an XML message into at most ``parts`` parts between stays; [] if it cannot be cut."""
+    size = path.stat().st_size
+    if parts < 2 or size == 0:
+        return []
+    root_tag = _plain_root_tag(path)
+    if root_tag is None:
+        return []
+    cuts: list[int] = []
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        after = 0
+        for k in range(1, parts):
+            target = max(k * size // parts, after)
+            match = _XML_BOUNDARY.search(data, target, min(size, target + SEARCH_SPAN))
+            if match is not None:
+                cuts.append(match.start(1))
+                after = match.end()
+        lines = _newlines_before(data, cuts)
+    if not cuts:
+        return []
+    end_tag = b"</" + root_tag[1:].split(b" ", 1)[0] + b">"
+    pieces = [Part(0, cuts[0], suffix=end_tag)]
+    for i, cut in enumerate(cuts):
+        last = i + 1 == len(cuts)
+        pieces.append(Part(cut, None if last else cuts[i + 1], root_tag, b"" if last else end_tag, lines[i]))
+    return pieces
+
+
+def _plain_root_tag(path: Path) -> bytes | None:
+    """The root start tag to open a later part with, if the root declares only the default namespace.
+
+    Any other form (a prefix, more declarations, attributes such as xml:space) and the file is
+    read in one piece: a later part must see the stays in the same context as the whole file.
+    """
+    from kad_spec.model import model
+    from kad_spec.readers.xml_reader import _SYNTAX_ERRORS, _iterparse
+
+    m = model()
+    try:
+        for _, root in _iterparse(path, events=("start",)):
+            plain = root.tag == f"{{{m.namespace}}}{m.root.name}" and root.nsmap == {None: m.namespace} \
+                and not root.attrib
+            return f'<{m.root.name} xmlns="{m.namespace}">'.encode() if plain else None
+    except _SYNTAX_ERRORS:
+        return None
+    return None
+
+
+def _newlines_before(data, cuts: list[int]) -> list[int]:
+    """For each cut, the number of newlines before it (libxml2 counts lines by newlines only)."""
+    counts, total, counted = [], 0, 0
+    for cut in cuts:
+        while counted < cut:
+            end = min(cut, counted + (16 << 20))  # in pieces: no copy of the whole file
+            total += data[counted:end].count(b"\n")
+            counted = end
+        counts.append(total)
+    return counts
 
 
 class PartFile:
@@ -185,7 +263,6 @@ class _PartSource:
 def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartResult:
     """Parse and check one part. ``into`` = (ctx, collections) reads straight into those (part 0)."""
     from kad_spec.codelists import load_codelists
-    from kad_spec.readers.json_reader import JsonMessage
 
     result = PartResult()
     if into is None:
@@ -196,10 +273,14 @@ def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartRes
         check_stay = validator._reading(doc)[1]
         recorders = collections
     on_stay = validator._stay_handler(result, ctx, check_stay, recorders, result.hits)
-    message = JsonMessage(_PartSource(Path(doc.path), part))
+    message = _part_message(doc, part, first=into is not None)
     message.run(on_stay)
     result.problems = list(message.problems)
     result.header = dict(message.header)
+    if doc.format == "xml":
+        result.lines = dict(message.lines)
+        result.only_stays = message.only_stays
+        result.stay_lines = message.stay_lines
     if into is None:
         result.found = [r.found for r in recorders]
         for collection in collections:
@@ -208,6 +289,17 @@ def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartRes
         result.collections = collections
         result.editions = load_codelists().editions_used()
     return result
+
+
+def _part_message(doc, part: Part, first: bool):
+    source = _PartSource(Path(doc.path), part)
+    if doc.format == "xml":
+        from kad_spec.readers.xml_reader import XmlMessage
+
+        return XmlMessage(source, part=not first)  # the first part holds the header and checks it
+    from kad_spec.readers.json_reader import JsonMessage
+
+    return JsonMessage(source)
 
 
 class _Recording:
@@ -274,8 +366,8 @@ def _stop(children) -> None:
 
 
 def applies(validator, doc, jobs: int) -> bool:
-    """Worth a try: a JSON file at least the split size, with fork and mergeable collection checks."""
-    if jobs < 2 or doc.format != "json" or doc.run is None:
+    """Worth a try: a file at least the split size, with fork and mergeable collection checks."""
+    if jobs < 2 or doc.format not in ("json", "xml") or doc.run is None:
         return False
     try:
         size = Path(doc.path).stat().st_size
@@ -295,16 +387,17 @@ def _collection_checks():
 def read_stays_split(validator, doc, result, jobs: int):
     """Read the stays of ``doc`` in ``jobs`` processes: (ctx, collections, hits), or None.
 
-    None means the file is to be read in one piece: it is small, not JSON, cannot be cut, or
-    a part did not read as a message of its own. ``result`` is only touched on success.
+    None means the file is to be read in one piece: it is small, cannot be cut, or a part did
+    not read as a message of its own. ``result`` is only touched on success.
     """
     if not applies(validator, doc, jobs):
         return None
-    parts = plan(Path(doc.path), jobs)
+    xml = doc.format == "xml"
+    parts = (plan_xml if xml else plan)(Path(doc.path), jobs)
     if not parts:
         return None
-    before = _keys_before_stays(Path(doc.path))
-    if before is None:
+    before = None if xml else _keys_before_stays(Path(doc.path))
+    if before is None and not xml:
         return None
     was_enabled = gc.isenabled()
     gc.disable()  # many small objects and no cycles: collecting would only cost time
@@ -315,7 +408,7 @@ def read_stays_split(validator, doc, result, jobs: int):
             gc.enable()
 
 
-def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str]):
+def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str] | None):
     global _JOB
     ctx, _, collections = validator._reading(doc)
     _JOB = (validator, doc, parts)
@@ -329,9 +422,18 @@ def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str])
     finally:
         _JOB = None
         _stop(children)
-    if later is None or not _parts_fit(first, later, before):
+    if later is None:
         return None
-    return ctx, collections, _merge(doc, result, first, later, collections)
+    fits = _xml_parts_fit(later) if doc.format == "xml" else _parts_fit(first, later, before)
+    if not fits:
+        return None
+    hits = _merge(doc, result, first, later, collections, parts)
+    return None if hits is None else (ctx, collections, hits)
+
+
+def _xml_parts_fit(later: list[PartResult]) -> bool:
+    """True if every later part held stays only (a cut after the stays leaves other elements there)."""
+    return all(part.only_stays and not part.problems and not part.header for part in later)
 
 
 def _parts_fit(first: PartResult, later: list[PartResult], before: list[str]) -> bool:
@@ -346,38 +448,81 @@ def _parts_fit(first: PartResult, later: list[PartResult], before: list[str]) ->
     return all(hit.pointer.startswith(stay_pointer) for part in (first, *later) for hit in part.problems)
 
 
-def _merge(doc, result, first: PartResult, later: list[PartResult], collections) -> list:
-    """The parts as one reading: stay indices renumbered, collection states merged in order."""
+def _merge(doc, result, first: PartResult, later: list[PartResult], collections, parts: list[Part]) -> list | None:
+    """The parts as one reading: stay indices renumbered, collection states merged in order.
+
+    None if an XML finding of the merge cannot be placed on its line as one reading would place
+    it; nothing outside the collections (fresh for another reading) is touched before that is known.
+    """
     from kad_spec.codelists import load_codelists
 
+    xml = doc.format == "xml"
     hits = list(first.hits)
     problems = list(first.problems)
     offset = first.stays
-    lists = load_codelists()
+    editions: list[dict] = []
     last_header = later[-1].header
-    while later:
-        part = later.pop(0)  # dropped once merged: the parts' states are not all held at once
-        hits += [(_shifted(hit, offset), stay_id) for hit, stay_id in part.hits]
-        problems += [_shifted(hit, offset) for hit in part.problems]
+    for part, where in zip(later, parts[1:]):
+        lines = where.lines_before if xml else 0
+        hits += [(_shifted(hit, offset, lines), stay_id) for hit, stay_id in part.hits]
+        problems += [_shifted(hit, offset, lines) for hit in part.problems]
         for mine, theirs, found in zip(collections, part.collections, part.found):
-            hits += [(h, h.params.get("opphold_id")) for h in mine.merge(theirs, offset, found)]
-        for name, labels in part.editions.items():
-            lists[name].used_editions.update(labels.split(", "))
+            merged = mine.merge(theirs, offset, found)
+            if xml:
+                merged = _placed(merged, part, offset, lines)
+                if merged is None:
+                    return None
+            hits += [(h, h.params.get("opphold_id")) for h in merged]
+        editions.append(part.editions)
         offset += part.stays
+        part.collections = part.hits = part.found = part.stay_lines = None  # not all parts' states at once
+    lists = load_codelists()
+    for used in editions:
+        for name, labels in used.items():
+            lists[name].used_editions.update(labels.split(", "))
     result.stays = offset
-    # As the reader completes them after a whole reading: every top-level member, file order.
-    doc.header.update(first.header)
-    doc.header.update(last_header)
+    if xml:
+        _complete_xml(doc, first)
+    else:
+        # As the reader completes them after a whole reading: every top-level member, file order.
+        doc.header.update(first.header)
+        doc.header.update(last_header)
     doc.problems.extend(problems)
     return hits
 
 
-def _shifted(hit: Hit, offset: int) -> Hit:
+def _complete_xml(doc, first: PartResult) -> None:
+    """As the XML reader completes a whole reading: the header mapped from the root, its lines."""
+    from kad_spec.readers.xml_reader import lines_finder
+
+    doc.header.clear()
+    doc.header.update(first.header)
+    doc.lines_for = lines_finder(first.lines)
+
+
+def _placed(hits: list[Hit], part: PartResult, offset: int, lines: int) -> list[Hit] | None:
+    """A later XML part's stays are gone when the merge finds a repeated opphold_id among them:
+    the line one reading gives it (its opphold_id element's) comes from the part's stay lines."""
+    placed = []
+    for hit in hits:
+        if hit.line is None:
+            match = _XML_ID_POINTER.fullmatch(hit.pointer)
+            local = int(match.group(1)) - offset if match else -1
+            if not (0 <= local < len(part.stay_lines)) or not part.stay_lines[local]:
+                return None
+            hit = Hit(hit.rule_id, hit.pointer, hit.params, part.stay_lines[local] + lines)
+        placed.append(hit)
+    return placed
+
+
+def _shifted(hit: Hit, offset: int, lines: int = 0) -> Hit:
+    """A later part's hit as in the whole message: ``offset`` stays and ``lines`` lines before it."""
     match = _STAY_POINTER.match(hit.pointer)
-    if match is None or not offset:
+    line = hit.line + lines if hit.line is not None and lines else hit.line
+    if (match is None or not offset) and line == hit.line:
         return hit
-    pointer = f"/opphold/{int(match.group(1)) + offset}{hit.pointer[match.end():]}"
-    return Hit(hit.rule_id, pointer, hit.params, hit.line)
+    pointer = f"/opphold/{int(match.group(1)) + offset}{hit.pointer[match.end():]}" if match and offset else hit.pointer
+    return Hit(hit.rule_id, pointer, hit.params, line)
 
 
 def _keys_before_stays(path: Path) -> list[str] | None:

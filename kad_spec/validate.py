@@ -225,7 +225,7 @@ class Validator:
 
     def validate_paths(self, paths: Iterable[Path], jobs: int = 1) -> RunResult:
         """Validate files and directories; ``jobs`` > 1 uses that many processes where it pays:
-        many files in parallel, a large JSON file in parts (see kad_spec.split)."""
+        many files in parallel, a large file in parts (see kad_spec.split)."""
         from kad_spec.codelists import load_codelists
 
         load_codelists().reset_usage()
@@ -268,7 +268,7 @@ def _validate_in_worker(path: Path) -> tuple[FileResult, dict[str, str]]:
 def _worth_a_pool(targets: list[Path], settings: Settings, jobs: int) -> list[int]:
     """Which files to validate in a pool of processes: none when starting one costs more than it saves.
 
-    A large JSON file is left out: it is read in parts by all the processes instead.
+    A large file is left out: it is read in parts by all the processes instead.
     """
     from kad_spec.split import POOL_BYTES, split_bytes
 
@@ -279,7 +279,7 @@ def _worth_a_pool(targets: list[Path], settings: Settings, jobs: int) -> list[in
             size = path.stat().st_size
         except OSError:
             size = 0
-        if not (size >= large and path.suffix.lower() == ".json"):
+        if not (size >= large and path.suffix.lower() in MESSAGE_SUFFIXES):
             sizes[i] = size
     if len(sizes) < 2 or sum(sizes.values()) < POOL_BYTES:
         return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
+from array import array
 from functools import cache
 from pathlib import Path
 
@@ -85,11 +86,12 @@ def _stay_schema():
     return etree.XMLSchema(xsd)
 
 
-def _iterparse(path: Path, **options):
+def _iterparse(source, **options):
+    """``source``: a path, or an open binary file (a part of a message read in parts)."""
     from lxml import etree
 
     return etree.iterparse(
-        str(path), resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        str(source) if isinstance(source, Path) else source, resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
         huge_tree=False, remove_comments=True, remove_pis=True, **options,
     )
 
@@ -97,15 +99,25 @@ def _iterparse(path: Path, **options):
 class XmlMessage:
     """One XML file, streamed: each ``opphold`` is validated, mapped and dropped in turn."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, part: bool = False):
+        """``path`` is the file, or a source whose ``open()`` gives one part of it (kad_spec.split).
+
+        ``part`` marks a later part of a message read in parts: it has no header of its own, so
+        its root is not checked against the schema; ``only_stays`` says whether it held nothing
+        else, and ``stay_lines`` keeps the line of each stay's ``opphold_id`` (0: none), for
+        findings the merge of the parts makes.
+        """
         from kad_spec.model import model
 
         self.path = path
+        self.part = part
         self.model = model()
         self.ns = self.model.namespace
         self.header: dict = {}
         self.problems: list[Hit] = []
         self.lines: dict[str, int] = {}
+        self.only_stays = True
+        self.stay_lines = array("i")
 
     def read_header(self) -> None:
         """The members before the first stay, so that stay checks know the header."""
@@ -169,12 +181,17 @@ class XmlMessage:
         schema = _stay_schema()
         fast = _FastMapper(self.model)
         index = 0
-        context = _iterparse(self.path, events=("end",), tag=f"{{{self.ns}}}opphold")
+        source = self.path if isinstance(self.path, (str, Path)) else self.path.open("rb")
+        context = _iterparse(source, events=("end",), tag=f"{{{self.ns}}}opphold")
+        id_tag = f"{{{self.ns}}}opphold_id"
         try:
             for _, elem in context:
                 parent = elem.getparent()
                 if parent is None or parent.getparent() is not None:
                     continue  # an opphold element that is not a child of the root
+                if self.part:
+                    first = elem.find(id_tag)
+                    self.stay_lines.append((first.sourceline or 0) if first is not None else 0)
                 pointer = f"/opphold/{index}"
                 data = fast.map(elem, "Opphold") if schema.validate(elem) else None
                 if data is not None:
@@ -188,6 +205,9 @@ class XmlMessage:
             root = context.root
         except _SYNTAX_ERRORS as error:
             raise _syntax_failure(error) from None
+        finally:
+            if source is not self.path:
+                source.close()
         self._finish(root)
 
     def _finish(self, root) -> None:
@@ -195,6 +215,10 @@ class XmlMessage:
         from kad_spec.xmlmap import element_to_dict, validate_xml
 
         if root is None:
+            return
+        if self.part:
+            # The header is in the first part; here anything but stays means the cut was wrong.
+            self.only_stays = len(root) == 0 and not (root.text or "").strip()
             return
         mapped = element_to_dict(root)
         self.header.clear()
@@ -303,19 +327,24 @@ def read_xml(path: Path) -> Document:
     _check_prolog(path)
     message = XmlMessage(path)
     message.read_header()
+    return Document(path=path, format="xml", header=message.header, stays=message.stays, run=message.run,
+                    problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True)
+
+
+def lines_finder(lines: dict[str, int]):
+    """Lines of findings from the lines the reading placed: a pointer's own, else its nearest ancestor's."""
 
     def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:
         result = {}
         for pointer, _ in items:
             probe = pointer
-            while probe and probe not in message.lines:
+            while probe and probe not in lines:
                 probe = probe.rsplit("/", 1)[0]
-            if probe in message.lines:
-                result[pointer] = message.lines[probe]
+            if probe in lines:
+                result[pointer] = lines[probe]
         return result
 
-    return Document(path=path, format="xml", header=message.header, stays=message.stays, run=message.run,
-                    problems=message.problems, lines_for=lines_for, structure_checked=True)
+    return lines_for
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
