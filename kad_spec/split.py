@@ -61,7 +61,6 @@ class Part:
     end: int | None
     prefix: bytes = b""
     suffix: bytes = b""
-    lines_before: int = 0  # newlines in the file before ``start``: added to an XML part's lines
 
 
 @dataclass
@@ -140,14 +139,13 @@ def plan_xml(path: Path, parts: int) -> list[Part]:
             if match is not None:
                 cuts.append(match.start(1))
                 after = match.end()
-        lines = _newlines_before(data, cuts)
     if not cuts:
         return []
     end_tag = b"</" + root_tag[1:].split(b" ", 1)[0] + b">"
     pieces = [Part(0, cuts[0], suffix=end_tag)]
     for i, cut in enumerate(cuts):
         last = i + 1 == len(cuts)
-        pieces.append(Part(cut, None if last else cuts[i + 1], root_tag, b"" if last else end_tag, lines[i]))
+        pieces.append(Part(cut, None if last else cuts[i + 1], root_tag, b"" if last else end_tag))
     return pieces
 
 
@@ -171,16 +169,25 @@ def _plain_root_tag(path: Path) -> bytes | None:
     return None
 
 
-def _newlines_before(data, cuts: list[int]) -> list[int]:
-    """For each cut, the number of newlines before it (libxml2 counts lines by newlines only)."""
-    counts, total, counted = [], 0, 0
-    for cut in cuts:
-        while counted < cut:
-            end = min(cut, counted + (16 << 20))  # in pieces: no copy of the whole file
-            total += data[counted:end].count(b"\n")
-            counted = end
-        counts.append(total)
-    return counts
+class NewlinesBefore:
+    """The newlines in a file before an offset (libxml2 counts lines by newlines only).
+
+    Counted when first needed, for offsets asked in increasing order: a part without findings
+    needs none, and a clean file is not read for it at all.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.counted = self.total = 0
+
+    def __call__(self, offset: int) -> int:
+        if offset > self.counted:
+            with self.path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                while self.counted < offset:
+                    end = min(offset, self.counted + (16 << 20))  # in pieces: no copy of the whole file
+                    self.total += data[self.counted:end].count(b"\n")
+                    self.counted = end
+        return self.total
 
 
 class PartFile:
@@ -462,17 +469,21 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections,
     offset = first.stays
     editions: list[dict] = []
     last_header = later[-1].header
+    newlines = NewlinesBefore(Path(doc.path))
     for part, where in zip(later, parts[1:]):
-        lines = where.lines_before if xml else 0
+        merged = [mine.merge(theirs, offset, found)
+                  for mine, theirs, found in zip(collections, part.collections, part.found)]
+        # An XML part counts its lines from its cut; they are moved only where there are findings.
+        needs_lines = xml and (part.hits or part.problems or any(merged))
+        lines = newlines(where.start) if needs_lines else 0
         hits += [(_shifted(hit, offset, lines), stay_id) for hit, stay_id in part.hits]
         problems += [_shifted(hit, offset, lines) for hit in part.problems]
-        for mine, theirs, found in zip(collections, part.collections, part.found):
-            merged = mine.merge(theirs, offset, found)
+        for found in merged:
             if xml:
-                merged = _placed(merged, part, offset, lines)
-                if merged is None:
+                found = _placed(found, part, offset, lines)
+                if found is None:
                     return None
-            hits += [(h, h.params.get("opphold_id")) for h in merged]
+            hits += [(h, h.params.get("opphold_id")) for h in found]
         editions.append(part.editions)
         offset += part.stays
         part.collections = part.hits = part.found = part.stay_lines = None  # not all parts' states at once

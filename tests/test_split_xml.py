@@ -135,9 +135,10 @@ def test_plan_cuts_between_stays_and_counts_lines(tmp_path):
     path.write_bytes(xml)
     parts = split.plan_xml(path, 3)
     assert len(parts) == 3
+    newlines = split.NewlinesBefore(path)
     for part in parts[1:]:
         assert xml[part.start:].startswith(b"<opphold>")
-        assert part.lines_before == xml.count(b"\n", 0, part.start)
+        assert newlines(part.start) == xml.count(b"\n", 0, part.start)
     texts = []
     for part in parts:
         with split.PartFile(path, part) as handle:
@@ -159,3 +160,27 @@ def test_json_and_xml_agree_on_the_split_path(tmp_path, spy):  # noqa: F811
     from_json = key(json_path)
     assert from_json and from_json == key(xml_path)
     assert len(spy) == 2, "both files were read in parts"
+
+
+def test_a_repeat_across_parts_in_clean_stays_has_its_line(tmp_path, spy):  # noqa: F811
+    """Only the merge finds something in the later part: its lines are still moved."""
+    import copy
+
+    from test_split import BASE
+
+    stays = []
+    for i in range(40):
+        stay = copy.deepcopy(BASE["opphold"][i % 4])
+        stay["opphold_id"] = f"KAD-R-{i:04d}"
+        stays.append(stay)
+    stays[35]["opphold_id"] = stays[2]["opphold_id"]
+    path = tmp_path / "melding.xml"
+    path.write_bytes(_xml(stays))
+    whole = _report(path, jobs=1)
+    assert _report(path, jobs=2) == whole
+    assert spy
+    stay_findings = [f for f in _findings(whole) if f["pointer"].startswith("/opphold/") and f["line"] is not None
+                     and f["rule_id"] != "KAD-OPH-002"]
+    (repeat,) = stay_findings
+    assert repeat["pointer"] == "/opphold/35/opphold_id"
+    assert repeat["line"] == _line_of(path.read_bytes(), b"<opphold_id>KAD-R-0002<", 2)

@@ -190,8 +190,7 @@ class XmlMessage:
                 if parent is None or parent.getparent() is not None:
                     continue  # an opphold element that is not a child of the root
                 if self.part:
-                    first = elem.find(id_tag)
-                    self.stay_lines.append((first.sourceline or 0) if first is not None else 0)
+                    self.stay_lines.append(_line_of_child(elem, id_tag))
                 pointer = f"/opphold/{index}"
                 data = fast.map(elem, "Opphold") if schema.validate(elem) else None
                 if data is not None:
@@ -291,6 +290,14 @@ class _FastMapper:
             else:
                 out[name] = value
         return out
+
+
+def _line_of_child(elem, tag: str) -> int:
+    """The line of the first child with this tag, 0 if none (a loop: it is first in a stay, and find() costs more)."""
+    for child in elem:
+        if child.tag == tag:
+            return child.sourceline or 0
+    return 0
 
 
 class _LazyLines:
