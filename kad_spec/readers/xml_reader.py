@@ -91,7 +91,8 @@ def _iterparse(source, **options):
     from lxml import etree
 
     return etree.iterparse(
-        str(source) if isinstance(source, Path) else source, resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        str(source) if isinstance(source, Path) else source,
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
         huge_tree=False, remove_comments=True, remove_pis=True, **options,
     )
 
@@ -293,7 +294,7 @@ class _FastMapper:
 
 
 def _line_of_child(elem, tag: str) -> int:
-    """The line of the first child with this tag, 0 if none (a loop: it is first in a stay, and find() costs more)."""
+    """The line of the first child with this tag, 0 if none (a plain loop: find() costs more per stay)."""
     for child in elem:
         if child.tag == tag:
             return child.sourceline or 0
