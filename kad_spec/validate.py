@@ -11,7 +11,7 @@ from typing import Iterable
 from kad_spec import __version__
 from kad_spec.catalogue import catalogue
 from kad_spec.findings import ERROR, WARNING, Finding, Hit
-from kad_spec.readers import ReadFailure, open_document
+from kad_spec.readers import ReadFailure, nearest_line, open_document
 from kad_spec.rules import COLLECTION_CHECKS, MESSAGE_CHECKS, STAY_CHECKS, load_all
 from kad_spec.rules import structure
 from kad_spec.rules.context import MessageContext
@@ -327,10 +327,8 @@ def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
     """Give a hit the line of its pointer, or of the nearest ancestor the reader placed."""
     if hit.line is not None:
         return hit
-    probe = hit.pointer
-    while probe and probe not in lines:
-        probe = probe.rsplit("/", 1)[0]
-    return Hit(hit.rule_id, hit.pointer, hit.params, lines.get(probe)) if probe in lines else hit
+    line = nearest_line(lines, hit.pointer)
+    return hit if line is None else Hit(hit.rule_id, hit.pointer, hit.params, line)
 
 
 def spec_version() -> str:

@@ -19,6 +19,19 @@ def _declare_reader_rules() -> None:
 _declare_reader_rules()
 
 
+def position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def nearest_line(lines: dict[str, int], pointer: str) -> int | None:
+    """The line of a JSON pointer, or of its nearest ancestor that has one (an absent member)."""
+    probe = pointer
+    while probe and probe not in lines:
+        probe = probe.rsplit("/", 1)[0]
+    return lines.get(probe)
+
+
 class ReadFailure(Exception):
     """The file cannot be read as a KAD message at all; carries the finding to report."""
 

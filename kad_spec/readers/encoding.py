@@ -34,6 +34,7 @@ def not_utf8(data: bytes, error: UnicodeDecodeError) -> ReadFailure:
     # Bytes 0x80-0x9F standing alone (after ASCII) are printable only in Windows-1252 (– ’ € …).
     window = data[error.start : error.start + (1 << 20)]
     guess = "Windows-1252" if _C1_AFTER_ASCII.search(window) else "ISO-8859-1 (Latin-1)"
-    line = data.count(b"\n", 0, error.start) + 1
-    column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+    from kad_spec.readers import position
+
+    line, column = position(data, error.start)
     return _fail(guess, line, column)

@@ -12,6 +12,8 @@ import mmap
 import re
 from pathlib import Path
 
+from kad_spec.readers import nearest_line
+
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|\n|[^\s{}\[\],:"]+')
 _STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
 HEADER_SCAN_LIMIT = 4 << 20
@@ -83,14 +85,8 @@ def _with_ancestors(pointers) -> set[str]:
 
 
 def _nearest(pointers, found: dict[str, int]) -> dict[str, int]:
-    result = {}
-    for pointer in pointers:
-        probe = pointer
-        while probe and probe not in found:
-            probe = probe.rsplit("/", 1)[0]
-        if probe in found:
-            result[pointer] = found[probe]
-    return result
+    lines = {pointer: nearest_line(found, pointer) for pointer in pointers}
+    return {pointer: line for pointer, line in lines.items() if line is not None}
 
 
 def _count_newlines(data, start: int, end: int, step: int = 16 << 20) -> int:

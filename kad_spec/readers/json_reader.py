@@ -15,7 +15,7 @@ from typing import Callable
 import ijson
 
 from kad_spec.findings import Hit
-from kad_spec.readers import UTF8_BOM, Document, ReadFailure
+from kad_spec.readers import UTF8_BOM, Document, ReadFailure, position
 from kad_spec.readers.encoding import not_utf8
 
 EXACT_POSITION_LIMIT = 256 << 20  # syntax errors in larger files are placed by a token scan
@@ -83,11 +83,6 @@ class _Stream:
         del stays[:count]
 
 
-def _position(data: bytes, pos: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, pos) + 1
-    return line, pos - (data.rfind(b"\n", 0, pos) + 1) + 1
-
-
 def _strip_bom(data: bytes) -> bytes:
     return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
 
@@ -106,7 +101,7 @@ def _syntax_failure(path: Path, yajl_message: str) -> ReadFailure:
             orjson.loads(data)
         except orjson.JSONDecodeError as error:
             byte_pos = len(data.decode("utf-8")[: error.pos].encode("utf-8"))
-            line, column = _position(data, byte_pos)
+            line, column = position(data, byte_pos)
             return _invalid(error.msg, line, column)
     reason = (yajl_message.splitlines() or ["syntax error"])[0]
     return _invalid(reason, None, None)

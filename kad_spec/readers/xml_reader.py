@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml.etree import XMLSyntaxError
 
 from kad_spec.findings import Hit
-from kad_spec.readers import Document, ReadFailure
+from kad_spec.readers import Document, ReadFailure, nearest_line, position
 
 
 def _field(pointer: str | None) -> str:
@@ -65,8 +65,7 @@ def _refuse_late_doctype(path: Path, root) -> None:
         head = handle.read(16 << 20)
     at = head.find(b"<!DOCTYPE")
     if at >= 0:
-        line = head.count(b"\n", 0, at) + 1
-        column = at - (head.rfind(b"\n", 0, at) + 1) + 1
+        line, column = position(head, at)
     raise _read_failure(_doctype_error(line, column))
 
 
@@ -343,14 +342,8 @@ def lines_finder(lines: dict[str, int]):
     """Lines of findings from the lines the reading placed: a pointer's own, else its nearest ancestor's."""
 
     def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:
-        result = {}
-        for pointer, _ in items:
-            probe = pointer
-            while probe and probe not in lines:
-                probe = probe.rsplit("/", 1)[0]
-            if probe in lines:
-                result[pointer] = lines[probe]
-        return result
+        found = {pointer: nearest_line(lines, pointer) for pointer, _ in items}
+        return {pointer: line for pointer, line in found.items() if line is not None}
 
     return lines_for
 
