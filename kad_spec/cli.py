@@ -171,9 +171,27 @@ def _mount_subcommands() -> None:
 _mount_subcommands()
 
 
+def _report_error(error: Exception) -> int:
+    """The argument parser's own errors as the parser words them; anything else as an internal error."""
+    if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
+        error.show()  # to sys.stderr, which masks and neutralises the values the parser echoes
+        return 2
+    typer.echo(f"kad-spec: intern feil: {type(error).__name__}: {error}", err=True)
+    return 2
+
+
 def main() -> None:
+    """The console entry point: every byte the command writes passes the output boundary."""
+    from kad_spec import output
+
+    output.install()
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("avbrutt", err=True)
-        sys.exit(2)
+        code = 2
+    except Exception as error:  # noqa: BLE001 - no traceback: it would show paths and data as they are
+        code = _report_error(error)
+    finally:
+        output.finish()
+    sys.exit(code if isinstance(code, int) else 0)

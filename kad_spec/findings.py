@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from kad_spec.output import mask
 
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_ORDER = {WARNING: 1, ERROR: 2}
 
-# 11 or more digits, also when written in groups ("128340 41276", "128340-41276"). Dots do not
-# join groups: OIDs such as 2.16.578.1.12.4.1.1.3101 must stay readable.
-_PERSON_ID_LIKE = re.compile(r"\d(?:[ -]?\d){10,}")
-
 
 def mask_digits(text: str) -> str:
-    """Hide every run of 11 or more digits but its last two: no report may show a person id.
-
-    Nine- and ten-digit runs (organisation numbers, HER-ids, phone numbers) are left as they are.
-    """
-
-    def _mask(match: re.Match) -> str:
-        run = match.group(0)
-        digits = [c for c in run if c.isdigit()]
-        return "*" * (len(digits) - 2) + "".join(digits[-2:])
-
-    return _PERSON_ID_LIKE.sub(_mask, text)
+    """Hide every personal identifier but its last two digits: :func:`kad_spec.output.mask`."""
+    return mask(text)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,263 @@
+"""The output boundary: every text a command shows passes here.
+
+Two things happen to it:
+
+* :func:`mask` hides personal identifiers: an 11-digit person number (fødselsnummer, D-, H-,
+  FH-nummer, Tenor numbers) and a 12-digit DUF-nummer keep only their last two digits, however
+  their digits are written apart (see :func:`mask`);
+* :func:`neutralise` makes terminal control characters visible instead of acting on them
+  (``ESC`` becomes the six characters ``\\u001b``), so data cannot clear the screen, set the
+  window title, plant a hyperlink or reorder text (bidirectional overrides).
+
+:func:`clean` does both. The public API:
+
+* :func:`clean`, :func:`mask`, :func:`neutralise` for a string that goes out;
+* :func:`install`, called by ``kad-spec``'s ``main()``: from then on ``sys.stdout`` and
+  ``sys.stderr`` clean every byte written to them (also the argument parser's errors, warnings
+  and log lines), line by line;
+* :func:`terminal` and :func:`is_terminal`: the real standard output, for text that was cleaned
+  piece by piece and carries trusted styling (the coloured report); it is never given raw data;
+* :func:`write_text` for a report written to a file: the same cleaning as standard output.
+
+Structured reports (JSON, SARIF, JUnit, HTML) clean every string value as they build it and
+then pass the whole document through :func:`clean` once more on the way out: the mask never
+touches their syntax, because it needs 11 digits held together by at most a few separators,
+and their numbers stand one per line or between names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import sys
+from pathlib import Path
+
+from kad_spec.ids import duf, personnr
+
+PERSON_DIGITS = 11
+DUF_DIGITS = 12
+KEEP = 2  # digits left visible at the end of a masked id
+MAX_SEPARATORS = 4  # separator characters (or %XX escapes) between two digits of one id
+
+# A separator is anything but a letter, a digit or a line break: '.', ':', '_', '/', ',', tab,
+# no-break space, zero-width space, en dash, ... and a percent escape such as %20 in a URI.
+_SEP = r"(?:%[0-9A-Fa-f]{2}|[^\w\n\r\x0b\x0c\x85\u2028\u2029]|_)"
+_GROUP = re.compile(rf"\d+(?:{_SEP}{{1,{MAX_SEPARATORS}}}\d+)*")
+_DIGIT = re.compile(r"%[0-9A-Fa-f]{2}|(\d)")
+_CONTIGUOUS = re.compile(r"\d{11,}")
+# OIDs of the Norwegian health sector (Volven code lists): 2.16.578.1.12.4.1.1.7110 stays readable.
+_OID = re.compile(r"2\.16\.578(?:\.\d+)+")
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides/isolates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _digit_positions(group: str) -> list[int]:
+    return [m.start(1) for m in _DIGIT.finditer(group) if m.group(1) is not None]
+
+
+def _spans_to_mask(group: str, positions: list[int]) -> list[tuple[int, int]]:
+    """Index ranges (in ``positions``) of the digits that form an id."""
+    digits = "".join(str(int(group[p])) for p in positions)
+    spans: list[tuple[int, int]] = []
+    for run in _CONTIGUOUS.finditer(group):
+        first = positions.index(run.start())
+        spans.append((first, first + len(run.group(0))))
+    if not _OID.fullmatch(group):
+        if len(digits) == PERSON_DIGITS:
+            spans.append((0, PERSON_DIGITS))  # exactly one id's worth of digits, written apart
+        for start in range(len(digits) - PERSON_DIGITS + 1):
+            if personnr.is_valid(digits[start:start + PERSON_DIGITS]):
+                spans.append((start, start + PERSON_DIGITS))
+        for start in range(len(digits) - DUF_DIGITS + 1):
+            if duf.is_valid(digits[start:start + DUF_DIGITS]):
+                spans.append((start, start + DUF_DIGITS))
+    return _merged(spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _mask_group(match: re.Match) -> str:
+    group = match.group(0)
+    positions = _digit_positions(group)
+    if len(positions) < PERSON_DIGITS:
+        return group
+    spans = _spans_to_mask(group, positions)
+    if not spans:
+        return group
+    out, done = [], 0
+    for first, end in spans:
+        start, stop = positions[first], positions[end - 1] + 1
+        kept = "".join(group[p] for p in positions[end - KEEP:end])
+        out += [group[done:start], "*" * (end - first - KEEP), kept]
+        done = stop
+    out.append(group[done:])
+    return "".join(out)
+
+
+def mask(text: str) -> str:
+    """Hide every personal identifier in ``text`` but its last two digits.
+
+    Masked are: every run of 11 or more digits; 11 digits written apart by separators (at most
+    four non-alphanumeric characters, or percent escapes, between two digits; never a line
+    break): ``058938.10066``, ``058938 10066``, ``058938%2010066``; and, inside a longer string
+    of digits and separators, every 11 digits that are a valid person number and every 12 that
+    are a valid DUF-nummer. The masked digits and the separators between them become ``*``.
+
+    Left as they are: shorter numbers (organisation numbers, HER-ids, dates, counts) and the
+    OIDs of the Norwegian health sector (``2.16.578.…``).
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    return _GROUP.sub(_mask_group, text)
+
+
+def neutralise(text: str) -> str:
+    """Show terminal control characters as escapes (``\\u001b``, ``\\u202e``) so they do nothing."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group(0))
+    # One form everywhere: readable on a terminal and a valid escape inside a JSON string.
+    return f"\\u{code:04x}"
+
+
+def clean(text) -> str:
+    """What every output must be: personal ids masked, control characters neutralised."""
+    return neutralise(mask(text if isinstance(text, str) else str(text)))
+
+
+class _CleaningWriter(io.RawIOBase):
+    """A binary stream that cleans the UTF-8 text written to it, then passes it on.
+
+    Text is held back only up to a point where no id can continue (a line break or a letter),
+    so an id split over two writes is still seen whole; at most ``_HOLD`` characters are held.
+    """
+
+    _HOLD = 1 << 16
+
+    def __init__(self, target):
+        super().__init__()
+        self._target = target  # a binary stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = ""
+        self._broken = False  # the reader went away (a closed pipe): the rest is dropped
+
+    def fileno(self) -> int:
+        return self._target.fileno()  # for terminal size queries; writes still come here
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        # Colours and cursor moves from click or rich would be neutralised anyway.
+        return False
+
+    def write(self, data) -> int:
+        self._pending += self._decoder.decode(bytes(data))
+        cut = _safe_cut(self._pending)
+        if cut == 0 and len(self._pending) > self._HOLD:
+            cut = len(self._pending)
+        if cut:
+            self._send(self._pending[:cut])
+            self._pending = self._pending[cut:]
+        return len(data)
+
+    def flush(self) -> None:
+        if not (self.closed or self._broken):
+            try:
+                self._target.flush()
+            except BrokenPipeError:
+                self._broken = True
+
+    def finish(self) -> None:
+        """Send what is held back: the end of the output."""
+        self._pending += self._decoder.decode(b"", final=True)
+        if self._pending:
+            self._send(self._pending)
+            self._pending = ""
+        self.flush()
+
+    def _send(self, text: str) -> None:
+        if self._broken:
+            return
+        try:
+            self._target.write(clean(text).encode("utf-8"))
+        except BrokenPipeError:
+            self._broken = True
+
+
+def _safe_cut(text: str) -> int:
+    """The length of the longest start of ``text`` after which no id can go on: up to its last
+    line break or letter (a letter of a percent escape such as %2D does not count)."""
+    newline = text.rfind("\n")
+    for index in range(len(text) - 1, max(newline, len(text) - 256), -1):
+        char = text[index]
+        if char.isalpha() and not _is_escape_letter(text, index):
+            return index + 1
+    return newline + 1
+
+
+def _is_escape_letter(text: str, index: int) -> bool:
+    """Whether the letter at ``index`` is a hex digit of a percent escape (%2D), part of a separator."""
+    return text[max(0, index - 2):index].startswith("%") or text[max(0, index - 1):index] == "%"
+
+
+_ORIGINAL: dict[str, object] = {}
+_WRITERS: list[_CleaningWriter] = []
+
+
+def install() -> None:
+    """Make ``sys.stdout`` and ``sys.stderr`` clean everything written to them (once per process)."""
+    if _ORIGINAL:
+        return
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        _ORIGINAL[name] = stream
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            continue
+        stream.flush()
+        writer = _CleaningWriter(buffer)
+        _WRITERS.append(writer)
+        wrapped = io.TextIOWrapper(io.BufferedWriter(writer, buffer_size=8192), encoding="utf-8",
+                                   errors="replace", line_buffering=True, write_through=False)
+        setattr(sys, name, wrapped)
+
+
+def finish() -> None:
+    """Send what the cleaning streams hold back; called when the command ends."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if name in _ORIGINAL and stream is not _ORIGINAL[name]:
+            try:
+                stream.flush()
+            except ValueError:  # closed
+                pass
+    for writer in _WRITERS:
+        writer.finish()
+
+
+def terminal():
+    """The real standard output, for text already cleaned piece by piece (the coloured report)."""
+    return _ORIGINAL.get("stdout", sys.stdout)
+
+
+def is_terminal() -> bool:
+    stream = terminal()
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a report to a file, cleaned as standard output is."""
+    Path(path).write_text(clean(text), encoding="utf-8")
