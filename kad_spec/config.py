@@ -103,17 +103,35 @@ class Config:
 
     def apply(self, result, today: date, lang: str = "nb") -> None:
         """Mark findings covered by an active waiver; report each expired waiver as a notice."""
+        matches: dict[int, int] = {}
+        for file in result.files:
+            self.apply_to_file(file, today, matches)
+        result.notices.extend(self.expired_notices(today, lang, matches))
+
+    def apply_to_file(self, file, today: date, matches: dict[int, int]) -> None:
+        """Mark one file's findings, the counted ones (beyond --max-findings) too; ``matches``
+        adds up per expired waiver how many findings it would have covered."""
         active = [w for w in self.waivers if not w.is_expired(today)]
-        for finding in result.findings:
-            if finding.waived:
+        expired = [w for w in self.waivers if w.is_expired(today)]
+        counted = [(Finding(o.rule_id, o.severity, file.path, "", opphold_id=o.opphold_id), o)
+                   for o in file.omitted]
+        for finding, n, mark in [(f, 1, f) for f in file.findings] + [(f, o.count, o) for f, o in counted]:
+            for waiver in expired:
+                if waiver.matches(finding):
+                    matches[waiver.number] = matches.get(waiver.number, 0) + n
+            if mark.waived:
                 continue
             waiver = next((w for w in active if w.matches(finding)), None)
             if waiver is not None:
-                finding.waived = waiver.reason
-        for waiver in self.waivers:
-            if waiver.is_expired(today):
-                still = sum(1 for f in result.findings if waiver.matches(f))
-                result.notices.append(_expired_notice(self.path, waiver, still, lang))
+                mark.waived = waiver.reason
+
+    def expired_notices(self, today: date, lang: str, matches: dict[int, int]) -> list[str]:
+        return [_expired_notice(self.path, w, matches.get(w.number, 0), lang)
+                for w in self.waivers if w.is_expired(today)]
+
+    def named_stays(self) -> frozenset[str]:
+        """The stays that waivers name: their findings are counted apart when not all are kept."""
+        return frozenset(w.opphold_id for w in self.waivers if w.opphold_id is not None)
 
 
 def _expired_notice(path: str, waiver: Waiver, matching: int, lang: str) -> str:

@@ -148,13 +148,13 @@ class _CleaningWriter(io.RawIOBase):
 
     def __init__(self, target):
         super().__init__()
-        self._target = target  # a binary stream
+        self.target = target  # a binary stream
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
         self._broken = False  # the reader went away (a closed pipe): the rest is dropped
 
     def fileno(self) -> int:
-        return self._target.fileno()  # for terminal size queries; writes still come here
+        return self.target.fileno()  # for terminal size queries; writes still come here
 
     def writable(self) -> bool:
         return True
@@ -176,7 +176,7 @@ class _CleaningWriter(io.RawIOBase):
     def flush(self) -> None:
         if not (self.closed or self._broken):
             try:
-                self._target.flush()
+                self.target.flush()
             except BrokenPipeError:
                 self._broken = True
 
@@ -192,7 +192,7 @@ class _CleaningWriter(io.RawIOBase):
         if self._broken:
             return
         try:
-            self._target.write(clean(text).encode("utf-8"))
+            self.target.write(clean(text).encode("utf-8"))
         except BrokenPipeError:
             self._broken = True
 
@@ -261,3 +261,26 @@ def is_terminal() -> bool:
 def write_text(path: Path, text: str) -> None:
     """Write a report to a file, cleaned as standard output is."""
     Path(path).write_text(clean(text), encoding="utf-8")
+
+
+def cleaning(binary) -> io.TextIOWrapper:
+    """A text stream over the binary stream ``binary`` that cleans what is written to it."""
+    return io.TextIOWrapper(_Finishing(_CleaningWriter(binary)), encoding="utf-8", errors="replace")
+
+
+def open_text(path: Path) -> io.TextIOWrapper:
+    """A report file opened for writing through the boundary (closing it sends the last line)."""
+    return cleaning(open(path, "wb"))
+
+
+class _Finishing(io.BufferedWriter):
+    """Sends what the cleaning writer holds back, then closes the file, when the stream closes."""
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.flush()
+        self.raw.finish()
+        target = self.raw.target
+        super().close()
+        target.close()

@@ -1,11 +1,18 @@
-"""``kad-spec validate`` as a function: settings in, report out, exit code back."""
+"""``kad-spec validate`` as a function: settings in, report out, exit code back.
+
+The report is written as the files are validated (see :mod:`kad_spec.reports`): a file's
+findings are handed to the report's writer and then reduced to counts, and at most
+``max_findings`` findings per rule and file are kept in detail, so memory stays bounded
+however many findings a run has. The exit code is decided on every finding, counted ones too.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from kad_spec.findings import ERROR, WARNING, mask_digits
+from kad_spec import output
+from kad_spec.findings import DEFAULT_MAX_FINDINGS, ERROR, WARNING
 
 
 def exit_code(result, fail_on: str) -> int:
@@ -18,11 +25,16 @@ def exit_code(result, fail_on: str) -> int:
     return 0
 
 
-def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None,
+def _error(message: str) -> None:
+    print(f"kad-spec: {output.clean(message)}", file=sys.stderr)
+
+
+def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output_path: Path | None,
                    jobs: int = 1) -> int:
+    from kad_spec.reports import writer_for
     from kad_spec.validate import Settings, UsageError, Validator
 
-    settings = Settings(max_findings=max_findings)
+    settings = Settings(max_findings=max_findings or DEFAULT_MAX_FINDINGS)
     config = None
     if config_path is not None:
         from kad_spec.config import ConfigError, load_config
@@ -30,46 +42,43 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         try:
             config = load_config(config_path)
         except ConfigError as error:
-            print(f"kad-spec: {error}", file=sys.stderr)
+            _error(str(error))
             return 2
         settings.severity_overrides = config.severity_overrides
+        settings.waived_stays = config.named_stays()
+    validator = Validator(settings)
+    writer = writer_for(fmt, lang, fail_on)
+    files, matches = [], {}
     try:
-        result = Validator(settings).validate_paths(paths, jobs=jobs)
+        for file in validator.each_file(paths, jobs=jobs):
+            if config is not None:
+                config.apply_to_file(file, settings.today, matches)
+            if file.internal_error:
+                _error(f"intern feil ved validering av {file.path}: {file.internal_error}")
+            writer.add_file(file)
+            files.append(file.counted())  # the findings are in the report now; only counts stay
     except UsageError as error:
-        # The message names a path, and a file may be named after a person.
-        print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
+        _error(str(error))  # names a path, and a file may be named after a person
         return 2
+    result = validator.run_result(files)
     if config is not None:
-        config.apply(result, settings.today, lang)
-    # Decide the exit code on every finding: --max-findings shortens the report, not the verdict.
+        result.notices.extend(config.expired_notices(settings.today, lang, matches))
     code = exit_code(result, fail_on)
-    if max_findings:
-        for file in result.files:
-            if len(file.findings) > max_findings:
-                file.findings = file.findings[:max_findings]
-                file.truncated = True
-    for file in result.files:
-        if file.internal_error:
-            print(f"kad-spec: intern feil ved validering av {mask_digits(file.path)}: "
-                  f"{mask_digits(file.internal_error)}", file=sys.stderr)
     try:
-        _emit(result, fmt, lang, output)
+        _emit(writer, result, fmt, output_path)
     except OSError as error:
-        print(f"kad-spec: kan ikke skrive {mask_digits(str(output))}: {error.strerror or error}", file=sys.stderr)
+        _error(f"kan ikke skrive {output_path}: {error.strerror or error}")
         return 2
     return code
 
 
-def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
-    from kad_spec.reports import render
-
-    if fmt == "text" and output is None and sys.stdout.isatty():
-        from kad_spec.reports.text import print_rich
-
-        print_rich(result, lang)
+def _emit(writer, result, fmt: str, output_path: Path | None) -> None:
+    if output_path is not None:
+        with output.open_text(output_path) as out:
+            writer.finish(result, out)
         return
-    text = render(result, fmt, lang)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    if fmt == "text" and output.is_terminal():
+        writer.finish_in_colour(result, output.terminal())
+        return
+    writer.finish(result, sys.stdout)
+    sys.stdout.flush()

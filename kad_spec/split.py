@@ -279,6 +279,7 @@ def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartRes
         ctx, collections = into
         check_stay = validator._reading(doc)[1]
         recorders = collections
+    result.hits = validator.new_hits()
     on_stay = validator._stay_handler(result, ctx, check_stay, recorders, result.hits)
     message = _part_message(doc, part, first=into is not None)
     message.run(on_stay)
@@ -464,7 +465,9 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections,
     from kad_spec.codelists import load_codelists
 
     xml = doc.format == "xml"
-    hits = list(first.hits)
+    hits = first.hits.like()  # bounded per rule as one reading is; the parts' counts add up
+    hits += first.hits
+    hits.add_omitted_of(first.hits)
     problems = list(first.problems)
     offset = first.stays
     editions: list[dict] = []
@@ -477,6 +480,7 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections,
         needs_lines = xml and (part.hits or part.problems or any(merged))
         lines = newlines(where.start) if needs_lines else 0
         hits += [(_shifted(hit, offset, lines), stay_id) for hit, stay_id in part.hits]
+        hits.add_omitted_of(part.hits)
         problems += [_shifted(hit, offset, lines) for hit in part.problems]
         for found in merged:
             if xml:

@@ -6,11 +6,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from kad_spec import __version__
 from kad_spec.catalogue import catalogue
-from kad_spec.findings import ERROR, WARNING, Finding, Hit
+from kad_spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
 from kad_spec.readers import ReadFailure, nearest_line, open_document
 from kad_spec.rules import COLLECTION_CHECKS, MESSAGE_CHECKS, STAY_CHECKS, load_all
 from kad_spec.rules import structure
@@ -29,11 +29,35 @@ class FileResult:
     format: str | None = None
     stays: int = 0
     findings: list[Finding] = field(default_factory=list)
-    truncated: bool = False
+    truncated: bool = False  # findings beyond the limit per rule were counted, not kept (``omitted``)
     internal_error: str | None = None  # a fault in kad-spec itself, not in the file (exit 2)
+    omitted: list[Omitted] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
-        return sum(1 for f in self.findings if f.severity == severity and not f.waived)
+        kept = sum(1 for f in self.findings if f.severity == severity and not f.waived)
+        return kept + sum(o.count for o in self.omitted if o.severity == severity and not o.waived)
+
+    def waived_count(self) -> int:
+        return sum(1 for f in self.findings if f.waived) + sum(o.count for o in self.omitted if o.waived)
+
+    def counted(self) -> "FileResult":
+        """This result with its findings reduced to counts: what a run keeps of a file once reported."""
+        counts: dict[tuple, int] = {}
+        for f in self.findings:
+            key = (f.rule_id, f.severity, f.waived)
+            counts[key] = counts.get(key, 0) + 1
+        omitted = [Omitted(rule_id, n, None, severity, waived) for (rule_id, severity, waived), n in counts.items()]
+        return FileResult(path=self.path, format=self.format, stays=self.stays, truncated=self.truncated,
+                          internal_error=self.internal_error, omitted=omitted + list(self.omitted))
+
+    def rule_counts(self) -> dict[str, int]:
+        """Findings per rule, the omitted ones included."""
+        counts: dict[str, int] = {}
+        for rule_id in [f.rule_id for f in self.findings]:
+            counts[rule_id] = counts.get(rule_id, 0) + 1
+        for o in self.omitted:
+            counts[o.rule_id] = counts.get(o.rule_id, 0) + o.count
+        return counts
 
 
 @dataclass
@@ -46,7 +70,18 @@ class RunResult:
 
     @property
     def findings(self) -> list[Finding]:
+        """The detailed findings still held (a streamed run holds none: see ``FileResult.counted``)."""
         return [f for r in self.files for f in r.findings]
+
+    def waived_count(self) -> int:
+        return sum(r.waived_count() for r in self.files)
+
+    def rule_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for file in self.files:
+            for rule_id, n in file.rule_counts().items():
+                counts[rule_id] = counts.get(rule_id, 0) + n
+        return counts
 
     def count(self, severity: str) -> int:
         return sum(r.count(severity) for r in self.files)
@@ -60,7 +95,8 @@ class RunResult:
 class Settings:
     today: date = field(default_factory=date.today)
     severity_overrides: dict[str, str] = field(default_factory=dict)
-    max_findings: int | None = None  # per file
+    max_findings: int | None = None  # detailed findings kept per rule and file (None: all); the rest are counted
+    waived_stays: frozenset[str] = frozenset()  # stays a waiver names: their omitted findings are counted apart
     split_bytes: int | None = None  # with jobs > 1, files this large are read in parts (None: the default)
 
 
@@ -138,9 +174,13 @@ class Validator:
         check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
         return ctx, check_stay, [check.func(ctx) for check in COLLECTION_CHECKS]
 
+    def new_hits(self) -> CappedHits:
+        """Where a reading collects its hits: bounded per rule by ``Settings.max_findings``."""
+        return CappedHits(self.settings.max_findings, self.settings.waived_stays)
+
     def _read_stays(self, doc, result: FileResult):
         ctx, check_stay, collections = self._reading(doc)
-        hits: list[tuple[Hit, str | None]] = []
+        hits = self.new_hits()
         on_stay = self._stay_handler(result, ctx, check_stay, collections, hits)
         try:
             if doc.run is not None:
@@ -166,6 +206,10 @@ class Validator:
             hits += [(h, None) for h in check.func(doc.header, ctx)]
         for hit, stay_id in hits:
             result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
+        omitted = getattr(hits, "omitted", {})
+        for (rule_id, stay_id), count in sorted(omitted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            result.omitted.append(Omitted(rule_id, count, stay_id, self.severity(rule_id)))
+        result.truncated = bool(result.omitted)
 
     @staticmethod
     def _stay_handler(result: FileResult, ctx, check_stay, collections, hits: list):
@@ -226,21 +270,30 @@ class Validator:
     def validate_paths(self, paths: Iterable[Path], jobs: int = 1) -> RunResult:
         """Validate files and directories; ``jobs`` > 1 uses that many processes where it pays:
         many files in parallel, a large file in parts (see kad_spec.split)."""
+        files = list(self.each_file(paths, jobs))
+        return self.run_result(files)
+
+    def each_file(self, paths: Iterable[Path], jobs: int = 1) -> Iterator[FileResult]:
+        """The files' results one by one, in the order of ``paths``, so that a report can be
+        written as they come; :meth:`run_result` afterwards names the editions they used."""
         from kad_spec.codelists import load_codelists
 
         load_codelists().reset_usage()
+        self._used: dict[str, str] = {}
         targets = expand_paths(paths)
         pooled = _worth_a_pool(targets, self.settings, jobs) if jobs > 1 else []
         results: dict[int, FileResult] = {}
-        used: dict[str, str] = {}
         if pooled:
-            files, used = _in_processes([targets[i] for i in pooled], self.settings, jobs)
+            files, self._used = _in_processes([targets[i] for i in pooled], self.settings, jobs)
             results.update(zip(pooled, files))
         for i, path in enumerate(targets):
-            if i not in results:
-                results[i] = self.validate_file(path, jobs)
-        files = [results[i] for i in range(len(targets))]
-        used = _union_of_editions(used, load_codelists().editions_used())
+            yield results.pop(i) if i in results else self.validate_file(path, jobs)
+
+    def run_result(self, files: list[FileResult]) -> RunResult:
+        """The run around the files :meth:`each_file` gave: versions and code list editions."""
+        from kad_spec.codelists import load_codelists
+
+        used = _union_of_editions(getattr(self, "_used", {}), load_codelists().editions_used())
         return RunResult(
             files=files,
             tool_version=__version__,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -300,30 +301,71 @@ def test_same_input_gives_identical_bytes(workdir, fmt):
 # --- exit code and limits ---------------------------------------------------------------
 
 
-def test_max_findings_shortens_every_report(workdir):
-    code, data = json_report("--max-findings", "1", "feil.json")
+def many_of_one_rule(workdir, n: int = 4) -> Path:
+    """``n`` stays with a wrong code in ``status`` (KAD-KL-001), and one missing name (KAD-STR-001)."""
+    message = base_message()
+    del message["virksomhet"]["navn"]
+    stays = []
+    start = datetime(2025, 1, 1, 0, 0)
+    for i in range(n):  # one patient, stays one after another
+        stay = copy.deepcopy(message["opphold"][0])
+        stay["opphold_id"] = f"KAD-2025-{i:06d}"
+        stay["status"] = "X"
+        stay["innleggelsestidspunkt"] = (start + timedelta(hours=3 * i)).isoformat()
+        stay["utskrivningstidspunkt"] = (start + timedelta(hours=3 * i + 2)).isoformat()
+        stays.append(stay)
+    message["opphold"] = stays
+    return write(workdir / "mange.json", message)
+
+
+def test_max_findings_keeps_that_many_per_rule_and_counts_the_rest(workdir):
+    many_of_one_rule(workdir)
+    code, data = json_report("--max-findings", "1", "mange.json")
     assert code == 1
     file = data["files"][0]
-    assert len(file["findings"]) == 1 and file["truncated"] is True
-    _, xml, _ = junit("--max-findings", "1", "feil.json")
-    assert len([c for c in suites(xml)["feil.json"] if not c.is_passed]) == 1
-    _, log = sarif("--max-findings", "1", "feil.json")
-    assert len(log["runs"][0]["results"]) == 1
+    assert sorted(f["rule_id"] for f in file["findings"]) == ["KAD-KL-001", "KAD-STR-001"]
+    assert file["truncated"] is True
+    assert file["omitted"] == [{"rule_id": "KAD-KL-001", "severity": "error", "count": 3,
+                                "opphold_id": None, "waived": None}]
+    assert file["errors"] == 5 and data["summary"]["errors"] == 5 and data["summary"]["omitted"] == 3
+    _, xml, _ = junit("--max-findings", "1", "mange.json")
+    failing = [c for c in suites(xml)["mange.json"] if not c.is_passed]
+    assert len(failing) == 3 and any("3" in c.name and "KAD-KL-001" in c.name for c in failing)
+    _, log = sarif("--max-findings", "1", "mange.json")
+    assert len(log["runs"][0]["results"]) == 2
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
-    assert any("--max-findings" in n["message"]["text"] for n in notes)
-    _, text, _ = run_cli("validate", "--max-findings", "1", "feil.json")
-    assert "--max-findings" in text
+    assert any("--max-findings" in n["message"]["text"] and "3" in n["message"]["text"] for n in notes)
+    _, text, _ = run_cli("validate", "--max-findings", "1", "mange.json")
+    assert "3 funn til av KAD-KL-001" in text and "KAD-KL-001 Koden finnes ikke i kodeverket: 4" in text
+
+
+def test_without_max_findings_a_thousand_per_rule_are_kept(workdir):
+    many_of_one_rule(workdir, 1003)
+    code, data = json_report("mange.json")
+    file = data["files"][0]
+    assert code == 1 and len([f for f in file["findings"] if f["rule_id"] == "KAD-KL-001"]) == 1000
+    omitted = {o["rule_id"]: o["count"] for o in file["omitted"]}
+    assert omitted["KAD-KL-001"] == 3
+    assert file["errors"] == len([f for f in file["findings"] if f["severity"] == "error"]) + sum(omitted.values())
 
 
 def test_max_findings_does_not_hide_an_error_from_the_exit_code(workdir):
-    # The first finding (line order) is made a warning; the errors after it are cut from the
-    # report, yet the run must still fail.
+    # KAD-KL-001 is made a warning; the counted findings beyond the limit are waived for every
+    # stay but one, and that one's error must still fail the run.
+    many_of_one_rule(workdir)
     config = workdir / "k.yaml"
-    config.write_text("severity_overrides:\n  KAD-STR-001: warning\n", encoding="utf-8")
-    _, data = json_report("--config", config, "feil.json")
-    assert data["files"][0]["findings"][0]["rule_id"] == "KAD-STR-001"
-    code, data = json_report("--config", config, "--max-findings", "1", "feil.json")
-    assert [f["severity"] for f in data["files"][0]["findings"]] == ["warning"]
+    config.write_text("severity_overrides:\n  KAD-STR-001: warning\n"
+                      "waivers:\n"
+                      "  - rule: KAD-KL-001\n    opphold_id: KAD-2025-000002\n    reason: kjent\n"
+                      "  - rule: KAD-KL-001\n    opphold_id: KAD-2025-000003\n    reason: kjent\n"
+                      "  - rule: KAD-KL-001\n    opphold_id: KAD-2025-000000\n    reason: kjent\n",
+                      encoding="utf-8")
+    code, data = json_report("--config", config, "--max-findings", "1", "mange.json")
+    file = data["files"][0]
+    assert [f["opphold_id"] for f in file["findings"] if f["rule_id"] == "KAD-KL-001"] == ["KAD-2025-000000"]
+    assert sorted((o["opphold_id"] or "", o["waived"] or "", o["count"]) for o in file["omitted"]) == [
+        ("", "", 1), ("KAD-2025-000002", "kjent", 1), ("KAD-2025-000003", "kjent", 1)]
+    assert file["errors"] == 1 and data["summary"]["waived"] == 3
     assert code == 1
 
 

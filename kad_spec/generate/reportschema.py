@@ -30,6 +30,20 @@ def generate_report_schema(m: Model) -> str:
         },
     }
     count = {"type": "integer", "minimum": 0}
+    omitted = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Funn av én regel utover --max-findings (standard 1000 per regel og fil): bare talt.",
+        "required": ["rule_id", "severity", "count", "opphold_id", "waived"],
+        "properties": {
+            "rule_id": finding["properties"]["rule_id"],
+            "severity": {"enum": ["error", "warning"]},
+            "count": {"type": "integer", "minimum": 1, "description": "Antall funn som ikke er vist."},
+            "opphold_id": {"type": ["string", "null"],
+                           "description": "Satt bare for et opphold som et unntak navngir."},
+            "waived": {"type": ["string", "null"], "description": "Begrunnelsen når et unntak gjelder."},
+        },
+    }
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{m.id}/{m.version}/report.schema.json",
@@ -49,8 +63,8 @@ def generate_report_schema(m: Model) -> str:
             "language": {"enum": ["nb", "en"]},
             "summary": {
                 "type": "object",
-                "required": ["files", "stays", "errors", "warnings", "waived"],
-                "properties": {k: count for k in ("files", "stays", "errors", "warnings", "waived")},
+                "required": ["files", "stays", "errors", "warnings", "waived", "omitted"],
+                "properties": {k: count for k in ("files", "stays", "errors", "warnings", "waived", "omitted")},
             },
             "notices": {"type": "array", "items": {"type": "string"}},
             "files": {
@@ -58,19 +72,21 @@ def generate_report_schema(m: Model) -> str:
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["path", "format", "stays", "errors", "warnings", "truncated", "findings"],
+                    "required": ["path", "format", "stays", "errors", "warnings", "truncated", "findings", "omitted"],
                     "properties": {
                         "path": {"type": "string"},
                         "format": {"enum": ["json", "xml", None]},
                         "stays": count,
                         "errors": count,
                         "warnings": count,
-                        "truncated": {"type": "boolean"},
+                        "truncated": {"type": "boolean",
+                                      "description": "Sann når funn utover --max-findings bare er talt (omitted)."},
                         "findings": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
+                        "omitted": {"type": "array", "items": {"$ref": "#/$defs/omitted"}},
                     },
                 },
             },
         },
-        "$defs": {"finding": finding},
+        "$defs": {"finding": finding, "omitted": omitted},
     }
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

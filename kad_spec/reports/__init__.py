@@ -1,19 +1,72 @@
-"""Reports of a validation run. Every format shows the same facts; personal ids are masked."""
+"""Reports of a validation run. Every format shows the same facts; personal ids are masked.
+
+Reports are written as the files are validated, so that no run holds all its findings. A
+format plugs in as a :class:`ReportWriter`:
+
+* ``add_file(file)`` is called once per file, in order, as soon as the file is validated; the
+  writer writes that file's part of the report to ``self.body`` (a spool that moves to a
+  temporary file beyond a few megabytes) and keeps nothing of its findings;
+* ``finish(run, out)`` writes the whole report to the text stream ``out``: the parts that need
+  the whole run (versions, code list editions, notices, totals) around the spooled body.
+
+Every string taken from the data passes :func:`kad_spec.output.clean` as the writer builds it.
+A file's findings beyond ``--max-findings`` per rule arrive as counts (``file.omitted``).
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from functools import cache
 
 from kad_spec.catalogue import catalogue
-from kad_spec.findings import Finding, mask_digits
+from kad_spec.findings import ERROR, WARNING, Finding
+from kad_spec.output import clean
 
 FORMATS = ("text", "json", "junit", "sarif")
+SPOOL_BYTES = 4 << 20
+
+
+class ReportWriter:
+    """A report format that is written file by file; see the module's description."""
+
+    def __init__(self, lang: str, fail_on: str = ERROR):
+        self.lang = lang
+        self.fail_on = fail_on
+        self.body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
+
+    def add_file(self, file) -> None:
+        raise NotImplementedError
+
+    def finish(self, run, out) -> None:
+        raise NotImplementedError
+
+    def fails_run(self, severity: str) -> bool:
+        """Whether a finding of this severity (not waived) makes the run fail under ``--fail-on``."""
+        return severity == ERROR or (self.fail_on == WARNING and severity == WARNING)
+
+    def copy_body(self, out) -> None:
+        self.body.seek(0)
+        shutil.copyfileobj(self.body, out)
+        self.body.close()
+
+
+def writer_for(fmt: str, lang: str, fail_on: str = ERROR) -> ReportWriter:
+    if fmt == "json":
+        from kad_spec.reports.json_report import JsonWriter as writer
+    elif fmt == "junit":
+        from kad_spec.reports.junit import JunitWriter as writer
+    elif fmt == "sarif":
+        from kad_spec.reports.sarif import SarifWriter as writer
+    else:
+        from kad_spec.reports.text import TextWriter as writer
+    return writer(lang, fail_on)
 
 
 def message_of(finding: Finding, lang: str) -> str:
     rule = catalogue().get(finding.rule_id)
     text = rule.message(lang, finding.params) if rule else finding.rule_id
-    return mask_digits(text)
+    return clean(text)
 
 
 def title_of(rule_id: str, lang: str) -> str:
@@ -23,7 +76,7 @@ def title_of(rule_id: str, lang: str) -> str:
 
 def pointer_of(finding: Finding) -> str:
     """The JSON pointer as reports show it: an element named by a person id must not show it."""
-    return mask_digits(finding.pointer)
+    return clean(finding.pointer)
 
 
 @cache
@@ -44,22 +97,23 @@ def xpath_of(finding: Finding, root: str) -> str | None:
             steps[-1] = f"{steps[-1]}[{int(part) + 1}]"
         else:
             steps.append(part)
-    return mask_digits("/" + "/".join(steps))
+    return clean("/" + "/".join(steps))
 
 
-def render(result, fmt: str, lang: str) -> str:
-    if fmt == "json":
-        from kad_spec.reports.json_report import render_json
+def place_of(finding: Finding, file_format: str | None, root: str) -> str:
+    """Where the finding is, in the file's own terms: XPath in an XML file, JSON pointer otherwise."""
+    if file_format == "xml":
+        return xpath_of(finding, root) or ""
+    return pointer_of(finding)
 
-        return render_json(result, lang)
-    if fmt == "junit":
-        from kad_spec.reports.junit import render_junit
 
-        return render_junit(result, lang)
-    if fmt == "sarif":
-        from kad_spec.reports.sarif import render_sarif
+def render(result, fmt: str, lang: str, fail_on: str = ERROR) -> str:
+    """A whole report as text (for a run whose findings are all at hand)."""
+    import io
 
-        return render_sarif(result, lang)
-    from kad_spec.reports.text import render_plain
-
-    return render_plain(result, lang)
+    writer = writer_for(fmt, lang, fail_on)
+    for file in result.files:
+        writer.add_file(file)
+    out = io.StringIO()
+    writer.finish(result, out)
+    return out.getvalue()

@@ -2,10 +2,16 @@
 
 One ``<testsuite>`` per file, one ``<testcase>`` per finding:
 
-- error and warning findings are ``<failure>`` with ``type`` set to the severity, so a
-  CI page lists every finding; the exit code (``--fail-on``) still decides the build;
+- a finding that fails the run under ``--fail-on`` (an error; a warning too with
+  ``--fail-on warning``) is a ``<failure>`` with ``type`` set to the severity, so the test
+  counts agree with the exit code: a run that passes shows no failed test;
+- a warning that does not fail the run is a passing test case with its text in
+  ``<system-out>``: visible on the CI page, not red (as ESLint's and Ruff's JUnit writers
+  keep such results visible without failing the build);
 - a file that could not be read at all gives an ``<error>`` (the file was not checked);
 - waived findings are ``<skipped>`` with the waiver's reason;
+- findings beyond ``--max-findings`` per rule are one test case per rule with their count,
+  failing, passing or skipped as the findings they stand for;
 - a file without unwaived findings has a passing test case.
 
 There are no timestamps, host names or durations, so the same input gives the same bytes.
@@ -16,23 +22,24 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
+from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.model import model
-from kad_spec.reports import message_of, title_of, xpath_of
+from kad_spec.output import clean
+from kad_spec.reports import ReportWriter, message_of, title_of, xpath_of
 
 # XML 1.0 cannot carry most control characters; input files can.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 WORDS = {
     "nb": {ERROR: "feil", WARNING: "advarsel", "clean": "meldingen er gyldig", "file": "hele filen",
-           "waived": "unntatt", "more": "flere funn er ikke vist (--max-findings)", "line": "linje"},
+           "waived": "unntatt", "more": "{n} funn til er ikke vist (--max-findings)", "line": "linje"},
     "en": {ERROR: "error", WARNING: "warning", "clean": "the message is valid", "file": "whole file",
-           "waived": "waived", "more": "more findings not shown (--max-findings)", "line": "line"},
+           "waived": "waived", "more": "{n} more findings not shown (--max-findings)", "line": "line"},
 }
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", mask_digits(text))
+    return _NOT_XML.sub("\ufffd", clean(text))
 
 
 def _sub(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
@@ -58,7 +65,7 @@ def _details(finding: Finding, lang: str) -> str:
 
 
 def _case_name(finding: Finding, lang: str) -> str:
-    where = mask_digits(finding.pointer) or WORDS[lang]["file"]
+    where = clean(finding.pointer) or WORDS[lang]["file"]
     if finding.line:
         where += f" ({WORDS[lang]['line']} {finding.line})"
     return f"{finding.rule_id} {where}"
@@ -78,51 +85,96 @@ def _properties(parent: ET.Element, result, lang: str) -> None:
         _sub(props, "property", name=name, value=str(value))
 
 
-def _testcase(suite: ET.Element, file_label: str, finding: Finding, unreadable: bool, lang: str) -> None:
-    case = _sub(suite, "testcase", classname=file_label, name=_case_name(finding, lang))
-    message = f"{finding.rule_id} [{WORDS[lang][finding.severity]}]: {message_of(finding, lang)}"
-    if finding.waived:
-        _sub(case, "skipped", message=f"{WORDS[lang]['waived']}: {finding.waived} — {message}")
-        return
+def _case(suite: ET.Element, file_label: str, name: str, severity: str, waived: str | None, fails: bool,
+          unreadable: bool, message: str, details: str, lang: str) -> str:
+    """One test case; returns which count it adds to: failures, errors, skipped or passed."""
+    case = _sub(suite, "testcase", classname=file_label, name=name)
+    if waived:
+        _sub(case, "skipped", message=f"{WORDS[lang]['waived']}: {waived} — {message}")
+        return "skipped"
+    if not fails:
+        out = _sub(case, "system-out")
+        out.text = _clean(details)
+        return "passed"
     tag = "error" if unreadable else "failure"
-    element = _sub(case, tag, message=message, type=finding.severity)
-    element.text = _clean(_details(finding, lang))
+    element = _sub(case, tag, message=message, type=severity)
+    element.text = _clean(details)
+    return "errors" if unreadable else "failures"
 
 
-def _testsuite(root: ET.Element, file, result, lang: str) -> dict[str, int]:
+def _testcase(suite, file_label: str, finding: Finding, unreadable: bool, fails, lang: str) -> str:
+    message = f"{finding.rule_id} [{WORDS[lang][finding.severity]}]: {message_of(finding, lang)}"
+    return _case(suite, file_label, _case_name(finding, lang), finding.severity, finding.waived,
+                 fails(finding.severity), unreadable, message, _details(finding, lang), lang)
+
+
+def _omitted_case(suite, file_label: str, omitted, unreadable: bool, fails, lang: str) -> str:
+    more = WORDS[lang]["more"].format(n=omitted.count)
+    message = f"{omitted.rule_id} [{WORDS[lang][omitted.severity]}]: {title_of(omitted.rule_id, lang)}: {more}"
+    return _case(suite, file_label, f"{omitted.rule_id} ({more})", omitted.severity, omitted.waived,
+                 fails(omitted.severity), unreadable, message, message + "\n", lang)
+
+
+_PROPERTIES = "kad-spec-properties"  # stands in for each suite's properties until the run is known
+_PLACEHOLDER = f"    <{_PROPERTIES} />\n"
+
+
+def _testsuite(file, lang: str, fails) -> tuple[ET.Element, dict[str, int]]:
     label = file.path
     unreadable = file.format is None
-    active = [f for f in file.findings if not f.waived]
-    counts = {
-        "tests": len(file.findings) + (0 if active else 1),
-        "failures": 0 if unreadable else len(active),
-        "errors": len(active) if unreadable else 0,
-        "skipped": len(file.findings) - len(active),
-    }
-    suite = _sub(root, "testsuite", name=label, **{k: str(v) for k, v in counts.items()})
-    _properties(suite, result, lang)
-    for finding in file.findings:
-        _testcase(suite, label, finding, unreadable, lang)
+    suite = ET.Element("testsuite", {"name": _clean(label)})
+    ET.SubElement(suite, _PROPERTIES)
+    outcomes = [_testcase(suite, label, f, unreadable, fails, lang) for f in file.findings]
+    outcomes += [_omitted_case(suite, label, o, unreadable, fails, lang) for o in file.omitted]
+    active = [f for f in file.findings if not f.waived] + [o for o in file.omitted if not o.waived]
     if not active:
         _sub(suite, "testcase", classname=label, name=WORDS[lang]["clean"])
-    if file.truncated:
-        out = _sub(suite, "system-out")
-        out.text = WORDS[lang]["more"]
-    return counts
+        outcomes.append("passed")
+    counts = {"tests": len(outcomes), "failures": outcomes.count("failures"),
+              "errors": outcomes.count("errors"), "skipped": outcomes.count("skipped")}
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    return suite, counts
+
+
+class JunitWriter(ReportWriter):
+    def __init__(self, lang: str, fail_on: str = ERROR):
+        super().__init__(lang, fail_on)
+        self.totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        self.files = 0
+
+    def add_file(self, file) -> None:
+        suite, counts = _testsuite(file, self.lang, self.fails_run)
+        for key, value in counts.items():
+            self.totals[key] += value
+        self._write_suite(suite)
+        self.files += 1
+
+    def _write_suite(self, suite: ET.Element) -> None:
+        ET.indent(suite, space="  ", level=1)
+        self.body.write("  " + ET.tostring(suite, encoding="unicode").rstrip() + "\n")
+
+    def finish(self, run, out) -> None:
+        if not self.files:
+            # Nothing was validated; keep the versions and notices visible all the same.
+            suite = ET.Element("testsuite", name="kad-spec", tests="0", failures="0", errors="0", skipped="0")
+            ET.SubElement(suite, _PROPERTIES)
+            self._write_suite(suite)
+        root = ET.Element("testsuites", {"name": "kad-spec", **{k: str(v) for k, v in self.totals.items()}})
+        head = ET.tostring(root, encoding="unicode").replace(" />", ">")
+        holder = ET.Element("holder")
+        _properties(holder, run, self.lang)
+        ET.indent(holder[0], space="  ", level=2)
+        props = "    " + ET.tostring(holder[0], encoding="unicode").rstrip() + "\n"
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n' + head + "\n")
+        self.body.seek(0)
+        for line in self.body:
+            out.write(props if line == _PLACEHOLDER else line)
+        self.body.close()
+        out.write("</testsuites>\n")
 
 
 def render_junit(result, lang: str) -> str:
-    root = ET.Element("testsuites", {"name": "kad-spec"})
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for file in result.files:
-        for key, value in _testsuite(root, file, result, lang).items():
-            totals[key] += value
-    if not result.files:
-        # Nothing was validated; keep the versions and notices visible all the same.
-        suite = _sub(root, "testsuite", name="kad-spec", tests="0", failures="0", errors="0", skipped="0")
-        _properties(suite, result, lang)
-    for key, value in totals.items():
-        root.set(key, str(value))
-    ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    from kad_spec.reports import render
+
+    return render(result, "junit", lang)

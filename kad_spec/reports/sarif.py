@@ -5,22 +5,29 @@ to the rule's page in the published documentation. Each finding is a result with
 effective level (after severity overrides), the file as a relative URI with line and
 column where known, and the JSON pointer (or XPath for XML files) and the stay as logical
 locations. Waived findings carry an external, accepted suppression with the waiver's reason.
-Notices (such as expired waivers) are tool execution notifications.
+Notices (such as expired waivers) are tool execution notifications, and so is each file's
+count of findings beyond ``--max-findings`` per rule (also in the artifact's properties).
+
+Written file by file: artifacts and results are spooled as each file is validated; the run
+around them (driver, notifications, editions) is written at the end.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import orjson
 
 from kad_spec.catalogue import Rule, catalogue
-from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
+from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.model import model
-from kad_spec.reports import message_of, pointer_of, xpath_of
+from kad_spec.output import clean
+from kad_spec.reports import SPOOL_BYTES, ReportWriter, message_of, pointer_of, xpath_of
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "SRCROOT"
@@ -28,9 +35,9 @@ _STAY = re.compile(r"^/opphold/(\d+)")
 
 WORDS = {
     "nb": {"fields": "Felt", "docs": "Dokumentasjon",
-           "more": "{path}: flere funn er ikke vist (--max-findings)"},
+           "more": "{path}: {n} funn til av {rule} er ikke vist (--max-findings)"},
     "en": {"fields": "Fields", "docs": "Documentation",
-           "more": "{path}: more findings not shown (--max-findings)"},
+           "more": "{path}: {n} more findings of {rule} not shown (--max-findings)"},
 }
 
 
@@ -96,7 +103,7 @@ def artifact_uri(path: str) -> tuple[str, bool]:
 
 def _artifact_location(path: str, index: int) -> dict:
     uri, relative = artifact_uri(path)
-    location = {"uri": mask_digits(uri), "index": index}
+    location = {"uri": clean(uri), "index": index}
     if relative:
         location["uriBaseId"] = SRCROOT
     return location
@@ -117,7 +124,7 @@ def _logical_locations(finding: Finding, file_format: str | None) -> list[dict]:
         })
     if finding.opphold_id:
         stay = _STAY.match(finding.pointer or "")
-        entry = {"name": mask_digits(finding.opphold_id), "kind": "object"}
+        entry = {"name": clean(finding.opphold_id), "kind": "object"}
         if stay:
             is_xml = file_format == "xml"
             position = int(stay.group(1))
@@ -147,42 +154,90 @@ def _result(finding: Finding, rule_index: dict[str, int], file_index: int, file_
             "severity": finding.severity,
             "pointer": pointer_of(finding),
             "xpath": xpath_of(finding, model().root.name),
-            "opphold_id": mask_digits(finding.opphold_id) if finding.opphold_id else None,
+            "opphold_id": clean(finding.opphold_id) if finding.opphold_id else None,
         },
     }
     if finding.rule_id in rule_index:
         result["ruleIndex"] = rule_index[finding.rule_id]
     if finding.waived:
         result["suppressions"] = [
-            {"kind": "external", "status": "accepted", "justification": mask_digits(finding.waived)}
+            {"kind": "external", "status": "accepted", "justification": clean(finding.waived)}
         ]
     return result
 
 
-def _notifications(result, lang: str) -> list[dict]:
-    notes = [{"level": "warning", "message": {"text": mask_digits(n)}} for n in result.notices]
-    for file in result.files:
-        if file.truncated:
-            text = WORDS[lang]["more"].format(path=file.path)
-            notes.append({"level": "note", "message": {"text": mask_digits(text)}})
-    return notes
+# Stand in for the arrays while the run around them is dumped (see json_report._FILES).
+_ARTIFACTS = "\x00artifacts"
+_RESULTS = "\x00results"
 
 
-def sarif_dict(result, lang: str) -> dict:
-    rules = sorted(catalogue().values(), key=lambda r: r.id)
-    rule_index = {rule.id: i for i, rule in enumerate(rules)}
+def _artifact(file, index: int) -> dict:
+    omitted = sum(o.count for o in file.omitted)
+    artifact = {
+        "location": {k: v for k, v in _artifact_location(file.path, index).items() if k != "index"},
+        "properties": {"format": file.format, "stays": file.stays, "truncated": file.truncated,
+                       "omitted": omitted},
+    }
+    if file.format:
+        artifact["mimeType"] = "application/json" if file.format == "json" else "application/xml"
+    return artifact
+
+
+def _indented(data: dict, spaces: int) -> str:
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    return "\n".join(" " * spaces + line for line in text.split("\n"))
+
+
+class SarifWriter(ReportWriter):
+    def __init__(self, lang: str, fail_on: str = ERROR):
+        super().__init__(lang, fail_on)
+        self.artifacts = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8",
+                                                       newline="")
+        self.rules = sorted(catalogue().values(), key=lambda r: r.id)
+        self.rule_index = {rule.id: i for i, rule in enumerate(self.rules)}
+        self.files = 0
+        self.results = 0
+        self.omitted_notes: list[dict] = []
+
+    def add_file(self, file) -> None:
+        index = self.files
+        self.artifacts.write(("" if not index else ",\n") + _indented(_artifact(file, index), 8))
+        for finding in file.findings:
+            result = _result(finding, self.rule_index, index, file.format, self.lang)
+            self.body.write(("" if not self.results else ",\n") + _indented(result, 8))
+            self.results += 1
+        for o in file.omitted:
+            text = WORDS[self.lang]["more"].format(path=file.path, n=o.count, rule=o.rule_id)
+            self.omitted_notes.append({"level": "note", "message": {"text": clean(text)}})
+        self.files += 1
+
+    def finish(self, run_result, out) -> None:
+        log = _log(run_result, self.lang, self.rules)
+        log["runs"][0]["invocations"][0]["toolExecutionNotifications"] += self.omitted_notes
+        text = orjson.dumps(log, option=orjson.OPT_INDENT_2).decode()
+        before, rest = text.split(orjson.dumps(_ARTIFACTS).decode(), 1)
+        middle, after = rest.split(orjson.dumps(_RESULTS).decode(), 1)
+        out.write(before)
+        _write_array(out, self.artifacts, self.files)
+        out.write(middle)
+        _write_array(out, self.body, self.results)
+        out.write(after + "\n")
+
+
+def _write_array(out, spool, count: int) -> None:
+    if not count:
+        out.write("[]")
+        spool.close()
+        return
+    out.write("[\n")
+    spool.seek(0)
+    shutil.copyfileobj(spool, out)
+    spool.close()
+    out.write("\n      ]")
+
+
+def _log(result, lang: str, rules) -> dict:
     docs = str(model().annotations.get("dokumentasjon_url", ""))
-    artifacts = []
-    results = []
-    for index, file in enumerate(result.files):
-        artifact = {
-            "location": {k: v for k, v in _artifact_location(file.path, index).items() if k != "index"},
-            "properties": {"format": file.format, "stays": file.stays, "truncated": file.truncated},
-        }
-        if file.format:
-            artifact["mimeType"] = "application/json" if file.format == "json" else "application/xml"
-        artifacts.append(artifact)
-        results += [_result(f, rule_index, index, file.format, lang) for f in file.findings]
     run = {
         "tool": {
             "driver": {
@@ -197,21 +252,28 @@ def sarif_dict(result, lang: str) -> dict:
         "invocations": [
             {
                 "executionSuccessful": True,
-                "toolExecutionNotifications": _notifications(result, lang),
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": clean(n)}}
+                                               for n in result.notices],
             }
         ],
-        "artifacts": artifacts,
-        "results": results,
+        "artifacts": _ARTIFACTS,
+        "results": _RESULTS,
         "language": lang,
         "columnKind": "unicodeCodePoints",
         "properties": {
             "specificationVersion": result.spec_version,
             "codelistEditions": dict(sorted(result.codelist_editions.items())),
-            "notices": [mask_digits(n) for n in result.notices],
+            "notices": [clean(n) for n in result.notices],
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
+def sarif_dict(result, lang: str) -> dict:
+    return orjson.loads(render_sarif(result, lang))
+
+
 def render_sarif(result, lang: str) -> str:
-    return orjson.dumps(sarif_dict(result, lang), option=orjson.OPT_INDENT_2).decode() + "\n"
+    from kad_spec.reports import render
+
+    return render(result, "sarif", lang)
