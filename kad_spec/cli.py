@@ -10,6 +10,7 @@ from typing import List, Optional
 import typer
 
 from kad_spec import __version__
+from kad_spec.output import echo, write_text
 
 app = typer.Typer(
     name="kad-spec",
@@ -43,7 +44,7 @@ class FailOn(str, Enum):
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"kad-spec: {message}", err=True)
+    echo(f"kad-spec: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -51,7 +52,7 @@ def _version_callback(value: bool) -> None:
     if value:
         from kad_spec.model import model
 
-        typer.echo(f"kad-spec {__version__} (spesifikasjon {model().version})")
+        echo(f"kad-spec {__version__} (spesifikasjon {model().version})")
         raise typer.Exit()
 
 
@@ -107,16 +108,16 @@ def generate(
     if check:
         drift = gen.check(target, files)
         for item in drift:
-            typer.echo(f"utdatert: {target / item.path} ({item.reason})")
+            echo(f"utdatert: {target / item.path} ({item.reason})")
         if drift:
-            typer.echo(f"{len(drift)} generert(e) fil(er) stemmer ikke med modellen; kjør `kad-spec generate`.")
+            echo(f"{len(drift)} generert(e) fil(er) stemmer ikke med modellen; kjør `kad-spec generate`.")
             raise typer.Exit(1)
-        typer.echo(f"{len(files)} genererte filer stemmer med modellen.")
+        echo(f"{len(files)} genererte filer stemmer med modellen.")
         return
     written = gen.write(target, files)
     for rel in written:
-        typer.echo(f"skrev {target / rel}")
-    typer.echo(f"{len(files)} filer, {len(written)} endret.")
+        echo(f"skrev {target / rel}")
+    echo(f"{len(files)} filer, {len(written)} endret.")
 
 
 @app.command()
@@ -150,13 +151,13 @@ def report(
         _fail(str(error))
     text = render_json(result) if format is ReportFormat.json else render_html(result, lang.value)
     if out is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
     try:
-        out.write_text(text, encoding="utf-8")
+        write_text(out, text)
     except OSError as error:
         _fail(f"kan ikke skrive {out}: {error.strerror or error}")
-    typer.echo(f"skrev {out}", err=True)
+    echo(f"skrev {out}", err=True)
 
 
 def _mount_subcommands() -> None:
@@ -177,7 +178,7 @@ def _report_error(error: Exception) -> int:
     if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
         error.show()  # to sys.stderr, which masks and neutralises the values the parser echoes
         return 2
-    typer.echo(f"kad-spec: intern feil: {type(error).__name__}: {error}", err=True)
+    echo(f"kad-spec: intern feil: {type(error).__name__}: {error}", err=True)
     return 2
 
 
@@ -189,7 +190,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except (KeyboardInterrupt, typer.Abort):
-        typer.echo("avbrutt", err=True)
+        echo("avbrutt", err=True)
         code = 2
     except Exception as error:  # noqa: BLE001 - no traceback: it would show paths and data as they are
         code = _report_error(error)

@@ -15,9 +15,16 @@ Two things happen to it:
 * :func:`install`, called by ``kad-spec``'s ``main()``: from then on ``sys.stdout`` and
   ``sys.stderr`` clean every byte written to them (also the argument parser's errors, warnings
   and log lines), line by line;
+* :func:`echo`: a command's message to standard output or error, cleaned;
 * :func:`terminal` and :func:`is_terminal`: the real standard output, for text that was cleaned
   piece by piece and carries trusted styling (the coloured report); it is never given raw data;
-* :func:`write_text` for a report written to a file: the same cleaning as standard output.
+* :func:`open_text` and :func:`write_text` for a report written to a file: cleaned the same way;
+* :func:`data_stdout`: the one way around the boundary, for data made on request that is no
+  report (``example``'s synthetic messages, whose Tenor numbers must stay whole).
+
+Files that are the specification or data the user asked for (``generate``, ``docs``,
+``release``, ``convert``'s converted message, ``example``'s messages, code list exports) are
+written as they are; their messages pass the boundary.
 
 Structured reports (JSON, SARIF, JUnit, HTML) clean every string value as they build it and
 then pass the whole document through :func:`clean` once more on the way out: the mask never
@@ -246,6 +253,24 @@ def finish() -> None:
                 pass
     for writer in _WRITERS:
         writer.finish()
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """Write a message to standard output (or error), cleaned: what every command uses to speak.
+
+    Cleaned here too, not only by the streams :func:`install` sets up, so that a command called
+    as a library function (or under a test runner) is held to the same rule.
+    """
+    import typer
+
+    typer.echo(clean(message), err=err, nl=nl)
+
+
+def data_stdout():
+    """The binary standard output for data a command makes on request and that is no report:
+    the synthetic messages of ``kad-spec example`` (their Tenor persons must stay whole)."""
+    stream = _ORIGINAL.get("stdout", sys.stdout)
+    return getattr(stream, "buffer", stream)
 
 
 def terminal():

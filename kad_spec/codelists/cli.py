@@ -12,6 +12,8 @@ from typing import Optional
 
 import typer
 
+from kad_spec.output import echo
+
 from . import load_codelists
 from .importers import FORMATS, ImportError_, add_edition, export, new_codelist, read_input
 from .store import CodeListFormatError, CodeLists, Edition, read_codelist, write_codelist
@@ -41,7 +43,7 @@ def msg(key: str, **values: object) -> str:
 
 
 def fail(text: str, code: int = 2) -> None:
-    typer.echo(text, err=True)
+    echo(text, err=True)
     raise typer.Exit(code)
 
 
@@ -90,7 +92,7 @@ def list_command(folder: Optional[Path] = FolderOption) -> None:
         lst = _get(lists, name)
         editions = "; ".join(_edition_text(e) for e in lst.editions)
         title = lst.title_nb if _state["lang"] == "nb" else (lst.title_en or lst.title_nb)
-        typer.echo(f"{name}\t{title}\tOID {lst.oid or '-'}\t{len(lst)} koder\t{editions}")
+        echo(f"{name}\t{title}\tOID {lst.oid or '-'}\t{len(lst)} koder\t{editions}")
 
 
 @app.command("show")
@@ -100,10 +102,10 @@ def show_command(name: str, on: Optional[str] = typer.Option(None, "--date", hel
     """Vis metadata, utgaver og koder i ett kodeverk."""
     lst = _get(_lists(folder), name)
     day = _parse_day(on)
-    typer.echo(f"# {lst.name}: {lst.title_nb} / {lst.title_en}")
-    typer.echo(f"# OID: {lst.oid or '-'}\n# kilde: {lst.source}\n# lisens: {lst.licence}\n# hentet: {lst.retrieved}")
+    echo(f"# {lst.name}: {lst.title_nb} / {lst.title_en}")
+    echo(f"# OID: {lst.oid or '-'}\n# kilde: {lst.source}\n# lisens: {lst.licence}\n# hentet: {lst.retrieved}")
     for ed in lst.editions:
-        typer.echo(f"# utgave: {_edition_text(ed)} {ed.source}")
+        echo(f"# utgave: {_edition_text(ed)} {ed.source}")
     shown = 0
     for code in sorted(lst.codes()):
         for entry in lst.entries(code):
@@ -111,7 +113,7 @@ def show_command(name: str, on: Optional[str] = typer.Option(None, "--date", hel
                 continue
             successor = f" → {' '.join(entry.successor)}" if entry.successor else ""
             kind = f" [{entry.kind}]" if entry.kind else ""
-            typer.echo(f"{entry.code}\t{entry.text}\t{entry.period_text()}{successor}{kind}")
+            echo(f"{entry.code}\t{entry.text}\t{entry.period_text()}{successor}{kind}")
             shown += 1
             if limit and shown >= limit:
                 return
@@ -128,13 +130,13 @@ def lookup_command(name: str, code: str,
     entries = lst.entries(lookup_code)
     for entry in entries:
         successor = f", etterfølger {' '.join(entry.successor)}" if entry.successor else ""
-        typer.echo(f"{entry.code} {entry.text}: gyldig {entry.period_text()}{successor}")
+        echo(f"{entry.code} {entry.text}: gyldig {entry.period_text()}{successor}")
     if day is None:
         if not entries:
             fail(msg("no_code", code=code, name=name), 1)
         return
     result = lst.check(lookup_code, day)
-    typer.echo(result.describe(_state["lang"]))
+    echo(result.describe(_state["lang"]))
     if not result.ok:
         raise typer.Exit(1)
 
@@ -186,7 +188,7 @@ def import_command(
     from . import clear_cache
 
     clear_cache()
-    typer.echo(msg("imported", count=len(records), file=file, path=path, label=stored.label,
+    echo(msg("imported", count=len(records), file=file, path=path, label=stored.label,
                    start=stored.valid_from or "…", end=stored.valid_to or "…"))
 
 
@@ -203,10 +205,10 @@ def export_command(
     lst = _get(_lists(folder), name)
     text = export(lst, fmt)
     if output is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    typer.echo(msg("exported", name=name, fmt=fmt, path=output))
+    echo(msg("exported", name=name, fmt=fmt, path=output))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from kad_spec.output import echo
+
 
 def docs_command(
     out: Path = typer.Option(Path("site"), "--out", help="Mappe nettstedet skrives til (standard: site/)."),
@@ -16,7 +18,7 @@ def docs_command(
     try:
         result = build_site(out)
     except (ValueError, OSError) as exc:  # missing or bad source, or a target folder that is not ours
-        typer.echo(f"kad-spec: {exc}", err=True)
+        echo(f"kad-spec: {exc}", err=True)
         raise typer.Exit(2)
-    typer.echo(f"skrev {result.pages} sider ({result.files} filer) til {result.out} på {result.seconds:.1f} s")
-    typer.echo(f"åpne {result.out / 'index.html'} i en nettleser")
+    echo(f"skrev {result.pages} sider ({result.files} filer) til {result.out} på {result.seconds:.1f} s")
+    echo(f"åpne {result.out / 'index.html'} i en nettleser")

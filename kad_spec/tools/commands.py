@@ -14,6 +14,8 @@ from typing import Optional
 
 import typer
 
+from kad_spec.output import data_stdout, echo
+
 
 class OutputFormat(str, Enum):
     text = "text"
@@ -37,7 +39,7 @@ class Level(str, Enum):
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"kad-spec: {message}", err=True)
+    echo(f"kad-spec: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -86,7 +88,7 @@ def convert(
         _fail(str(exc), 1)
     except OSError as exc:
         _fail(f"{exc.filename or input}: {exc.strerror or exc}", 1)
-    typer.echo(f"skrev {output} ({fmt.upper()})")
+    echo(f"skrev {output} ({fmt.upper()})")
 
 
 def example(
@@ -116,19 +118,19 @@ def example(
             made = make_defect(defect, fmt)
             _write_bytes(made.data, out if out is None or not out.is_dir() else out / f"{defect}.{made.format}")
             if out is not None:
-                typer.echo(f"skrev {out} ({defect}, {made.format.upper()})", err=True)
+                echo(f"skrev {out} ({defect}, {made.format.upper()})", err=True)
             return
         options = ExampleOptions(
             count=count, seed=seed, year=year, format=fmt or "json", stays_per_message=stays_per_message,
             until=datetime.combine(date.today(), time()),
         )
-        written = write_examples(options, out if out is not None else sys.stdout.buffer)
+        written = write_examples(options, out if out is not None else data_stdout())
     except ExampleError as exc:
         _fail(str(exc), 2)
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
     for path in written:
-        typer.echo(f"skrev {path}", err=True)
+        echo(f"skrev {path}", err=True)
 
 
 def _suffix_format(out: Path | None) -> str | None:
@@ -138,8 +140,9 @@ def _suffix_format(out: Path | None) -> str | None:
 
 def _write_bytes(data: bytes, out: Path | None) -> None:
     if out is None:
-        sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        data_stdout().write(data)
+        data_stdout().flush()
     else:
         out.write_bytes(data)
 
@@ -163,9 +166,9 @@ def release(
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
     for note in notes:
-        typer.echo(f"merk: {note}", err=True)
-    typer.echo(f"{made.path} ({made.files} filer, versjon {made.version})")
-    typer.echo(f"SHA-256 {made.sha256}")
+        echo(f"merk: {note}", err=True)
+    echo(f"{made.path} ({made.files} filer, versjon {made.version})")
+    echo(f"SHA-256 {made.sha256}")
 
 
 def diff(
