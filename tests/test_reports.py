@@ -108,13 +108,56 @@ def test_junit_parses_and_counts_match_the_json_report(workdir, lang):
     assert sorted(by_name) == sorted(paths)
     for file in data["files"]:
         suite = by_name[file["path"]]
-        assert suite.failures == file["errors"] + file["warnings"]
+        assert suite.failures == file["errors"]  # warnings fail only under --fail-on warning
         assert suite.errors == 0
         assert suite.tests == len(list(suite))
         failures = [r for case in suite for r in case.result if isinstance(r, Failure)]
         assert len(failures) == suite.failures
         assert sorted(f.message.split(" ")[0] for f in failures) == sorted(x["rule_id"] for x in file["findings"])
-    assert xml.failures == data["summary"]["errors"] + data["summary"]["warnings"]
+    assert xml.failures == data["summary"]["errors"]
+
+
+def warning_only(workdir) -> str:
+    """A message whose one finding is a warning (overlapping stays, KAD-OPH-002)."""
+    code, _, _ = run_cli("example", "--defect", "KAD-OPH-002", "-o", workdir / "advarsel.json")
+    assert code == 0
+    return "advarsel.json"
+
+
+def test_junit_of_a_warning_only_run_has_no_failed_test(workdir):
+    name = warning_only(workdir)
+    code, xml, text = junit(name)
+    assert code == 0
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (1, 0, 0, 0)
+    suite = suites(xml)[name]
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (1, 0, 0, 0)
+    case = next(iter(suite))
+    assert case.is_passed and case.name.startswith("KAD-OPH-002")
+    assert "<system-out>rule_id: KAD-OPH-002" in text and "severity: warning" in text
+    assert "<failure" not in text
+
+
+def test_junit_warning_fails_under_fail_on_warning(workdir):
+    name = warning_only(workdir)
+    code, xml, _ = junit("--fail-on", "warning", name)
+    assert code == 1
+    assert (xml.tests, xml.failures, xml.errors) == (1, 1, 0)
+    failure = next(iter(suites(xml)[name])).result[0]
+    assert isinstance(failure, Failure) and failure.type == "warning"
+
+
+def test_text_report_names_the_place_as_xpath_in_xml_and_pointer_in_json(workdir):
+    for suffix in ("xml", "json"):
+        assert run_cli("example", "--defect", "KAD-KL-001", "-o", workdir / f"kode.{suffix}")[0] == 0
+    code, text, _ = run_cli("validate", "kode.xml", "kode.json")
+    assert code == 1
+    xml_part, json_part = text.split("kode.json")
+    assert "[linje 32, /KadMelding/opphold[1]/pasient/kjonn]" in xml_part
+    assert "/opphold/0/pasient/kjonn" not in xml_part
+    line = next(li for li in json_part.splitlines() if "KAD-KL-001" in li)
+    assert line.endswith("/opphold/0/pasient/kjonn]") and "linje " in line
+    code, text, _ = run_cli("validate", "--lang", "en", "kode.xml")
+    assert "[line 32, /KadMelding/opphold[1]/pasient/kjonn]" in text
 
 
 def test_junit_failure_carries_rule_message_and_location(workdir):
