@@ -65,21 +65,20 @@ def _digit_positions(group: str) -> list[int]:
 
 
 def _spans_to_mask(group: str, positions: list[int]) -> list[tuple[int, int]]:
-    """Index ranges (in ``positions``) of the digits that form an id."""
-    digits = "".join(str(int(group[p])) for p in positions)
-    spans: list[tuple[int, int]] = []
-    for run in _CONTIGUOUS.finditer(group):
-        first = positions.index(run.start())
-        spans.append((first, first + len(run.group(0))))
+    """Character ranges of ``group`` that hold an id; ``positions`` are where its digits are."""
+    spans = [run.span() for run in _CONTIGUOUS.finditer(group)]  # as written, escapes or not
     if not _OID.fullmatch(group):
+        digits = "".join(str(int(group[p])) for p in positions)
+        windows = []
         if len(digits) == PERSON_DIGITS:
-            spans.append((0, PERSON_DIGITS))  # exactly one id's worth of digits, written apart
-        for start in range(len(digits) - PERSON_DIGITS + 1):
-            if personnr.is_valid(digits[start:start + PERSON_DIGITS]):
-                spans.append((start, start + PERSON_DIGITS))
-        for start in range(len(digits) - DUF_DIGITS + 1):
-            if duf.is_valid(digits[start:start + DUF_DIGITS]):
-                spans.append((start, start + DUF_DIGITS))
+            windows.append((0, PERSON_DIGITS))  # exactly one id's worth of digits, written apart
+        for first in range(len(digits) - PERSON_DIGITS + 1):
+            if personnr.is_valid(digits[first:first + PERSON_DIGITS]):
+                windows.append((first, first + PERSON_DIGITS))
+        for first in range(len(digits) - DUF_DIGITS + 1):
+            if duf.is_valid(digits[first:first + DUF_DIGITS]):
+                windows.append((first, first + DUF_DIGITS))
+        spans += [(positions[first], positions[end - 1] + 1) for first, end in windows]
     return _merged(spans)
 
 
@@ -96,16 +95,18 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _mask_group(match: re.Match) -> str:
     group = match.group(0)
     positions = _digit_positions(group)
-    if len(positions) < PERSON_DIGITS:
+    if len(positions) < PERSON_DIGITS and not _CONTIGUOUS.search(group):
         return group
     spans = _spans_to_mask(group, positions)
     if not spans:
         return group
     out, done = [], 0
-    for first, end in spans:
-        start, stop = positions[first], positions[end - 1] + 1
-        kept = "".join(group[p] for p in positions[end - KEEP:end])
-        out += [group[done:start], "*" * (end - first - KEEP), kept]
+    for start, stop in spans:
+        # The id's digits, not those of a percent escape among them (%20).
+        digits = [group[p] for p in positions if start <= p < stop]
+        if len(digits) < PERSON_DIGITS:
+            digits = [c for c in group[start:stop] if c.isdigit()]
+        out += [group[done:start], "*" * (len(digits) - KEEP), "".join(digits[-KEEP:])]
         done = stop
     out.append(group[done:])
     return "".join(out)

@@ -105,7 +105,7 @@ def test_mask_hides_an_id_written_apart(name):
 def test_mask_finds_an_id_inside_a_longer_string_of_digits():
     for text in (f"2024-01-01 {hidden(PERSON, ' ')} 12", f"12.{hidden(PERSON, '.', (3, 6))}.7",
                  f"file:///tmp/{hidden(PERSON, '%20')}.json", f"{hidden(PERSON, '%E2%80%8B')}",
-                 f"a{PERSON}b", f"4{PERSON}"):
+                 f"a{PERSON}b", f"4{PERSON}", f"100%{PERSON}", f"%20{PERSON}", f"{PERSON}%2D1"):
         assert not shows(mask(text), PERSON), text
 
 
