@@ -8,11 +8,49 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from kad_spec import __version__
 from kad_spec.output import echo, write_text
 
+class _RootGroup(TyperGroup):
+    """The root command: the argument parser's own errors pass the output boundary too.
+
+    The parser echoes what it was given (``--format 05893810066``, a path), so its errors are
+    worded here and written with :func:`kad_spec.output.echo`, however ``kad-spec`` is called.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except (KeyboardInterrupt, typer.Abort):
+            echo("avbrutt", err=True)
+            code = 2
+        except Exception as error:
+            if not _is_parser_error(error):
+                raise
+            if error.format_message():  # empty when the help was shown for a bare command
+                echo(_parser_message(error), err=True)
+            code = 2
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_parser_error(error: Exception) -> bool:
+    return callable(getattr(error, "format_message", None)) and isinstance(getattr(error, "exit_code", None), int)
+
+
+def _parser_message(error) -> str:
+    ctx = getattr(error, "ctx", None)
+    lines = []
+    if ctx is not None:
+        lines += [ctx.get_usage(), f"Se «{ctx.command_path} --help».", ""]
+    return "\n".join(lines + [f"kad-spec: {error.format_message()}"])
+
+
 app = typer.Typer(
+    cls=_RootGroup,
     name="kad-spec",
     help="Spesifikasjon, kodeverk og validator for rapportering fra KAD/ØHD til KPR.",
     no_args_is_help=True,
@@ -173,27 +211,19 @@ def _mount_subcommands() -> None:
 _mount_subcommands()
 
 
-def _report_error(error: Exception) -> int:
-    """The argument parser's own errors as the parser words them; anything else as an internal error."""
-    if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
-        error.show()  # to sys.stderr, which masks and neutralises the values the parser echoes
-        return 2
-    echo(f"kad-spec: intern feil: {type(error).__name__}: {error}", err=True)
-    return 2
-
-
 def main() -> None:
     """The console entry point: every byte the command writes passes the output boundary."""
     from kad_spec import output
 
     output.install()
+    code = 0
     try:
-        code = app(standalone_mode=False)
-    except (KeyboardInterrupt, typer.Abort):
-        echo("avbrutt", err=True)
-        code = 2
+        app()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     except Exception as error:  # noqa: BLE001 - no traceback: it would show paths and data as they are
-        code = _report_error(error)
+        echo(f"kad-spec: intern feil: {type(error).__name__}: {error}", err=True)
+        code = 2
     finally:
         output.finish()
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(code)

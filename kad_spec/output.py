@@ -48,10 +48,13 @@ KEEP = 2  # digits left visible at the end of a masked id
 MAX_SEPARATORS = 4  # separator characters (or %XX escapes) between two digits of one id
 
 # A separator is anything but a letter, a digit or a line break: '.', ':', '_', '/', ',', tab,
-# no-break space, zero-width space, en dash, ... and a percent escape such as %20 in a URI.
-_SEP = r"(?:%[0-9A-Fa-f]{2}|[^\w\n\r\x0b\x0c\x85\u2028\u2029]|_)"
+# no-break space, zero-width space, en dash, ... and an escape that stands for one: %20 in a
+# URI, or \xa0, \u200b, \t as Python's repr() writes them in the argument parser's errors.
+_ESCAPE = r"%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\[tnrfv]"
+_SEP = rf"(?:{_ESCAPE}|[^\w\n\r\x0b\x0c\x85\u2028\u2029]|_)"
 _GROUP = re.compile(rf"\d+(?:{_SEP}{{1,{MAX_SEPARATORS}}}\d+)*")
-_DIGIT = re.compile(r"%[0-9A-Fa-f]{2}|(\d)")
+_DIGIT = re.compile(rf"{_ESCAPE}|(\d)")
+_ESCAPES = re.compile(_ESCAPE)
 _CONTIGUOUS = re.compile(r"\d{11,}")
 # OIDs of the Norwegian health sector (Volven code lists): 2.16.578.1.12.4.1.1.7110 stays readable.
 _OID = re.compile(r"2\.16\.578(?:\.\d+)+")
@@ -116,8 +119,8 @@ def mask(text: str) -> str:
     """Hide every personal identifier in ``text`` but its last two digits.
 
     Masked are: every run of 11 or more digits; 11 digits written apart by separators (at most
-    four non-alphanumeric characters, or percent escapes, between two digits; never a line
-    break): ``058938.10066``, ``058938 10066``, ``058938%2010066``; and, inside a longer string
+    four non-alphanumeric characters or escapes between two digits; never a line break):
+    ``058938.10066``, ``058938 10066``, ``058938%2010066``, ``058938\\xa010066``; and, inside a longer string
     of digits and separators, every 11 digits that are a valid person number and every 12 that
     are a valid DUF-nummer. The masked digits and the separators between them become ``*``.
 
@@ -217,8 +220,9 @@ def _safe_cut(text: str) -> int:
 
 
 def _is_escape_letter(text: str, index: int) -> bool:
-    """Whether the letter at ``index`` is a hex digit of a percent escape (%2D), part of a separator."""
-    return text[max(0, index - 2):index].startswith("%") or text[max(0, index - 1):index] == "%"
+    """Whether the letter at ``index`` belongs to an escape (%2D, \\xa0), that is to a separator."""
+    start = max(0, index - 9)
+    return any(m.start() <= index < m.end() for m in _ESCAPES.finditer(text, start, index + 10))
 
 
 _ORIGINAL: dict[str, object] = {}

@@ -56,8 +56,10 @@ def hidden(number: str, sep: str, cuts=(6,)) -> str:
 
 
 def _joined(text: str) -> str:
-    """The text with whatever stands between two digits taken out (on one line)."""
-    return re.sub(r"(?<=\d)(?:%[0-9A-Fa-f]{2}|[^\w\n]|_){1,8}(?=\d)", "", text)
+    """The text with whatever stands between two digits taken out (on one line), escapes such
+    as %20 and repr()'s \\xa0 included."""
+    escape = r"%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[tnr]"
+    return re.sub(rf"(?<=\d)(?:{escape}|[^\w\n]|_){{1,8}}(?=\d)", "", text)
 
 
 def shows(text: str, number: str) -> bool:
@@ -409,6 +411,14 @@ def test_structured_reports_carry_no_raw_control_characters(tmp_path, fmt):
     json.loads(proc.stdout) if fmt != "junit" else ET.fromstring(proc.stdout)
 
 
+@pytest.mark.parametrize("name", SEPARATORS)
+def test_parser_errors_mask_an_id_however_it_is_written(name):
+    # The parser repeats the value with repr(): a no-break space comes out as \xa0.
+    proc = kad_spec("validate", "--format", hidden(PERSON, SEPARATORS[name]), EXAMPLES / "kad-melding.json")
+    assert proc.returncode == 2 and b"--format" in proc.stderr
+    assert "*********" + PERSON[-2:] in assert_clean(proc)
+
+
 def test_parser_errors_do_not_pass_control_characters(tmp_path):
     proc = kad_spec("validate", "--format", "\x1b]0;tittel\x07", EXAMPLES / "kad-melding.json")
     assert proc.returncode == 2
@@ -467,3 +477,11 @@ def test_findings_are_bounded_when_the_file_is_read_in_parts(empty_stays):
     one = json.loads(kad_spec("validate", "--jobs", "1", "--format", "json", empty_stays).stdout)
     two = json.loads(proc.stdout)
     assert two["summary"] == one["summary"]
+
+
+def test_parser_errors_are_masked_when_the_app_is_called_in_process():
+    from conftest import run_cli
+
+    code, out, err = run_cli("validate", "--format", hidden(PERSON, "\u00a0"), "x.json")
+    assert code == 2 and "--format" in err
+    assert not shows(out + err, PERSON) and "*********" + PERSON[-2:] in err
