@@ -70,18 +70,20 @@ def _digit_positions(group: str) -> list[int]:
 def _spans_to_mask(group: str, positions: list[int]) -> list[tuple[int, int]]:
     """Character ranges of ``group`` that hold an id; ``positions`` are where its digits are."""
     spans = [run.span() for run in _CONTIGUOUS.finditer(group)]  # as written, escapes or not
-    if not _OID.fullmatch(group):
-        digits = "".join(str(int(group[p])) for p in positions)
-        windows = []
-        if len(digits) == PERSON_DIGITS:
-            windows.append((0, PERSON_DIGITS))  # exactly one id's worth of digits, written apart
-        for first in range(len(digits) - PERSON_DIGITS + 1):
-            if personnr.is_valid(digits[first:first + PERSON_DIGITS]):
-                windows.append((first, first + PERSON_DIGITS))
-        for first in range(len(digits) - DUF_DIGITS + 1):
-            if duf.is_valid(digits[first:first + DUF_DIGITS]):
-                windows.append((first, first + DUF_DIGITS))
-        spans += [(positions[first], positions[end - 1] + 1) for first, end in windows]
+    digits = "".join(str(int(group[p])) for p in positions)
+    oids = [m.span() for m in _OID.finditer(group)]
+    in_oid = [any(a <= p < b for a, b in oids) for p in positions]
+    windows = []
+    if len(digits) == PERSON_DIGITS:
+        windows.append((0, PERSON_DIGITS))  # exactly one id's worth of digits, written apart
+    for first in range(len(digits) - PERSON_DIGITS + 1):
+        if personnr.is_valid(digits[first:first + PERSON_DIGITS]):
+            windows.append((first, first + PERSON_DIGITS))
+    for first in range(len(digits) - DUF_DIGITS + 1):
+        if duf.is_valid(digits[first:first + DUF_DIGITS]):
+            windows.append((first, first + DUF_DIGITS))
+    spans += [(positions[first], positions[end - 1] + 1) for first, end in windows
+              if not any(in_oid[first:end])]
     return _merged(spans)
 
 

@@ -485,3 +485,9 @@ def test_parser_errors_are_masked_when_the_app_is_called_in_process():
     code, out, err = run_cli("validate", "--format", hidden(PERSON, "\u00a0"), "x.json")
     assert code == 2 and "--format" in err
     assert not shows(out + err, PERSON) and "*********" + PERSON[-2:] in err
+
+
+def test_an_id_beside_an_oid_is_masked_and_the_oid_stays():
+    text = mask(f"2.16.578.1.12.4.1.1.7110 {hidden(PERSON, ' ')} → 2.16.578.1.12.4.1.1.7111")
+    assert text.startswith("2.16.578.1.12.4.1.1.7110 *********") and text.endswith("→ 2.16.578.1.12.4.1.1.7111")
+    assert not shows(text, PERSON)

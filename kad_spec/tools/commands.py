@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from kad_spec.output import data_stdout, echo
+from kad_spec.output import data_stdout, echo, write_text
 
 
 class OutputFormat(str, Enum):
@@ -47,7 +47,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
 
 
 def lint(
