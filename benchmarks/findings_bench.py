@@ -1,7 +1,7 @@
 """Time and peak memory of ``kad-spec validate`` on a file whose findings multiply.
 
 A message of N empty stays (``{}``; 200 000 by default, about 600 KB) gives every required
-field's finding in every stay: over two million findings. Each report format is run
+field's finding in every stay: 1.2 million findings. Each report format is run
 ``--repeat`` times in a new process with ``--jobs 1``; the median wall time and the median
 peak resident memory (the process's ``ru_maxrss``) are printed.
 

@@ -244,8 +244,10 @@ def install() -> None:
         stream.flush()
         writer = _CleaningWriter(buffer)
         _WRITERS.append(writer)
-        wrapped = io.TextIOWrapper(io.BufferedWriter(writer, buffer_size=8192), encoding="utf-8",
-                                   errors="replace", line_buffering=True, write_through=False)
+        # Line by line on a terminal and for messages; in blocks when a report goes to a pipe.
+        lines = name == "stderr" or bool(getattr(stream, "isatty", lambda: False)())
+        wrapped = io.TextIOWrapper(io.BufferedWriter(writer, buffer_size=1 << 16), encoding="utf-8",
+                                   errors="replace", line_buffering=lines, write_through=False)
         setattr(sys, name, wrapped)
 
 
