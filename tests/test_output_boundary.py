@@ -239,6 +239,7 @@ def _echoing_commands(tmp_path: Path, h: str) -> list[tuple[list, int]]:
         (["validate", "--fail-on", h, example], 2),
         (["report", f"{h}.json"], 2),
         (["report", example, "--today", h], 2),
+        (["report", example, "-o", tmp_path / f"{h}.html"], 0),
         (["report", "--format", h, example], 2),
         (["convert", f"{h}.json", tmp_path / "ut.xml"], 2),
         (["convert", example, tmp_path / f"{h}.xml"], 0),
