@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 `lookup` found the code not valid (or unknown); 2 bad i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Optional
 import typer
 
 from . import load_codelists
-from .importers import FORMATS, ImportError_, add_edition, export, new_codelist, read_input
+from .importers import FORMATS, ImportError_, add_edition, carried_over, export, new_codelist, read_input
 from .store import CodeListFormatError, CodeLists, Edition, read_codelist, write_codelist
 
 app = typer.Typer(help="Kodeverk: vis, slå opp, importer og eksporter.", no_args_is_help=True,
@@ -161,8 +162,18 @@ def import_command(
     source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
     licence: Optional[str] = typer.Option(None, "--licence", help="Lisens (settes på kodeverket)."),
     into: Optional[Path] = typer.Option(None, "--into", help="Mappe som oppdateres (standard: de medfølgende)."),
+    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens for utgaven)."),
+    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
+    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    carry_over: Optional[str] = typer.Option(
+        None, "--carry-over", help="Koder som mangler i filen ved en kjent feil og føres videre fra forrige utgave "
+                                   "(mellomrom- eller kommaseparert); krever --note."),
+    note: Optional[str] = typer.Option(None, "--note", help="Merknad til utgaven (f.eks. en feil i kilden og hva som ble gjort)."),
 ) -> None:
-    """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes."""
+    """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes.
+
+    Utgaven får proveniens: depot, sti, commit, lisens, merknad og filens sha256 (regnes ut her).
+    """
     if fmt not in FORMATS:
         fail(msg("bad_format", fmt=fmt, formats=", ".join(FORMATS)))
     from kad_spec.resources import codelists_dir
@@ -176,7 +187,18 @@ def import_command(
         fail(msg("error", detail=exc))
         return
     start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
-    stored = add_edition(codelist, Edition(edition, start, end, source or f"{fmt}: {file.name}"), records)
+    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
+                  ("note", note or ""))
+    new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
+    if carry_over:
+        if not note:
+            fail(msg("error", detail="--carry-over needs --note (why the codes are missing from the file)"))
+        try:
+            records = records + carried_over(codelist, carry_over.replace(",", " ").split(), new_edition, note, records)
+        except ImportError_ as exc:
+            fail(msg("error", detail=exc))
+    stored = add_edition(codelist, new_edition, records)
     if licence:
         codelist.licence = licence
     if source and not codelist.source:
