@@ -116,10 +116,12 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                                       'code'}},
                                 'description': 'Diagnosekode i ICD-10 eller '
                                                'ICPC-2; kodens form kontrolleres '
-                                               'mot kodeverket som er oppgitt.',
+                                               'mot kodeverket som er oppgitt. Små '
+                                               'bokstaver er tillatt: norsk ICD-10 '
+                                               'skriver noen koder slik (I210a).',
                                 'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                                 'name': 'Diagnosekode',
-                                'pattern': '^-?[A-Z0-9][0-9A-Z.]{1,6}$',
+                                'pattern': '^-?[A-Za-z0-9][0-9A-Za-z.]{1,6}$',
                                 'typeof': 'string'},
                'DiagnosekodeIcd10': {'annotations': {'title_en': {'tag': 'title_en',
                                                                   'value': 'ICD-10 '
@@ -128,10 +130,15 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                     'Kanonisk form er uten punktum '
                                                     '(E70.2 rapporteres som E702); '
                                                     'form med punktum godtas med '
-                                                    'advarsel.',
+                                                    'advarsel. Den offisielle '
+                                                    'skrivemåten har små bokstaver '
+                                                    'i noen koder (I210a, V0n0a, '
+                                                    'T4n); annen bruk av store og '
+                                                    'små bokstaver (I210A) godtas '
+                                                    'med advarsel.',
                                      'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                                      'name': 'DiagnosekodeIcd10',
-                                     'pattern': '^[A-Z][0-9][0-9A-Z](\\.?[0-9A-Z]{1,2})?$',
+                                     'pattern': '^[A-Za-z][0-9][0-9A-Za-z](\\.?[0-9A-Za-z]{1,2})?$',
                                      'typeof': 'string'},
                'DiagnosekodeIcpc2': {'annotations': {'title_en': {'tag': 'title_en',
                                                                   'value': 'ICPC-2 '
@@ -144,7 +151,7 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                     'diagnoser.',
                                      'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                                      'name': 'DiagnosekodeIcpc2',
-                                     'pattern': '^([A-Z][0-9]{2,3}|-[0-9]{2})$',
+                                     'pattern': '^([A-Za-z][0-9]{2,3}|-[0-9]{2})$',
                                      'typeof': 'string'},
                'HerId': {'annotations': {'oid': {'tag': 'oid',
                                                  'value': '2.16.578.1.12.4.1.2'},
@@ -830,7 +837,7 @@ class Diagnose(ConfiguredBaseModel):
 
     @field_validator('kode')
     def pattern_kode(cls, v):
-        pattern=re.compile(r"^-?[A-Z0-9][0-9A-Z.]{1,6}$")
+        pattern=re.compile(r"^-?[A-Za-z0-9][0-9A-Za-z.]{1,6}$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
