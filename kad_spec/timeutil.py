@@ -1,4 +1,8 @@
-"""Date-times as the message carries them: local Norwegian time, or with an explicit offset."""
+"""Date-times as the message carries them: local Norwegian time, or with an explicit offset.
+
+Every date taken from a time (age, the 2017 limit, code list editions, municipality validity,
+occupancy) is its calendar date in Europe/Oslo (``Moment.day``, ``oslo_date``).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,10 @@ class Moment:
 
     @property
     def day(self) -> date:
-        return self.local.date()
+        """The calendar date in Norway: 2025-02-28T23:30:00Z is 1 March 2025 in Europe/Oslo."""
+        if self.offset is None:
+            return self.local.date()
+        return oslo_date(self.instant())
 
     def instant(self) -> datetime:
         """An aware datetime; local times without offset are read as Europe/Oslo (fold 0)."""
@@ -28,6 +35,16 @@ class Moment:
     @property
     def has_offset(self) -> bool:
         return self.offset is not None
+
+
+def oslo_date(value: datetime) -> date:
+    """The Europe/Oslo calendar date of a time: as written when naive, converted when it has an offset."""
+    if value.tzinfo is None:
+        return value.date()
+    try:
+        return value.astimezone(OSLO).date()
+    except (OverflowError, ValueError):  # 9999-12-31T23:59-01:00 and the like: no date beyond year 9999
+        return value.date()
 
 
 @lru_cache(maxsize=8192)

@@ -15,7 +15,7 @@ from typing import Iterable
 from kad_spec.findings import Hit
 from kad_spec.model import model
 from kad_spec.rules import get, message_check, stay_check
-from kad_spec.timeutil import OSLO, Moment, is_ambiguous_local, is_nonexistent_local, parse_moment
+from kad_spec.timeutil import OSLO, Moment, is_ambiguous_local, is_nonexistent_local, oslo_date, parse_moment
 
 FIRST_ADMISSION = date(2017, 1, 1)  # KPR takes KAD stays from 1.1.2017
 LONG_STAY_DAYS = 30
@@ -120,7 +120,7 @@ class StayTimes:
         self.discharged = discharged
         self.start = written_epoch(admitted) if admitted is not None else None
         self.end = written_epoch(discharged) if discharged is not None else None
-        self.day = admitted.date() if admitted is not None else None
+        self.day = oslo_date(admitted) if admitted is not None else None  # the date in Norway
 
 
 def stay_times(stay: dict, ctx) -> StayTimes:
