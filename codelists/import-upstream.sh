@@ -50,3 +50,15 @@ imp icpc2 2025 icpc2-2025.json $new $newpath/ICPC2.json 36d630fe3517823d4fbf7823
 imp icpc2 2026 icpc2-2026.json $new $newpath/ICPC2.json 89bde642456ac70fe158940be50249ef77a1d958
 
 cp "$work/icd10.csv" "$work/icpc2.csv" "$here/"
+
+# The directorate's 2019 conversion tables, both directions (codelists/konvertering/).
+for dir in icpc2:icpc2-2019-med-prosesskoder-og-icd10.json:ICPC2.json icd10:icd10-icpc2-2019-konvertering.json:ICD10.json; do
+  from=${dir%%:*} rest=${dir#*:}
+  file=${rest%%:*} name=${rest#*:}
+  "$kad" codelists import-conversion "$up/$file" --from "$from" --edition 2019 --into "$work" \
+    --repository $old --source-path "$oldpath/$name" --commit 706610dbba48f90592f7af61dc53a539ab87d418 \
+    --licence "MIT (NAV); konverteringsfilen © Helsedirektoratet" \
+    --source "Helsedirektoratet, Konverteringsfil ICPC-2 til ICD-10 og omvendt (2019), eksportert av NAV"
+done
+mkdir -p "$here/konvertering"
+cp "$work/konvertering/"*.csv "$here/konvertering/"

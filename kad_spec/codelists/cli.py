@@ -15,6 +15,8 @@ import typer
 
 from . import load_codelists
 from .importers import FORMATS, ImportError_, add_edition, carried_over, export, new_codelist, read_input
+from .conversion import SYSTEM_OF_LIST, TITLES, Conversion, conversions_dir, load_conversion, \
+    read_navikt_conversion, write_conversion
 from .store import CodeListFormatError, CodeLists, Edition, read_codelist, write_codelist
 
 app = typer.Typer(help="Kodeverk: vis, slå opp, importer og eksporter.", no_args_is_help=True,
@@ -33,6 +35,11 @@ MESSAGES = {
                  "Imported {count} codes from {file} into {path} as edition {label} ({start}–{end})"),
     "exported": ("Skrev {name} som {fmt} til {path}", "Wrote {name} as {fmt} to {path}"),
     "error": ("Feil: {detail}", "Error: {detail}"),
+    "official": ("Offisiell skrivemåte: {official} (slått opp som {code})",
+                 "Official spelling: {official} (looked up as {code})"),
+    "converted": ("{system}: {codes} ({title}, utgave {edition})", "{system}: {codes} ({title}, edition {edition})"),
+    "imported_conversion": ("Importerte {count} koder fra {file} til {path} som utgave {label}",
+                            "Imported {count} codes from {file} into {path} as edition {label}"),
 }
 
 
@@ -124,12 +131,16 @@ def lookup_command(name: str, code: str,
                    folder: Optional[Path] = FolderOption) -> None:
     """Slå opp en kode; med --date: er den gyldig den dagen? Avslutter med 1 hvis ikke."""
     lst = _get(_lists(folder), name)
-    lookup_code = code.replace(".", "").upper() if name == "icd10" else code
+    lookup_code = code.strip().replace(".", "") if name == "icd10" else code.strip()
+    lookup_code = lst.official_spelling(lookup_code) or lookup_code  # I210A finds I210a
     day = _parse_day(on)
     entries = lst.entries(lookup_code)
     for entry in entries:
         successor = f", etterfølger {' '.join(entry.successor)}" if entry.successor else ""
         typer.echo(f"{entry.code} {entry.text}: gyldig {entry.period_text()}{successor}")
+    if entries and lookup_code != code.strip():
+        typer.echo(msg("official", code=code, official=lookup_code))
+    _echo_conversions(name, lookup_code, folder)
     if day is None:
         if not entries:
             fail(msg("no_code", code=code, name=name), 1)
@@ -138,6 +149,24 @@ def lookup_command(name: str, code: str,
     typer.echo(result.describe(_state["lang"]))
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _echo_conversions(name: str, code: str, folder: Optional[Path]) -> None:
+    """The counterparts in the other system, from the bundled conversion tables."""
+    for source, target in (("icpc2", "icd10"), ("icd10", "icpc2")):
+        if source != name:
+            continue
+        try:
+            conversion = load_conversion(source, target, folder)
+        except CodeListFormatError as exc:
+            fail(msg("error", detail=exc))
+            return
+        codes = conversion.lookup(code) if conversion else ()
+        if codes:
+            edition = conversion.edition.label if conversion.edition else "-"
+            title = conversion.title_nb if _state["lang"] == "nb" else (conversion.title_en or conversion.title_nb)
+            typer.echo(msg("converted", system=SYSTEM_OF_LIST[target], codes=" ".join(codes), title=title,
+                           edition=edition))
 
 
 def _default_period(label: str, fmt: str, start: Optional[date], end: Optional[date]) -> tuple[date, Optional[date]]:
@@ -210,6 +239,43 @@ def import_command(
     clear_cache()
     typer.echo(msg("imported", count=len(records), file=file, path=path, label=stored.label,
                    start=stored.valid_from or "…", end=stored.valid_to or "…"))
+
+
+@app.command("import-conversion")
+def import_conversion_command(
+    file: Path = typer.Argument(..., help="Konverteringsfil (NAVs JSON med mapsTo; endres ikke)."),
+    source_list: str = typer.Option(..., "--from", help="Kodeverket det konverteres fra: icpc2 eller icd10."),
+    edition: str = typer.Option(..., "--edition", help="Utgave, f.eks. 2019."),
+    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens)."),
+    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
+    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    licence: Optional[str] = typer.Option(None, "--licence", help="Lisens."),
+    source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Kodeverksmappe (standard: de medfølgende)."),
+) -> None:
+    """Importer en konverteringstabell ICPC-2 → ICD-10 eller ICD-10 → ICPC-2 (erstatter forrige utgave)."""
+    if source_list not in ("icpc2", "icd10"):
+        fail(msg("error", detail=f"--from must be icpc2 or icd10, not {source_list!r}"))
+    target = "icd10" if source_list == "icpc2" else "icpc2"
+    name = f"{source_list}-{target}"
+    if not file.is_file():
+        fail(msg("error", detail=f"{file}: file not found"))
+    try:
+        texts, targets = read_navikt_conversion(file, source_list)
+    except ImportError_ as exc:
+        fail(msg("error", detail=exc))
+        return
+    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()))
+    title_nb, title_en = TITLES[name]
+    conversion = Conversion(name, source_list, target, title_nb, title_en, licence or "",
+                            [Edition(edition, None, None, source or file.name, provenance)], texts, targets)
+    path = conversions_dir(into) / f"{name}.csv"
+    write_conversion(conversion, path)
+    from .conversion import clear_cache
+
+    clear_cache()
+    typer.echo(msg("imported_conversion", count=len(targets), file=file, path=path, label=edition))
 
 
 @app.command("export")
