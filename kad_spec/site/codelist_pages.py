@@ -67,7 +67,15 @@ def _editions(lst: CodeList) -> str:
 
 
 def _provenance_cell(key: str, value: str) -> str:
-    return f"<code>{esc(value)}</code>" if key in ("commit", "sha256", "path") and value else esc(value)
+    if key in ("commit", "sha256") and value:
+        return f"<code>{hex_html(value)}</code>"
+    return f"<code>{esc(value)}</code>" if key == "path" and value else esc(value)
+
+
+def hex_html(value: str) -> str:
+    """A checksum or commit in groups of eight with <wbr>: it wraps in a table cell, copies as one
+    string, and never shows a long run of digits that could be mistaken for a person number."""
+    return "<wbr>".join(esc(value[i:i + 8]) for i in range(0, len(value), 8))
 
 
 def _editions_per_year(lst: CodeList) -> str:
@@ -98,11 +106,13 @@ def _conversion(name: str) -> str:
     facts = [("Tabell", conversion.title_nb), ("Utgave", ed.label), ("Kilde", ed.source),
              ("Antall koder", str(len(conversion.targets)))]
     facts += [(head, ed.provenance_of(key)) for key, head in PROVENANCE_HEADERS if ed.provenance_of(key)]
+    items = "".join(f"<dt>{k}</dt><dd>{hex_html(v) if k in ('Commit', 'SHA-256') else esc(v)}</dd>"
+                    for k, v in facts if v)
     return ('<h2 id="konvertering">Konvertering</h2><p>Helsedirektoratets konverteringstabell gir hver kode en '
             'motpart i det andre kodeverket (for eksempel ICPC-2 R81 → ICD-10 J189). '
             '<code>kad-spec codelists lookup</code> viser motparten, og aktivitetsrapporten grupperer diagnoser '
             'fra begge kodeverk under ICD-10-kapitler med den.</p>'
-            '<dl class="fakta">' + "".join(f"<dt>{k}</dt><dd>{esc(v)}</dd>" for k, v in facts if v) + "</dl>")
+            f'<dl class="fakta">{items}</dl>')
 
 
 def _users(ctx: SiteContext, page: Page, name: str) -> str:
