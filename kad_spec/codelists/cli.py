@@ -112,8 +112,10 @@ def show_command(name: str, on: Optional[str] = typer.Option(None, "--date", hel
     typer.echo(f"# OID: {lst.oid or '-'}\n# kilde: {lst.source}\n# lisens: {lst.licence}\n# hentet: {lst.retrieved}")
     for ed in lst.editions:
         # The sha256 stays in the file header and on the docs site: long digit runs in a
-        # terminal look like person numbers to the privacy scanners vendors run on logs.
-        provenance = "".join(f"; {key}={value}" for key, value in ed.provenance if value and key != "sha256")
+        # terminal look like person numbers to the privacy scanners vendors run on logs; the commit
+        # is shown short, as git does.
+        provenance = "".join(f"; {key}={value[:12] if key == 'commit' else value}" for key, value in ed.provenance
+                             if value and key != "sha256")
         typer.echo(f"# utgave: {_edition_text(ed)} {ed.source}{provenance}")
     shown = 0
     for code in sorted(lst.codes()):
