@@ -547,3 +547,9 @@ def test_code_list_pages_show_editions_per_year_with_provenance(tmp_path):
     assert grouped("5266fddb1c6f172e9db9ce835ac190f515894b20") in icd10
     data = (tmp_path / "site" / "kodeverk" / "data" / "icd10.js").read_text(encoding="utf-8")
     assert '"I210a"' in data
+
+
+def test_provenance_that_would_break_the_header_line_is_refused(tmp_path):
+    code, _, err = run_cli("codelists", "import", UPSTREAM / "icpc2-2020.json", "--format", "navikt-json",
+                           "--list", "icpc2", "--edition", "2020", "--into", tmp_path, "--note", "a | b")
+    assert code == 2 and "--note" in err and not (tmp_path / "icpc2.csv").exists()

@@ -156,6 +156,13 @@ def lookup_command(name: str, code: str,
         raise typer.Exit(1)
 
 
+def _refuse_header_breaking(provenance: tuple[tuple[str, str], ...]) -> None:
+    """Provenance goes into one '|'-separated header line: a '|' or a line break would break it."""
+    for key, value in provenance:
+        if "|" in value or "\n" in value or "\r" in value:
+            fail(msg("error", detail=f"--{'source-path' if key == 'path' else key}: '|' and line breaks are not allowed"))
+
+
 def _echo_conversions(name: str, code: str, folder: Optional[Path]) -> None:
     """The counterparts in the other system, from the bundled conversion tables."""
     for source, target in (("icpc2", "icd10"), ("icd10", "icpc2")):
@@ -224,6 +231,7 @@ def import_command(
     provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
                   ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
                   ("note", note or ""))
+    _refuse_header_breaking(provenance)
     new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
     if carry_over:
         if not note:
@@ -272,6 +280,7 @@ def import_conversion_command(
         return
     provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
                   ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()))
+    _refuse_header_breaking(provenance)
     title_nb, title_en = TITLES[name]
     conversion = Conversion(name, source_list, target, title_nb, title_en, licence or "",
                             [Edition(edition, None, None, source or file.name, provenance)], texts, targets)
