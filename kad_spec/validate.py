@@ -120,6 +120,9 @@ class Validator:
         result.format = doc.format
         self._check_document(doc, result, jobs)
         self._add_lines(doc, result)
+        if doc.xpath_base is not None:  # an envelope: XPaths point into the envelope file
+            for finding in result.findings:
+                finding.xpath_base = finding.params.pop("envelope_xpath", None) or doc.xpath_base
         result.findings.sort(key=Finding.sort_key)
         return result
 
