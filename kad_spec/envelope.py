@@ -224,3 +224,30 @@ def apply_edits(data: bytes, edits) -> bytes:
             else:
                 raise EnvelopeError(f"ukjent endring {edit['op']!r}")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8") + b"\n"
+
+
+# --- facts for the receipt ------------------------------------------------------------------
+
+
+def _organisation_facts(org) -> dict | None:
+    if org is None:
+        return None
+    idents = [(i.xpath("string(mh:Id)", namespaces=NS).strip(), i.xpath("string(mh:TypeId/@V)", namespaces=NS))
+              for i in org.xpath("mh:Ident", namespaces=NS)]
+    return {"name": org.xpath("string(mh:OrganisationName)", namespaces=NS).strip(), "idents": idents}
+
+
+def envelope_facts(root) -> dict:
+    """What a receipt needs from the envelope: type, id, date, sender and receiver."""
+    def text(path: str) -> str:
+        return root.xpath(f"string({path})", namespaces=NS).strip()
+
+    first = root.xpath("mh:MsgInfo/mh:Sender/mh:Organisation", namespaces=NS)
+    to = root.xpath("mh:MsgInfo/mh:Receiver/mh:Organisation", namespaces=NS)
+    return {
+        "type": text("mh:MsgInfo/mh:Type/@V"),
+        "msg_id": text("mh:MsgInfo/mh:MsgId"),
+        "gen_date": text("mh:MsgInfo/mh:GenDate"),
+        "sender": _organisation_facts(first[0] if first else None),
+        "receiver": _organisation_facts(to[0] if to else None),
+    }

@@ -61,6 +61,7 @@ class Document:
     structure_checked: bool = False  # True when the reader already checked structure (XSD)
     run: Callable[[Callable[[int, object], None]], None] | None = None  # push-style stays, fastest
     xpath_base: str | None = None  # in an envelope: the XPath of the element that holds the message
+    envelope: dict | None = None  # in an envelope: its type, id, date, sender and receiver (for a receipt)
 
 
 # Signatures of files often sent by mistake: (leading bytes, name in bokmål, name in English).

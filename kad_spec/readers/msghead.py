@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from kad_spec.envelope import MSGHEAD_NS, MSGHEAD_XSD, body_holders, element_xpath, schema
+from kad_spec.envelope import MSGHEAD_NS, MSGHEAD_XSD, body_holders, element_xpath, envelope_facts, schema
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure
 from kad_spec.rules import envelope as rules
@@ -119,7 +119,8 @@ def read_msghead(path: Path) -> Document:
     if not messages:
         problems = list(hits) + rules.patient_hits(root, set())
         return Document(path=path, format="xml", header={}, stays=lambda: iter(()), problems=problems,
-                        structure_checked=True, run=lambda on_stay: None, xpath_base=element_xpath(root))
+                        structure_checked=True, run=lambda on_stay: None, xpath_base=element_xpath(root),
+                        envelope=envelope_facts(root))
     body = messages[0]
     message = XmlMessage(_BodySource(_body_bytes(body), str(path)))
     message.read_header()
@@ -144,4 +145,4 @@ def read_msghead(path: Path) -> Document:
 
     return Document(path=path, format="xml", header=message.header, stays=stays, run=run,
                     problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True,
-                    xpath_base=element_xpath(body.getparent()))
+                    xpath_base=element_xpath(body.getparent()), envelope=envelope_facts(root))

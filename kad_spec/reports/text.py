@@ -7,6 +7,7 @@ from itertools import groupby
 
 from kad_spec.findings import ERROR, WARNING, mask_digits
 from kad_spec.reports import message_of, title_of
+from kad_spec.verdict import summary_text
 
 LABELS = {
     "nb": {ERROR: "feil", WARNING: "advarsel", "waived": "unntatt", "stay": "opphold", "line": "linje",
@@ -72,6 +73,7 @@ def lines(result, lang: str) -> list[tuple[str, str]]:
             out.append(("", f"  {rule_id} {title_of(rule_id, lang)}: {n}"))
     out.append(("", ""))
     out.append(("bold", summary_line(result, lang)))
+    out.append(("", summary_text(result, lang)))  # what the register would do (kad_spec.verdict)
     return out
 
 
