@@ -169,6 +169,9 @@ def _mount_subcommands() -> None:
     app.command("docs")(docs_command)
     register(app)
     app.add_typer(codelists_app, name="codelists", help="Vis, slå opp, importer og eksporter kodeverk.")
+    from kad_spec.tools.envelope_cli import app as envelope_app
+
+    app.add_typer(envelope_app, name="envelope", help="Legg en KAD-melding i en hodemelding (MsgHead 1.2), eller ta den ut.")
 
 
 _mount_subcommands()
