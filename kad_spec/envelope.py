@@ -190,6 +190,7 @@ def unwrap(path: Path) -> bytes:
     message = found[0]
     standalone = etree.fromstring(etree.tostring(message, with_tail=False))
     etree.cleanup_namespaces(standalone)
+    etree.indent(standalone, space="  ")  # from its depth in the envelope back to a file of its own
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(standalone, encoding="UTF-8") + b"\n"
 
 

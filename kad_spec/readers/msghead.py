@@ -20,6 +20,8 @@ from kad_spec.readers import Document, ReadFailure
 from kad_spec.rules import envelope as rules
 
 MAX_SCHEMA_FINDINGS = 20  # more XSD errors on one envelope repeat the same fault
+# An envelope is read whole (its schema needs the tree); NPR takes 50 MB per message.
+MAX_ENVELOPE_MB = 100
 
 
 def is_msghead(path: Path) -> bool:
@@ -46,6 +48,10 @@ def parse_envelope(path: Path):
     from kad_spec.readers.xml_reader import _check_prolog, _refuse_late_doctype, _syntax_failure
 
     _check_prolog(path)
+    if path.stat().st_size > MAX_ENVELOPE_MB << 20:
+        raise ReadFailure("KAD-FIL-001", {
+            "reason": f"hodemeldingen er større enn {MAX_ENVELOPE_MB} MB; send færre opphold per melding",
+            "reason_en": f"the envelope is larger than {MAX_ENVELOPE_MB} MB; send fewer stays per message"}, 1, 1)
     try:
         tree = etree.parse(str(path), _parser())
     except etree.XMLSyntaxError as error:

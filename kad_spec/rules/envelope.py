@@ -65,6 +65,12 @@ def _idents(org, kind: str) -> list:
             if ident.xpath("string(mh:TypeId/@V)", namespaces=NS) == kind] if org is not None else []
 
 
+def _id_of(ident):
+    """The Id element of an Ident (where its value is written), else the Ident."""
+    found = ident.xpath("mh:Id", namespaces=NS)
+    return found[0] if found else ident
+
+
 def _ident_value(ident) -> str:
     return ident.xpath("string(mh:Id)", namespaces=NS).strip()
 
@@ -75,13 +81,13 @@ def _sender_hits(root, header: dict) -> list[Hit]:
     orgnr = get(header, "virksomhet", "organisasjonsnummer")
     enh = _idents(org, "ENH")
     if orgnr is not None and str(orgnr) not in {_ident_value(i) for i in enh}:
-        where = enh[0] if enh else (org if org is not None else root)
+        where = _id_of(enh[0]) if enh else (org if org is not None else root)
         hits.append(_hit("KAD-KONV-004", where, funnet=", ".join(_ident_value(i) for i in enh) or "-",
                          organisasjonsnummer=orgnr))
     her_id = get(header, "virksomhet", "her_id")
     her = _idents(org, "HER")
     if her_id is not None and her and str(her_id) not in {_ident_value(i) for i in her}:
-        hits.append(_hit("KAD-KONV-005", her[0], funnet=", ".join(_ident_value(i) for i in her), her_id=her_id))
+        hits.append(_hit("KAD-KONV-005", _id_of(her[0]), funnet=", ".join(_ident_value(i) for i in her), her_id=her_id))
     return hits
 
 
@@ -97,7 +103,7 @@ def _receiver_hits(root, header: dict) -> list[Hit]:
         return []
     known = all_kpr_her_ids()
     meant = ", ".join(f"{v} ({known[int(v)]})" if v.isdigit() and int(v) in known else v for v in found) or "-"
-    where = her[0] if her else (org if org is not None else root)
+    where = _id_of(her[0]) if her else (org if org is not None else root)
     return [_hit("KAD-KONV-006", where, funnet=meant, miljo=environment,
                  forventet=" eller ".join(str(e) for e in expected),
                  forventet_en=" or ".join(str(e) for e in expected))]
