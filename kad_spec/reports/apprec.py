@@ -77,6 +77,7 @@ def _original(file, now: str) -> tuple[str, str, str]:
     return message_type(), _datetime_or(info.get("opprettet"), now), str(info.get("melding_id") or "")
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _XSD_DATETIME = re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 
 
@@ -119,8 +120,11 @@ def error_code(finding: Finding) -> str:
     return codes["omrade"].get(rule.area if rule else "", codes["standard"])
 
 
-def apprec(file, lang: str, now: datetime | None = None) -> bytes:
-    """The AppRec 1.1 for one FileResult, validated against the official XSD."""
+def apprec(file, lang: str, now: datetime | None = None, receipt_id: str | None = None) -> bytes:
+    """The AppRec 1.1 for one FileResult, validated against the official XSD.
+
+    ``now`` and ``receipt_id`` default to the time and a new UUID (fixed only for the docs site).
+    """
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     receipt = spec()["kvittering"]
     verdict = classify(file)
@@ -130,7 +134,7 @@ def apprec(file, lang: str, now: datetime | None = None) -> bytes:
     _sub(root, "SoftwareName", "kad-spec")
     _sub(root, "SoftwareVersion", __version__)
     _sub(root, "GenDate", stamp)
-    _sub(root, "Id", str(uuid.uuid4()))
+    _sub(root, "Id", receipt_id or str(uuid.uuid4()))
     if file.envelope:
         original_sender, original_receiver = file.envelope["sender"], file.envelope["receiver"]
     else:
@@ -150,7 +154,8 @@ def apprec(file, lang: str, now: datetime | None = None) -> bytes:
     _sub(original, "MsgType", V=msg_type, DN=spec()["hodemelding"]["meldingstype"]["tekst"]
          if msg_type == message_type() else None)
     _sub(original, "IssueDate", issued)
-    _sub(original, "Id", mask_digits(original_id))
+    # A UUID is kept exactly, so the sender can match the receipt; anything else is masked like all text.
+    _sub(original, "Id", original_id if _UUID.fullmatch(original_id) else mask_digits(original_id))
     etree.indent(root, space="  ")
     xsd = schema(APPREC_XSD)
     if not xsd.validate(root):
