@@ -433,3 +433,18 @@ def test_decision_and_code_lists_are_recorded_in_the_model():
     assert set(receipt_spec["avvisning"]["avviser_hele_meldingen"]) == {"fil", "konvolutt", "melding"}
     assert SPEC["hodemelding"]["kropp"]["brukes"] == "Document"
     assert SPEC["mottaker"]["her_id"] == {"produksjon": [122612], "test": [171479, 8133973]}
+
+
+def test_docs_site_has_the_envelope_page(tmp_path, apprec_xsd):
+    assert invoke("docs", "--out", tmp_path / "site").exit_code == 0
+    page = (tmp_path / "site" / "konvolutt.html").read_text(encoding="utf-8")
+    for fact in ("122612", "171479", "8133973", "KPR_KAD", "2.16.578.1.12.4.1.1.8258", "2.16.578.1.12.4.1.1.8221",
+                 "&lt;MsgHead", "&lt;Status V=&quot;1&quot;", "&lt;Status V=&quot;2&quot;", "regler/kad-konv-009.html"):
+        assert fact in page, fact
+    receipts = re.findall(r"(&lt;AppRec .*?&lt;/AppRec&gt;)", page, re.S)
+    assert len(receipts) == 2
+    import html as htmllib
+
+    for text in receipts:
+        assert apprec_xsd.validate(etree.fromstring(htmllib.unescape(text).encode()).getroottree())
+    assert "konvolutt.html" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
