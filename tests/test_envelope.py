@@ -135,7 +135,7 @@ def test_unwrap_gives_the_message_back(tmp_path):
 
 def test_bundled_enveloped_example_is_what_wrap_writes(tmp_path):
     made = wrap(EXAMPLES / "kad-melding.json", tmp_path / "k.xml")
-    assert made.read_bytes() == (EXAMPLES / "kad-melding-konvolutt.xml").read_bytes()
+    assert made.read_bytes() == (EXAMPLES / "konvolutt-kad-melding.xml").read_bytes()
 
 
 def test_example_writes_enveloped_messages(tmp_path, msghead_with_kad_xsd):
@@ -231,7 +231,7 @@ def test_bare_and_enveloped_message_give_the_same_findings_on_the_body(kind, tmp
 
 
 def test_envelope_findings_name_line_and_xpath_in_the_envelope(tmp_path):
-    text = (EXAMPLES / "kad-melding-konvolutt.xml").read_text(encoding="utf-8")
+    text = (EXAMPLES / "konvolutt-kad-melding.xml").read_text(encoding="utf-8")
     path = tmp_path / "k.xml"
     path.write_text(text.replace("<Id>171479</Id>", "<Id>122612</Id>"), encoding="utf-8")
     [finding] = findings(report(path)[1])
@@ -240,7 +240,7 @@ def test_envelope_findings_name_line_and_xpath_in_the_envelope(tmp_path):
 
 
 def test_other_documents_beside_the_kad_message_are_reported(tmp_path):
-    text = (EXAMPLES / "kad-melding-konvolutt.xml").read_text(encoding="utf-8")
+    text = (EXAMPLES / "konvolutt-kad-melding.xml").read_text(encoding="utf-8")
     path = tmp_path / "k.xml"
     path.write_text(text.replace("<Content>", '<Content><annet xmlns="urn:x">1</annet>'), encoding="utf-8")
     assert [f["rule_id"] for f in findings(report(path)[1])] == ["KAD-KONV-002"]
@@ -262,7 +262,7 @@ def _tenor_number() -> str:
 
 def test_no_personal_identifier_in_full_in_envelope_errors_or_receipts(tmp_path):
     extra = _tenor_number()
-    text = (EXAMPLES / "kad-melding-konvolutt.xml").read_text(encoding="utf-8")
+    text = (EXAMPLES / "konvolutt-kad-melding.xml").read_text(encoding="utf-8")
     patient = (f"<Patient><GivenName>Kari</GivenName><Ident><Id>{extra}</Id><TypeId V=\"FNR\"/></Ident>"
                f"<Ident><Id>{PERSON_IDS[0]}</Id><TypeId V=\"FNR\"/></Ident></Patient></MsgInfo>")
     path = tmp_path / "person.xml"
@@ -279,7 +279,7 @@ def test_no_personal_identifier_in_full_in_envelope_errors_or_receipts(tmp_path)
 
 @pytest.mark.parametrize("attack", ["entity", "external", "huge"])
 def test_hostile_envelope_is_refused_like_hostile_xml(attack, tmp_path):
-    text = (EXAMPLES / "kad-melding-konvolutt.xml").read_text(encoding="utf-8")
+    text = (EXAMPLES / "konvolutt-kad-melding.xml").read_text(encoding="utf-8")
     secret = tmp_path / "hemmelig.txt"
     secret.write_text("HEMMELIG-7f3a\n", encoding="utf-8")
     if attack == "entity":
@@ -314,7 +314,7 @@ def test_validation_of_envelope_and_receipt_never_uses_the_network(tmp_path):
         socket.getaddrinfo = _refuse
     """), encoding="utf-8")
     kad_spec = Path(sys.executable).parent / "kad-spec"
-    run = subprocess.run([str(kad_spec), "validate", "--format", "apprec", str(EXAMPLES / "kad-melding-konvolutt.xml")],
+    run = subprocess.run([str(kad_spec), "validate", "--format", "apprec", str(EXAMPLES / "konvolutt-kad-melding.xml")],
                          capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(folder), "PATH": ""})
     assert run.returncode == 0, run.stderr
     assert "NETTVERK" not in run.stderr and "<Status V=\"1\"" in run.stdout
@@ -341,7 +341,7 @@ def _cases(tmp_path: Path) -> dict[str, tuple[Path, str, set[str]]]:
     cases = {
         "valid.json": (EXAMPLES / "kad-melding.json", "1", set()),
         "valid.xml": (EXAMPLES / "kad-melding.xml", "1", set()),
-        "valid-envelope.xml": (EXAMPLES / "kad-melding-konvolutt.xml", "1", set()),
+        "valid-envelope.xml": (EXAMPLES / "konvolutt-kad-melding.xml", "1", set()),
         "partly.json": (_write(tmp_path, "partly.json", partly), "3", {"X99"}),
         "all-stays.json": (_write(tmp_path, "all-stays.json", all_stays), "2", {"X99"}),
         "header.json": (_write(tmp_path, "header.json", header), "2", {"X99"}),
@@ -354,7 +354,7 @@ def _cases(tmp_path: Path) -> dict[str, tuple[Path, str, set[str]]]:
     for name in ("partly.json", "structure.json", "header.json"):
         source = cases[name][0]
         cases[f"{name}-envelope.xml"] = (wrap(source, tmp_path / f"{name}-envelope.xml"), *cases[name][1:])
-    wrong = (EXAMPLES / "kad-melding-konvolutt.xml").read_text(encoding="utf-8")
+    wrong = (EXAMPLES / "konvolutt-kad-melding.xml").read_text(encoding="utf-8")
     cases["bad-envelope.xml"] = (_write(tmp_path, "bad-envelope.xml", wrong.replace("v1.2 2006-05-24", "v1.1")), "2", {"T02"})
     return cases
 
@@ -374,7 +374,7 @@ def test_every_receipt_validates_against_official_apprec_and_follows_the_decisio
 
 
 def test_receipt_turns_sender_and_receiver_round_and_refers_to_the_original(tmp_path, apprec_xsd):
-    envelope = EXAMPLES / "kad-melding-konvolutt.xml"
+    envelope = EXAMPLES / "konvolutt-kad-melding.xml"
     root = receipt(envelope)
     assert _text(root, "ar:Sender/ar:HCP/ar:Inst/ar:Id") == "171479"
     assert _text(root, "ar:Receiver/ar:HCP/ar:Inst/ar:Id") == "81234"
@@ -396,7 +396,7 @@ def test_receipt_turns_sender_and_receiver_round_and_refers_to_the_original(tmp_
 def test_several_files_give_one_receipt_each_in_a_folder(tmp_path, apprec_xsd):
     out = tmp_path / "kvitteringer"
     out.mkdir()
-    inputs = [EXAMPLES / "kad-melding.json", EXAMPLES / "kad-melding.xml", EXAMPLES / "kad-melding-konvolutt.xml"]
+    inputs = [EXAMPLES / "kad-melding.json", EXAMPLES / "kad-melding.xml", EXAMPLES / "konvolutt-kad-melding.xml"]
     result = invoke("validate", "--format", "apprec", "--output", out, *inputs)
     assert result.exit_code == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())

@@ -21,7 +21,7 @@ from kad_spec.tools.jsonpatch import apply_patch
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_EXAMPLE = REPO / "examples" / "kad-melding.json"
-BASE_ENVELOPE = REPO / "examples" / "kad-melding-konvolutt.xml"  # the base of envelope examples
+BASE_ENVELOPE = REPO / "examples" / "konvolutt-kad-melding.xml"  # the base of envelope examples
 RULES = catalogue()
 
 # Produced by the readers and the core, which do not yet declare them with ``provides``.

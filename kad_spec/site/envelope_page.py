@@ -19,7 +19,7 @@ from kad_spec.findings import mask_digits
 from .context import SiteContext
 from .layout import Page, code_block, esc, table
 
-ENVELOPE_EXAMPLE = "kad-melding-konvolutt.xml"
+ENVELOPE_EXAMPLE = "konvolutt-kad-melding.xml"
 REJECTED_BY = "KAD-KONV-006"  # the rejected receipt shows a test message sent to production
 RECEIPT_TIME = datetime(2025, 3, 5, 5, 10, tzinfo=timezone.utc)
 

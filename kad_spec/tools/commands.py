@@ -149,7 +149,11 @@ def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt) -
         _fail("--envelope skriver alltid XML (hodemeldingen er XML); bruk --format xml eller en .xml-fil", 2)
     try:
         if defect:
-            data = envelop_bytes(make_defect(defect, "xml").data)
+            from kad_spec.catalogue import catalogue
+
+            made = make_defect(defect, "xml")
+            rule = catalogue().get(defect)
+            data = made.data if rule is not None and rule.area == "konvolutt" else envelop_bytes(made.data)
             _write_bytes(data, out if out is None or not out.is_dir() else out / f"{defect}.xml")
             return
         options = ExampleOptions(count=count, seed=seed, year=year, format="xml", stays_per_message=stays_per_message,
