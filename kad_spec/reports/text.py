@@ -35,6 +35,8 @@ def _where(finding, words) -> str:
         parts.append(f"{words['line']} {finding.line}" + (f":{finding.column}" if finding.column else ""))
     if finding.pointer:
         parts.append(mask_digits(finding.pointer))
+    elif finding.xpath_base:  # a finding on the envelope: where in it
+        parts.append(mask_digits(finding.xpath_base))
     return ", ".join(parts)
 
 
