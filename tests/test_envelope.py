@@ -338,6 +338,9 @@ def _cases(tmp_path: Path) -> dict[str, tuple[Path, str, set[str]]]:
     header["virksomhet"]["organisasjonsnummer"] = "310000018"
     structure = base_message()
     del structure["opphold"][0]["innleggelsestidspunkt"]
+    control = base_message()  # texts XML cannot carry as they are
+    control["virksomhet"]["navn"] = "Akutt\u0001 døgnenhet"
+    control["opphold"][0]["pasient"]["kjonn"] = "\u0003"
     cases = {
         "valid.json": (EXAMPLES / "kad-melding.json", "1", set()),
         "valid.xml": (EXAMPLES / "kad-melding.xml", "1", set()),
@@ -346,6 +349,7 @@ def _cases(tmp_path: Path) -> dict[str, tuple[Path, str, set[str]]]:
         "all-stays.json": (_write(tmp_path, "all-stays.json", all_stays), "2", {"X99"}),
         "header.json": (_write(tmp_path, "header.json", header), "2", {"X99"}),
         "structure.json": (_write(tmp_path, "structure.json", structure), "3", {"T02"}),
+        "control.json": (_write(tmp_path, "control.json", control), "3", {"X99"}),
         "truncated.json": (_write(tmp_path, "truncated.json", '{"meldingsinfo": {'), "2", {"T01"}),
         "truncated.xml": (_write(tmp_path, "truncated.xml", "<KadMelding xmlns='urn:kad-spec:kad-kpr:1'><meld"), "2", {"T01"}),
         "not-kad.xml": (_write(tmp_path, "not-kad.xml", "<annet/>"), "2", {"T10"}),

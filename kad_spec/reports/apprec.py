@@ -34,18 +34,28 @@ class ReceiptError(Exception):
     """A receipt failed its own schema check: a fault in kad-spec (exit code 2)."""
 
 
+# XML 1.0 cannot carry most control characters; a JSON message's texts can.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _sub(parent, name: str, text: str | None = None, **attributes):
-    elem = etree.SubElement(parent, f"{{{APPREC_NS}}}{name}", {k: v for k, v in attributes.items() if v is not None})
+    elem = etree.SubElement(parent, f"{{{APPREC_NS}}}{name}",
+                            {k: _safe(v) for k, v in attributes.items() if v is not None})
     if text is not None:
-        elem.text = text
+        elem.text = _safe(text)
     return elem
 
 
 def _party(parent, name: str, party: dict | None, lang: str) -> None:
     inst = _sub(_sub(_sub(parent, name), "HCP"), "Inst")
     party = party or {"name": WORDS[lang]["unknown"], "idents": []}
-    _sub(inst, "Name", party["name"] or WORDS[lang]["unknown"])
-    idents = sorted(party["idents"], key=lambda item: item[1] != "HER")  # the HER-id addresses the receipt
+    _sub(inst, "Name", mask_digits(party["name"] or WORDS[lang]["unknown"]))
+    # The HER-id addresses the receipt. Ids are masked like all text: an envelope may carry anything.
+    idents = sorted(((mask_digits(value), kind) for value, kind in party["idents"]), key=lambda item: item[1] != "HER")
     if idents:
         _sub(inst, "Id", idents[0][0])
         _sub(inst, "TypeId", V=idents[0][1], DN=idents[0][1])
