@@ -2,7 +2,8 @@
 
 The facts (message type, body form, KPR's HER-ids per environment, receipt codes) are in
 ``model/konvolutt.yaml``; the schemas are vendored unchanged in ``kad_spec/_vendor/kith/``
-and loaded offline. ``wrap`` puts a message in an envelope, ``unwrap`` takes it out again.
+and loaded offline. ``wrap`` puts a message in an envelope; reading one (and ``unwrap``) is
+in ``kad_spec.readers.msghead``.
 """
 
 from __future__ import annotations
@@ -169,29 +170,6 @@ def _without_bodies(root):
         for child in list(holder):
             holder.remove(child)
     return root
-
-
-def unwrap(path: Path) -> bytes:
-    """The KAD message carried in the envelope at ``path``, as a standalone XML document."""
-    from kad_spec.readers import ReadFailure
-    from kad_spec.readers.msghead import parse_envelope, kad_messages
-
-    try:
-        tree = parse_envelope(path)
-    except ReadFailure as failure:
-        where = f"{path}:{failure.line}" if failure.line else str(path)
-        raise EnvelopeError(f"{where}: {failure.params.get('reason') or failure.params}") from None
-    root = tree.getroot()
-    if root.tag != f"{{{MSGHEAD_NS}}}MsgHead":
-        raise EnvelopeError(f"{path}: rotelementet er ikke MsgHead i navnerommet {MSGHEAD_NS}")
-    found = kad_messages(root)
-    if len(found) != 1:
-        raise EnvelopeError(f"{path}: konvolutten har {len(found)} KAD-meldinger i RefDoc/Content; forventet én")
-    message = found[0]
-    standalone = etree.fromstring(etree.tostring(message, with_tail=False))
-    etree.cleanup_namespaces(standalone)
-    etree.indent(standalone, space="  ")  # from its depth in the envelope back to a file of its own
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(standalone, encoding="UTF-8") + b"\n"
 
 
 # --- edits, for the catalogue's envelope examples ---------------------------------------------

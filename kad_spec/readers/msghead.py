@@ -14,7 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from kad_spec.envelope import MSGHEAD_NS, MSGHEAD_XSD, body_holders, element_xpath, envelope_facts, schema
+from kad_spec.envelope import (MSGHEAD_NS, MSGHEAD_XSD, EnvelopeError, body_holders, element_xpath, envelope_facts,
+                               schema)
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure
 from kad_spec.rules import envelope as rules
@@ -152,3 +153,23 @@ def read_msghead(path: Path) -> Document:
     return Document(path=path, format="xml", header=message.header, stays=stays, run=run,
                     problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True,
                     xpath_base=element_xpath(body.getparent()), envelope=envelope_facts(root))
+
+
+def unwrap(path: Path) -> bytes:
+    """The KAD message carried in the envelope at ``path``, as a standalone XML document."""
+    try:
+        tree = parse_envelope(path)
+    except ReadFailure as failure:
+        where = f"{path}:{failure.line}" if failure.line else str(path)
+        raise EnvelopeError(f"{where}: {failure.params.get('reason') or failure.params}") from None
+    root = tree.getroot()
+    if root.tag != f"{{{MSGHEAD_NS}}}MsgHead":
+        raise EnvelopeError(f"{path}: rotelementet er ikke MsgHead i navnerommet {MSGHEAD_NS}")
+    found = kad_messages(root)
+    if len(found) != 1:
+        raise EnvelopeError(f"{path}: konvolutten har {len(found)} KAD-meldinger i RefDoc/Content; forventet én")
+    message = found[0]
+    standalone = etree.fromstring(etree.tostring(message, with_tail=False))
+    etree.cleanup_namespaces(standalone)
+    etree.indent(standalone, space="  ")  # from its depth in the envelope back to a file of its own
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(standalone, encoding="UTF-8") + b"\n"

@@ -24,7 +24,7 @@ REJECTED_BY = "KAD-KONV-006"  # the rejected receipt shows a test message sent t
 RECEIPT_TIME = datetime(2025, 3, 5, 5, 10, tzinfo=timezone.utc)
 
 
-def _receipt(ctx: SiteContext, data: bytes, number: int) -> str:
+def _receipt(data: bytes, number: int) -> str:
     from kad_spec.reports.apprec import apprec
     from kad_spec.validate import Validator
 
@@ -73,10 +73,10 @@ def envelope_page(ctx: SiteContext) -> Page:
         "<code>kad-spec envelope wrap examples/kad-melding.json</code>:</p>",
         code_block(mask_digits(example.decode("utf-8")), "xml", "Hodemelding med KAD-melding"),
         '<h2 id="kvittering-ok">Kvittering for en gyldig melding</h2>',
-        code_block(_receipt(ctx, example, 1), "xml", "AppRec, status 1 (OK)"),
+        code_block(_receipt(example, 1), "xml", "AppRec, status 1 (OK)"),
         '<h2 id="kvittering-avvist">Kvittering for en avvist melding</h2>',
         f"<p>Samme melding, men sendt til KPRs produksjon selv om den er merket test (regel {page.a(f'regler/{rejected_rule.slug}.html', rejected_rule.id)}):</p>",
-        code_block(_receipt(ctx, rejected, 2), "xml", "AppRec, status 2 (Avvist)"),
+        code_block(_receipt(rejected, 2), "xml", "AppRec, status 2 (Avvist)"),
         '<h2 id="status">Status: hva avviser hva</h2>',
         f"<p>{esc(' '.join(receipt['avvisning']['regel'].split()))}</p>",
         f"<p>Områder som avviser hele meldingen: {esc(', '.join(receipt['avvisning']['avviser_hele_meldingen']))}. "

@@ -91,7 +91,8 @@ def unwrap_command(
     to: BodyFormat = typer.Option(BodyFormat.xml, "--to", help="xml (som i konvolutten) eller json."),
 ) -> None:
     """Ta KAD-meldingen ut av hodemeldingen, som XML (standard) eller JSON."""
-    from kad_spec.envelope import EnvelopeError, unwrap
+    from kad_spec.envelope import EnvelopeError
+    from kad_spec.readers.msghead import unwrap
     from kad_spec.tools.convert import ConvertError, read_xml, render
 
     _check_paths(envelope, out)
