@@ -42,5 +42,9 @@ def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
     valid = _run(kad, "validate", "kad-melding.json", "kad-melding.xml", cwd=work)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert "2 fil(er), 8 opphold, 0 feil" in valid.stdout
+    # The envelope and receipt schemas travel in the wheel.
+    shutil.copy(EXAMPLES / "konvolutt-kad-melding.xml", work)
+    receipt = _run(kad, "validate", "--format", "apprec", "konvolutt-kad-melding.xml", cwd=work)
+    assert receipt.returncode == 0 and '<Status V="1"' in receipt.stdout, receipt.stdout + receipt.stderr
     lookup = _run(kad, "codelists", "lookup", "kommunenummer", "3001", "--date", "2024-03-01", cwd=work)
     assert "3101" in lookup.stdout

@@ -21,6 +21,7 @@ NAVIGATION = (
     ("modell.html", "Modell"),
     ("kodeverk/index.html", "Kodeverk"),
     ("regler/index.html", "Regler"),
+    ("konvolutt.html", "Konvolutt"),
     ("endringslogg.html", "Endringslogg"),
     ("utskrift.html", "Utskrift"),
 )

@@ -94,6 +94,11 @@ def example_html(ctx: SiteContext, page: Page, rule: Rule, index: int, example: 
         encoding = "" if example.encoding.lower() in ("utf-8", "utf8") else f" Filen lagres med tegnkoding {esc(example.encoding)}."
         return (head + description + f"<p>Hele filen ({esc(example.format.upper())}).{encoding}</p>"
                 + code_block(mask_digits(example.raw), example.format, "Fil"))
+    if example.envelope is not None:
+        if not example.envelope:
+            return head + description + "<p>Eksempelkonvolutten konvolutt-kad-melding.xml uendret.</p>"
+        edits = mask_digits(json.dumps(list(example.envelope), ensure_ascii=False, indent=2))
+        return head + description + code_block(edits, "json", "Endring i eksempelkonvolutten konvolutt-kad-melding.xml (XPath)")
     if not example.patch:
         return head + description + "<p>Eksempelmeldingen uendret.</p>"
     return head + description + _patch_html(ctx, list(example.patch))
