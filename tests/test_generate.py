@@ -55,7 +55,11 @@ def test_json_schema_accepts_the_valid_example_under_the_reference_library():
 
 def test_json_schema_carries_enum_oids():
     schema = json.loads((GENERATED / "jsonschema" / "kad.schema.json").read_text(encoding="utf-8"))
-    assert schema["$defs"]["UtTil"]["x-oid"] == "2.16.578.1.12.4.1.1.7300"
+    # Code list metadata sits in $comment as JSON: strict validators accept no other keywords.
+    info = json.loads(schema["$defs"]["UtTil"]["$comment"])
+    assert info["oid"] == "2.16.578.1.12.4.1.1.7300"
+    assert info["koder"]["2"] == "Som død" and info["kilde"].startswith("Volven 7300")
+    assert json.loads(schema["$comment"]) == {"versjon": "1.0.0"}
     assert schema["$defs"]["Kjonn"]["enum"] == ["0", "1", "2", "9"]
 
 

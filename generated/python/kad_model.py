@@ -204,8 +204,9 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                               'pattern': '^[0-9]{4}$',
                               'typeof': 'string'},
                'Tidspunkt': {'annotations': {'title_en': {'tag': 'title_en',
-                                                          'value': 'Date and '
-                                                                   'time'}},
+                                                          'value': 'Date and time'},
+                                             'xsd_type': {'tag': 'xsd_type',
+                                                          'value': 'dateTime'}},
                              'description': 'Dato og klokkeslett etter ISO 8601: '
                                             'lokal norsk tid uten tidssone (som i '
                                             'KPRs XML-praksis) eller med '
@@ -213,7 +214,7 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                             'valgfrie.',
                              'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                              'name': 'Tidspunkt',
-                             'pattern': '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$',
+                             'pattern': '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$',
                              'typeof': 'string'},
                'Uuid': {'annotations': {'title_en': {'tag': 'title_en',
                                                      'value': 'UUID'}},
@@ -484,7 +485,7 @@ class Meldingsinfo(ConfiguredBaseModel):
 
     @field_validator('opprettet')
     def pattern_opprettet(cls, v):
-        pattern=re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+        pattern=re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
@@ -731,7 +732,7 @@ class Opphold(ConfiguredBaseModel):
 
     @field_validator('innleggelsestidspunkt')
     def pattern_innleggelsestidspunkt(cls, v):
-        pattern=re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+        pattern=re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
@@ -744,7 +745,7 @@ class Opphold(ConfiguredBaseModel):
 
     @field_validator('utskrivningstidspunkt')
     def pattern_utskrivningstidspunkt(cls, v):
-        pattern=re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+        pattern=re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
