@@ -321,6 +321,9 @@ class _Builder:
         st = etree.SubElement(root, _xs("simpleType"), name=typ.name)
         ann = _annotation(st, typ.description, typ.annotations.get("title_en"))
         _appinfo(ann, _picked(typ.annotations, TYPE_APPINFO))
+        if typ.annotations.get("xsd_type") == "dateTime":
+            _date_time_union(st, typ.pattern)
+            return
         restriction = etree.SubElement(st, _xs("restriction"), base=self._type_ref(typ.base))
         self._facets(restriction, typ.pattern, None, None)
 
@@ -333,6 +336,28 @@ class _Builder:
             item = etree.SubElement(restriction, _xs("enumeration"), value=value.code)
             value_ann = _annotation(item, " ".join(value.description.split()), value.title_en)
             _appinfo(value_ann, _picked(value.annotations, (("oid", "oid"),)))
+
+
+# A date that exists in the Gregorian calendar, leap days included: for the minute form, which
+# no XSD type checks.
+_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+CALENDAR_DATE = (
+    "([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    f"|02-(0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)"
+)
+
+
+def _date_time_union(st: etree._Element, pattern: str | None) -> None:
+    """Seconds written: ``xs:dateTime`` (a real date and time) within the model's pattern.
+    Minutes only (``2025-02-28T14:35``), which ``xs:dateTime`` does not allow: a string within
+    the model's pattern whose date exists."""
+    union = etree.SubElement(st, _xs("union"))
+    with_seconds = etree.SubElement(etree.SubElement(union, _xs("simpleType")), _xs("restriction"), base="xs:dateTime")
+    _Builder._facets(with_seconds, pattern, None, None)
+    minutes = etree.SubElement(etree.SubElement(union, _xs("simpleType")), _xs("restriction"))
+    shaped = etree.SubElement(etree.SubElement(minutes, _xs("simpleType")), _xs("restriction"), base="xs:string")
+    _Builder._facets(shaped, pattern, None, None)
+    etree.SubElement(minutes, _xs("pattern"), value=f"{CALENDAR_DATE}T[0-9]{{2}}:[0-9]{{2}}([Z+\\-].*)?")
 
 
 def generate_xsd(m: Model) -> str:
