@@ -89,15 +89,15 @@ def _checked_by(rule_id: str) -> tuple[str, ...]:
 
 
 def _json_files(defects) -> dict[str, object]:
-    files = {p.name: p for p in sorted(EXAMPLES.rglob("*.json"))}
-    for rule_id, by_format in defects.items():
-        path = by_format.get("json")
-        if path is not None:
-            try:
-                json.loads(path.read_bytes().decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                continue  # a file that is not JSON at all is no case for a schema validator
-            files[path.name] = path
+    candidates = {p.name: p for p in sorted(EXAMPLES.rglob("*.json"))}
+    candidates.update({path.name: path for by_format in defects.values() if (path := by_format.get("json"))})
+    files = {}
+    for name, path in candidates.items():
+        try:
+            json.loads(path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            continue  # a file that is not JSON at all is no case for a schema validator
+        files[name] = path
     return files
 
 
@@ -141,8 +141,9 @@ def test_ajv_python_jsonschema_and_jsonschema_rs_agree_on_every_example_and_defe
         assert reference.is_valid(doc) == verdicts[name] == rust.is_valid(doc), name
     for rule_id, by_format in defects.items():
         name = f"{rule_id}.json"
-        if name in verdicts:
-            # The schema rejects a rule's defect exactly when the registry says it checks the rule.
+        if name in verdicts and not rule_id.startswith("KAD-FIL-"):
+            # The schema rejects a rule's defect exactly when the registry says it checks the rule
+            # (a file that is no KAD message at all the schema rejects as well).
             assert verdicts[name] == ("json-schema" not in _checked_by(rule_id)), rule_id
 
 
