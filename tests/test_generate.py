@@ -136,10 +136,10 @@ def test_python_classes_write_a_message_kad_spec_accepts(tmp_path, cli):
     module = _classes()
     text = (EXAMPLES / "kad-melding.json").read_text(encoding="utf-8")
     parsed = module.KadMelding.model_validate_json(text)
-    parsed.opphold[2].pasient.alder = 85
+    parsed.opphold[2].opphold_id = "KAD-2025-000999"
     dumped = parsed.model_dump_json(indent=2)
     assert "null" not in dumped
-    assert json.loads(dumped)["opphold"][2]["pasient"]["alder"] == 85
+    assert json.loads(dumped)["opphold"][2]["opphold_id"] == "KAD-2025-000999"
     target = tmp_path / "skrevet.json"
     target.write_text(dumped, encoding="utf-8")
     result = cli("validate", target)
