@@ -25,8 +25,13 @@ Layout of the generated schema:
     ``kardinalitet`` and ``personopplysning``.
 
 Conditional requirements (the Opphold rules) cannot be expressed in XSD 1.0: those elements
-have ``minOccurs="0"`` and carry the condition in their documentation; the validator's rule
-checks enforce them. The large code lists (ICD-10, ICPC-2, kommunenummer) are not inlined,
+have ``minOccurs="0"`` and carry the condition in their documentation; the generated Schematron
+(``generated/schematron/kad.sch``) and the validator's rule checks enforce them.
+
+A type with the model annotation ``xsd_type: dateTime`` (Tidspunkt) is a union: ``xs:dateTime``
+within the model's pattern where seconds are written, and, for the minute form that
+``xs:dateTime`` lacks, a string within the model's pattern whose date exists in the calendar.
+So every XSD tool refuses 2025-02-30T14:35, 25:35 and month 13. The large code lists (ICD-10, ICPC-2, kommunenummer) are not inlined,
 only their patterns.
 """
 
@@ -62,14 +67,14 @@ _SCHEMA_NB = (
     "Maskinlesbare metadata står i xs:appinfo i vokabularet {ns}: krav (O obligatorisk, "
     "V valgfri, B betinget), betingelse, forslagspunkt (punkt 1–9 i høringsnotatet), "
     "kardinalitet, personopplysning, kodeliste, oid, kilde og begrunnelse. Betingede krav kan "
-    "ikke uttrykkes i XSD 1.0; de kontrolleres av validatoren."
+    "ikke uttrykkes i XSD 1.0; de kontrolleres av Schematron-skjemaet schematron/kad.sch og av validatoren."
 )
 _SCHEMA_EN = (
     "Machine-readable metadata is in xs:appinfo in the vocabulary {ns}: krav (requirement: "
     "O mandatory, V optional, B conditional), betingelse (condition), forslagspunkt (item 1–9 "
     "of the consultation paper), kardinalitet, personopplysning, kodeliste (code list), oid, "
     "kilde (source) and begrunnelse (rationale). Conditional requirements cannot be expressed "
-    "in XSD 1.0; the validator checks them."
+    "in XSD 1.0; the Schematron schema schematron/kad.sch and the validator check them."
 )
 
 
