@@ -4,8 +4,8 @@
   an XML file (element order, say, which JSON does not have).
 - XSD: the same rules, unless every schema keyword the rule claims (``owns_schema``) is on a
   conditional element (krav B): XSD 1.0 has no conditions.
-- XSD also checks a rule whose ``schema_type`` is a type the XSD writes as ``xs:dateTime``
-  (model annotation ``xsd_type``): the XSD knows the calendar, a JSON Schema pattern does not.
+- Both also check a rule whose ``schema_type`` names a model type whose pattern (and, in the
+  XSD, ``xs:dateTime`` for model annotation ``xsd_type``) refuses what breaks the rule.
 - Schematron: rules with a ``schematron`` entry (``generated/schematron/kad.sch``).
 - kad-spec checks every rule, the ones above included.
 """
@@ -33,17 +33,12 @@ def checked_by(rule: Rule, m: Model) -> tuple[str, ...]:
             found.append(JSON_SCHEMA)
         if not _only_conditional(rule, m):
             found.append(XSD)
-    elif _calendar_type(rule, m):
-        found.append(XSD)
+    elif rule.extra.get("schema_type") in m.types:
+        found += [JSON_SCHEMA, XSD]
     if rule.extra.get("schematron"):
         found.append(SCHEMATRON)
     found.append(VALIDATOR)
     return tuple(found)
-
-
-def _calendar_type(rule: Rule, m: Model) -> bool:
-    typ = m.types.get(rule.extra.get("schema_type") or "")
-    return typ is not None and typ.annotations.get("xsd_type") == "dateTime"
 
 
 def _only_conditional(rule: Rule, m: Model) -> bool:

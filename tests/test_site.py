@@ -287,7 +287,7 @@ def _checked_by_on_page(site: Path, rule_id: str) -> str:
     ("KAD-DIA-001", "JSON-skjemaet, XSD-en og kad-spec"),
     ("KAD-STR-007", "XSD-en og kad-spec"),  # element order exists in XML only
     ("KAD-TID-001", "Schematron-skjemaet og kad-spec"),
-    ("KAD-TID-007", "XSD-en og kad-spec"),
+    ("KAD-TID-007", "JSON-skjemaet, XSD-en og kad-spec"),
     ("KAD-ID-001", "kad-spec"),
 ])
 def test_rule_pages_say_which_artefact_checks_the_rule(site, rule_id, expected):
