@@ -405,7 +405,7 @@ def _syntax_failure(error) -> ReadFailure:
                        line, column)
 
 
-def _children_present(data: dict, pointer: str) -> set[str]:
+def _node_at(data, pointer: str):
     node = data
     for part in (pointer or "").strip("/").split("/"):
         if not part:
@@ -415,7 +415,12 @@ def _children_present(data: dict, pointer: str) -> set[str]:
         elif isinstance(node, dict):
             node = node.get(part)
         else:
-            return set()
+            return None
+    return node
+
+
+def _children_present(data: dict, pointer: str) -> set[str]:
+    node = _node_at(data, pointer)
     return set(node) if isinstance(node, dict) else set()
 
 
@@ -449,12 +454,7 @@ def _xsd_hit(problem, data: dict, structure) -> Hit | None:
 def _time_hit(pointer: str, field: str, attr, data: dict, structure) -> Hit | None:
     """As in JSON: a time-shaped text that is no real time is KAD-TID-007's (reported by the time
     rules), any other text misses the pattern."""
-    parent, _, key = pointer.rpartition("/")
-    node = data
-    for part in parent.strip("/").split("/") if parent.strip("/") else ():
-        node = node[int(part)] if isinstance(node, list) and part.isdigit() and int(part) < len(node) else (
-            node.get(part) if isinstance(node, dict) else None)
-    value = node.get(key) if isinstance(node, dict) else None
+    value = _node_at(data, pointer)
     if structure.left_to_time_rules(field, value):
         return None
     return Hit(structure.claimed_rule("pattern", field) or "KAD-STR-004", pointer,
