@@ -147,3 +147,16 @@ def test_python_classes_write_a_message_kad_spec_accepts(tmp_path, cli):
     built = module.Opphold(**json.loads(text)["opphold"][2])
     assert "utskrivningstidspunkt" not in built.model_dump()  # absent stays absent
     assert "pydantic" in (GENERATED / "python" / "kad_model.py").read_text(encoding="utf-8")[:400]
+
+
+def test_the_vendor_guides_python_example_runs(tmp_path, cli):
+    import subprocess
+    import sys
+
+    guide = (ROOT / "docs" / "leverandor.md").read_text(encoding="utf-8")
+    code = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copy(EXAMPLES / "kad-melding.json", tmp_path / "eksport.json")
+    env = {"PYTHONPATH": str(GENERATED / "python"), "PATH": "/usr/bin:/bin"}
+    ran = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert cli("validate", tmp_path / "ny.json").exit_code == 0
