@@ -234,8 +234,8 @@ def _schematron():
     return isoschematron.Schematron(etree.parse(str(SCHEMATRON)), store_report=True)
 
 
-def _fired(schematron, path) -> set[tuple[str, int]]:
-    """(rule id, stay number from 0) of each failed assertion."""
+def _fired(schematron, path) -> set[tuple[str, int, str]]:
+    """(rule id, stay number from 0, message) of each failed assertion."""
     from lxml import etree
 
     schematron.validate(etree.parse(str(path)))
@@ -243,13 +243,14 @@ def _fired(schematron, path) -> set[tuple[str, int]]:
     for failed in schematron.validation_report.iter(f"{SVRL}failed-assert"):
         rule_id = failed.get("id").rsplit("-", 1)[0]
         stay = re.search(r"'opphold'[^\]]*\]\[(\d+)\]", failed.get("location"))
-        fired.add((rule_id, int(stay.group(1)) - 1 if stay else -1))
-        text = "".join(failed.itertext()).strip()
+        text = " ".join("".join(failed.itertext()).split())
         assert text.startswith(f"{rule_id}: "), text
+        assert failed.get("role") in ("error", "warning")
+        fired.add((rule_id, int(stay.group(1)) - 1 if stay else -1, text.removeprefix(f"{rule_id}: ")))
     return fired
 
 
-def _reported(path, rule_ids) -> set[tuple[str, int]]:
+def _reported(path, rule_ids) -> set[tuple[str, int, str]]:
     from conftest import json_report
 
     _, report = json_report(path)
@@ -257,7 +258,7 @@ def _reported(path, rule_ids) -> set[tuple[str, int]]:
     for finding in report["files"][0]["findings"]:
         if finding["rule_id"] in rule_ids:
             stay = re.match(r"/opphold/(\d+)", finding["pointer"] or "")
-            found.add((finding["rule_id"], int(stay.group(1)) if stay else -1))
+            found.add((finding["rule_id"], int(stay.group(1)) if stay else -1, finding["message"]))
     return found
 
 
@@ -285,11 +286,11 @@ def test_schematron_fires_exactly_where_kad_spec_reports_its_rules(defects):
             fired = _fired(schematron, path)
         except Exception:  # noqa: BLE001 - a file that is no XML at all is a case for the XML parser
             continue
-        assert fired == _reported(path, covered), path.name
+        assert fired == _reported(path, covered), path.name  # same places, same bokmål messages
         checked += 1
     assert checked > len(covered)
     for rule_id in covered:  # each rule's own defect makes its assertion fire
-        assert rule_id in {r for r, _ in _fired(schematron, defects[rule_id]["xml"])}
+        assert rule_id in {r for r, _, _ in _fired(schematron, defects[rule_id]["xml"])}
 
 
 def test_xmllint_accepts_the_xml_defect_of_the_conditional_rules_but_schematron_does_not(xmllint, defects):
@@ -298,4 +299,28 @@ def test_xmllint_accepts_the_xml_defect_of_the_conditional_rules_but_schematron_
         path = defects[rule_id]["xml"]
         linted = subprocess.run([xmllint, "--noout", "--schema", str(XSD), str(path)], capture_output=True, text=True)
         assert linted.returncode == 0, linted.stderr
-        assert (rule_id, 0) in _fired(schematron, path)
+        assert (rule_id, 0) in {(r, stay) for r, stay, _ in _fired(schematron, path)}
+
+
+@pytest.mark.parametrize("admitted, discharged, rules", [
+    ("2025-03-01T14:35:00", "2025-03-01T14:34", {"KAD-TID-001"}),  # seconds on one side only
+    ("2025-03-01T14:35", "2025-03-01T14:35:00", set()),  # equal is allowed
+    ("2025-03-01T14:35:01", "2025-03-01T14:35:00", {"KAD-TID-001"}),
+    ("2025-03-01T14:35Z", "2025-03-01T10:00Z", {"KAD-TID-001"}),
+    ("2025-03-01T14:35+01:00", "2025-03-02T10:00+01:00", set()),
+    ("2025-03-01T14:35+01:00", "2025-02-28T10:00:00+01:00", {"KAD-TID-001"}),
+    ("2024-12-31T23:59", "2025-01-01T00:00", set()),
+    ("2016-12-30T10:00", "2017-01-02T10:00", {"KAD-TID-003"}),
+])
+def test_schematron_and_kad_spec_agree_on_edited_times(tmp_path, admitted, discharged, rules):
+    from kad_spec.catalogue import catalogue
+
+    covered = {rid for rid in catalogue() if "schematron" in _checked_by(rid)}
+    text = (EXAMPLES / "kad-melding.xml").read_text("utf-8")
+    text = re.sub(r"<innleggelsestidspunkt>[^<]*<", f"<innleggelsestidspunkt>{admitted}<", text, count=1)
+    text = re.sub(r"<utskrivningstidspunkt>[^<]*<", f"<utskrivningstidspunkt>{discharged}<", text, count=1)
+    path = tmp_path / "m.xml"
+    path.write_text(text, encoding="utf-8")
+    fired = _fired(_schematron(), path)
+    assert fired == _reported(path, covered)
+    assert {rule for rule, _, _ in fired} == rules
