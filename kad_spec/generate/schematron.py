@@ -2,8 +2,8 @@
 
 A rule is in the Schematron when its catalogue entry has ``schematron``: a list of assertions,
 each with ``context`` (the nodes it applies to), ``assert`` (true for a valid node), optional
-``let`` (named XPath values, usable as ``$name``) and ``values`` (XPath for each ``{field}`` of
-the bokmål message). The prefix ``kad`` is the model's XML namespace.
+``let`` (named XPath values, usable as ``$name``), ``values`` (XPath for each ``{field}`` of
+the bokmål message) and ``note`` (what the assertion leaves to kad-spec, written as ``p``). The prefix ``kad`` is the model's XML namespace.
 
 Each rule is one ``pattern`` with the rule id as its id; each assertion has the id
 ``<rule id>-<n>``, the rule's severity as ``role`` and the bokmål message, beginning with the
@@ -67,8 +67,16 @@ def _pattern(root: etree._Element, rule: Rule, assertions: list[dict]) -> None:
         for name, value in (item.get("let") or {}).items():
             if node.find(f"{_sch('let')}[@name='{name}']") is None:
                 node.insert(len(node.findall(_sch("let"))), etree.Element(_sch("let"), name=name, value=value))
+        if item.get("note"):
+            pattern.insert(1, _note(item["note"]))
         check = etree.SubElement(node, _sch("assert"), test=item["assert"], id=f"{rule.id}-{number}", role=rule.severity)
         _message(check, rule, item.get("values") or {})
+
+
+def _note(text: str) -> etree._Element:
+    note = etree.Element(_sch("p"))
+    note.text = " ".join(str(text).split())
+    return note
 
 
 def _message(check: etree._Element, rule: Rule, values: dict[str, str]) -> None:
