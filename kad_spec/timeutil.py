@@ -6,12 +6,24 @@ occupancy) is its calendar date in Europe/Oslo (``Moment.day``, ``oslo_date``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
+
+# The shape of a time, digits in place. The schema's Tidspunkt pattern also bounds month, day,
+# hour, minute and offset; text of this shape that is no real time is the time rules' finding
+# (KAD-TID-007), not the schema's.
+TIME_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+MAX_OFFSET = timedelta(hours=14)  # as xs:dateTime and the schema's pattern allow
+
+
+def is_time_shaped(value) -> bool:
+    """True for text shaped like a time (see TIME_SHAPE)."""
+    return isinstance(value, str) and TIME_SHAPE.match(value) is not None
 
 
 @dataclass(frozen=True)
