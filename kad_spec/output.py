@@ -58,6 +58,9 @@ _ESCAPES = re.compile(_ESCAPE)
 _CONTIGUOUS = re.compile(r"\d{11,}")
 # OIDs of the Norwegian health sector (Volven code lists): 2.16.578.1.12.4.1.1.7110 stays readable.
 _OID = re.compile(r"2\.16\.578(?:\.\d+)+")
+# Calendar dates (2023-01-01) and years (2023) standing on their own: a code list edition's
+# period, "2023 (2023-01-01–2023-12-31)", must stay readable although its digits pass checksums.
+_DATE_OR_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))?(?!\d)")
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -73,6 +76,8 @@ def _spans_to_mask(group: str, positions: list[int]) -> list[tuple[int, int]]:
     digits = "".join(str(int(group[p])) for p in positions)
     oids = [m.span() for m in _OID.finditer(group)]
     in_oid = [any(a <= p < b for a, b in oids) for p in positions]
+    dates = [m.span() for m in _DATE_OR_YEAR.finditer(group)]
+    dated = [any(a <= p < b for a, b in dates) for p in positions]
     windows = []
     if len(digits) == PERSON_DIGITS:
         windows.append((0, PERSON_DIGITS))  # exactly one id's worth of digits, written apart
@@ -82,8 +87,10 @@ def _spans_to_mask(group: str, positions: list[int]) -> list[tuple[int, int]]:
     for first in range(len(digits) - DUF_DIGITS + 1):
         if duf.is_valid(digits[first:first + DUF_DIGITS]):
             windows.append((first, first + DUF_DIGITS))
+    # A window of only dates and years is read as what it looks like; one digit outside them
+    # (an id written "2001-05-12 345") and it is masked.
     spans += [(positions[first], positions[end - 1] + 1) for first, end in windows
-              if not any(in_oid[first:end])]
+              if not any(in_oid[first:end]) and not all(dated[first:end])]
     return _merged(spans)
 
 
@@ -126,8 +133,10 @@ def mask(text: str) -> str:
     of digits and separators, every 11 digits that are a valid person number and every 12 that
     are a valid DUF-nummer. The masked digits and the separators between them become ``*``.
 
-    Left as they are: shorter numbers (organisation numbers, HER-ids, dates, counts) and the
-    OIDs of the Norwegian health sector (``2.16.578.…``).
+    Left as they are: shorter numbers (organisation numbers, HER-ids, dates, counts), the
+    OIDs of the Norwegian health sector (``2.16.578.…``), and dates (``2023-01-01``) and years
+    written together, as in a period ``2023 (2023-01-01–2023-12-31)``, unless an 11-digit run
+    is among them.
     """
     if not isinstance(text, str):
         text = str(text)

@@ -32,7 +32,9 @@ def _error(message: str) -> None:
 def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output_path: Path | None,
                    jobs: int = 1) -> int:
     from kad_spec.reports import writer_for
+    from kad_spec.reports.apprec import ReceiptError, ReceiptUsageError
     from kad_spec.validate import Settings, UsageError, Validator
+    from kad_spec.verdict import classify
 
     settings = Settings(max_findings=max_findings or DEFAULT_MAX_FINDINGS)
     config = None
@@ -47,7 +49,7 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         settings.severity_overrides = config.severity_overrides
         settings.waived_stays = config.named_stays()
     validator = Validator(settings)
-    writer = writer_for(fmt, lang, fail_on)
+    writer = writer_for(fmt, lang, fail_on, output_path)
     files, matches = [], {}
     try:
         for file in validator.each_file(paths, jobs=jobs):
@@ -55,24 +57,38 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
                 config.apply_to_file(file, settings.today, matches)
             if file.internal_error:
                 _error(f"intern feil ved validering av {file.path}: {file.internal_error}")
-            writer.add_file(file)
+            file.verdict = classify(file)  # on every finding, counted ones too, as the exit code
+            try:
+                writer.add_file(file)  # receipts into a folder are written here
+            except OSError as error:
+                return _write_failed(output_path, error)
             files.append(file.counted())  # the findings are in the report now; only counts stay
+        result = validator.run_result(files)
+        if config is not None:
+            result.notices.extend(config.expired_notices(settings.today, lang, matches))
+        code = exit_code(result, fail_on)
+        try:
+            _emit(writer, result, fmt, output_path)
+        except OSError as error:
+            return _write_failed(output_path, error)
     except UsageError as error:
         _error(str(error))  # names a path, and a file may be named after a person
         return 2
-    result = validator.run_result(files)
-    if config is not None:
-        result.notices.extend(config.expired_notices(settings.today, lang, matches))
-    code = exit_code(result, fail_on)
-    try:
-        _emit(writer, result, fmt, output_path)
-    except OSError as error:
-        _error(f"kan ikke skrive {output_path}: {error.strerror or error}")
+    except (ReceiptUsageError, ReceiptError) as error:  # no folder for several receipts; a faulty receipt
+        _error(str(error))
         return 2
     return code
 
 
+def _write_failed(output_path: Path | None, error: OSError) -> int:
+    _error(f"kan ikke skrive {output_path or error.filename or 'standard ut'}: {error.strerror or error}")
+    return 2
+
+
 def _emit(writer, result, fmt: str, output_path: Path | None) -> None:
+    if writer.own_output:  # receipts: bytes to the file, folder or standard output they were made for
+        writer.finish(result)
+        return
     if output_path is not None:
         with output.open_text(output_path) as out:
             writer.finish(result, out)

@@ -480,7 +480,7 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections,
         needs_lines = xml and (part.hits or part.problems or any(merged))
         lines = newlines(where.start) if needs_lines else 0
         hits += [(_shifted(hit, offset, lines), stay_id) for hit, stay_id in part.hits]
-        hits.add_omitted_of(part.hits)
+        hits.add_omitted_of(part.hits, offset)
         problems += [_shifted(hit, offset, lines) for hit in part.problems]
         for found in merged:
             if xml:

@@ -32,6 +32,9 @@ class FileResult:
     truncated: bool = False  # findings beyond the limit per rule were counted, not kept (``omitted``)
     internal_error: str | None = None  # a fault in kad-spec itself, not in the file (exit 2)
     omitted: list[Omitted] = field(default_factory=list)
+    header: dict | None = None  # the message without its stays (meldingsinfo, virksomhet), for a receipt
+    envelope: dict | None = None  # the envelope's facts, for a receipt (kad_spec.envelope.envelope_facts)
+    verdict: str | None = None  # set once all findings are in (kad_spec.verdict.classify)
 
     def count(self, severity: str) -> int:
         kept = sum(1 for f in self.findings if f.severity == severity and not f.waived)
@@ -41,14 +44,22 @@ class FileResult:
         return sum(1 for f in self.findings if f.waived) + sum(o.count for o in self.omitted if o.waived)
 
     def counted(self) -> "FileResult":
-        """This result with its findings reduced to counts: what a run keeps of a file once reported."""
+        """This result with its findings reduced to counts: what a run keeps of a file once reported.
+
+        The receipt's status is decided first, on every finding, and kept with the header and the
+        envelope's facts; which stays the findings point at is not kept.
+        """
+        from kad_spec.verdict import classify
+
         counts: dict[tuple, int] = {}
         for f in self.findings:
             key = (f.rule_id, f.severity, f.waived)
             counts[key] = counts.get(key, 0) + 1
         omitted = [Omitted(rule_id, n, None, severity, waived) for (rule_id, severity, waived), n in counts.items()]
+        omitted += [Omitted(o.rule_id, o.count, o.opphold_id, o.severity, o.waived) for o in self.omitted]
         return FileResult(path=self.path, format=self.format, stays=self.stays, truncated=self.truncated,
-                          internal_error=self.internal_error, omitted=omitted + list(self.omitted))
+                          internal_error=self.internal_error, omitted=omitted, header=self.header,
+                          envelope=self.envelope, verdict=classify(self))
 
     def rule_counts(self) -> dict[str, int]:
         """Findings per rule, the omitted ones included."""
@@ -155,7 +166,11 @@ class Validator:
             return result
         result.format = doc.format
         self._check_document(doc, result, jobs)
+        result.header, result.envelope = dict(doc.header), doc.envelope
         self._add_lines(doc, result)
+        if doc.xpath_base is not None:  # an envelope: XPaths point into the envelope file
+            for finding in result.findings:
+                finding.xpath_base = finding.params.pop("envelope_xpath", None) or doc.xpath_base
         result.findings.sort(key=Finding.sort_key)
         return result
 
@@ -208,7 +223,8 @@ class Validator:
             result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
         omitted = getattr(hits, "omitted", {})
         for (rule_id, stay_id), count in sorted(omitted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            result.omitted.append(Omitted(rule_id, count, stay_id, self.severity(rule_id)))
+            stays = getattr(hits, "stays_of", {}).get((rule_id, stay_id))  # for the receipt's status (kad_spec.verdict)
+            result.omitted.append(Omitted(rule_id, count, stay_id, self.severity(rule_id), stays=stays))
         result.truncated = bool(result.omitted)
 
     @staticmethod

@@ -492,3 +492,15 @@ def test_an_id_beside_an_oid_is_masked_and_the_oid_stays():
     text = mask(f"2.16.578.1.12.4.1.1.7110 {hidden(PERSON, ' ')} → 2.16.578.1.12.4.1.1.7111")
     assert text.startswith("2.16.578.1.12.4.1.1.7110 *********") and text.endswith("→ 2.16.578.1.12.4.1.1.7111")
     assert not shows(text, PERSON)
+
+
+def test_dates_and_years_stay_readable_but_an_id_written_like_a_date_is_masked():
+    # A code list edition's period: its digits pass checksums, but it is dates and years.
+    period = "icd10 2023 (2023-01-01–2023-12-31); 2024 (2024-01-01–2024-12-31)"
+    assert mask(period) == period
+    rng = random.Random(1905)
+    # A Tenor number born 20 January 1905 whose digits read as a date: 2081-05-DD and three more.
+    number = next(n for n in (personnr.synthetic(date(1905, 1, 20), "1", rng) for _ in range(5000))
+                  if re.fullmatch(r"0[1-9]|[12]\d|3[01]", n[6:8]))
+    written = f"{number[:4]}-{number[4:6]}-{number[6:8]} {number[8:]}"
+    assert not shows(mask(written), number) and mask(written).endswith(number[-2:])

@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 `lookup` found the code not valid (or unknown); 2 bad i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,9 @@ import typer
 from kad_spec.output import echo
 
 from . import load_codelists
-from .importers import FORMATS, ImportError_, add_edition, export, new_codelist, read_input
+from .importers import FORMATS, ImportError_, add_edition, carried_over, export, new_codelist, read_input
+from .conversion import SYSTEM_OF_LIST, TITLES, Conversion, conversions_dir, load_conversion, \
+    read_navikt_conversion, write_conversion
 from .store import CodeListFormatError, CodeLists, Edition, read_codelist, write_codelist
 
 app = typer.Typer(help="Kodeverk: vis, slå opp, importer og eksporter.", no_args_is_help=True,
@@ -34,6 +37,11 @@ MESSAGES = {
                  "Imported {count} codes from {file} into {path} as edition {label} ({start}–{end})"),
     "exported": ("Skrev {name} som {fmt} til {path}", "Wrote {name} as {fmt} to {path}"),
     "error": ("Feil: {detail}", "Error: {detail}"),
+    "official": ("Offisiell skrivemåte: {official} (slått opp som {code})",
+                 "Official spelling: {official} (looked up as {code})"),
+    "converted": ("{system}: {codes} ({title}, utgave {edition})", "{system}: {codes} ({title}, edition {edition})"),
+    "imported_conversion": ("Importerte {count} koder fra {file} til {path} som utgave {label}",
+                            "Imported {count} codes from {file} into {path} as edition {label}"),
 }
 
 
@@ -105,7 +113,12 @@ def show_command(name: str, on: Optional[str] = typer.Option(None, "--date", hel
     echo(f"# {lst.name}: {lst.title_nb} / {lst.title_en}")
     echo(f"# OID: {lst.oid or '-'}\n# kilde: {lst.source}\n# lisens: {lst.licence}\n# hentet: {lst.retrieved}")
     for ed in lst.editions:
-        echo(f"# utgave: {_edition_text(ed)} {ed.source}")
+        # The sha256 stays in the file header and on the docs site: long digit runs in a
+        # terminal look like person numbers to the privacy scanners vendors run on logs; the commit
+        # is shown short, as git does.
+        provenance = "".join(f"; {key}={value[:12] if key == 'commit' else value}" for key, value in ed.provenance
+                             if value and key != "sha256")
+        echo(f"# utgave: {_edition_text(ed)} {ed.source}{provenance}")
     shown = 0
     for code in sorted(lst.codes()):
         for entry in lst.entries(code):
@@ -125,12 +138,16 @@ def lookup_command(name: str, code: str,
                    folder: Optional[Path] = FolderOption) -> None:
     """Slå opp en kode; med --date: er den gyldig den dagen? Avslutter med 1 hvis ikke."""
     lst = _get(_lists(folder), name)
-    lookup_code = code.replace(".", "").upper() if name == "icd10" else code
+    lookup_code = code.strip().replace(".", "") if name == "icd10" else code.strip()
+    lookup_code = lst.official_spelling(lookup_code) or lookup_code  # I210A finds I210a
     day = _parse_day(on)
     entries = lst.entries(lookup_code)
     for entry in entries:
         successor = f", etterfølger {' '.join(entry.successor)}" if entry.successor else ""
         echo(f"{entry.code} {entry.text}: gyldig {entry.period_text()}{successor}")
+    if entries and lookup_code != code.strip():
+        echo(msg("official", code=code, official=lookup_code))
+    _echo_conversions(name, lookup_code, folder)
     if day is None:
         if not entries:
             fail(msg("no_code", code=code, name=name), 1)
@@ -139,6 +156,31 @@ def lookup_command(name: str, code: str,
     echo(result.describe(_state["lang"]))
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _refuse_header_breaking(provenance: tuple[tuple[str, str], ...]) -> None:
+    """Provenance goes into one '|'-separated header line: a '|' or a line break would break it."""
+    for key, value in provenance:
+        if "|" in value or "\n" in value or "\r" in value:
+            fail(msg("error", detail=f"--{'source-path' if key == 'path' else key}: '|' and line breaks are not allowed"))
+
+
+def _echo_conversions(name: str, code: str, folder: Optional[Path]) -> None:
+    """The counterparts in the other system, from the bundled conversion tables."""
+    for source, target in (("icpc2", "icd10"), ("icd10", "icpc2")):
+        if source != name:
+            continue
+        try:
+            conversion = load_conversion(source, target, folder)
+        except CodeListFormatError as exc:
+            fail(msg("error", detail=exc))
+            return
+        codes = conversion.lookup(code) if conversion else ()
+        if codes:
+            edition = conversion.edition.label if conversion.edition else "-"
+            title = conversion.title_nb if _state["lang"] == "nb" else (conversion.title_en or conversion.title_nb)
+            echo(msg("converted", system=SYSTEM_OF_LIST[target], codes=" ".join(codes), title=title,
+                           edition=edition))
 
 
 def _default_period(label: str, fmt: str, start: Optional[date], end: Optional[date]) -> tuple[date, Optional[date]]:
@@ -163,8 +205,18 @@ def import_command(
     source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
     licence: Optional[str] = typer.Option(None, "--licence", help="Lisens (settes på kodeverket)."),
     into: Optional[Path] = typer.Option(None, "--into", help="Mappe som oppdateres (standard: de medfølgende)."),
+    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens for utgaven)."),
+    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
+    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    carry_over: Optional[str] = typer.Option(
+        None, "--carry-over", help="Koder som mangler i filen ved en kjent feil og føres videre fra forrige utgave "
+                                   "(mellomrom- eller kommaseparert); krever --note."),
+    note: Optional[str] = typer.Option(None, "--note", help="Merknad til utgaven (f.eks. en feil i kilden og hva som ble gjort)."),
 ) -> None:
-    """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes."""
+    """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes.
+
+    Utgaven får proveniens: depot, sti, commit, lisens, merknad og filens sha256 (regnes ut her).
+    """
     if fmt not in FORMATS:
         fail(msg("bad_format", fmt=fmt, formats=", ".join(FORMATS)))
     from kad_spec.resources import codelists_dir
@@ -178,7 +230,19 @@ def import_command(
         fail(msg("error", detail=exc))
         return
     start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
-    stored = add_edition(codelist, Edition(edition, start, end, source or f"{fmt}: {file.name}"), records)
+    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
+                  ("note", note or ""))
+    _refuse_header_breaking(provenance)
+    new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
+    if carry_over:
+        if not note:
+            fail(msg("error", detail="--carry-over needs --note (why the codes are missing from the file)"))
+        try:
+            records = records + carried_over(codelist, carry_over.replace(",", " ").split(), new_edition, note, records)
+        except ImportError_ as exc:
+            fail(msg("error", detail=exc))
+    stored = add_edition(codelist, new_edition, records)
     if licence:
         codelist.licence = licence
     if source and not codelist.source:
@@ -190,6 +254,44 @@ def import_command(
     clear_cache()
     echo(msg("imported", count=len(records), file=file, path=path, label=stored.label,
                    start=stored.valid_from or "…", end=stored.valid_to or "…"))
+
+
+@app.command("import-conversion")
+def import_conversion_command(
+    file: Path = typer.Argument(..., help="Konverteringsfil (NAVs JSON med mapsTo; endres ikke)."),
+    source_list: str = typer.Option(..., "--from", help="Kodeverket det konverteres fra: icpc2 eller icd10."),
+    edition: str = typer.Option(..., "--edition", help="Utgave, f.eks. 2019."),
+    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens)."),
+    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
+    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    licence: Optional[str] = typer.Option(None, "--licence", help="Lisens."),
+    source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Kodeverksmappe (standard: de medfølgende)."),
+) -> None:
+    """Importer en konverteringstabell ICPC-2 → ICD-10 eller ICD-10 → ICPC-2 (erstatter forrige utgave)."""
+    if source_list not in ("icpc2", "icd10"):
+        fail(msg("error", detail=f"--from must be icpc2 or icd10, not {source_list!r}"))
+    target = "icd10" if source_list == "icpc2" else "icpc2"
+    name = f"{source_list}-{target}"
+    if not file.is_file():
+        fail(msg("error", detail=f"{file}: file not found"))
+    try:
+        texts, targets = read_navikt_conversion(file, source_list)
+    except ImportError_ as exc:
+        fail(msg("error", detail=exc))
+        return
+    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()))
+    _refuse_header_breaking(provenance)
+    title_nb, title_en = TITLES[name]
+    conversion = Conversion(name, source_list, target, title_nb, title_en, licence or "",
+                            [Edition(edition, None, None, source or file.name, provenance)], texts, targets)
+    path = conversions_dir(into) / f"{name}.csv"
+    write_conversion(conversion, path)
+    from .conversion import clear_cache
+
+    clear_cache()
+    echo(msg("imported_conversion", count=len(targets), file=file, path=path, label=edition))
 
 
 @app.command("export")

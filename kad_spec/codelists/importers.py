@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from .diagnosis import is_chapter_process_code
 from .store import CodeEntry, CodeList, Edition, format_date
 
 FORMATS = ("finnkode-csv", "finnkode-json", "klass-csv", "navikt-json")
@@ -134,8 +135,8 @@ def detect_diagnosis_list(header: list[str]) -> str | None:
 
 
 def _finnkode_record(row: dict[str, str], list_name: str, path: Path, where: str) -> ImportedCode | None:
-    code = (row.get("Kode") or "").strip().upper()
-    if not code or _is_chapter_or_block(code):
+    code = (row.get("Kode") or "").strip()  # official spelling kept: ICD-10 has I210a, V0n0a, T4n
+    if not code or _is_chapter_or_block(code.upper()) or (list_name == "icpc2" and is_chapter_process_code(code)):
         return None
     if list_name == "icd10" and (row.get("Rapporteres_til_NPR") or "").strip().lower() in _NOT_REPORTABLE:
         return None
@@ -181,12 +182,17 @@ def read_navikt(path: Path, list_name: str | None) -> tuple[str, list[ImportedCo
         code, text = str(record.get("code") or "").strip(), str(record.get("text") or "").strip()
         if not code or not text:
             raise ImportError_(f"{path}: post {index}: needs both 'code' and 'text'")
-        codes.append(ImportedCode(code=normalise(code, name), text=text))
+        code = normalise(code, name)
+        if name == "icpc2" and is_chapter_process_code(code):
+            continue  # e.g. R33 in the 2022 export: the process code -33 in chapter R, not a diagnosis
+        codes.append(ImportedCode(code=code, text=text, kind="process" if code.startswith("-") else ""))
     return name, codes
 
 
 def normalise(code: str, list_name: str) -> str:
-    return code.replace(".", "").upper() if list_name == "icd10" else code.upper()
+    """Dots removed from ICD-10; the letter case is the directorate's (I210a) and is kept."""
+    return code.replace(".", "") if list_name == "icd10" else code.upper()
+
 
 
 # -- SSB Klass -------------------------------------------------------------------------
@@ -270,6 +276,25 @@ def _close_removed(codelist: CodeList, present: set[str], start: date, carry_pro
                 entry = replace(entry, valid_to=start - timedelta(days=1))
             changed.append(entry)
         codelist.set_entries(code, changed)
+
+
+def carried_over(codelist: CodeList, codes: list[str], edition: Edition, note: str,
+                 records: list[ImportedCode]) -> list[ImportedCode]:
+    """Records for codes an edition's file lacks by a known fault, taken from the list as it stands.
+
+    Each must be in the list already (valid the day before the edition) and absent from the file;
+    its row gets ``note``, so the list says why the code is valid in that edition.
+    """
+    present = {r.code for r in records}
+    day_before = edition.valid_from - timedelta(days=1) if edition.valid_from else None
+    carried = []
+    for code in codes:
+        entry = codelist.lookup(code, day_before) if day_before else None
+        if code in present or entry is None:
+            why = "is in the file" if code in present else f"is not valid on {format_date(day_before)} in the list"
+            raise ImportError_(f"--carry-over {code}: cannot carry the code over, it {why}")
+        carried.append(ImportedCode(code, entry.text, kind=entry.kind, note=note))
+    return carried
 
 
 def add_edition(codelist: CodeList, edition: Edition, records: list[ImportedCode]) -> Edition:

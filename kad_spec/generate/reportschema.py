@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from kad_spec.model import Model
+from kad_spec.verdict import VERDICTS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1}
@@ -44,6 +45,15 @@ def generate_report_schema(m: Model) -> str:
             "waived": {"type": ["string", "null"], "description": "Begrunnelsen når et unntak gjelder."},
         },
     }
+    receipt = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Filer per status registeret ville gitt i kvitteringen (AppRec, `--format apprec`): "
+                       "godtatt, delvis godtatt (noen opphold avvist) og avvist; regnet av alle funn, "
+                       "også dem utover --max-findings.",
+        "required": list(VERDICTS),
+        "properties": {verdict: count for verdict in VERDICTS},
+    }
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{m.id}/{m.version}/report.schema.json",
@@ -63,8 +73,9 @@ def generate_report_schema(m: Model) -> str:
             "language": {"enum": ["nb", "en"]},
             "summary": {
                 "type": "object",
-                "required": ["files", "stays", "errors", "warnings", "waived", "omitted"],
-                "properties": {k: count for k in ("files", "stays", "errors", "warnings", "waived", "omitted")},
+                "required": ["files", "stays", "errors", "warnings", "waived", "omitted", "receipt"],
+                "properties": {**{k: count for k in ("files", "stays", "errors", "warnings", "waived", "omitted")},
+                               "receipt": receipt},
             },
             "notices": {"type": "array", "items": {"type": "string"}},
             "files": {

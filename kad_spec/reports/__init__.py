@@ -10,7 +10,10 @@ format plugs in as a :class:`ReportWriter`:
   the whole run (versions, code list editions, notices, totals) around the spooled body.
 
 Every string taken from the data passes :func:`kad_spec.output.clean` as the writer builds it.
-A file's findings beyond ``--max-findings`` per rule arrive as counts (``file.omitted``).
+A file's findings beyond ``--max-findings`` per rule arrive as counts (``file.omitted``), and
+its receipt status is decided on all of them before it arrives (``file.verdict``, see
+:mod:`kad_spec.verdict`). The receipts (``apprec``) write file by file too, but as bytes to the
+place they were made for (``own_output``): they are data for the register, masked as they are made.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from kad_spec.catalogue import catalogue
 from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.output import clean
 
-FORMATS = ("text", "json", "junit", "sarif")
+FORMATS = ("text", "json", "junit", "sarif", "apprec")
 SPOOL_BYTES = 4 << 20
 
 
 class ReportWriter:
     """A report format that is written file by file; see the module's description."""
+
+    own_output = False  # True: writes to the place it was made for (receipts), finish() gets no stream
 
     def __init__(self, lang: str, fail_on: str = ERROR):
         self.lang = lang
@@ -51,7 +56,12 @@ class ReportWriter:
         self.body.close()
 
 
-def writer_for(fmt: str, lang: str, fail_on: str = ERROR) -> ReportWriter:
+def writer_for(fmt: str, lang: str, fail_on: str = ERROR, output_path=None) -> ReportWriter:
+    """The writer of a format; ``output_path`` (file or folder) only matters to receipts."""
+    if fmt == "apprec":
+        from kad_spec.reports.apprec import ApprecWriter
+
+        return ApprecWriter(lang, fail_on, output_path)
     if fmt == "json":
         from kad_spec.reports.json_report import JsonWriter as writer
     elif fmt == "junit":
@@ -87,8 +97,9 @@ def _list_fields() -> frozenset[str]:
 
 
 def xpath_of(finding: Finding, root: str) -> str | None:
+    base = finding.xpath_base or ""  # an enveloped message: the path of its holder in the envelope
     if not finding.pointer:
-        return None
+        return clean(base) if base else None
     parts = finding.pointer.strip("/").split("/")
     steps = [root]
     for part in parts:
@@ -97,13 +108,15 @@ def xpath_of(finding: Finding, root: str) -> str | None:
             steps[-1] = f"{steps[-1]}[{int(part) + 1}]"
         else:
             steps.append(part)
-    return clean("/" + "/".join(steps))
+    return clean(base + "/" + "/".join(steps))
 
 
 def place_of(finding: Finding, file_format: str | None, root: str) -> str:
     """Where the finding is, in the file's own terms: XPath in an XML file, JSON pointer otherwise."""
     if file_format == "xml":
         return xpath_of(finding, root) or ""
+    if not finding.pointer and finding.xpath_base:  # a finding on an envelope: where in it
+        return clean(finding.xpath_base)
     return pointer_of(finding)
 
 

@@ -26,6 +26,7 @@ from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import ReportWriter, message_of, title_of, xpath_of
+from kad_spec.verdict import VERDICTS, classify
 
 # XML 1.0 cannot carry most control characters; input files can.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -117,13 +118,15 @@ def _omitted_case(suite, file_label: str, omitted, unreadable: bool, fails, lang
 
 _PROPERTIES = "kad-spec-properties"  # stands in for each suite's properties until the run is known
 _PLACEHOLDER = f"    <{_PROPERTIES} />\n"
+# With the file's receipt status, which the suite's properties end with.
+_PLACEHOLDERS = {f'    <{_PROPERTIES} receipt="{verdict}" />\n': verdict for verdict in VERDICTS}
 
 
 def _testsuite(file, lang: str, fails) -> tuple[ET.Element, dict[str, int]]:
     label = file.path
     unreadable = file.format is None
     suite = ET.Element("testsuite", {"name": _clean(label)})
-    ET.SubElement(suite, _PROPERTIES)
+    ET.SubElement(suite, _PROPERTIES, receipt=classify(file))  # kad_spec.verdict
     outcomes = [_testcase(suite, label, f, unreadable, fails, lang) for f in file.findings]
     outcomes += [_omitted_case(suite, label, o, unreadable, fails, lang) for o in file.omitted]
     active = [f for f in file.findings if not f.waived] + [o for o in file.omitted if not o.waived]
@@ -162,16 +165,24 @@ class JunitWriter(ReportWriter):
             self._write_suite(suite)
         root = ET.Element("testsuites", {"name": "kad-spec", **{k: str(v) for k, v in self.totals.items()}})
         head = ET.tostring(root, encoding="unicode").replace(" />", ">")
-        holder = ET.Element("holder")
-        _properties(holder, run, self.lang)
-        ET.indent(holder[0], space="  ", level=2)
-        props = "    " + ET.tostring(holder[0], encoding="unicode").rstrip() + "\n"
+        props = {line: _suite_properties(run, self.lang, verdict) for line, verdict in _PLACEHOLDERS.items()}
+        props[_PLACEHOLDER] = _suite_properties(run, self.lang, None)
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n' + head + "\n")
         self.body.seek(0)
         for line in self.body:
-            out.write(props if line == _PLACEHOLDER else line)
+            out.write(props.get(line, line))
         self.body.close()
         out.write("</testsuites>\n")
+
+
+def _suite_properties(run, lang: str, verdict: str | None) -> str:
+    """A suite's properties element as written: the run's properties, then the file's receipt status."""
+    holder = ET.Element("holder")
+    _properties(holder, run, lang)
+    if verdict is not None:
+        _sub(holder[0], "property", name="receipt", value=verdict)  # kad_spec.verdict
+    ET.indent(holder[0], space="  ", level=2)
+    return "    " + ET.tostring(holder[0], encoding="unicode").rstrip() + "\n"
 
 
 def render_junit(result, lang: str) -> str:

@@ -28,6 +28,7 @@ from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import SPOOL_BYTES, ReportWriter, message_of, pointer_of, xpath_of
+from kad_spec.verdict import classify, tally
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "SRCROOT"
@@ -176,7 +177,7 @@ def _artifact(file, index: int) -> dict:
     artifact = {
         "location": {k: v for k, v in _artifact_location(file.path, index).items() if k != "index"},
         "properties": {"format": file.format, "stays": file.stays, "truncated": file.truncated,
-                       "omitted": omitted},
+                       "omitted": omitted, "receipt": classify(file)},  # kad_spec.verdict
     }
     if file.format:
         artifact["mimeType"] = "application/json" if file.format == "json" else "application/xml"
@@ -264,6 +265,7 @@ def _log(result, lang: str, rules) -> dict:
             "specificationVersion": result.spec_version,
             "codelistEditions": dict(sorted(result.codelist_editions.items())),
             "notices": [clean(n) for n in result.notices],
+            "receipt": tally(result),  # kad_spec.verdict
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

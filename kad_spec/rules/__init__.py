@@ -64,6 +64,7 @@ def load_all() -> None:
     from kad_spec.rules import (  # noqa: F401
         codes,
         diagnoses,
+        envelope,
         identity,
         message,
         organisations,
@@ -71,6 +72,7 @@ def load_all() -> None:
         structure,
         times,
     )
+    import kad_spec.readers  # noqa: F401  - declares the file rules found while reading
 
 
 def implemented_rule_ids() -> set[str]:

@@ -21,7 +21,9 @@ NAVIGATION = (
     ("modell.html", "Modell"),
     ("kodeverk/index.html", "Kodeverk"),
     ("regler/index.html", "Regler"),
+    ("konvolutt.html", "Konvolutt"),
     ("endringslogg.html", "Endringslogg"),
+    ("leverandor.html", "For leverandører"),
     ("utskrift.html", "Utskrift"),
 )
 
