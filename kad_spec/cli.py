@@ -94,10 +94,17 @@ def generate(
     check: bool = typer.Option(False, "--check", help="Ikke skriv; exit 1 og navngi filer som ikke stemmer med modellen."),
     out: Optional[Path] = typer.Option(None, "--out", help="Mappe å skrive til (standard: generated/)."),
     model_directory: Optional[Path] = typer.Option(None, "--model", help="Modellmappe (standard: model/)."),
+    lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
 ) -> None:
-    """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen."""
+    """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen.
+
+    Exit-kode 0: skrevet (eller i takt); 1: --check fant utdaterte filer; 2: bruksfeil, LinkML mangler.
+    """
     from kad_spec import generate as gen
+    from kad_spec.extras import require_linkml
     from kad_spec.resources import generated_dir
+
+    require_linkml("generate --check" if check else "generate", lang.value)
 
     if model_directory is not None and not (model_directory / "kad.yaml").is_file():
         _fail(f"finner ikke modellen {model_directory / 'kad.yaml'}")

@@ -9,6 +9,7 @@ and annotations. Generators that need the full LinkML semantics use ``SchemaView
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,7 @@ class Model:
     types: dict[str, Type]
     enums: dict[str, Enum]
     raw: dict = field(repr=False, compare=False)
+    changelog: tuple = field(default=(), repr=False, compare=False)  # versions.LoggedVersion, as logged
 
     @property
     def root(self) -> Class:
@@ -134,8 +136,22 @@ class Model:
         return self.annotations["xml_namespace"]
 
     @property
+    def effective(self) -> date | None:
+        try:
+            return date.fromisoformat(str(self.annotations.get("ikrafttredelse")))
+        except ValueError:
+            return None
+
+    @property
     def supported_versions(self) -> tuple[str, ...]:
-        return tuple(str(self.annotations.get("supported_versions", self.version)).split())
+        """The versions accepted during the transition: this one and the previous logged one."""
+        return self.accepted_versions(None)
+
+    def accepted_versions(self, on: date | None) -> tuple[str, ...]:
+        """The versions a message created on ``on`` may carry (see :mod:`kad_spec.versions`)."""
+        from kad_spec.versions import accepted_versions
+
+        return accepted_versions(self.version, self.effective, list(self.changelog), on)
 
     def base_type(self, range_name: str) -> str:
         """The builtin type a range bottoms out in (string for enums and classes' ids)."""
@@ -220,6 +236,8 @@ def _type(name: str, node: dict) -> Type:
 
 
 def load_model(directory: Path | None = None) -> Model:
+    from kad_spec.versions import read_changelog
+
     path = (directory or model_dir()) / "kad.yaml"
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     return Model(
@@ -233,6 +251,7 @@ def load_model(directory: Path | None = None) -> Model:
         types={k: _type(k, v or {}) for k, v in (raw.get("types") or {}).items()},
         enums={k: _enum(k, v or {}) for k, v in (raw.get("enums") or {}).items()},
         raw=raw,
+        changelog=tuple(read_changelog(path.parent)),
     )
 
 

@@ -30,6 +30,14 @@ class MessageFormat(str, Enum):
     xml = "xml"
 
 
+class Lang(str, Enum):
+    nb = "nb"
+    en = "en"
+
+
+LangOption = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en.")
+
+
 class Level(str, Enum):
     breaking = "breaking"
     non_breaking = "non-breaking"
@@ -53,13 +61,17 @@ def lint(
     format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Utdataformat: text eller json."),
     codelists: Optional[Path] = typer.Option(None, "--codelists", help="Kodeverksmappen (standard: codelists/ ved siden av modellen)."),
     no_linkml: bool = typer.Option(False, "--no-linkml", help="Hopp over LinkML-linteren (raskere)."),
+    lang: Lang = LangOption,
 ) -> None:
     """Kontroller at modellen og regelkatalogen er komplette (LINT-001 …).
 
     Exit-kode 0: ingen feil; 1: minst én feil; 2: bruksfeil.
     """
+    from kad_spec.extras import require_linkml
     from kad_spec.tools.lint import lint_model, render_json, render_text
 
+    if not no_linkml:
+        require_linkml("lint", lang.value)
     if model_dir is not None and not model_dir.is_dir():
         _fail(f"Finner ikke modellmappen {model_dir}", 2)
     result = lint_model(model_dir, codelists, linkml=not no_linkml)
@@ -147,13 +159,16 @@ def _write_bytes(data: bytes, out: Path | None) -> None:
 def release(
     out: Path = typer.Option(Path("dist"), "--out", "-o", help="Mappen zip-filen skrives til."),
     model_dir: Optional[Path] = typer.Option(None, "--model", help="Modellmappen (standard: modellen som følger med)."),
+    lang: Lang = LangOption,
 ) -> None:
     """Bygg en versjonert, reproduserbar zip med skjema, klasser, dokumentasjon, eksempler og kodeverk.
 
     Samme modell gir samme bytes. Exit-kode 0: bygget; 1: modellen kan ikke publiseres; 2: bruksfeil.
     """
+    from kad_spec.extras import require_linkml
     from kad_spec.tools.release import ReleaseError, build_release
 
+    require_linkml("release", lang.value)
     if model_dir is not None and not (model_dir / "kad.yaml").is_file():
         _fail(f"Finner ikke modellen {model_dir / 'kad.yaml'}", 2)
     try:
