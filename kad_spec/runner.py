@@ -20,8 +20,12 @@ def exit_code(result, fail_on: str) -> int:
 
 def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None,
                    jobs: int = 1) -> int:
+    from kad_spec.manifest import stale_warning
     from kad_spec.validate import Settings, UsageError, Validator
 
+    warning = stale_warning(lang)
+    if warning:
+        print(mask_digits(warning), file=sys.stderr)
     settings = Settings(max_findings=max_findings)
     config = None
     if config_path is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kad_spec.manifest import MANIFEST, manifest_text
 from kad_spec.model import load_model
 from kad_spec.resources import model_dir  # codelists/ is read too: the docs list them
 
@@ -32,6 +33,7 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
         "jsonschema/report.schema.json": generate_report_schema(m),
     }
     files.update({f"docs/{name}": text for name, text in generate_markdown(m, lists, rules).items()})
+    files[MANIFEST] = manifest_text(directory)
     return files
 
 
