@@ -13,8 +13,8 @@ from typing import Optional
 import typer
 
 from . import load_codelists
-from .importers import FORMATS, ImportError_, add_edition, export, new_codelist, read_input
-from .store import CodeListFormatError, CodeLists, Edition, read_codelist, write_codelist
+from .importers import FORMATS, ImportError_, export
+from .store import CodeListFormatError, CodeLists, Edition, write_codelist
 
 app = typer.Typer(help="Kodeverk: vis, slå opp, importer og eksporter.", no_args_is_help=True,
                   add_completion=False)
@@ -32,6 +32,10 @@ MESSAGES = {
                  "Imported {count} codes from {file} into {path} as edition {label} ({start}–{end})"),
     "exported": ("Skrev {name} som {fmt} til {path}", "Wrote {name} as {fmt} to {path}"),
     "error": ("Feil: {detail}", "Error: {detail}"),
+    "need_into": ("Oppgi --into MAPPE: kad-spec kjører fra en installert pakke, og kodeverkene i den "
+                  "(site-packages) endres ikke. Bruk codelists/ i en klone av prosjektet.",
+                  "Give --into FOLDER: kad-spec runs from an installed package, whose code lists (site-packages) "
+                  "are not changed. Use codelists/ in a clone of the project."),
 }
 
 
@@ -160,34 +164,72 @@ def import_command(
     valid_to: Optional[str] = typer.Option(None, "--valid-to", help="Utgaven gjelder til (standard 31.12.; Klass: åpen)."),
     source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
     licence: Optional[str] = typer.Option(None, "--licence", help="Lisens (settes på kodeverket)."),
-    into: Optional[Path] = typer.Option(None, "--into", help="Mappe som oppdateres (standard: de medfølgende)."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Mappe som oppdateres (standard: codelists/ i prosjektet du står i)."),
+    successors: Optional[Path] = typer.Option(
+        None, "--successors", help="Etterfølgere for avsluttede koder: Klass-endringstabell (oldCode, newCode) eller CSV old,new."),
+    partial: bool = typer.Option(False, "--partial", help="Filen er bare en del av kodeverket: koder som mangler, beholdes."),
+    complete: bool = typer.Option(False, "--complete", help="Filen er hele utgaven, selv om den er liten: koder som mangler, avsluttes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Vis hva importen ville endre, men skriv ingenting."),
 ) -> None:
-    """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes."""
+    """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes.
+
+    Viser først hva importen endrer (nye, avsluttede og omdøpte koder, etterfølgere). En fil med
+    under halvparten av kodene avvises uten --partial (eller --complete). Exit-kode 0: importert (eller vist med
+    --dry-run); 2: feil i inndata eller bruk, ingenting skrevet.
+    """
+    from .safety import UnsafeValue, check_header_field, check_list_name
+    from .successors import SuccessorError
+    from .update import partial_message, plan_import, render_preview, text
+
     if fmt not in FORMATS:
         fail(msg("bad_format", fmt=fmt, formats=", ".join(FORMATS)))
-    from kad_spec.resources import codelists_dir
-
-    folder = into or codelists_dir()
     try:
-        name, records = read_input(file, fmt, list_name)
-        path = folder / f"{name}.csv"
-        codelist = read_codelist(path) if path.is_file() else new_codelist(name)
-    except (ImportError_, CodeListFormatError, OSError) as exc:
+        if list_name is not None:
+            check_list_name(list_name)
+        check_header_field("--edition", edition, edition_part=True)
+        check_header_field("--source", source, edition_part=True)
+        check_header_field("--licence", licence)
+    except UnsafeValue as exc:
+        fail(msg("error", detail=exc))
+    folder = into or _default_import_folder()
+    start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
+    try:
+        plan = plan_import(file, fmt, list_name, Edition(edition, start, end, source or f"{fmt}: {file.name}"),
+                           folder, partial=partial, successors=successors)
+    except (ImportError_, CodeListFormatError, SuccessorError, UnsafeValue, OSError) as exc:
         fail(msg("error", detail=exc))
         return
-    start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
-    stored = add_edition(codelist, Edition(edition, start, end, source or f"{fmt}: {file.name}"), records)
+    if partial and complete:
+        fail(msg("error", detail="--partial og --complete utelukker hverandre" if _state["lang"] == "nb"
+                 else "--partial and --complete exclude each other"))
+    if plan.looks_partial and not complete:
+        fail(partial_message(plan, file, _state["lang"]))
+    typer.echo(render_preview(plan, _state["lang"]))
+    if dry_run:
+        typer.echo(text(_state["lang"])["dry"])
+        return
+    codelist = plan.after
     if licence:
         codelist.licence = licence
     if source and not codelist.source:
         codelist.source = source
     codelist.retrieved = date.today().isoformat()
-    write_codelist(codelist, path)
+    write_codelist(codelist, plan.path)
     from . import clear_cache
 
     clear_cache()
-    typer.echo(msg("imported", count=len(records), file=file, path=path, label=stored.label,
+    stored = plan.edition
+    typer.echo(msg("imported", count=plan.records, file=file, path=plan.path, label=stored.label,
                    start=stored.valid_from or "…", end=stored.valid_to or "…"))
+
+
+def _default_import_folder() -> Path:
+    """codelists/ of the checkout kad-spec runs from; never the installed package's own copy."""
+    from kad_spec.resources import codelists_dir, data_root
+
+    if data_root().name == "_data":
+        fail(msg("need_into"))
+    return codelists_dir()
 
 
 @app.command("export")

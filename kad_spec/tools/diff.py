@@ -143,7 +143,7 @@ class DiffResult:
     @property
     def worst_in_model(self) -> str | None:
         """The worst change to the model itself: code lists have their own editions (no version bump)."""
-        from kad_spec.tools.codelist_diff import CHECK_IDS
+        from kad_spec.codelists.changes import CHECK_IDS
 
         kinds = (c.kind for c in self.changes if c.check_id not in CHECK_IDS)
         return max(kinds, key=RANK.__getitem__, default=None)
@@ -457,7 +457,7 @@ def _compare_rules(old_rules: dict, new_rules: dict, add) -> None:
 
 def _compare_codelists(old: Side, new: Side, add) -> None:
     from kad_spec.codelists import CodeListFormatError
-    from kad_spec.tools.codelist_diff import compare_folders
+    from kad_spec.codelists.changes import compare_folders
 
     mirrored = {e.codelist for e in new.model.enums.values() if e.codelist}
     try:

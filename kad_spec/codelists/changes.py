@@ -1,4 +1,4 @@
-"""The code list part of ``kad-spec diff``: editions added, codes added, ended or renamed.
+"""What changed between two versions of a code list: used by `kad-spec diff` and by the import preview.
 
 Code lists change on their own yearly rhythm (published 1 October, in force 1 January) and
 carry their own dated editions, so their changes are classified for the senders but do not
