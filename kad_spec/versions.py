@@ -1,14 +1,15 @@
 """The specification's versions: one source, the model and its change log.
 
 The version in force is ``version`` in ``model/kad.yaml``. The versions the validator accepts
-are derived, never listed by hand: the model's version, and during a transition the previous
-version in ``model/endringslogg.yaml``.
+are derived, never listed by hand: the model's version with the earlier patches of the same
+MAJOR.MINOR (a patch changes no message format), and during a transition the previous
+MAJOR.MINOR in ``model/endringslogg.yaml`` (with its patches).
 
 Transition (the registries accept the old format until the first tertial's data are in): the
 previous version is accepted for messages created up to and including 30 April of the year the
 new version takes effect (``ikrafttredelse``), that is to the end of the first tertial. Before
 the new version takes effect both are accepted too, so vendors can test the new format from
-its publication on 1 April. Only one earlier version is ever accepted.
+its publication on 1 April. Only one earlier format (MAJOR.MINOR) is ever accepted.
 """
 
 from __future__ import annotations
@@ -66,10 +67,19 @@ def transition_end(effective: date) -> date:
 
 
 def accepted_versions(version: str, effective: date | None, logged: list[LoggedVersion], on: date | None) -> tuple[str, ...]:
-    """The versions a message created on ``on`` may carry (``on`` None: during the transition)."""
-    previous = previous_version(version, logged)
-    if previous is None:
+    """The versions a message created on ``on`` may carry (``on`` None: during the transition).
+
+    A patch changes no message format, so every logged patch of the current MAJOR.MINOR is
+    accepted; of earlier formats only the one before, during the transition.
+    """
+    current = semver_key(version)
+    if current is None:
         return (version,)
-    if effective is not None and on is not None and on > transition_end(effective):
-        return (version,)
-    return (version, previous.version)
+    keyed = sorted(((k, v.version) for v in logged if (k := semver_key(v.version)) is not None), reverse=True)
+    same_format = [name for k, name in keyed if k[:2] == current[:2] and k < current]
+    earlier = [k[:2] for k, _ in keyed if k[:2] < current[:2]]
+    accepted = [version, *same_format]
+    in_transition = effective is None or on is None or on <= transition_end(effective)
+    if earlier and in_transition:
+        accepted += [name for k, name in keyed if k[:2] == max(earlier)]
+    return tuple(dict.fromkeys(accepted))

@@ -116,6 +116,12 @@ def test_transition_rule():
     assert accepted_versions("1.1.0", effective, logged, date(2029, 5, 1)) == ("1.1.0",)
     assert accepted_versions("1.0.0", date(2028, 1, 1), logged, None) == ("1.0.0", "0.9.0")
     assert accepted_versions("0.9.0", date(2027, 1, 1), logged, None) == ("0.9.0",)
+    # A patch is the same format: 1.1.0 stays accepted, and 1.0.0 only during the transition.
+    patched = [*logged, LoggedVersion("1.1.1", "2028-10-01", "")]
+    assert accepted_versions("1.1.1", effective, patched, date(2029, 4, 30)) == ("1.1.1", "1.1.0", "1.0.0")
+    assert accepted_versions("1.1.1", effective, patched, date(2029, 5, 1)) == ("1.1.1", "1.1.0")
+    assert accepted_versions("2.0.0", date(2030, 1, 1), [*patched, LoggedVersion("1.0.1", "", "")],
+                             date(2029, 6, 1)) == ("2.0.0", "1.1.1", "1.1.0")
 
 
 def test_the_bundled_model_has_no_hand_written_version_list():
