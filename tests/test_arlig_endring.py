@@ -171,3 +171,13 @@ def test_every_sh_line_of_the_guide_is_a_command_the_test_runs():
     lines = [line for kind, block in blocks(GUIDE.read_text(encoding="utf-8")) if kind == "sh"
              for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert lines and all(shlex.split(line.partition("   #")[0])[0] in ("kad-spec", "git", "python") for line in lines)
+
+
+def test_the_guide_is_a_page_of_the_docs_site(cli, tmp_path):
+    out = tmp_path / "site"
+    assert cli("docs", "--out", out).exit_code == 0
+    page = (out / "arlig-endring.html").read_text(encoding="utf-8")
+    assert "<h1>Den årlige endringen, steg for steg</h1>" in page
+    assert "kad-spec diff publisert/kad-spec-1.0.0.zip utgivelse/kad-spec-1.1.0.zip --fail-on breaking" in page
+    assert "<table>" in page  # the rhythm table
+    assert 'href="arlig-endring.html"' in (out / "index.html").read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from .assets import SEARCH_SCRIPT, STYLESHEET
 from .codelist_pages import codelist_index, codelist_page, data_path
 from .context import SiteContext, SiteSourceError, Sources
 from .diagram import render_svg
+from .guide_page import guide_page
 from .layout import CSS_PATH, SEARCH_SCRIPT_PATH, Page
 from .pages import changelog_page, class_pages, front_page, model_page, print_page, traceability_page
 from .rule_pages import rule_index, rule_page, rule_summary
@@ -98,7 +99,7 @@ def _example_text(rel: str, data: bytes, rule: str | None) -> str:
 def _pages(ctx: SiteContext, downloads: dict[str, Download]) -> tuple[list[Page], dict[str, str]]:
     listed = [(d.group, path, d.description, d.rule) for path, d in downloads.items()]
     pages = [front_page(ctx, listed), traceability_page(ctx), model_page(ctx), *class_pages(ctx),
-             codelist_index(ctx), rule_index(ctx), changelog_page(ctx), print_page(ctx, rule_summary)]
+             codelist_index(ctx), rule_index(ctx), changelog_page(ctx), guide_page(ctx), print_page(ctx, rule_summary)]
     scripts: dict[str, str] = {}
     for name in ctx.codelists.names():
         page, data = codelist_page(ctx, name)

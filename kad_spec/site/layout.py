@@ -22,6 +22,7 @@ NAVIGATION = (
     ("kodeverk/index.html", "Kodeverk"),
     ("regler/index.html", "Regler"),
     ("endringslogg.html", "Endringslogg"),
+    ("arlig-endring.html", "Årlig endring"),
     ("utskrift.html", "Utskrift"),
 )
 
