@@ -72,6 +72,9 @@ def test_a_version_bump_alone_fails_lint_naming_the_fix(checkout):
     assert done.returncode == 1
     assert "LINT-017" in done.stdout and "ingen post for versjon 2.0.0" in done.stdout
     assert "kad-spec diff FORRIGE . --changelog" in done.stdout
+    refused = run(checkout, "release", "--out", checkout / "dist")
+    assert refused.returncode == 1 and "LINT-017" in refused.stderr
+    assert not list((checkout / "dist").glob("*.zip")) if (checkout / "dist").exists() else True
 
 
 def test_after_a_bump_the_validator_accepts_the_new_version_and_the_previous_one(checkout, tmp_path):

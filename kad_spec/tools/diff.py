@@ -459,6 +459,8 @@ def _compare_codelists(old: Side, new: Side, add) -> None:
     from kad_spec.codelists import CodeListFormatError
     from kad_spec.codelists.changes import compare_folders
 
+    if old.codelists is None or new.codelists is None:
+        return  # a bare model folder on one side: nothing to compare the lists with
     mirrored = {e.codelist for e in new.model.enums.values() if e.codelist}
     try:
         found = compare_folders(old.codelists, new.codelists, skip=mirrored)

@@ -296,6 +296,8 @@ def _changelog_checks(m, result: LintResult) -> None:
         result.add("LINT-017", "modell",
                    "Annotasjonen supported_versions brukes ikke lenger: versjonene validatoren godtar, avledes av "
                    f"version og {log}. Fjern annotasjonen fra kad.yaml.")
+    if not SEMVER.match(m.version):
+        return  # LINT-010 has said so; the change log cannot be matched to it
     entry = next((v for v in m.changelog if v.version == m.version), None)
     if entry is None:
         result.add("LINT-017", log,
