@@ -127,8 +127,10 @@ def test_header_fields_cannot_add_or_forge_header_lines(lists, tmp_path, option,
     sample = klass_file(tmp_path / "k.csv", current_municipalities(lists))
     before = (lists / "kommunenummer.csv").read_bytes()
     args = ["--edition", "2027"] if option != "--edition" else []
-    result = invoke("codelists", "import", sample, "--format", "klass-csv", *args, option, value, "--into", lists)
+    result = invoke("codelists", "import", sample, "--format", "klass-csv", *args, option, value,
+                    "--valid-from", "2027-01-01", "--into", lists)
     assert result.exit_code == 2, result.output
+    assert option in result.stderr and ("linjeskift" in result.stderr or "tegnet |" in result.stderr)
     assert (lists / "kommunenummer.csv").read_bytes() == before
     assert read_codelist(lists / "kommunenummer.csv").oid == "2.16.578.1.12.4.1.1.3402"
 
