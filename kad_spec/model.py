@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,14 @@ class Model:
     types: dict[str, Type]
     enums: dict[str, Enum]
     raw: dict = field(repr=False, compare=False)
-    changelog: tuple = field(default=(), repr=False, compare=False)  # versions.LoggedVersion, as logged
+    directory: Path | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def changelog(self) -> tuple:
+        """The versions in ``endringslogg.yaml`` beside ``kad.yaml`` (read on first use)."""
+        from kad_spec.versions import read_changelog
+
+        return tuple(read_changelog(self.directory)) if self.directory else ()
 
     @property
     def root(self) -> Class:
@@ -236,8 +243,6 @@ def _type(name: str, node: dict) -> Type:
 
 
 def load_model(directory: Path | None = None) -> Model:
-    from kad_spec.versions import read_changelog
-
     path = (directory or model_dir()) / "kad.yaml"
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     return Model(
@@ -251,7 +256,7 @@ def load_model(directory: Path | None = None) -> Model:
         types={k: _type(k, v or {}) for k, v in (raw.get("types") or {}).items()},
         enums={k: _enum(k, v or {}) for k, v in (raw.get("enums") or {}).items()},
         raw=raw,
-        changelog=tuple(read_changelog(path.parent)),
+        directory=path.parent,
     )
 
 

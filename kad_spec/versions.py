@@ -42,7 +42,7 @@ def read_changelog(model_dir: Path) -> list[LoggedVersion]:
     """The versions in the change log, as written (empty when there is no readable log)."""
     path = Path(model_dir) / CHANGELOG
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except (OSError, yaml.YAMLError):
         return []
     entries = doc.get("versions") if isinstance(doc, dict) else None
