@@ -158,9 +158,10 @@ def test_commands_needing_linkml_say_so_in_one_line_and_exit_2(checkout, no_link
     assert english.returncode == 2 and "needs LinkML" in english.stderr
 
 
-def test_validation_needs_no_linkml(checkout, no_linkml):
-    done = run(checkout, "validate", "examples/kad-melding.json", extra_path=no_linkml)
-    assert done.returncode == 0, done.stdout + done.stderr
+def test_validation_lint_without_linkml_and_diff_need_no_linkml(checkout, no_linkml):
+    for command in (["validate", "examples/kad-melding.json"], ["lint", "--no-linkml"], ["diff", ".", "."]):
+        done = run(checkout, *command, extra_path=no_linkml)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 # -- 4. diff sees the code lists ------------------------------------------------------------
