@@ -224,9 +224,12 @@ def import_command(
 
 
 def _default_import_folder() -> Path:
-    """codelists/ of the checkout kad-spec runs from; never the installed package's own copy."""
+    """codelists/ of the checkout you stand in (or kad-spec runs from); never an installed package's copy."""
     from kad_spec.resources import codelists_dir, data_root
 
+    here = Path.cwd()
+    if (here / "codelists").is_dir() and (here / "model" / "kad.yaml").is_file() and (here / "pyproject.toml").is_file():
+        return here / "codelists"
     if data_root().name == "_data":
         fail(msg("need_into"))
     return codelists_dir()

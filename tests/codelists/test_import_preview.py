@@ -153,3 +153,19 @@ def test_csv_exports_cannot_run_as_formulas_and_process_codes_stay_numbers(tmp_p
     assert invoke("codelists", "export", "icpc2", "--format", "finnkode-csv", "-o", icpc).exit_code == 0
     codes = [row["Kode"] for row in csv.DictReader(io.StringIO(icpc.read_text(encoding="utf-8")), delimiter=";")]
     assert "-30" in codes and not any(c.startswith("'") for c in codes)
+
+
+def test_without_into_the_import_writes_to_the_project_you_stand_in(lists, tmp_path, monkeypatch):
+    project = lists.parent
+    (project / "model").mkdir()
+    (project / "model" / "kad.yaml").write_text("name: x\n", encoding="utf-8")
+    (project / "pyproject.toml").write_text("", encoding="utf-8")
+    bundled = (codelists_dir() / "kommunenummer.csv").read_bytes()
+    rows = current_municipalities(lists)
+    full = klass_file(tmp_path / "2027.csv", [*rows, ("5699", "Ny kommune")])
+    monkeypatch.chdir(project)
+    result = invoke("codelists", "import", full, "--format", "klass-csv", "--edition", "2027")
+    assert result.exit_code == 0, result.output
+    assert str(lists / "kommunenummer.csv") in result.stdout
+    assert "5699" in read_codelist(lists / "kommunenummer.csv")
+    assert (codelists_dir() / "kommunenummer.csv").read_bytes() == bundled
