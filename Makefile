@@ -3,16 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
 
 .PHONY: example test generate check docs benchmark clean
 
-$(STAMP): pyproject.toml
+# The validator alone (runtime dependencies only, no LinkML): enough for `make example`.
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+# Everything for generation and the tests (LinkML, pytest, ...).
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-example: $(STAMP)  ## set up and validate the bundled example (JSON and XML)
+example: $(RUNTIME)  ## set up the validator alone and validate the bundled example (JSON and XML)
 	$(BIN)/kad-spec validate examples/kad-melding.json examples/kad-melding.xml
 
 test: $(STAMP)  ## set up and run the tests

@@ -35,6 +35,7 @@ class Example:
     raw: str | None = None  # the whole file's text, for file-level rules
     format: str = "json"
     encoding: str = "utf-8"  # how ``raw`` is written to disk
+    envelope: tuple[dict, ...] | None = None  # edits to the bundled enveloped example (kad_spec.envelope.apply_edits)
 
     def file_bytes(self) -> bytes | None:
         return None if self.raw is None else self.raw.encode(self.encoding)
@@ -85,6 +86,7 @@ def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
             raw=ex.get("raw"),
             format=ex.get("format", "json"),
             encoding=ex.get("encoding", "utf-8"),
+            envelope=tuple(ex["envelope"] or ()) if "envelope" in ex else None,
         )
         for ex in node["examples"]
     )

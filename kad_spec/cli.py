@@ -30,6 +30,7 @@ class Format(str, Enum):
     json = "json"
     junit = "junit"
     sarif = "sarif"
+    apprec = "apprec"
 
 
 class ReportFormat(str, Enum):
@@ -71,7 +72,9 @@ def validate(
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Hvilken alvorlighet som gir exit-kode 1."),
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1, help="Høyst så mange funn per fil."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML-fil med endret alvorlighet og unntak."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv rapporten til fil i stedet for standard ut."),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o",
+        help="Skriv rapporten til fil i stedet for standard ut (apprec med flere filer: en mappe, én kvittering per fil)."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Antall prosesser: filer samtidig, og store filer i deler (0: én per kjerne)."),
 ) -> None:
@@ -173,6 +176,9 @@ def _mount_subcommands() -> None:
     app.command("docs")(docs_command)
     register(app)
     app.add_typer(codelists_app, name="codelists", help="Vis, slå opp, importer og eksporter kodeverk.")
+    from kad_spec.tools.envelope_cli import app as envelope_app
+
+    app.add_typer(envelope_app, name="envelope", help="Legg en KAD-melding i en hodemelding (MsgHead 1.2), eller ta den ut.")
 
 
 _mount_subcommands()

@@ -50,6 +50,7 @@ class Finding:
     column: int | None = None
     opphold_id: str | None = None
     waived: str | None = None  # the waiver's reason when a waiver applies
+    xpath_base: str | None = None  # in an envelope: XPath of the message's holder, or of the envelope element itself
 
     def sort_key(self):
         return (self.file, self.line or 0, self.pointer, self.rule_id)

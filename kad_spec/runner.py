@@ -47,6 +47,10 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         config.apply(result, settings.today, lang)
     # Decide the exit code on every finding: --max-findings shortens the report, not the verdict.
     code = exit_code(result, fail_on)
+    from kad_spec.verdict import classify
+
+    for file in result.files:
+        file.verdict = classify(file)  # on every finding, as the exit code
     if max_findings:
         for file in result.files:
             if len(file.findings) > max_findings:
@@ -56,8 +60,13 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         if file.internal_error:
             print(f"kad-spec: intern feil ved validering av {mask_digits(file.path)}: "
                   f"{mask_digits(file.internal_error)}", file=sys.stderr)
+    from kad_spec.reports.apprec import ReceiptError, ReceiptUsageError
+
     try:
         _emit(result, fmt, lang, output)
+    except (ReceiptUsageError, ReceiptError) as error:  # no folder for several receipts; a faulty receipt
+        print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"kad-spec: kan ikke skrive {mask_digits(str(output))}: {error.strerror or error}", file=sys.stderr)
         return 2
@@ -67,6 +76,11 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
 def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
     from kad_spec.reports import render
 
+    if fmt == "apprec":
+        from kad_spec.reports.apprec import write_receipts
+
+        write_receipts(result, lang, output)
+        return
     if fmt == "text" and output is None and sys.stdout.isatty():
         from kad_spec.reports.text import print_rich
 

@@ -31,6 +31,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     truncated: bool = False
     internal_error: str | None = None  # a fault in kad-spec itself, not in the file (exit 2)
+    header: dict | None = None  # the message without its stays (meldingsinfo, virksomhet), for a receipt
+    envelope: dict | None = None  # the envelope's facts, for a receipt (kad_spec.envelope.envelope_facts)
+    verdict: str | None = None  # set once all findings are in (kad_spec.verdict.classify)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity and not f.waived)
@@ -119,7 +122,11 @@ class Validator:
             return result
         result.format = doc.format
         self._check_document(doc, result, jobs)
+        result.header, result.envelope = dict(doc.header), doc.envelope
         self._add_lines(doc, result)
+        if doc.xpath_base is not None:  # an envelope: XPaths point into the envelope file
+            for finding in result.findings:
+                finding.xpath_base = finding.params.pop("envelope_xpath", None) or doc.xpath_base
         result.findings.sort(key=Finding.sort_key)
         return result
 

@@ -55,7 +55,11 @@ def test_json_schema_accepts_the_valid_example_under_the_reference_library():
 
 def test_json_schema_carries_enum_oids():
     schema = json.loads((GENERATED / "jsonschema" / "kad.schema.json").read_text(encoding="utf-8"))
-    assert schema["$defs"]["UtTil"]["x-oid"] == "2.16.578.1.12.4.1.1.7300"
+    # Code list metadata sits in $comment as JSON: strict validators accept no other keywords.
+    info = json.loads(schema["$defs"]["UtTil"]["$comment"])
+    assert info["oid"] == "2.16.578.1.12.4.1.1.7300"
+    assert info["koder"]["2"] == "Som død" and info["kilde"].startswith("Volven 7300")
+    assert json.loads(schema["$comment"]) == {"versjon": "1.0.0"}
     assert schema["$defs"]["Kjonn"]["enum"] == ["0", "1", "2", "9"]
 
 
@@ -94,3 +98,65 @@ def test_output_does_not_depend_on_where_the_model_lies(cli, tmp_path):
     shutil.copytree(ROOT / "model", model)
     result = cli("generate", "--check", "--model", model)
     assert result.exit_code == 0, result.stdout
+
+
+def _classes():
+    spec = importlib.util.spec_from_file_location("kad_model_strict", GENERATED / "python" / "kad_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path, value", [
+    (("opphold", 0, "pasient", "alder"), "84"),
+    (("opphold", 0, "pasient", "alder"), True),
+    (("opphold",), None),
+    (("meldingsinfo", "kontaktperson"), None),
+    (("virksomhet", "organisasjonsnummer"), 123456785),
+])
+def test_python_classes_refuse_what_the_schema_refuses(path, value):
+    import jsonschema
+    import pydantic
+
+    module = _classes()
+    message = json.loads((EXAMPLES / "kad-melding.json").read_text(encoding="utf-8"))
+    node = message
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    schema = json.loads((GENERATED / "jsonschema" / "kad.schema.json").read_text(encoding="utf-8"))
+    assert not jsonschema.Draft202012Validator(schema).is_valid(message)
+    with pytest.raises(pydantic.ValidationError):
+        module.KadMelding(**message)
+    with pytest.raises(pydantic.ValidationError):
+        module.KadMelding.model_validate_json(json.dumps(message))
+
+
+def test_python_classes_write_a_message_kad_spec_accepts(tmp_path, cli):
+    module = _classes()
+    text = (EXAMPLES / "kad-melding.json").read_text(encoding="utf-8")
+    parsed = module.KadMelding.model_validate_json(text)
+    parsed.opphold[2].opphold_id = "KAD-2025-000999"
+    dumped = parsed.model_dump_json(indent=2)
+    assert "null" not in dumped
+    assert json.loads(dumped)["opphold"][2]["opphold_id"] == "KAD-2025-000999"
+    target = tmp_path / "skrevet.json"
+    target.write_text(dumped, encoding="utf-8")
+    result = cli("validate", target)
+    assert result.exit_code == 0, result.stdout
+    built = module.Opphold(**json.loads(text)["opphold"][2])
+    assert "utskrivningstidspunkt" not in built.model_dump()  # absent stays absent
+    assert "pydantic" in (GENERATED / "python" / "kad_model.py").read_text(encoding="utf-8")[:400]
+
+
+def test_the_vendor_guides_python_example_runs(tmp_path, cli):
+    import subprocess
+    import sys
+
+    guide = (ROOT / "docs" / "leverandor.md").read_text(encoding="utf-8")
+    code = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copy(EXAMPLES / "kad-melding.json", tmp_path / "eksport.json")
+    env = {"PYTHONPATH": str(GENERATED / "python"), "PATH": "/usr/bin:/bin"}
+    ran = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert cli("validate", tmp_path / "ny.json").exit_code == 0

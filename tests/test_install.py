@@ -42,6 +42,10 @@ def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
     valid = _run(kad, "validate", "kad-melding.json", "kad-melding.xml", cwd=work)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert "2 fil(er), 8 opphold, 0 feil" in valid.stdout
+    # The envelope and receipt schemas travel in the wheel.
+    shutil.copy(EXAMPLES / "konvolutt-kad-melding.xml", work)
+    receipt = _run(kad, "validate", "--format", "apprec", "konvolutt-kad-melding.xml", cwd=work)
+    assert receipt.returncode == 0 and '<Status V="1"' in receipt.stdout, receipt.stdout + receipt.stderr
     lookup = _run(kad, "codelists", "lookup", "kommunenummer", "3001", "--date", "2024-03-01", cwd=work)
     assert "3101" in lookup.stdout
     # Without the model extra (no LinkML): one line with the install command, exit 2, no traceback.
@@ -64,3 +68,37 @@ def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
     refused = _run(kad, "codelists", "import", sample, "--format", "klass-csv", "--edition", "2027", cwd=work)
     assert refused.returncode == 2 and "--into" in refused.stderr, refused.stdout + refused.stderr
     assert (site_lists / "kommunenummer.csv").read_bytes() == before
+
+
+def test_wheel_from_the_release_installs_alone_and_validates_without_linkml(tmp_path):
+    from kad_spec.tools.release import build_release, unpack_for_inspection
+
+    made, _ = build_release(tmp_path / "dist")
+    folder = unpack_for_inspection(made.path, tmp_path / "unpacked")
+    wheel = next((folder / "wheel").glob("kad_spec-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    installed = _run(bin_dir / "python", "-m", "pip", "install", "-q", wheel)
+    assert installed.returncode == 0, installed.stderr
+    absent = _run(bin_dir / "python", "-c", "import importlib.util as u; print(u.find_spec('linkml'), u.find_spec('pytest'))")
+    assert absent.stdout.strip() == "None None", absent.stdout
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(folder / "examples" / "kad-melding.json", work)
+    shutil.copy(folder / "examples" / "kad-melding.xml", work)
+    valid = _run(bin_dir / "kad-spec", "validate", "kad-melding.json", "kad-melding.xml", cwd=work)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    assert "2 fil(er), 8 opphold, 0 feil" in valid.stdout
+    broken = _run(bin_dir / "kad-spec", "example", "--defect", "KAD-DIA-002", "-o", "d.json", cwd=work)
+    assert broken.returncode == 0, broken.stderr
+    rejected = _run(bin_dir / "kad-spec", "validate", "--format", "junit", "d.json", cwd=work)
+    assert rejected.returncode == 1 and "KAD-DIA-002" in rejected.stdout
+
+
+def test_make_example_installs_the_validator_without_linkml():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    target = makefile.split("\nexample:", 1)[1].split("\n\n", 1)[0]
+    runtime = makefile.split("\n$(RUNTIME):", 1)[1].split("\n\n", 1)[0]
+    assert "$(RUNTIME)" in target.splitlines()[0] and "$(STAMP)" not in target
+    assert "pip install --quiet -e .\n" in runtime + "\n" and "[test]" not in runtime

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kad_spec import __version__
 from kad_spec.generate import artefacts
 from kad_spec.model import model
 from kad_spec.resources import model_dir
@@ -44,6 +45,7 @@ def test_contents(built):
         "jsonschema/kad.schema.json", "jsonschema/report.schema.json", "xsd/kad.xsd", "python/kad_model.py",
         "docs/index.md", "model/kad.yaml", "model/endringslogg.yaml", "examples/kad-melding.json",
         "codelists/kommunenummer.csv", "codelists/icd10.csv", "release.json", "SHA256SUMS",
+        "schematron/kad.sch", f"wheel/kad_spec-{__version__}-py3-none-any.whl",
     ):
         assert expected in names, expected
     assert all(name.startswith(folder) for name in read(built))

@@ -21,6 +21,7 @@ from kad_spec.tools.jsonpatch import apply_patch
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_EXAMPLE = REPO / "examples" / "kad-melding.json"
+BASE_ENVELOPE = REPO / "examples" / "konvolutt-kad-melding.xml"  # the base of envelope examples
 RULES = catalogue()
 
 # Produced by the readers and the core, which do not yet declare them with ``provides``.
@@ -29,6 +30,12 @@ CORE_GAPS: dict[tuple[str, int], str] = {}
 
 
 def write_example(example, directory: Path) -> Path:
+    if example.envelope is not None:
+        from kad_spec.envelope import apply_edits
+
+        path = directory / "example-envelope.xml"
+        path.write_bytes(apply_edits(BASE_ENVELOPE.read_bytes(), example.envelope))
+        return path
     suffix = ".xml" if example.format == "xml" else ".json"
     path = directory / f"example{suffix}"
     raw = example.file_bytes()
@@ -72,6 +79,7 @@ def test_rule_is_complete(rule_id):
     area_prefix = {
         "identitet": "KAD-ID-", "organisasjon": "KAD-ORG-", "tid": "KAD-TID-", "diagnose": "KAD-DIA-",
         "opphold": "KAD-OPH-", "melding": "KAD-MLD-", "kodeverk": "KAD-KL-", "struktur": "KAD-STR-", "fil": "KAD-FIL-",
+        "konvolutt": "KAD-KONV-",
     }
     assert rule_id.startswith(area_prefix[rule.area]), f"{rule_id} is filed under {rule.area}"
 

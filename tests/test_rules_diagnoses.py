@@ -14,8 +14,8 @@ from kad_spec.rules.context import MessageContext
 from kad_spec.rules.diagnoses import check_diagnoses, diagnosis_findings
 
 BASE = json.loads((Path(__file__).resolve().parents[1] / "examples" / "kad-melding.json").read_text(encoding="utf-8"))
-COVERED = date(2026, 6, 1)  # the bundled ICD-10 and ICPC-2 editions are 2026
-UNCOVERED = date(2025, 6, 1)
+COVERED = date(2026, 6, 1)  # ICD-10 editions 2020–2026 and ICPC-2 2019–2026 are bundled
+UNCOVERED = date(2019, 6, 1)  # before the first ICD-10 edition
 LISTS = load_codelists()
 
 
@@ -28,7 +28,7 @@ def _process_codes() -> set[str]:
 
 
 def test_every_bundled_icd10_code_is_accepted():
-    codes = LISTS["icd10"].codes()
+    codes = sorted(LISTS["icd10"].codes_on(COVERED))
     assert len(codes) > 19000
     rejected = [code for code in codes if _rules("ICD-10", code)]
     assert rejected == []
@@ -37,7 +37,7 @@ def test_every_bundled_icd10_code_is_accepted():
 def test_every_bundled_icpc2_diagnosis_is_accepted_and_process_codes_are_not():
     process = _process_codes()
     assert len(process) == 40
-    diagnoses = [code for code in LISTS["icpc2"].codes() if code not in process]
+    diagnoses = [code for code in LISTS["icpc2"].codes_on(COVERED) if code not in process]
     assert len(diagnoses) >= 700
     assert [code for code in diagnoses if _rules("ICPC-2", code)] == []
     assert {code for code in process if _rules("ICPC-2", code) == ["KAD-DIA-007"]} == process
@@ -52,7 +52,7 @@ def test_codes_from_the_nearest_edition_are_accepted_outside_its_period():
 def test_icd10_non_codes_are_rejected(code):
     assert code not in LISTS["icd10"]
     assert _rules("ICD-10", code) == ["KAD-DIA-003"]
-    assert _rules("ICD-10", code, UNCOVERED) == ["KAD-DIA-004"]  # no edition covers 2025: a warning
+    assert _rules("ICD-10", code, UNCOVERED) == ["KAD-DIA-004"]  # no edition covers 2019: a warning
 
 
 @pytest.mark.parametrize("code", ["W00", "X00", "K999", "R990"])
@@ -112,7 +112,7 @@ def test_stay_check_points_at_each_code_and_uses_the_admission_date():
         ("KAD-DIA-006", "/utskrivningsdiagnoser/1/kode"),
         ("KAD-DIA-003", "/utskrivningsdiagnoser/2/kode"),
     ]
-    stay["innleggelsestidspunkt"] = "2025-03-02T22:10"
+    stay["innleggelsestidspunkt"] = "2019-03-02T22:10"
     assert [h.rule_id for h in check_diagnoses(stay, ctx)] == ["KAD-DIA-006", "KAD-DIA-004"]
 
 
@@ -130,4 +130,4 @@ def test_the_report_names_the_editions_used():
     ctx.codelists.reset_usage()  # the lists the checks use (another test may have reloaded them)
     list(check_diagnoses(stay, ctx))  # cached verdicts from earlier tests
     used = ctx.codelists.editions_used()
-    assert used.get("icd10") == "2026" and used.get("icpc2") == "2026"
+    assert used.get("icd10") == "2025" and used.get("icpc2") == "2025"  # the example's stays are from 2025

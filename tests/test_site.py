@@ -18,6 +18,8 @@ from kad_spec.site import SiteBuildError, Sources, build_site
 from kad_spec.site.codelist_pages import municipality_changes
 from kad_spec.tools.jsonpatch import PatchError, apply_patch
 
+from conftest import ROOT
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -269,3 +271,46 @@ def test_kad_spec_docs_is_wired_into_the_cli(cli, tmp_path):
     result = cli("docs", "--out", tmp_path / "site")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "site" / "regler" / "kad-kl-001.html").is_file()
+
+
+def _checked_by_on_page(site: Path, rule_id: str) -> str:
+    doc = html.parse(str(site / "regler" / f"{rule_id.lower()}.html")).getroot()
+    for term in doc.iter("dt"):
+        if term.text_content() == "Kontrolleres av":
+            return term.getnext().text_content()
+    raise AssertionError(f"{rule_id}: ingen «Kontrolleres av»")
+
+
+@pytest.mark.parametrize("rule_id, expected", [
+    ("KAD-DIA-002", "JSON-skjemaet, Schematron-skjemaet og kad-spec"),  # conditional: not the XSD
+    ("KAD-OPH-004", "JSON-skjemaet, Schematron-skjemaet og kad-spec"),
+    ("KAD-DIA-001", "JSON-skjemaet, XSD-en og kad-spec"),
+    ("KAD-STR-007", "XSD-en og kad-spec"),  # element order exists in XML only
+    ("KAD-TID-001", "Schematron-skjemaet og kad-spec"),
+    ("KAD-TID-007", "JSON-skjemaet, XSD-en og kad-spec"),
+    ("KAD-ID-001", "kad-spec"),
+])
+def test_rule_pages_say_which_artefact_checks_the_rule(site, rule_id, expected):
+    assert _checked_by_on_page(site, rule_id) == expected
+    index = html.parse(str(site / "regler" / "index.html")).getroot()
+    row = next(tr for tr in index.iter("tr") if tr.text_content().startswith(rule_id))
+    assert row.getchildren()[-1].text_content() == expected
+    regler = (ROOT / "generated" / "docs" / "regler.md").read_text(encoding="utf-8")
+    assert f"| `{rule_id}` |" in regler and regler.split(f"| `{rule_id}` |", 1)[1].split("\n", 1)[0].endswith(f"| {expected} |")
+
+
+def test_every_rule_page_names_its_checkers_from_the_registry(site):
+    from kad_spec.catalogue import catalogue
+    from kad_spec.coverage import checked_by_text
+    from kad_spec.model import model
+
+    for rule in catalogue().values():
+        assert _checked_by_on_page(site, rule.id) == checked_by_text(rule, model())
+
+
+def test_vendor_guide_page(site):
+    doc = html.parse(str(site / "leverandor.html")).getroot()
+    text = doc.text_content()
+    for needed in ("pipx install", "--format junit", "--format sarif", "example --defect", "model_dump_json"):
+        assert needed in text, needed
+    assert doc.find(".//nav").xpath(".//a[contains(@href, 'leverandor.html')]")

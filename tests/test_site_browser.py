@@ -109,11 +109,17 @@ def test_municipality_search_finds_halden_with_its_codes(server, tab):
 def test_icd10_search_finds_j189_and_searches_text(server, tab):
     rows = _search(tab, server, "kodeverk/icd10.html", "J189")
     assert rows and rows[0].startswith("J189")
-    assert "2026-01-01" in rows[0]
+    assert "2020-01-01" in rows[0] and "2026-12-31" in rows[0]  # one period over the editions 2020–2026
     dotted = _search(tab, server, "kodeverk/icd10.html", "J18.9")
     assert dotted and dotted[0].startswith("J189")
     by_text = _search(tab, server, "kodeverk/icd10.html", "pneumoni")
     assert any(row.startswith("J18") for row in by_text), "tekstsøk skal gi treff"
+
+
+@pytest.mark.parametrize("query", ["I210a", "I210A", "i21.0a"])
+def test_icd10_search_finds_the_official_lower_case_spelling(server, tab, query):
+    rows = _search(tab, server, "kodeverk/icd10.html", query)
+    assert rows and rows[0].startswith("I210a") and "type 4a" in rows[0]
 
 
 def test_icpc2_search_and_empty_result(server, tab):

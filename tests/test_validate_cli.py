@@ -90,7 +90,7 @@ def test_binary_file_is_a_finding_not_a_crash(validate_json, tmp_path):
 def test_reports_state_versions_and_code_list_editions(validate_json):
     _, report = validate_json(VALID[0])
     assert report["specification_version"] == "1.0.0"
-    assert report["codelist_editions"]["icd10"] == "2026"
+    assert report["codelist_editions"]["icd10"] == "2025"  # the example's stays are from 2025: its own edition
     assert "kommunenummer" in report["codelist_editions"]
 
 

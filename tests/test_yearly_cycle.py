@@ -21,13 +21,14 @@ import yaml
 
 from conftest import ROOT
 
-COPIED = ("kad_spec", "model", "codelists", "generated", "examples")
+COPIED = ("kad_spec", "model", "codelists", "generated", "examples", "docs")
 
 
 def make_checkout(target: Path) -> Path:
     for name in COPIED:
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", target)
+    for name in ("pyproject.toml", "README.md"):  # the release builds a wheel from them
+        shutil.copy(ROOT / name, target)
     return target
 
 
@@ -169,7 +170,8 @@ def test_validation_lint_without_linkml_and_diff_need_no_linkml(checkout, no_lin
 
 def new_icd10_edition(checkout: Path, tmp_path: Path) -> None:
     exported = tmp_path / "icd10-2027.json"
-    assert run(checkout, "codelists", "export", "icd10", "--format", "navikt-json", "-o", exported).returncode == 0
+    assert run(checkout, "codelists", "export", "icd10", "--format", "navikt-json", "--date", "2026-06-01",
+               "-o", exported).returncode == 0
     records = [r for r in json.loads(exported.read_text(encoding="utf-8")) if r["code"] not in ("A000", "B010")]
     records.append({"code": "U999", "text": "Ny kode for testen"})
     exported.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")

@@ -1,3 +1,8 @@
+"""Pydantic v2 classes for KAD messages, generated from model/kad.yaml by kad-spec; do not edit.
+
+Needs pydantic 2 (pip install "pydantic>=2"). Types are strict as in the JSON Schema: "84" is no
+age, null no stay list. The default model_dump_json() leaves absent fields out.
+"""
 from __future__ import annotations
 
 import re
@@ -18,6 +23,10 @@ from typing import (
 )
 
 from pydantic import (
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
     BaseModel,
     ConfigDict,
     Field,
@@ -38,12 +47,20 @@ class ConfiguredBaseModel(BaseModel):
         serialize_by_alias = True,
         validate_by_name = True,
         validate_assignment = True,
-        validate_default = True,
+        validate_default = False,
         extra = "forbid",
         arbitrary_types_allowed = True,
         use_enum_values = True,
         strict = False,
     )
+
+    def model_dump(self, **kwargs):
+        kwargs.setdefault("exclude_none", True)  # absent fields stay absent
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs):
+        kwargs.setdefault("exclude_none", True)
+        return super().model_dump_json(**kwargs)
 
 
 
@@ -114,10 +131,12 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                                       'code'}},
                                 'description': 'Diagnosekode i ICD-10 eller '
                                                'ICPC-2; kodens form kontrolleres '
-                                               'mot kodeverket som er oppgitt.',
+                                               'mot kodeverket som er oppgitt. Små '
+                                               'bokstaver er tillatt: norsk ICD-10 '
+                                               'skriver noen koder slik (I210a).',
                                 'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                                 'name': 'Diagnosekode',
-                                'pattern': '^-?[A-Z0-9][0-9A-Z.]{1,6}$',
+                                'pattern': '^-?[A-Za-z0-9][0-9A-Za-z.]{1,6}$',
                                 'typeof': 'string'},
                'DiagnosekodeIcd10': {'annotations': {'title_en': {'tag': 'title_en',
                                                                   'value': 'ICD-10 '
@@ -126,10 +145,15 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                     'Kanonisk form er uten punktum '
                                                     '(E70.2 rapporteres som E702); '
                                                     'form med punktum godtas med '
-                                                    'advarsel.',
+                                                    'advarsel. Den offisielle '
+                                                    'skrivemåten har små bokstaver '
+                                                    'i noen koder (I210a, V0n0a, '
+                                                    'T4n); annen bruk av store og '
+                                                    'små bokstaver (I210A) godtas '
+                                                    'med advarsel.',
                                      'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                                      'name': 'DiagnosekodeIcd10',
-                                     'pattern': '^[A-Z][0-9][0-9A-Z](\\.?[0-9A-Z]{1,2})?$',
+                                     'pattern': '^[A-Za-z][0-9][0-9A-Za-z](\\.?[0-9A-Za-z]{1,2})?$',
                                      'typeof': 'string'},
                'DiagnosekodeIcpc2': {'annotations': {'title_en': {'tag': 'title_en',
                                                                   'value': 'ICPC-2 '
@@ -142,7 +166,7 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                                     'diagnoser.',
                                      'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                                      'name': 'DiagnosekodeIcpc2',
-                                     'pattern': '^([A-Z][0-9]{2,3}|-[0-9]{2})$',
+                                     'pattern': '^([A-Za-z][0-9]{2,3}|-[0-9]{2})$',
                                      'typeof': 'string'},
                'HerId': {'annotations': {'oid': {'tag': 'oid',
                                                  'value': '2.16.578.1.12.4.1.2'},
@@ -202,8 +226,9 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                               'pattern': '^[0-9]{4}$',
                               'typeof': 'string'},
                'Tidspunkt': {'annotations': {'title_en': {'tag': 'title_en',
-                                                          'value': 'Date and '
-                                                                   'time'}},
+                                                          'value': 'Date and time'},
+                                             'xsd_type': {'tag': 'xsd_type',
+                                                          'value': 'dateTime'}},
                              'description': 'Dato og klokkeslett etter ISO 8601: '
                                             'lokal norsk tid uten tidssone (som i '
                                             'KPRs XML-praksis) eller med '
@@ -211,7 +236,7 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                                             'valgfrie.',
                              'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
                              'name': 'Tidspunkt',
-                             'pattern': '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$',
+                             'pattern': '^([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$',
                              'typeof': 'string'},
                'Uuid': {'annotations': {'title_en': {'tag': 'title_en',
                                                      'value': 'UUID'}},
@@ -423,7 +448,7 @@ class KadMelding(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Reporting unit'}},
          'domain_of': ['KadMelding']} })
-    opphold: Optional[list[Opphold]] = Field(default=None, description="""Oppholdene som rapporteres i meldingen (0..n).""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
+    opphold: list[Opphold] = Field(default=None, description="""Oppholdene som rapporteres i meldingen (0..n).""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'Stays'}},
          'domain_of': ['KadMelding']} })
 
@@ -437,20 +462,20 @@ class Meldingsinfo(ConfiguredBaseModel):
          'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
          'in_subset': ['administrativ']})
 
-    melding_id: str = Field(default=..., description="""Meldingens unike id (UUID), satt av avsender.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
+    melding_id: StrictStr = Field(default=..., description="""Meldingens unike id (UUID), satt av avsender.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Message id'}},
          'domain_of': ['Meldingsinfo']} })
-    spesifikasjonsversjon: str = Field(default=..., description="""Versjonen av denne spesifikasjonen som meldingen følger.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
+    spesifikasjonsversjon: StrictStr = Field(default=..., description="""Versjonen av denne spesifikasjonen som meldingen følger.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en',
                                       'value': 'Specification version'}},
          'domain_of': ['Meldingsinfo']} })
-    opprettet: str = Field(default=..., description="""Tidspunktet meldingen ble laget.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
+    opprettet: StrictStr = Field(default=..., description="""Tidspunktet meldingen ble laget.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Created'}},
          'domain_of': ['Meldingsinfo']} })
     miljo: Miljo = Field(default=..., description="""Om meldingen kommer fra produksjon eller test.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Environment'}},
          'domain_of': ['Meldingsinfo']} })
-    kontaktperson: Optional[Kontaktperson] = Field(default=None, description="""Kontaktperson hos avsender for spørsmål om meldingen.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
+    kontaktperson: Kontaktperson = Field(default=None, description="""Kontaktperson hos avsender for spørsmål om meldingen.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'Contact person'}},
          'domain_of': ['Meldingsinfo']} })
 
@@ -482,7 +507,7 @@ class Meldingsinfo(ConfiguredBaseModel):
 
     @field_validator('opprettet')
     def pattern_opprettet(cls, v):
-        pattern=re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+        pattern=re.compile(r"^([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
@@ -502,13 +527,13 @@ class Kontaktperson(ConfiguredBaseModel):
          'from_schema': 'https://w3id.org/kad-spec/kad-kpr',
          'in_subset': ['administrativ']})
 
-    navn: str = Field(default=..., description="""Kontaktpersonens navn.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
+    navn: StrictStr = Field(default=..., description="""Kontaktpersonens navn.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Name'}},
          'domain_of': ['Kontaktperson', 'Virksomhet']} })
-    telefon: Optional[str] = Field(default=None, description="""Telefonnummer.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
+    telefon: StrictStr = Field(default=None, description="""Telefonnummer.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'Telephone'}},
          'domain_of': ['Kontaktperson']} })
-    epost: Optional[str] = Field(default=None, description="""E-postadresse.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
+    epost: StrictStr = Field(default=None, description="""E-postadresse.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'E-mail'}},
          'domain_of': ['Kontaktperson']} })
 
@@ -546,16 +571,16 @@ class Virksomhet(ConfiguredBaseModel):
     linkml_meta: ClassVar[LinkMLMeta] = LinkMLMeta({'annotations': {'title_en': {'tag': 'title_en', 'value': 'Unit'}},
          'from_schema': 'https://w3id.org/kad-spec/kad-kpr'})
 
-    navn: str = Field(default=..., description="""Virksomhetens navn.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
+    navn: StrictStr = Field(default=..., description="""Virksomhetens navn.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Name'}},
          'domain_of': ['Kontaktperson', 'Virksomhet']} })
-    organisasjonsnummer: str = Field(default=..., description="""Virksomhetens organisasjonsnummer i Enhetsregisteret.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
+    organisasjonsnummer: StrictStr = Field(default=..., description="""Virksomhetens organisasjonsnummer i Enhetsregisteret.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en',
                                       'value': 'Organisation number'}},
          'domain_of': ['Virksomhet', 'HenvistFra', 'UtskrevetTil']} })
-    her_id: Optional[str] = Field(default=None, description="""Virksomhetens HER-id i Adresseregisteret.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
+    her_id: StrictStr = Field(default=None, description="""Virksomhetens HER-id i Adresseregisteret.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
                          'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'HER-id'}},
          'domain_of': ['Virksomhet', 'HenvistFra', 'UtskrevetTil']} })
@@ -563,7 +588,7 @@ class Virksomhet(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Address'}},
          'domain_of': ['Virksomhet']} })
-    tjenestekommuner: list[str] = Field(default=..., description="""Kommunen (kommunenummer) enheten yter tjenesten for; flere kommuner for en interkommunal enhet.""", min_length=1, json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '2'},
+    tjenestekommuner: list[StrictStr] = Field(default=..., description="""Kommunen (kommunenummer) enheten yter tjenesten for; flere kommuner for en interkommunal enhet.""", min_length=1, json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '2'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en',
                                       'value': 'Service municipalities'}},
@@ -616,15 +641,15 @@ class Adresse(ConfiguredBaseModel):
     linkml_meta: ClassVar[LinkMLMeta] = LinkMLMeta({'annotations': {'title_en': {'tag': 'title_en', 'value': 'Address'}},
          'from_schema': 'https://w3id.org/kad-spec/kad-kpr'})
 
-    adresselinje: str = Field(default=..., description="""Gate- eller veiadresse.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
+    adresselinje: StrictStr = Field(default=..., description="""Gate- eller veiadresse.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Address line'}},
          'domain_of': ['Adresse']} })
-    postnummer: str = Field(default=..., description="""Postnummer.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
+    postnummer: StrictStr = Field(default=..., description="""Postnummer.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Postal code'}},
          'domain_of': ['Adresse']} })
-    poststed: str = Field(default=..., description="""Poststed.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
+    poststed: StrictStr = Field(default=..., description="""Poststed.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '1'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Postal town'}},
          'domain_of': ['Adresse']} })
@@ -660,7 +685,7 @@ class Opphold(ConfiguredBaseModel):
                     'preconditions': {'slot_conditions': {'utskrivningstidspunkt': {'name': 'utskrivningstidspunkt',
                                                                                     'value_presence': 'PRESENT'}}}}]})
 
-    opphold_id: str = Field(default=..., description="""Enhetens egen, stabile id for oppholdet; unik per virksomhet og lik i alle meldinger om samme opphold.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
+    opphold_id: StrictStr = Field(default=..., description="""Enhetens egen, stabile id for oppholdet; unik per virksomhet og lik i alle meldinger om samme opphold.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Stay id'}},
          'domain_of': ['Opphold']} })
     status: Meldingsstatus = Field(default=..., description="""Status for oppholdet i denne meldingen (Volven 7316).""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
@@ -670,11 +695,11 @@ class Opphold(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Patient'}},
          'domain_of': ['Opphold']} })
-    innleggelsestidspunkt: str = Field(default=..., description="""Tidspunkt for innleggelse (år, dato og klokkeslett).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '4'},
+    innleggelsestidspunkt: StrictStr = Field(default=..., description="""Tidspunkt for innleggelse (år, dato og klokkeslett).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '4'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Admission time'}},
          'domain_of': ['Opphold']} })
-    utskrivningstidspunkt: Optional[str] = Field(default=None, description="""Tidspunkt for utskrivning (år, dato og klokkeslett); mangler mens pasienten er innlagt.""", json_schema_extra = { "linkml_meta": {'annotations': {'betingelse': {'tag': 'betingelse',
+    utskrivningstidspunkt: StrictStr = Field(default=None, description="""Tidspunkt for utskrivning (år, dato og klokkeslett); mangler mens pasienten er innlagt.""", json_schema_extra = { "linkml_meta": {'annotations': {'betingelse': {'tag': 'betingelse',
                                         'value': 'Når pasienten er utskrevet.'},
                          'betingelse_en': {'tag': 'betingelse_en',
                                            'value': 'Once the patient has been '
@@ -688,7 +713,7 @@ class Opphold(ConfiguredBaseModel):
                          'title_en': {'tag': 'title_en',
                                       'value': 'Admission diagnoses'}},
          'domain_of': ['Opphold']} })
-    utskrivningsdiagnoser: Optional[list[Diagnose]] = Field(default=None, description="""Diagnose(r) ved utskrivning, satt av lege i KAD/ØHD; én eller flere når pasienten er utskrevet.""", json_schema_extra = { "linkml_meta": {'annotations': {'betingelse': {'tag': 'betingelse',
+    utskrivningsdiagnoser: list[Diagnose] = Field(default=None, description="""Diagnose(r) ved utskrivning, satt av lege i KAD/ØHD; én eller flere når pasienten er utskrevet.""", json_schema_extra = { "linkml_meta": {'annotations': {'betingelse': {'tag': 'betingelse',
                                         'value': 'Påkrevd (minst én) når '
                                                  'utskrivningstidspunkt er oppgitt.'},
                          'betingelse_en': {'tag': 'betingelse_en',
@@ -703,7 +728,7 @@ class Opphold(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Referred from'}},
          'domain_of': ['Opphold']} })
-    utskrevet_til: Optional[UtskrevetTil] = Field(default=None, description="""Hvor pasienten ble utskrevet til.""", json_schema_extra = { "linkml_meta": {'annotations': {'betingelse': {'tag': 'betingelse',
+    utskrevet_til: UtskrevetTil = Field(default=None, description="""Hvor pasienten ble utskrevet til.""", json_schema_extra = { "linkml_meta": {'annotations': {'betingelse': {'tag': 'betingelse',
                                         'value': 'Påkrevd når utskrivningstidspunkt er '
                                                  'oppgitt.'},
                          'betingelse_en': {'tag': 'betingelse_en',
@@ -729,7 +754,7 @@ class Opphold(ConfiguredBaseModel):
 
     @field_validator('innleggelsestidspunkt')
     def pattern_innleggelsestidspunkt(cls, v):
-        pattern=re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+        pattern=re.compile(r"^([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
@@ -742,7 +767,7 @@ class Opphold(ConfiguredBaseModel):
 
     @field_validator('utskrivningstidspunkt')
     def pattern_utskrivningstidspunkt(cls, v):
-        pattern=re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$")
+        pattern=re.compile(r"^([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
@@ -765,7 +790,7 @@ class Pasient(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Identifier type'}},
          'domain_of': ['Pasient']} })
-    id: str = Field(default=..., description="""Pasientens fødselsnummer eller annen offisielle id.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '3'},
+    id: StrictStr = Field(default=..., description="""Pasientens fødselsnummer eller annen offisielle id.""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '3'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'personopplysning': {'tag': 'personopplysning',
                                               'value': 'direkte identifiserende'},
@@ -775,11 +800,11 @@ class Pasient(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Sex'}},
          'domain_of': ['Pasient']} })
-    alder: int = Field(default=..., description="""Pasientens alder i hele år ved innleggelse.""", ge=0, le=130, json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '3'},
+    alder: StrictInt = Field(default=..., description="""Pasientens alder i hele år ved innleggelse.""", ge=0, le=130, json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '3'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Age'}},
          'domain_of': ['Pasient']} })
-    bostedskommune: str = Field(default=..., description="""Pasientens bostedskommune ved innleggelse (kommunenummer gyldig på innleggelsesdatoen).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '3'},
+    bostedskommune: StrictStr = Field(default=..., description="""Pasientens bostedskommune ved innleggelse (kommunenummer gyldig på innleggelsesdatoen).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '3'},
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en',
                                       'value': 'Municipality of residence'}},
@@ -822,13 +847,13 @@ class Diagnose(ConfiguredBaseModel):
     kodeverk: Kodeverk = Field(default=..., description="""Kodeverket koden er hentet fra.""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Code system'}},
          'domain_of': ['Diagnose']} })
-    kode: str = Field(default=..., description="""Diagnosekoden; ICD-10 uten punktum er kanonisk (J189).""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
+    kode: StrictStr = Field(default=..., description="""Diagnosekoden; ICD-10 uten punktum er kanonisk (J189).""", json_schema_extra = { "linkml_meta": {'annotations': {'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Code'}},
          'domain_of': ['Diagnose']} })
 
     @field_validator('kode')
     def pattern_kode(cls, v):
-        pattern=re.compile(r"^-?[A-Z0-9][0-9A-Z.]{1,6}$")
+        pattern=re.compile(r"^-?[A-Za-z0-9][0-9A-Za-z.]{1,6}$")
         if isinstance(v, list):
             for element in v:
                 if isinstance(element, str) and not pattern.search(element):
@@ -851,12 +876,12 @@ class HenvistFra(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Category'}},
          'domain_of': ['HenvistFra', 'UtskrevetTil']} })
-    organisasjonsnummer: Optional[str] = Field(default=None, description="""Henvisende virksomhets organisasjonsnummer (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '8'},
+    organisasjonsnummer: StrictStr = Field(default=None, description="""Henvisende virksomhets organisasjonsnummer (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '8'},
                          'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en',
                                       'value': 'Organisation number'}},
          'domain_of': ['Virksomhet', 'HenvistFra', 'UtskrevetTil']} })
-    her_id: Optional[str] = Field(default=None, description="""Henvisende virksomhets HER-id (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '8'},
+    her_id: StrictStr = Field(default=None, description="""Henvisende virksomhets HER-id (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '8'},
                          'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'HER-id'}},
          'domain_of': ['Virksomhet', 'HenvistFra', 'UtskrevetTil']} })
@@ -899,12 +924,12 @@ class UtskrevetTil(ConfiguredBaseModel):
                          'krav': {'tag': 'krav', 'value': 'O'},
                          'title_en': {'tag': 'title_en', 'value': 'Category'}},
          'domain_of': ['HenvistFra', 'UtskrevetTil']} })
-    organisasjonsnummer: Optional[str] = Field(default=None, description="""Mottakende virksomhets organisasjonsnummer (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '9'},
+    organisasjonsnummer: StrictStr = Field(default=None, description="""Mottakende virksomhets organisasjonsnummer (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '9'},
                          'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en',
                                       'value': 'Organisation number'}},
          'domain_of': ['Virksomhet', 'HenvistFra', 'UtskrevetTil']} })
-    her_id: Optional[str] = Field(default=None, description="""Mottakende virksomhets HER-id (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '9'},
+    her_id: StrictStr = Field(default=None, description="""Mottakende virksomhets HER-id (frivillig).""", json_schema_extra = { "linkml_meta": {'annotations': {'forslag_punkt': {'tag': 'forslag_punkt', 'value': '9'},
                          'krav': {'tag': 'krav', 'value': 'V'},
                          'title_en': {'tag': 'title_en', 'value': 'HER-id'}},
          'domain_of': ['Virksomhet', 'HenvistFra', 'UtskrevetTil']} })

@@ -17,10 +17,18 @@ _ICPC2_CHAPTERS = set("ABDFHKLNPRSTUWXYZ")
 
 
 def icd10_chapter(code: str) -> str | None:
-    """'J189' -> 'X'; None for something that is not an ICD-10 code shape."""
-    head = code[:3]
-    if len(head) < 3 or not head[0].isalpha() or not head[1:].isdigit():
+    """'J189' -> 'X'; 'T4n' -> 'XIX'; None for something that is not an ICD-10 code shape.
+
+    Norwegian ICD-10 writes some categories with a lower-case letter (T4n, V0n0a): the letter stands
+    for a group of categories within the same chapter, so it sorts like the digit 0.
+    """
+    head = code[:3].upper()
+    if len(head) < 3 or not head[0].isalpha() or not head[1].isdigit():
         return None
+    if not head[2].isdigit():
+        if not code[2].islower():
+            return None
+        head = head[:2] + "0"
     index = bisect_right(_ICD10_KEYS, head) - 1
     return _ICD10_STARTS[index][1] if index >= 0 else None
 

@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from kad_spec.activity.chapters import chapter
+from kad_spec.activity.chapters import chapter, icd10_chapter
 from kad_spec.activity.records import KNOWN_SYSTEMS, Collected, StayRecord
 from kad_spec.activity.suppression import Cell, Share, Table, share, suppress_series, suppress_table
+from kad_spec.codelists.conversion import icd10_for
 from kad_spec.findings import mask_digits
 
 AGE_GROUPS = (("0–17", 0, 17), ("18–49", 18, 49), ("50–66", 50, 66), ("67–79", 67, 79), ("80+", 80, 200))
@@ -114,6 +115,24 @@ class ChapterChange:
 
 
 @dataclass(frozen=True)
+class Icd10Chapters:
+    """Stays per ICD-10 chapter and side, both systems together: ICPC-2 through the 2019 conversion.
+
+    A stay counts once per chapter and side. ``unmapped_codes`` counts the distinct codes that gave
+    no chapter (ICPC-2 codes the conversion lacks, e.g. R991 from 2020), ``unmapped_diagnoses``
+    the diagnoses with such a code.
+    """
+
+    table: LabelledTable
+    unmapped_codes: int
+    unmapped_diagnoses: Cell
+
+    def to_json(self) -> dict:
+        return {**self.table.to_json(), "unmapped_codes": self.unmapped_codes,
+                "unmapped_diagnoses": self.unmapped_diagnoses.to_json()}
+
+
+@dataclass(frozen=True)
 class Completeness:
     field: str  # e.g. "henvist_fra.organisasjonsnummer"
     share: Share
@@ -156,6 +175,7 @@ class ActivityReport:
     top_codes: list[TopCodes]
     chapter_changes: list[ChapterChange]
     not_comparable: Cell
+    icd10_chapters: Icd10Chapters
     flows: LabelledTable
     to_hospital: Share
     to_hospital_or_own: Share
@@ -320,6 +340,40 @@ def chapter_changes(stays: list[StayRecord], min_cell: int) -> tuple[list[Chapte
     return results, count(not_comparable, min_cell)
 
 
+ICD10_CHAPTER_ORDER = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
+                       "XV", "XVI", "XVII", "XVIII", "XIX", "XX", "XXI", "XXII")
+
+
+def icd10_chapters(stays: list[StayRecord], min_cell: int) -> Icd10Chapters:
+    """Admission and discharge diagnoses of both systems under one ICD-10 chapter (see Icd10Chapters)."""
+    pairs: Counter = Counter()
+    unmapped: set[tuple[str, str]] = set()
+    unmapped_diagnoses = 0
+    chapters_of: dict[tuple[str, str], frozenset[str]] = {}
+    for stay in stays:
+        for side, diagnoses in (("innskrivning", stay.admission_diagnoses),
+                                ("utskrivning", stay.discharge_diagnoses)):
+            found: set[str] = set()
+            for diagnosis in diagnoses:
+                chapters = chapters_of.get(diagnosis)
+                if chapters is None:
+                    chapters = chapters_of[diagnosis] = _icd10_chapters_of(*diagnosis)
+                if not chapters:
+                    unmapped.add(diagnosis)
+                    unmapped_diagnoses += 1
+                found |= chapters
+            for name in found:
+                pairs[(name, side)] += 1
+    rows = [c for c in ICD10_CHAPTER_ORDER if any(pairs.get((c, side)) for side in SIDES)]
+    counts = [[pairs.get((r, side), 0) for side in SIDES] for r in rows]
+    return Icd10Chapters(LabelledTable(rows, list(SIDES), suppress_table(counts, min_cell)), len(unmapped),
+                         count(unmapped_diagnoses, min_cell))
+
+
+def _icd10_chapters_of(system: str, code: str) -> frozenset[str]:
+    return frozenset(c for target in icd10_for(system, code) if (c := icd10_chapter(target)))
+
+
 def flows(stays: list[StayRecord], referral_order: list[str], destination_order: list[str],
           min_cell: int) -> LabelledTable:
     """Referral category × discharge category; stays not yet discharged in a column of their own."""
@@ -419,6 +473,7 @@ def compute(collected: Collected, findings, *, min_cell: int, today: date | None
         top_codes=diagnoses,
         chapter_changes=changes,
         not_comparable=not_comparable,
+        icd10_chapters=icd10_chapters(stays, min_cell),
         flows=flows(stays, orders["tjenester_og_vesen"], orders["ut_til"], min_cell),
         to_hospital=discharged_to(stays, HOSPITAL, min_cell),
         to_hospital_or_own=discharged_to(stays, HOSPITAL + OWN_INSTITUTION, min_cell),

@@ -32,6 +32,10 @@ TEXT = {
         "chapters": "Endret diagnose på kapittelnivå (første innskrivnings- mot første utskrivningsdiagnose)",
         "system": "Kodeverk", "same": "Samme kapittel", "changed": "Annet kapittel", "comparable": "Sammenlignbare",
         "share_changed": "Andel endret", "not_comparable": "Utskrevne opphold som ikke kan sammenlignes (ulike kodeverk eller mangler)",
+        "icd10_chapters": "Opphold per ICD-10-kapittel, begge kodeverk (ICPC-2 via konverteringstabellen 2019)",
+        "chapter": "Kapittel",
+        "unmapped": "Diagnoser uten ICD-10-kapittel (ICPC-2-koder konverteringstabellen mangler)",
+        "unmapped_codes": "ulike koder",
         "flows": "Pasientstrømmer", "flow_table": "Henvist fra (Volven 8404) → utskrevet til (Volven 7300)",
         "referral": "Henvist fra", "to_hospital": "Andel utskrevet til sykehus (7300: 31, 34)",
         "to_hospital_or_own": "Andel utskrevet til sykehus eller annen enhet ved egen institusjon (21, 23, 31, 34)",
@@ -76,6 +80,10 @@ TEXT = {
         "chapters": "Diagnosis changed at chapter level (first admission vs first discharge diagnosis)",
         "system": "Code system", "same": "Same chapter", "changed": "Other chapter", "comparable": "Comparable",
         "share_changed": "Share changed", "not_comparable": "Discharged stays that cannot be compared (different code systems or missing)",
+        "icd10_chapters": "Stays per ICD-10 chapter, both code systems (ICPC-2 through the 2019 conversion table)",
+        "chapter": "Chapter",
+        "unmapped": "Diagnoses without an ICD-10 chapter (ICPC-2 codes the conversion table lacks)",
+        "unmapped_codes": "distinct codes",
         "flows": "Patient flows", "flow_table": "Referred from (Volven 8404) → discharged to (Volven 7300)",
         "referral": "Referred from", "to_hospital": "Share discharged to hospital (7300: 31, 34)",
         "to_hospital_or_own": "Share discharged to hospital or another unit of the own institution (21, 23, 31, 34)",
@@ -228,7 +236,19 @@ class Page:
                      f'<th class="n">{t["changed"]}</th><th class="n">{t["comparable"]}</th>'
                      f'<th class="n">{t["share_changed"]} (%)</th></tr></thead><tbody>{rows}</tbody></table>'
                      f'<p class="note">{t["not_comparable"]}: {self.value(r.not_comparable)}.</p>')
+        parts.append(self.icd10_chapters())
         return "".join(parts)
+
+    def icd10_chapters(self) -> str:
+        t, chapters = self.t, self.report.icd10_chapters
+        table = chapters.table
+        heads = "".join(f'<th class="n">{escape(t[side])}</th>' for side in table.columns)
+        rows = "".join(f"<tr><th>{escape(name)}</th>" + "".join(self.cell(c) for c in cells) + "</tr>"
+                       for name, cells in zip(table.rows, table.table.cells))
+        return (f'<h3 id="icd10-kapitler">{t["icd10_chapters"]}</h3><table><thead><tr><th>{t["chapter"]}</th>{heads}'
+                f'</tr></thead><tbody>{rows}</tbody></table>'
+                f'<p class="note">{t["unmapped"]}: {self.value(chapters.unmapped_diagnoses)} '
+                f'({chapters.unmapped_codes} {t["unmapped_codes"]}).</p>')
 
     def flows(self) -> str:
         r, t, n = self.report, self.t, self.report.min_cell

@@ -47,6 +47,7 @@ def report_dict(report: ActivityReport) -> dict:
             "top_codes": [t.to_json() for t in report.top_codes],
             "chapter_changes": [c.to_json() for c in report.chapter_changes],
             "not_comparable": report.not_comparable.to_json(),
+            "icd10_chapters": report.icd10_chapters.to_json(),
         },
         "flows": {
             "referral_to_discharge": report.flows.to_json(),

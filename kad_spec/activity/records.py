@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
+from kad_spec.codelists import load_codelists, official_spelling
 from kad_spec.timeutil import OSLO, parse_moment
 
 CANCEL = "C"
@@ -107,9 +109,15 @@ def _text(value) -> str | None:
     return value or None
 
 
+_LIST_OF_SYSTEM = {"ICD-10": "icd10", "ICPC-2": "icpc2"}
+
+
+@lru_cache(maxsize=65536)
 def _normalise_code(system: str, code: str) -> str:
-    code = code.upper()
-    return code.replace(".", "") if system == "ICD-10" else code
+    """Undotted ICD-10, in the official spelling when the bundled list has the code (i210A -> I210a)."""
+    if system == "ICD-10":
+        code = code.replace(".", "")
+    return official_spelling(load_codelists(), _LIST_OF_SYSTEM[system], code) or code.upper()
 
 
 def _diagnoses(value) -> tuple[tuple[str, str], ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from .diagnosis import ICD10, ICPC2, looks_like, normalise_icd10
+from .diagnosis import ICD10, ICPC2, is_chapter_process_code, looks_like, normalise_icd10, official_spelling
 from .store import (
     STATUS_NOT_IN_NEAREST_EDITION,
     STATUS_NOT_VALID_ON_DATE,
@@ -29,7 +29,7 @@ from .store import (
 __all__ = [
     "ICD10", "ICPC2", "STATUS_NOT_IN_NEAREST_EDITION", "STATUS_NOT_VALID_ON_DATE", "STATUS_UNKNOWN",
     "STATUS_VALID", "CodeCheck", "CodeEntry", "CodeList", "CodeListFormatError", "CodeLists", "Edition",
-    "load_codelists", "looks_like", "normalise_icd10", "read_codelist", "write_codelist",
+    "is_chapter_process_code", "load_codelists", "looks_like", "normalise_icd10", "official_spelling", "read_codelist", "write_codelist",
 ]
 
 

@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 `lookup` found the code not valid (or unknown); 2 bad i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,8 @@ import typer
 
 from . import load_codelists
 from .importers import FORMATS, ImportError_, export
+from .conversion import SYSTEM_OF_LIST, TITLES, Conversion, conversions_dir, load_conversion, \
+    read_navikt_conversion, write_conversion
 from .store import CodeListFormatError, CodeLists, Edition, write_codelist
 
 app = typer.Typer(help="Kodeverk: vis, slå opp, importer og eksporter.", no_args_is_help=True,
@@ -36,6 +39,11 @@ MESSAGES = {
                   "(site-packages) endres ikke. Bruk codelists/ i en klone av prosjektet.",
                   "Give --into FOLDER: kad-spec runs from an installed package, whose code lists (site-packages) "
                   "are not changed. Use codelists/ in a clone of the project."),
+    "official": ("Offisiell skrivemåte: {official} (slått opp som {code})",
+                 "Official spelling: {official} (looked up as {code})"),
+    "converted": ("{system}: {codes} ({title}, utgave {edition})", "{system}: {codes} ({title}, edition {edition})"),
+    "imported_conversion": ("Importerte {count} koder fra {file} til {path} som utgave {label}",
+                            "Imported {count} codes from {file} into {path} as edition {label}"),
 }
 
 
@@ -107,7 +115,12 @@ def show_command(name: str, on: Optional[str] = typer.Option(None, "--date", hel
     typer.echo(f"# {lst.name}: {lst.title_nb} / {lst.title_en}")
     typer.echo(f"# OID: {lst.oid or '-'}\n# kilde: {lst.source}\n# lisens: {lst.licence}\n# hentet: {lst.retrieved}")
     for ed in lst.editions:
-        typer.echo(f"# utgave: {_edition_text(ed)} {ed.source}")
+        # The sha256 stays in the file header and on the docs site: long digit runs in a
+        # terminal look like person numbers to the privacy scanners vendors run on logs; the commit
+        # is shown short, as git does.
+        provenance = "".join(f"; {key}={value[:12] if key == 'commit' else value}" for key, value in ed.provenance
+                             if value and key != "sha256")
+        typer.echo(f"# utgave: {_edition_text(ed)} {ed.source}{provenance}")
     shown = 0
     for code in sorted(lst.codes()):
         for entry in lst.entries(code):
@@ -127,12 +140,16 @@ def lookup_command(name: str, code: str,
                    folder: Optional[Path] = FolderOption) -> None:
     """Slå opp en kode; med --date: er den gyldig den dagen? Avslutter med 1 hvis ikke."""
     lst = _get(_lists(folder), name)
-    lookup_code = code.replace(".", "").upper() if name == "icd10" else code
+    lookup_code = code.strip().replace(".", "") if name == "icd10" else code.strip()
+    lookup_code = lst.official_spelling(lookup_code) or lookup_code  # I210A finds I210a
     day = _parse_day(on)
     entries = lst.entries(lookup_code)
     for entry in entries:
         successor = f", etterfølger {' '.join(entry.successor)}" if entry.successor else ""
         typer.echo(f"{entry.code} {entry.text}: gyldig {entry.period_text()}{successor}")
+    if entries and lookup_code != code.strip():
+        typer.echo(msg("official", code=code, official=lookup_code))
+    _echo_conversions(name, lookup_code, folder)
     if day is None:
         if not entries:
             fail(msg("no_code", code=code, name=name), 1)
@@ -141,6 +158,24 @@ def lookup_command(name: str, code: str,
     typer.echo(result.describe(_state["lang"]))
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _echo_conversions(name: str, code: str, folder: Optional[Path]) -> None:
+    """The counterparts in the other system, from the bundled conversion tables."""
+    for source, target in (("icpc2", "icd10"), ("icd10", "icpc2")):
+        if source != name:
+            continue
+        try:
+            conversion = load_conversion(source, target, folder)
+        except CodeListFormatError as exc:
+            fail(msg("error", detail=exc))
+            return
+        codes = conversion.lookup(code) if conversion else ()
+        if codes:
+            edition = conversion.edition.label if conversion.edition else "-"
+            title = conversion.title_nb if _state["lang"] == "nb" else (conversion.title_en or conversion.title_nb)
+            typer.echo(msg("converted", system=SYSTEM_OF_LIST[target], codes=" ".join(codes), title=title,
+                           edition=edition))
 
 
 def _default_period(label: str, fmt: str, start: Optional[date], end: Optional[date]) -> tuple[date, Optional[date]]:
@@ -170,12 +205,20 @@ def import_command(
     partial: bool = typer.Option(False, "--partial", help="Filen er bare en del av kodeverket: koder som mangler, beholdes."),
     complete: bool = typer.Option(False, "--complete", help="Filen er hele utgaven, selv om den er liten: koder som mangler, avsluttes."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Vis hva importen ville endre, men skriv ingenting."),
+    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens for utgaven)."),
+    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
+    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    carry_over: Optional[str] = typer.Option(
+        None, "--carry-over", help="Koder som mangler i filen ved en kjent feil og føres videre fra forrige utgave "
+                                   "(mellomrom- eller kommaseparert); krever --note."),
+    note: Optional[str] = typer.Option(None, "--note", help="Merknad til utgaven (f.eks. en feil i kilden og hva som ble gjort)."),
 ) -> None:
     """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes.
 
     Viser først hva importen endrer (nye, avsluttede og omdøpte koder, etterfølgere). En fil med
-    under halvparten av kodene avvises uten --partial (eller --complete). Exit-kode 0: importert (eller vist med
-    --dry-run); 2: feil i inndata eller bruk, ingenting skrevet.
+    under halvparten av kodene avvises uten --partial (eller --complete). Utgaven får proveniens:
+    depot, sti, commit, lisens, merknad og filens sha256 (regnes ut her). Exit-kode 0: importert
+    (eller vist med --dry-run); 2: feil i inndata eller bruk, ingenting skrevet.
     """
     from .safety import UnsafeValue, check_header_field, check_list_name
     from .successors import SuccessorError
@@ -189,13 +232,22 @@ def import_command(
         check_header_field("--edition", edition, edition_part=True)
         check_header_field("--source", source, edition_part=True)
         check_header_field("--licence", licence)
+        for option, value in (("--repository", repository), ("--source-path", source_path), ("--commit", commit),
+                              ("--note", note)):
+            check_header_field(option, value, edition_part=True)
     except UnsafeValue as exc:
         fail(msg("error", detail=exc))
     folder = into or _default_import_folder()
+    if carry_over and not note:
+        fail(msg("error", detail="--carry-over needs --note (why the codes are missing from the file)"))
     start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
     try:
-        plan = plan_import(file, fmt, list_name, Edition(edition, start, end, source or f"{fmt}: {file.name}"),
-                           folder, partial=partial, successors=successors)
+        provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                      ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
+                      ("note", note or ""))
+        new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
+        plan = plan_import(file, fmt, list_name, new_edition, folder, partial=partial, successors=successors,
+                           carry_over=carry_over.replace(",", " ").split() if carry_over else ())
     except (ImportError_, CodeListFormatError, SuccessorError, UnsafeValue, OSError) as exc:
         fail(msg("error", detail=exc))
         return
@@ -235,18 +287,64 @@ def _default_import_folder() -> Path:
     return codelists_dir()
 
 
+@app.command("import-conversion")
+def import_conversion_command(
+    file: Path = typer.Argument(..., help="Konverteringsfil (NAVs JSON med mapsTo; endres ikke)."),
+    source_list: str = typer.Option(..., "--from", help="Kodeverket det konverteres fra: icpc2 eller icd10."),
+    edition: str = typer.Option(..., "--edition", help="Utgave, f.eks. 2019."),
+    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens)."),
+    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
+    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    licence: Optional[str] = typer.Option(None, "--licence", help="Lisens."),
+    source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Kodeverksmappe (standard: de medfølgende)."),
+) -> None:
+    """Importer en konverteringstabell ICPC-2 → ICD-10 eller ICD-10 → ICPC-2 (erstatter forrige utgave)."""
+    if source_list not in ("icpc2", "icd10"):
+        fail(msg("error", detail=f"--from must be icpc2 or icd10, not {source_list!r}"))
+    target = "icd10" if source_list == "icpc2" else "icpc2"
+    name = f"{source_list}-{target}"
+    if not file.is_file():
+        fail(msg("error", detail=f"{file}: file not found"))
+    try:
+        texts, targets = read_navikt_conversion(file, source_list)
+    except ImportError_ as exc:
+        fail(msg("error", detail=exc))
+        return
+    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()))
+    from .safety import UnsafeValue, check_header_field
+
+    try:
+        for option, value in (("--edition", edition), ("--source", source), ("--repository", repository),
+                              ("--source-path", source_path), ("--commit", commit), ("--licence", licence)):
+            check_header_field(option, value, edition_part=True)
+    except UnsafeValue as exc:
+        fail(msg("error", detail=exc))
+    title_nb, title_en = TITLES[name]
+    conversion = Conversion(name, source_list, target, title_nb, title_en, licence or "",
+                            [Edition(edition, None, None, source or file.name, provenance)], texts, targets)
+    path = conversions_dir(into) / f"{name}.csv"
+    write_conversion(conversion, path)
+    from .conversion import clear_cache
+
+    clear_cache()
+    typer.echo(msg("imported_conversion", count=len(targets), file=file, path=path, label=edition))
+
+
 @app.command("export")
 def export_command(
     name: str,
     fmt: str = typer.Option(..., "--format", help=f"Format: {', '.join(FORMATS)}."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Fil (standard: skriv til standard ut)."),
     folder: Optional[Path] = FolderOption,
+    on: Optional[str] = typer.Option(None, "--date", help="Bare kodene som gjelder denne dagen (ÅÅÅÅ-MM-DD), f.eks. én utgave."),
 ) -> None:
     """Skriv et kodeverk i et av importformatene (for kontroll og rundtur)."""
     if fmt not in FORMATS:
         fail(msg("bad_format", fmt=fmt, formats=", ".join(FORMATS)))
     lst = _get(_lists(folder), name)
-    text = export(lst, fmt)
+    text = export(lst, fmt, _parse_day(on))
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -16,17 +16,39 @@ _ICPC2_CHAPTERS = set("ABDFHKLNPRSTUWXYZ")
 _ICPC2_PROCESS = re.compile(r"-[3-6][0-9]")
 _LETTER_TWO_DIGITS = re.compile(r"[A-Z][0-9]{2}")
 _ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.?[0-9A-Z]{1,2})?")
+_CHAPTER_PROCESS = re.compile(r"[ABDFHKLNPRSTUWXYZ][3-6][0-9]")
+
+
+def is_chapter_process_code(code: str) -> bool:
+    """ICPC-2 A30 … Z69: a process code (-30 … -69) written with a chapter letter; never a diagnosis.
+
+    ICPC-2 numbers components 01–29 symptoms, 30–69 process, 70–99 diagnoses, so the shape decides.
+    """
+    return bool(_CHAPTER_PROCESS.fullmatch(code))
+
+
+def process_code_of(code: str) -> str | None:
+    """'-45' for -45 and K45 (the process code a chapter-bound one stands for); None for other codes."""
+    if _ICPC2_PROCESS.fullmatch(code):
+        return code
+    return f"-{code[1:]}" if is_chapter_process_code(code) else None
 
 
 def normalise_icd10(code: str) -> str:
-    """NPR wants ICD-10 codes undotted and upper case: 'e70.2' -> 'E702'."""
-    return code.strip().replace(".", "").upper()
+    """NPR wants ICD-10 codes undotted: 'E70.2' -> 'E702'. The letter case is left as written:
+    the official spelling has lower-case letters (I210a), see ``official_spelling``."""
+    return code.strip().replace(".", "")
+
+
+def official_spelling(codelists: "CodeLists | None", name: str, code: str) -> str | None:
+    """The code as list ``name`` spells it, whatever the case written ('i210A' -> 'I210a'); None if absent."""
+    if codelists is None or name not in codelists:
+        return None
+    return codelists[name].official_spelling(code)
 
 
 def _in_list(codelists: "CodeLists | None", name: str, code: str) -> bool:
-    if codelists is None or name not in codelists:
-        return False
-    return code in codelists[name]
+    return official_spelling(codelists, name, code) is not None
 
 
 def _by_shape(code: str) -> str | None:
@@ -53,7 +75,7 @@ def looks_like(code: str, codelists: "CodeLists | None" = None) -> str | None:
         from . import load_codelists
 
         codelists = load_codelists()
-    raw = code.strip().upper()
+    raw = code.strip()
     in_icpc = _in_list(codelists, "icpc2", raw)
     in_icd = _in_list(codelists, "icd10", normalise_icd10(raw))
     if in_icpc and in_icd:
@@ -62,4 +84,4 @@ def looks_like(code: str, codelists: "CodeLists | None" = None) -> str | None:
         return ICPC2
     if in_icd:
         return ICD10
-    return _by_shape(raw)
+    return _by_shape(raw.upper())

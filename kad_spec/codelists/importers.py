@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from .diagnosis import is_chapter_process_code
 from .safety import from_spreadsheet_cell, spreadsheet_cell
 from .store import CodeEntry, CodeList, Edition, format_date
 
@@ -135,8 +136,8 @@ def detect_diagnosis_list(header: list[str]) -> str | None:
 
 
 def _finnkode_record(row: dict[str, str], list_name: str, path: Path, where: str) -> ImportedCode | None:
-    code = (row.get("Kode") or "").strip().upper()
-    if not code or _is_chapter_or_block(code):
+    code = (row.get("Kode") or "").strip()  # official spelling kept: ICD-10 has I210a, V0n0a, T4n
+    if not code or _is_chapter_or_block(code.upper()) or (list_name == "icpc2" and is_chapter_process_code(code)):
         return None
     if list_name == "icd10" and (row.get("Rapporteres_til_NPR") or "").strip().lower() in _NOT_REPORTABLE:
         return None
@@ -182,12 +183,17 @@ def read_navikt(path: Path, list_name: str | None) -> tuple[str, list[ImportedCo
         code, text = str(record.get("code") or "").strip(), str(record.get("text") or "").strip()
         if not code or not text:
             raise ImportError_(f"{path}: post {index}: needs both 'code' and 'text'")
-        codes.append(ImportedCode(code=normalise(code, name), text=text))
+        code = normalise(code, name)
+        if name == "icpc2" and is_chapter_process_code(code):
+            continue  # e.g. R33 in the 2022 export: the process code -33 in chapter R, not a diagnosis
+        codes.append(ImportedCode(code=code, text=text, kind="process" if code.startswith("-") else ""))
     return name, codes
 
 
 def normalise(code: str, list_name: str) -> str:
-    return code.replace(".", "").upper() if list_name == "icd10" else code.upper()
+    """Dots removed from ICD-10; the letter case is the directorate's (I210a) and is kept."""
+    return code.replace(".", "") if list_name == "icd10" else code.upper()
+
 
 
 # -- SSB Klass -------------------------------------------------------------------------
@@ -273,6 +279,25 @@ def _close_removed(codelist: CodeList, present: set[str], start: date, carry_pro
         codelist.set_entries(code, changed)
 
 
+def carried_over(codelist: CodeList, codes: list[str], edition: Edition, note: str,
+                 records: list[ImportedCode]) -> list[ImportedCode]:
+    """Records for codes an edition's file lacks by a known fault, taken from the list as it stands.
+
+    Each must be in the list already (valid the day before the edition) and absent from the file;
+    its row gets ``note``, so the list says why the code is valid in that edition.
+    """
+    present = {r.code for r in records}
+    day_before = edition.valid_from - timedelta(days=1) if edition.valid_from else None
+    carried = []
+    for code in codes:
+        entry = codelist.lookup(code, day_before) if day_before else None
+        if code in present or entry is None:
+            why = "is in the file" if code in present else f"is not valid on {format_date(day_before)} in the list"
+            raise ImportError_(f"--carry-over {code}: cannot carry the code over, it {why}")
+        carried.append(ImportedCode(code, entry.text, kind=entry.kind, note=note))
+    return carried
+
+
 def _carry_forward(codelist: CodeList, present: set[str], start: date, end: date | None) -> None:
     """A partial file: codes it does not mention and that were valid on the eve go on into the edition."""
     eve = start - timedelta(days=1)
@@ -310,11 +335,11 @@ def _dotted(code: str) -> str:
     return code if len(code) <= 3 or code.startswith("-") else f"{code[:3]}.{code[3:]}"
 
 
-def _finnkode_rows(codelist: CodeList) -> list[dict[str, str]]:
+def _finnkode_rows(codelist: CodeList, entries: list[CodeEntry]) -> list[dict[str, str]]:
     is_icd = codelist.name == "icd10"
     extra = FINNKODE_ICD10_EXTRA if is_icd else FINNKODE_ICPC2_EXTRA
     rows = []
-    for entry in sorted(codelist.all_entries(), key=lambda e: (e.code, e.valid_from or date.min)):
+    for entry in entries:
         row = dict.fromkeys(FINNKODE_COLUMNS + extra, "")
         row.update({
             "Kode": _dotted(entry.code) if is_icd else entry.code,
@@ -331,10 +356,12 @@ def _finnkode_rows(codelist: CodeList) -> list[dict[str, str]]:
     return rows
 
 
-def export(codelist: CodeList, fmt: str) -> str:
-    """The list in one of FORMATS, as text (UTF-8 when written)."""
+def export(codelist: CodeList, fmt: str, on: date | None = None) -> str:
+    """The list in one of FORMATS, as text (UTF-8 when written); with ``on``, only the codes valid that day."""
+    entries = sorted((e for e in codelist.all_entries() if on is None or e.valid_on(on)),
+                     key=lambda e: (e.code, e.valid_from or date.min))
     if fmt in ("finnkode-csv", "finnkode-json"):
-        rows = _finnkode_rows(codelist)
+        rows = _finnkode_rows(codelist, entries)
         if fmt == "finnkode-json":
             return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
         out = io.StringIO()
@@ -344,14 +371,13 @@ def export(codelist: CodeList, fmt: str) -> str:
         writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
         return out.getvalue()
     if fmt == "navikt-json":
-        records = [{"code": e.code, "text": e.text} for e in sorted(codelist.all_entries(), key=lambda e: e.code)
-                   if e.kind != "process"]
+        records = [{"code": e.code, "text": e.text} for e in entries if e.kind != "process"]
         return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     if fmt == "klass-csv":
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(KLASS_COLUMNS)
-        for entry in sorted(codelist.all_entries(), key=lambda e: (e.code, e.valid_from or date.min)):
+        for entry in entries:
             writer.writerow([spreadsheet_cell(cell) for cell in (entry.code, "", "1", entry.text, "", entry.note,
                              format_date(entry.valid_from), format_date(entry.valid_to))])
         return out.getvalue()

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 
 COLUMNS = ("code", "text", "text_en", "valid_from", "valid_to", "successor", "kind", "note")
 REQUIRED_COLUMNS = ("code", "text", "valid_from", "valid_to", "successor")
+PROVENANCE_KEYS = ("repository", "path", "commit", "licence", "sha256", "note")
 METADATA_KEYS = ("name", "title_nb", "title_en", "oid", "source", "licence", "retrieved")
 
 STATUS_VALID = "valid"
@@ -52,6 +53,12 @@ class Edition:
     valid_from: date | None
     valid_to: date | None
     source: str = ""
+    # Provenance as (key, value) pairs in PROVENANCE_KEYS order: repository, path, commit, licence,
+    # sha256 of the imported file, note (e.g. a fault in the upstream export and how it was handled).
+    provenance: tuple[tuple[str, str], ...] = ()
+
+    def provenance_of(self, key: str) -> str:
+        return dict(self.provenance).get(key, "")
 
     def covers(self, on: date) -> bool:
         return _starts_by(self.valid_from, on) and _ends_after(self.valid_to, on)
@@ -162,6 +169,7 @@ class CodeList:
     editions: list[Edition] = field(default_factory=list)
     _by_code: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict, repr=False)
     used_editions: set[str] = field(default_factory=set, repr=False)
+    _by_upper: dict[str, str] | None = field(default=None, repr=False)
 
     # -- reading -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -179,6 +187,18 @@ class CodeList:
 
     def entries(self, code: str) -> list[CodeEntry]:
         return list(self._by_code.get(code, ()))
+
+    def official_spelling(self, code: str) -> str | None:
+        """The code as the list spells it, matched without regard to letter case ('I210A' -> 'I210a').
+
+        Norwegian ICD-10 spells some codes with lower-case letters (I210a, V0n0a, T4n); no two codes
+        differ by case alone, so the match is unique. None when the list has no such code.
+        """
+        if code in self._by_code:
+            return code
+        if self._by_upper is None:
+            self._by_upper = {c.upper(): c for c in self._by_code}
+        return self._by_upper.get(code.upper())
 
     def lookup(self, code: str, on: date) -> CodeEntry | None:
         for entry in self._by_code.get(code, ()):
@@ -233,6 +253,7 @@ class CodeList:
             self._by_code[code] = ordered
         else:
             self._by_code.pop(code, None)
+        self._by_upper = None
 
     def add_edition(self, edition: Edition) -> Edition:
         """Add (or replace, same label) an edition; close an open predecessor; return it as stored."""
@@ -256,10 +277,25 @@ def _split_edition(value: str, path: Path, line_no: int) -> Edition:
     parts = [p.strip() for p in value.split("|")]
     if len(parts) < 3:
         raise CodeListFormatError(f"{path}:{line_no}: 'edition' needs 'label | from | to | source'")
+    provenance = []
+    for part in parts[4:]:
+        key, sep, text = part.partition("=")
+        if not sep or key.strip() not in PROVENANCE_KEYS:
+            raise CodeListFormatError(f"{path}:{line_no}: edition field {part!r} must be 'key=value' with key one of "
+                                      f"{', '.join(PROVENANCE_KEYS)}")
+        provenance.append((key.strip(), text.strip()))
     try:
-        return Edition(parts[0], parse_date(parts[1]), parse_date(parts[2]), parts[3] if len(parts) > 3 else "")
+        return Edition(parts[0], parse_date(parts[1]), parse_date(parts[2]), parts[3] if len(parts) > 3 else "",
+                       tuple(provenance))
     except ValueError as exc:
         raise CodeListFormatError(f"{path}:{line_no}: bad date in edition: {exc}") from None
+
+
+def edition_line(ed: Edition) -> str:
+    """The header line of one edition: 'label | from | to | source[ | key=value ...]'."""
+    fields = [ed.label, format_date(ed.valid_from), format_date(ed.valid_to), ed.source]
+    fields += [f"{key}={value}" for key, value in ed.provenance if value]
+    return " | ".join(fields)
 
 
 def _read_header(lines: list[str], path: Path) -> tuple[dict[str, str], list[Edition], int]:
@@ -350,7 +386,7 @@ def write_codelist(codelist: CodeList, path: Path) -> None:
     for key in METADATA_KEYS:
         out.write(f"# {key}: {getattr(codelist, key)}\n")
     for ed in codelist.editions:
-        out.write(f"# edition: {ed.label} | {format_date(ed.valid_from)} | {format_date(ed.valid_to)} | {ed.source}\n")
+        out.write(f"# edition: {edition_line(ed)}\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for code in sorted(codelist.codes()):

@@ -17,9 +17,10 @@ import copy
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Sequence
 
 from .changes import ListChange, compare_lists
-from .importers import add_edition, new_codelist, read_input
+from .importers import add_edition, carried_over, new_codelist, read_input
 from .safety import check_list_name, one_line
 from .store import CodeList, Edition, read_codelist
 from .successors import apply_successors, read_successors
@@ -49,13 +50,17 @@ class ImportPlan:
 
 
 def plan_import(file: Path, fmt: str, list_name: str | None, edition: Edition, folder: Path, *,
-                partial: bool = False, successors: Path | None = None) -> ImportPlan:
+                partial: bool = False, successors: Path | None = None,
+                carry_over: Sequence[str] = ()) -> ImportPlan:
+    """``carry_over``: codes the file lacks by a known fault, taken on from the list (the edition's note says why)."""
     name, records = read_input(file, fmt, list_name)
     check_list_name(name)
     records = [replace(r, text=one_line(r.text), note=one_line(r.note)) for r in records]
     path = folder / f"{name}.csv"
     before = read_codelist(path) if path.is_file() else None
     after = copy.deepcopy(before) if before is not None else new_codelist(name)
+    if carry_over:
+        records += carried_over(after, list(carry_over), edition, edition.provenance_of("note"), records)
     stored = add_edition(after, edition, records, close_missing=not partial)
     linked = apply_successors(after, read_successors(successors), successors) if successors else 0
     eve = stored.valid_from - timedelta(days=1) if stored.valid_from else None

@@ -17,6 +17,7 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
     from kad_spec.generate.markdown import generate_markdown
     from kad_spec.generate.python import generate_python
     from kad_spec.generate.reportschema import generate_report_schema
+    from kad_spec.generate.schematron import generate_schematron
     from kad_spec.generate.xsd import generate_xsd
 
     from kad_spec.catalogue import load_catalogue
@@ -29,6 +30,7 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
     files = {
         "jsonschema/kad.schema.json": generate_jsonschema(schema_view(directory), m),
         "xsd/kad.xsd": generate_xsd(m),
+        "schematron/kad.sch": generate_schematron(m, rules),
         "python/kad_model.py": generate_python(schema_view(directory)),
         "jsonschema/report.schema.json": generate_report_schema(m),
     }

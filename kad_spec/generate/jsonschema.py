@@ -1,8 +1,13 @@
-"""JSON Schema (draft 2019-09) from the model, via LinkML's generator plus our conventions.
+"""JSON Schema (draft 2020-12) from the model, via LinkML's generator plus our conventions.
 
 LinkML allows ``null`` for optional fields; a KAD message leaves optional fields out, so
-``null`` is removed. Enums carry their Volven OID and source; conditional cardinality
-from class rules is kept.
+``null`` is removed. Conditional cardinality from class rules is kept.
+
+Only keywords of the 2020-12 vocabularies are written, so validators in strict mode (ajv's
+default) accept the schema. What has no keyword of its own sits in ``$comment`` as a JSON
+object, readable with one ``json.loads``: the specification version on the root
+(``{"versjon": ...}``) and, on each code list, its Volven OID, name, source and the text of
+every code (``{"oid", "kodeliste", "kilde", "koder"}``).
 """
 
 from __future__ import annotations
@@ -11,12 +16,17 @@ import json
 
 from kad_spec.model import Model
 
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
 
 def generate_jsonschema(view, m: Model) -> str:
     from linkml.generators.jsonschemagen import JsonSchemaGenerator
 
     schema = json.loads(JsonSchemaGenerator(view.schema, not_closed=False).serialize())
     schema.pop("metamodel_version", None)
+    schema.pop("version", None)
+    schema["$schema"] = DRAFT
+    schema["$comment"] = _comment({"versjon": m.version})
     schema["title"] = m.title
     schema["$id"] = f"{m.id}/{m.version}/kad.schema.json"
     _drop_nulls(schema)
@@ -47,14 +57,18 @@ def _drop_nulls(node) -> None:
             _drop_nulls(value)
 
 
+def _comment(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
 def _annotate_enum(definition: dict, enum) -> None:
     definition["description"] = enum.description
-    if enum.oid:
-        definition["x-oid"] = enum.oid
-    for key in ("source", "codelist"):
+    info = {"oid": enum.oid} if enum.oid else {}
+    for key, name in (("source", "kilde"), ("codelist", "kodeliste")):
         if enum.annotations.get(key):
-            definition[f"x-{key}"] = enum.annotations[key]
-    definition["x-codes"] = {v.code: v.description for v in enum.values}
+            info[name] = enum.annotations[key]
+    info["koder"] = {v.code: v.description for v in enum.values}
+    definition["$comment"] = _comment(info)
 
 
 def _conditional_cardinality(schema: dict, m: Model) -> None:

@@ -128,11 +128,15 @@ def codelists_page(lists) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rules_page(rules) -> str:
-    lines = ["# Regler", "", "| Regel | Alvorlighet | Tittel | Gitt / når / så |", "|---|---|---|---|"]
+def rules_page(rules, m: Model) -> str:
+    from kad_spec.coverage import checked_by_text
+
+    lines = ["# Regler", "", "Kontrolleres av: hvilke publiserte skjema som avviser en melding som bryter regelen; "
+             "kad-spec kontrollerer alle.", "",
+             "| Regel | Alvorlighet | Tittel | Gitt / når / så | Kontrolleres av |", "|---|---|---|---|---|"]
     for rule in rules.values():
         gwt = f"Gitt {rule.given}, når {rule.when}, så {rule.then}."
-        lines.append(f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(gwt)} |")
+        lines.append(f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(gwt)} | {checked_by_text(rule, m)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -141,7 +145,7 @@ def generate_markdown(m: Model, lists, rules) -> dict[str, str]:
         "index.md": index_page(m),
         "kodeverk.md": codes_page(m),
         "kodelister.md": codelists_page(lists),
-        "regler.md": rules_page(rules),
+        "regler.md": rules_page(rules, m),
     }
     for name in m.classes:
         pages[f"{name}.md"] = class_page(m, name)

@@ -25,8 +25,13 @@ Layout of the generated schema:
     ``kardinalitet`` and ``personopplysning``.
 
 Conditional requirements (the Opphold rules) cannot be expressed in XSD 1.0: those elements
-have ``minOccurs="0"`` and carry the condition in their documentation; the validator's rule
-checks enforce them. The large code lists (ICD-10, ICPC-2, kommunenummer) are not inlined,
+have ``minOccurs="0"`` and carry the condition in their documentation; the generated Schematron
+(``generated/schematron/kad.sch``) and the validator's rule checks enforce them.
+
+A type with the model annotation ``xsd_type: dateTime`` (Tidspunkt) is a union: ``xs:dateTime``
+within the model's pattern where seconds are written, and, for the minute form that
+``xs:dateTime`` lacks, a string within the model's pattern (which knows the calendar).
+So every XSD tool refuses 2025-02-30T14:35, 25:35 and month 13. The large code lists (ICD-10, ICPC-2, kommunenummer) are not inlined,
 only their patterns.
 """
 
@@ -62,14 +67,14 @@ _SCHEMA_NB = (
     "Maskinlesbare metadata står i xs:appinfo i vokabularet {ns}: krav (O obligatorisk, "
     "V valgfri, B betinget), betingelse, forslagspunkt (punkt 1–9 i høringsnotatet), "
     "kardinalitet, personopplysning, kodeliste, oid, kilde og begrunnelse. Betingede krav kan "
-    "ikke uttrykkes i XSD 1.0; de kontrolleres av validatoren."
+    "ikke uttrykkes i XSD 1.0; de kontrolleres av Schematron-skjemaet schematron/kad.sch og av validatoren."
 )
 _SCHEMA_EN = (
     "Machine-readable metadata is in xs:appinfo in the vocabulary {ns}: krav (requirement: "
     "O mandatory, V optional, B conditional), betingelse (condition), forslagspunkt (item 1–9 "
     "of the consultation paper), kardinalitet, personopplysning, kodeliste (code list), oid, "
     "kilde (source) and begrunnelse (rationale). Conditional requirements cannot be expressed "
-    "in XSD 1.0; the validator checks them."
+    "in XSD 1.0; the Schematron schema schematron/kad.sch and the validator check them."
 )
 
 
@@ -321,6 +326,9 @@ class _Builder:
         st = etree.SubElement(root, _xs("simpleType"), name=typ.name)
         ann = _annotation(st, typ.description, typ.annotations.get("title_en"))
         _appinfo(ann, _picked(typ.annotations, TYPE_APPINFO))
+        if typ.annotations.get("xsd_type") == "dateTime":
+            _date_time_union(st, typ.pattern)
+            return
         restriction = etree.SubElement(st, _xs("restriction"), base=self._type_ref(typ.base))
         self._facets(restriction, typ.pattern, None, None)
 
@@ -333,6 +341,19 @@ class _Builder:
             item = etree.SubElement(restriction, _xs("enumeration"), value=value.code)
             value_ann = _annotation(item, " ".join(value.description.split()), value.title_en)
             _appinfo(value_ann, _picked(value.annotations, (("oid", "oid"),)))
+
+
+def _date_time_union(st: etree._Element, pattern: str | None) -> None:
+    """Seconds written: ``xs:dateTime`` (a real date and time) within the model's pattern.
+    Minutes only (``2025-02-28T14:35``), which ``xs:dateTime`` does not allow: a string within
+    the model's pattern (which knows the calendar) without seconds."""
+    union = etree.SubElement(st, _xs("union"))
+    with_seconds = etree.SubElement(etree.SubElement(union, _xs("simpleType")), _xs("restriction"), base="xs:dateTime")
+    _Builder._facets(with_seconds, pattern, None, None)
+    minutes = etree.SubElement(etree.SubElement(union, _xs("simpleType")), _xs("restriction"))
+    shaped = etree.SubElement(etree.SubElement(minutes, _xs("simpleType")), _xs("restriction"), base="xs:string")
+    _Builder._facets(shaped, pattern, None, None)
+    etree.SubElement(minutes, _xs("pattern"), value="[^T]*T[0-9]{2}:[0-9]{2}([Z+\\-].*)?")
 
 
 def generate_xsd(m: Model) -> str:

@@ -36,7 +36,12 @@ Sex cannot be read from a 2032-scheme number, so ``sex`` is ``None`` for one.
 
 Century from the individual number III: 000–499 → 1900–1999; 500–749 with
 YY 54–99 → 1854–1899; 500–999 with YY 00–39 → 2000–2039; 900–999 with
-YY 40–99 → 1940–1999; any other combination is invalid. After removing the
+YY 40–99 → 1940–1999. The table describes numbers issued to real persons
+before 2032, so any other combination is invalid for a classic FNR, DNR or
+HNR, but not for Tenor synthetic numbers nor 2032-scheme numbers (from 2032
+"the individual number no longer gives the century"): those are valid with
+``birth_date`` and ``sex`` None, as Skatteetaten's reference validator and
+test vectors have it (D-numbers 41819077906, 41819077302). After removing the
 offsets the birth date must be a real calendar date. A birth date in the
 future is not rejected here: whether that is wrong depends on the message
 date, which the validator knows and this module does not.
@@ -93,8 +98,8 @@ class PersonId:
     kind: str  # "FNR" | "DNR" | "HNR" | "FHN"
     synthetic: bool  # Tenor test person (month + 80)
     scheme: str  # "classic" | "2032"
-    birth_date: date | None  # None for FHN
-    sex: str | None  # Volven 3101 "1"/"2"; None for FHN and the 2032 scheme
+    birth_date: date | None  # None for FHN, and when the individual number gives no century
+    sex: str | None  # Volven 3101 "1"/"2"; None for FHN, the 2032 scheme and without a birth date
 
 
 _FH = PersonId(kind="FHN", synthetic=False, scheme="classic", birth_date=None, sex=None)
@@ -132,7 +137,8 @@ def is_valid(number: str) -> bool:
 
 
 def age_on(number: str, day: date) -> int | None:
-    """Completed years on ``day``; None for an FH-number (no birth date).
+    """Completed years on ``day``; None when the number gives no birth date (FH-number, or a
+    Tenor/2032-scheme number whose individual number fits no century).
 
     Raises ValidationError for an invalid number. A day before the birth date
     gives a negative number, so a caller can tell "born after" from "age 0".
@@ -211,6 +217,8 @@ def _analyse(number: str):
         return (InvalidComponent, "day", "The day is not 01–31 or +40 (D-number).")
     year = _year(d4 * 10 + d5, d6 * 100 + d7 * 10 + d8)
     if year is None:
+        if synthetic or r1:
+            return _without_birth_year(kind, synthetic, "2032" if r1 else "classic", day, month)
         return (
             InvalidComponent,
             "century",
@@ -224,6 +232,18 @@ def _analyse(number: str):
     if r1:
         return PersonId(kind, synthetic, "2032", date(year, month, day), None)
     return PersonId(kind, synthetic, "classic", date(year, month, day), "1" if d8 & 1 else "2")
+
+
+def _without_birth_year(kind: str, synthetic: bool, scheme: str, day: int, month: int):
+    """A Tenor or 2032-scheme number whose individual number fits no century: valid, no birth date.
+
+    The century table describes numbers issued to real persons before 2032; Skatteetaten's own
+    validator accepts such synthetic numbers (e.g. the test vectors 41819077906, 41819077302).
+    Without a year there is nothing to check sex or age against, so both are None.
+    """
+    if day > _DAYS_IN_MONTH[month] and not (month == 2 and day == 29):
+        return (InvalidComponent, "date", "The birth date does not exist in the calendar.")
+    return PersonId(kind, synthetic, scheme, None, None)
 
 
 def _year(yy: int, individual: int) -> int | None:

@@ -60,6 +60,8 @@ class Document:
     lines_for: Callable[[list[tuple[str, str | None]]], dict[str, int]] = lambda items: {}
     structure_checked: bool = False  # True when the reader already checked structure (XSD)
     run: Callable[[Callable[[int, object], None]], None] | None = None  # push-style stays, fastest
+    xpath_base: str | None = None  # in an envelope: the XPath of the element that holds the message
+    envelope: dict | None = None  # in an envelope: its type, id, date, sender and receiver (for a receipt)
 
 
 # Signatures of files often sent by mistake: (leading bytes, name in bokmål, name in English).
@@ -131,6 +133,10 @@ def open_document(path: Path) -> Document:
         from kad_spec.readers.json_reader import read_json
 
         return read_json(path)
+    from kad_spec.readers.msghead import is_msghead, read_msghead
+
+    if is_msghead(path):
+        return read_msghead(path)
     from kad_spec.readers.xml_reader import read_xml
 
     return read_xml(path)

@@ -405,7 +405,7 @@ def _syntax_failure(error) -> ReadFailure:
                        line, column)
 
 
-def _children_present(data: dict, pointer: str) -> set[str]:
+def _node_at(data, pointer: str):
     node = data
     for part in (pointer or "").strip("/").split("/"):
         if not part:
@@ -415,7 +415,12 @@ def _children_present(data: dict, pointer: str) -> set[str]:
         elif isinstance(node, dict):
             node = node.get(part)
         else:
-            return set()
+            return None
+    return node
+
+
+def _children_present(data: dict, pointer: str) -> set[str]:
+    node = _node_at(data, pointer)
     return set(node) if isinstance(node, dict) else set()
 
 
@@ -433,6 +438,8 @@ def _xsd_hit(problem, data: dict, structure) -> Hit | None:
     if kind in ("SCHEMAV_CVC_MININCLUSIVE_VALID", "SCHEMAV_CVC_MAXINCLUSIVE_VALID"):
         return Hit("KAD-STR-005", pointer, {"element": field, "minimum": getattr(attr, "minimum_value", None),
                                             "maximum": getattr(attr, "maximum_value", None)})
+    if kind.startswith("SCHEMAV_CVC_DATATYPE_VALID") and attr is not None and attr.range == structure.TIME_TYPE:
+        return _time_hit(pointer, field, attr, data, structure)
     if kind.startswith("SCHEMAV_CVC_DATATYPE_VALID"):
         base = structure.model().base_type(attr.range) if attr is not None else "string"
         nb, en = structure.TYPE_NAMES.get(base, (base, base))
@@ -442,6 +449,16 @@ def _xsd_hit(problem, data: dict, structure) -> Hit | None:
     if kind.startswith("SCHEMAV_CVC_TYPE") or kind.startswith("SCHEMAV_CVC_ELT") or kind.startswith("SCHEMAV_CVC_"):
         return None  # follow-up errors that repeat a facet error already reported for the element
     return Hit("KAD-STR-004", pointer, {"element": field, "type_description": "", "type_description_en": ""})
+
+
+def _time_hit(pointer: str, field: str, attr, data: dict, structure) -> Hit | None:
+    """As in JSON: a time-shaped text that is no real time is KAD-TID-007's (reported by the time
+    rules), any other text misses the pattern."""
+    value = _node_at(data, pointer)
+    if structure.left_to_time_rules(field, value):
+        return None
+    return Hit(structure.claimed_rule("pattern", field) or "KAD-STR-004", pointer,
+               {"element": field, **structure._pattern_text(attr)})
 
 
 def _content_hit(problem, pointer: str, field: str, data: dict, structure) -> Hit | None:

@@ -34,8 +34,9 @@ def _list_fields() -> frozenset[str]:
 
 
 def xpath_of(finding: Finding, root: str) -> str | None:
+    base = finding.xpath_base or ""  # an enveloped message: the path of its holder in the envelope
     if not finding.pointer:
-        return None
+        return mask_digits(base) if base else None
     parts = finding.pointer.strip("/").split("/")
     steps = [root]
     for part in parts:
@@ -44,7 +45,7 @@ def xpath_of(finding: Finding, root: str) -> str | None:
             steps[-1] = f"{steps[-1]}[{int(part) + 1}]"
         else:
             steps.append(part)
-    return mask_digits("/" + "/".join(steps))
+    return mask_digits(base + "/" + "/".join(steps))
 
 
 def render(result, fmt: str, lang: str) -> str:

@@ -7,6 +7,7 @@ import orjson
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 from kad_spec.model import model
 from kad_spec.reports import message_of, pointer_of, title_of, xpath_of
+from kad_spec.verdict import tally
 
 
 def finding_dict(finding: Finding, lang: str) -> dict:
@@ -37,6 +38,7 @@ def report_dict(result, lang: str) -> dict:
             "errors": result.count(ERROR),
             "warnings": result.count(WARNING),
             "waived": sum(1 for f in result.findings if f.waived),
+            "receipt": tally(result),  # files accepted, partly accepted, rejected (kad_spec.verdict)
         },
         "notices": [mask_digits(n) for n in result.notices],
         "files": [

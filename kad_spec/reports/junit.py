@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 from kad_spec.model import model
 from kad_spec.reports import message_of, title_of, xpath_of
+from kad_spec.verdict import classify
 
 # XML 1.0 cannot carry most control characters; input files can.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -101,6 +102,7 @@ def _testsuite(root: ET.Element, file, result, lang: str) -> dict[str, int]:
     }
     suite = _sub(root, "testsuite", name=label, **{k: str(v) for k, v in counts.items()})
     _properties(suite, result, lang)
+    _sub(suite.find("properties"), "property", name="receipt", value=classify(file))  # kad_spec.verdict
     for finding in file.findings:
         _testcase(suite, label, finding, unreadable, lang)
     if not active:

@@ -21,6 +21,7 @@ from kad_spec.catalogue import Rule, catalogue
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 from kad_spec.model import model
 from kad_spec.reports import message_of, pointer_of, xpath_of
+from kad_spec.verdict import classify, tally
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "SRCROOT"
@@ -177,7 +178,8 @@ def sarif_dict(result, lang: str) -> dict:
     for index, file in enumerate(result.files):
         artifact = {
             "location": {k: v for k, v in _artifact_location(file.path, index).items() if k != "index"},
-            "properties": {"format": file.format, "stays": file.stays, "truncated": file.truncated},
+            "properties": {"format": file.format, "stays": file.stays, "truncated": file.truncated,
+                           "receipt": classify(file)},  # kad_spec.verdict
         }
         if file.format:
             artifact["mimeType"] = "application/json" if file.format == "json" else "application/xml"
@@ -208,6 +210,7 @@ def sarif_dict(result, lang: str) -> dict:
             "specificationVersion": result.spec_version,
             "codelistEditions": dict(sorted(result.codelist_editions.items())),
             "notices": [mask_digits(n) for n in result.notices],
+            "receipt": tally(result),
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -7,6 +7,7 @@ from itertools import groupby
 
 from kad_spec.findings import ERROR, WARNING, mask_digits
 from kad_spec.reports import message_of, title_of
+from kad_spec.verdict import summary_text
 
 LABELS = {
     "nb": {ERROR: "feil", WARNING: "advarsel", "waived": "unntatt", "stay": "opphold", "line": "linje",
@@ -34,6 +35,8 @@ def _where(finding, words) -> str:
         parts.append(f"{words['line']} {finding.line}" + (f":{finding.column}" if finding.column else ""))
     if finding.pointer:
         parts.append(mask_digits(finding.pointer))
+    elif finding.xpath_base:  # a finding on the envelope: where in it
+        parts.append(mask_digits(finding.xpath_base))
     return ", ".join(parts)
 
 
@@ -72,6 +75,7 @@ def lines(result, lang: str) -> list[tuple[str, str]]:
             out.append(("", f"  {rule_id} {title_of(rule_id, lang)}: {n}"))
     out.append(("", ""))
     out.append(("bold", summary_line(result, lang)))
+    out.append(("", summary_text(result, lang)))  # what the register would do (kad_spec.verdict)
     return out
 
 

@@ -64,6 +64,7 @@ def load_all() -> None:
     from kad_spec.rules import (  # noqa: F401
         codes,
         diagnoses,
+        envelope,
         identity,
         message,
         organisations,

@@ -12,7 +12,16 @@ from datetime import date
 from functools import lru_cache
 from typing import Iterable
 
-from kad_spec.codelists import ICD10, ICPC2, STATUS_NOT_IN_NEAREST_EDITION, CodeLists, looks_like, normalise_icd10
+from kad_spec.codelists import (
+    ICD10,
+    ICPC2,
+    STATUS_NOT_IN_NEAREST_EDITION,
+    CodeLists,
+    is_chapter_process_code,
+    looks_like,
+    normalise_icd10,
+    official_spelling,
+)
 from kad_spec.findings import Hit
 from kad_spec.rules import provides, stay_check
 from kad_spec.rules.codes import admission_day, check_code
@@ -36,18 +45,27 @@ def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[st
     if system not in LIST_OF_SYSTEM:
         return "", ()  # unknown code system: the schema's enum finding
     if PROCESS_CODE.fullmatch(code):
-        return "", (("KAD-DIA-007", (("kode", code), ("kodeverk", system))),)
+        return "", (_process_code(code, system),)
     found: list = []
     lookup = code
     if system == ICD10 and "." in code:
         lookup = normalise_icd10(code)
         found.append(("KAD-DIA-006", (("kode", code), ("kanonisk", lookup))))
+    official = official_spelling(codelists, LIST_OF_SYSTEM[system], lookup)
+    if system == ICPC2 and official is None and is_chapter_process_code(lookup.upper()):
+        # K45 is -45 within chapter K. (As ICD-10, A30 etc. are ICD-10 categories: judged as such.)
+        return "", (*found, _process_code(code, system))
+    if official is not None and official != lookup:
+        found.append(("KAD-DIA-008", (("kode", lookup), ("offisiell", official), ("kodeverk", system))))
+        lookup = official
     check = check_code(codelists, LIST_OF_SYSTEM[system], lookup, on)
     if check is None:
         return "", tuple(found)
     if check.ok:
         return check.edition, tuple(found)
-    other = _other_system_having(codelists, system, code)
+    # A code of the declared system in another edition (A191 in ICPC-2 before 2024) is not valid on
+    # the date (KAD-DIA-003, naming the edition), even when the other system has it too.
+    other = _other_system_having(codelists, system, code) if official is None else None
     if other is not None:
         found.append(("KAD-DIA-005", (("kode", code), ("kodeverk", system), ("ligner", other))))
     elif check.status == STATUS_NOT_IN_NEAREST_EDITION:
@@ -55,6 +73,10 @@ def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[st
     else:
         found.append(("KAD-DIA-003", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
     return check.edition, tuple(found)
+
+
+def _process_code(code: str, system: str) -> tuple:
+    return ("KAD-DIA-007", (("kode", code), ("kodeverk", system)))
 
 
 def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | None:
@@ -65,13 +87,12 @@ def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | 
     """
     other = ICPC2 if system == ICD10 else ICD10
     candidate = code if other == ICPC2 else normalise_icd10(code)
-    other_list = codelists.get(LIST_OF_SYSTEM[other])
-    if other_list is None or candidate not in other_list:
+    if official_spelling(codelists, LIST_OF_SYSTEM[other], candidate) is None:
         return None
     return looks_like(code, codelists) or other
 
 
-@stay_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007")
+@stay_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007", "KAD-DIA-008")
 def check_diagnoses(stay: dict, ctx) -> Iterable[Hit]:
     day = admission_day(stay, ctx)
     if day is None:

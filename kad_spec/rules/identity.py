@@ -73,7 +73,8 @@ def _reason(exc: ValidationError) -> tuple[str, str, str]:
     return code, nb, en
 
 
-@stay_check("KAD-ID-001", "KAD-ID-002", "KAD-ID-003", "KAD-ID-004", "KAD-ID-005", "KAD-ID-006", "KAD-ID-007", "KAD-ID-008")
+@stay_check("KAD-ID-001", "KAD-ID-002", "KAD-ID-003", "KAD-ID-004", "KAD-ID-005", "KAD-ID-006", "KAD-ID-007", "KAD-ID-008",
+            "KAD-ID-009")
 def check_patient(stay: dict, ctx) -> Iterable[Hit]:
     patient = stay.get("pasient")
     if not isinstance(patient, dict):
@@ -115,8 +116,8 @@ def _mismatch(id_type: str, form: str, number: str) -> Hit:
 
 def _check_duf(number: str, ctx) -> list[Hit]:
     try:
-        # Shape only: UDI publishes no check digit algorithm (see kad_spec.ids.duf).
-        duf.validate(number, check_digits=False)
+        # Year and check digits (weights 4,6,3,2,4,6,3,2,7,5; sum mod 11 as 00–10), see kad_spec.ids.duf.
+        duf.validate(number)
     except ValidationError as exc:
         _, nb, en = _reason(exc)
         return [Hit("KAD-ID-004", "/pasient/id", _params("DUF", number, arsak=nb, arsak_en=en))]
@@ -142,11 +143,21 @@ def _sex_and_age(person, patient: dict, day, number: str, hits: list[Hit]) -> No
             kjonn_tekst=SEX_NAMES[sex][0], kjonn_tekst_en=SEX_NAMES[sex][1],
             kjonn_id_tekst=SEX_NAMES[person.sex][0], kjonn_id_tekst_en=SEX_NAMES[person.sex][1])))
     age = patient.get("alder")
-    # An age outside 0–130 is the schema's range finding (KAD-STR-005); one finding is enough.
-    if type(age) is not int or not AGE_MIN <= age <= AGE_MAX or day is None:
-        return
     born = person.birth_date
+    # An age outside 0–130 is the schema's range finding (KAD-STR-005); one finding is enough.
+    # No birth date (a Tenor or 2032 number whose individual number gives no century): nothing to say.
+    if type(age) is not int or not AGE_MIN <= age <= AGE_MAX or day is None or born is None:
+        return
     computed = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
     if computed != age:
-        hits.append(Hit("KAD-ID-008", "/pasient/alder", _params(
+        hits.append(Hit(_age_rule(person), "/pasient/alder", _params(
             person.kind, number, alder=age, beregnet=computed, dato=day.isoformat())))
+
+
+def _age_rule(person) -> str:
+    """KAD-ID-008 (error) for a classic fødselsnummer, whose date is the birth date.
+
+    A D-number may be built on another date (UDI: the registration date, when no number is free
+    for the birth date), and from 2032 any new number may: then a mismatch is KAD-ID-009, a warning.
+    """
+    return "KAD-ID-008" if person.kind == "FNR" and person.scheme == "classic" else "KAD-ID-009"

@@ -16,6 +16,7 @@ from kad_spec.catalogue import catalogue
 from kad_spec.findings import Hit
 from kad_spec.model import model
 from kad_spec.resources import generated_dir
+from kad_spec.timeutil import is_time_shaped
 from kad_spec.rules import provides
 
 GENERIC = {
@@ -80,14 +81,14 @@ def check_header(message: dict) -> list[Hit]:
     if isinstance(message, dict) and "opphold" in message and not isinstance(message["opphold"], list):
         header_only["opphold"] = message["opphold"]
     validator, _ = _validators()
-    return _one_per_value([_hit(error, ()) for error in validator.iter_errors(header_only)])
+    return _one_per_value(_hits(validator.iter_errors(header_only), ()))
 
 
 def check_stay(stay) -> list[Hit]:
     _, validator = _validators()
     if validator.is_valid(stay):
         return []
-    return _one_per_value([_hit(error, ("opphold",)) for error in validator.iter_errors(stay)])
+    return _one_per_value(_hits(validator.iter_errors(stay), ("opphold",)))
 
 
 def _one_per_value(hits: list[Hit]) -> list[Hit]:
@@ -117,6 +118,24 @@ def claimed_rule(keyword: str, field: str) -> str | None:
 
 def attribute_at(field: str):
     return _attributes().get(field)
+
+
+TIME_TYPE = "Tidspunkt"
+
+
+def _hits(errors, prefix: tuple[str, ...]) -> list[Hit]:
+    return [
+        _hit(error, prefix)
+        for error in errors
+        if not (type(error.kind).__name__ == "Pattern"
+                and left_to_time_rules(field_path(prefix + tuple(error.instance_path)), error.instance))
+    ]
+
+
+def left_to_time_rules(field: str, value) -> bool:
+    """A time-shaped text that misses the Tidspunkt pattern is no real time: KAD-TID-007 says so."""
+    attr = _attributes().get(field)
+    return attr is not None and attr.range == TIME_TYPE and is_time_shaped(value)
 
 
 def _hit(error, prefix: tuple[str, ...]) -> Hit:

@@ -13,9 +13,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from kad_spec.findings import Hit
-from kad_spec.model import model
 from kad_spec.rules import get, message_check, stay_check
-from kad_spec.timeutil import OSLO, Moment, is_ambiguous_local, is_nonexistent_local, parse_moment
+from kad_spec.timeutil import MAX_OFFSET, TIME_SHAPE, OSLO, Moment, is_ambiguous_local, is_nonexistent_local, oslo_date, parse_moment
 
 FIRST_ADMISSION = date(2017, 1, 1)  # KPR takes KAD stays from 1.1.2017
 LONG_STAY_DAYS = 30
@@ -26,10 +25,13 @@ STAY_TIMES = (
 )
 
 
-@lru_cache(maxsize=1)
 def _time_shape() -> re.Pattern:
-    """The schema's pattern for Tidspunkt: text of this shape that is no real time is our finding."""
-    return re.compile(model().types["Tidspunkt"].pattern)
+    return TIME_SHAPE
+
+
+def _beyond_offsets(written: datetime) -> bool:
+    offset = written.utcoffset()
+    return offset is not None and abs(offset) > MAX_OFFSET
 
 
 _EPOCH = datetime(1970, 1, 1)
@@ -67,7 +69,7 @@ def _may_touch_dst(local: datetime) -> bool:
 def _read(value, pointer: str, element: str, hits: list[Hit]) -> Moment | None:
     """Parse a time; report a pattern-shaped text that is no real time, and local times around DST."""
     moment = parse_moment(value)
-    if moment is None:
+    if moment is None or (moment.offset is not None and abs(moment.offset) > MAX_OFFSET):
         if isinstance(value, str) and _time_shape().match(value):
             hits.append(Hit("KAD-TID-007", pointer, {"element": element, "verdi": value}))
         return None
@@ -120,7 +122,7 @@ class StayTimes:
         self.discharged = discharged
         self.start = written_epoch(admitted) if admitted is not None else None
         self.end = written_epoch(discharged) if discharged is not None else None
-        self.day = admitted.date() if admitted is not None else None
+        self.day = oslo_date(admitted) if admitted is not None else None  # the date in Norway
 
 
 def stay_times(stay: dict, ctx) -> StayTimes:
@@ -138,7 +140,7 @@ def stay_times(stay: dict, ctx) -> StayTimes:
 
 def _check_time(stay: dict, key: str, written: datetime | None, hits: list[Hit]) -> None:
     """TID-007 for a pattern-shaped text that is no real time; TID-004/005 around the DST change."""
-    if written is None:
+    if written is None or (written.tzinfo is not None and _beyond_offsets(written)):
         value = stay.get(key)
         if isinstance(value, str) and _time_shape().match(value):
             hits.append(Hit("KAD-TID-007", f"/{key}", {"element": f"opphold.{key}", "verdi": value}))

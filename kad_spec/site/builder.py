@@ -15,10 +15,12 @@ from .assets import SEARCH_SCRIPT, STYLESHEET
 from .codelist_pages import codelist_index, codelist_page, data_path
 from .context import SiteContext, SiteSourceError, Sources
 from .diagram import render_svg
+from .envelope_page import envelope_page
 from .guide_page import guide_page
 from .layout import CSS_PATH, SEARCH_SCRIPT_PATH, Page
 from .pages import changelog_page, class_pages, front_page, model_page, print_page, traceability_page
 from .rule_pages import rule_index, rule_page, rule_summary
+from .vendor_page import vendor_page
 
 MARKER = ".kad-spec-site"
 SCHEMAS, EXAMPLES, CODELISTS = "Skjema, klasser og modell", "Eksempler", "Kodeverk"
@@ -26,7 +28,8 @@ SCHEMAS, EXAMPLES, CODELISTS = "Skjema, klasser og modell", "Eksempler", "Kodeve
 GENERATED_DOWNLOADS = (
     ("jsonschema/kad.schema.json", "kad.schema.json", "JSON Schema for meldingen (JSON)"),
     ("xsd/kad.xsd", "kad.xsd", "XSD 1.0 for meldingen (XML), med kodeverk og dokumentasjon"),
-    ("python/kad_model.py", "kad_model.py", "Python-klasser for meldingen (pydantic)"),
+    ("schematron/kad.sch", "kad.sch", "ISO Schematron for meldingen (XML): betingede krav og regler mellom felt"),
+    ("python/kad_model.py", "kad_model.py", "Python-klasser for meldingen (pydantic 2)"),
     ("jsonschema/report.schema.json", "report.schema.json", "JSON Schema for valideringsrapporten"),
 )
 
@@ -99,7 +102,11 @@ def _example_text(rel: str, data: bytes, rule: str | None) -> str:
 def _pages(ctx: SiteContext, downloads: dict[str, Download]) -> tuple[list[Page], dict[str, str]]:
     listed = [(d.group, path, d.description, d.rule) for path, d in downloads.items()]
     pages = [front_page(ctx, listed), traceability_page(ctx), model_page(ctx), *class_pages(ctx),
-             codelist_index(ctx), rule_index(ctx), changelog_page(ctx), guide_page(ctx), print_page(ctx, rule_summary)]
+             codelist_index(ctx), rule_index(ctx), changelog_page(ctx), guide_page(ctx), print_page(ctx, rule_summary),
+             envelope_page(ctx)]
+    guide = vendor_page(ctx.sources.model)
+    if guide is not None:
+        pages.append(guide)
     scripts: dict[str, str] = {}
     for name in ctx.codelists.names():
         page, data = codelist_page(ctx, name)

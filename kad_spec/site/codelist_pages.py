@@ -8,9 +8,10 @@ the small bundled search script renders on input. The page itself stays small.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from kad_spec.codelists import CodeEntry, CodeList
+from kad_spec.codelists.conversion import load_conversion
 
 from .context import SiteContext, norwegian_date
 from .layout import SEARCH_SCRIPT_PATH, Page, esc, table
@@ -49,12 +50,69 @@ def _facts(lst: CodeList) -> str:
     return '<dl class="fakta">' + "".join(f"<dt>{k}</dt><dd>{esc(v)}</dd>" for k, v in facts if v) + "</dl>"
 
 
+FIRST_YEAR = 2017  # KPR takes KAD stays from 1.1.2017
+PROVENANCE_HEADERS = (("repository", "Depot"), ("path", "Sti"), ("commit", "Commit"), ("licence", "Lisens"),
+                      ("sha256", "SHA-256"), ("note", "Merknad"))
+
+
 def _editions(lst: CodeList) -> str:
     if not lst.editions:
         return ""
+    shown = [(key, head) for key, head in PROVENANCE_HEADERS if any(e.provenance_of(key) for e in lst.editions)]
     rows = [[esc(e.label), esc(_date(e.valid_from) or "–"), esc(_date(e.valid_to) or "–"), esc(e.source)]
+            + [_provenance_cell(key, e.provenance_of(key)) for key, _ in shown]
             for e in lst.editions]
-    return '<h2 id="utgaver">Utgaver</h2>' + table(["Utgave", "Gjelder fra", "Gjelder til", "Kilde"], rows)
+    heads = ["Utgave", "Gjelder fra", "Gjelder til", "Kilde"] + [head for _, head in shown]
+    return ('<h2 id="utgaver">Utgaver</h2>' + table(heads, rows) + _editions_per_year(lst))
+
+
+def _provenance_cell(key: str, value: str) -> str:
+    if key in ("commit", "sha256") and value:
+        return f"<code>{hex_html(value)}</code>"
+    return f"<code>{esc(value)}</code>" if key == "path" and value else esc(value)
+
+
+def hex_html(value: str) -> str:
+    """A checksum or commit in groups of eight with <wbr>: it wraps in a table cell, copies as one
+    string, and never shows a long run of digits that could be mistaken for a person number."""
+    return "<wbr>".join(esc(value[i:i + 8]) for i in range(0, len(value), 8))
+
+
+def _editions_per_year(lst: CodeList) -> str:
+    """Which edition a stay of each year is checked against, from 2017 to the last edition's year."""
+    ends = [e.valid_to or e.valid_from for e in lst.editions if e.valid_to or e.valid_from]
+    if not ends:
+        return ""
+    rows = []
+    for year in range(FIRST_YEAR, max(ends).year + 1):
+        covering = {e.label for day in (date(year, 1, 1), date(year, 12, 31)) if (e := lst.covering_edition(day))}
+        if covering:
+            rows.append([esc(year), esc(", ".join(sorted(covering))), "kontrolleres mot utgaven for datoen"])
+        else:
+            nearest = lst.nearest_edition(date(year, 7, 1))
+            rows.append([esc(year), esc(f"ingen (nærmeste: {nearest.label})" if nearest else "ingen"),
+                         "koder som mangler i nærmeste utgave, gir advarsel (KAD-DIA-004), ikke feil"])
+    return ('<h3 id="utgave-per-ar">Utgave per år</h3>'
+            + table(["År", "Utgave", "Kontroll"], rows))
+
+
+def _conversion(name: str) -> str:
+    """The bundled conversion table from this list to the other, with its provenance."""
+    source, target = {"icpc2": ("icpc2", "icd10"), "icd10": ("icd10", "icpc2")}.get(name, (None, None))
+    conversion = load_conversion(source, target) if source else None
+    if conversion is None or conversion.edition is None:
+        return ""
+    ed = conversion.edition
+    facts = [("Tabell", conversion.title_nb), ("Utgave", ed.label), ("Kilde", ed.source),
+             ("Antall koder", str(len(conversion.targets)))]
+    facts += [(head, ed.provenance_of(key)) for key, head in PROVENANCE_HEADERS if ed.provenance_of(key)]
+    items = "".join(f"<dt>{k}</dt><dd>{hex_html(v) if k in ('Commit', 'SHA-256') else esc(v)}</dd>"
+                    for k, v in facts if v)
+    return ('<h2 id="konvertering">Konvertering</h2><p>Helsedirektoratets konverteringstabell gir hver kode en '
+            'motpart i det andre kodeverket (for eksempel ICPC-2 R81 → ICD-10 J189). '
+            '<code>kad-spec codelists lookup</code> viser motparten, og aktivitetsrapporten grupperer diagnoser '
+            'fra begge kodeverk under ICD-10-kapitler med den.</p>'
+            f'<dl class="fakta">{items}</dl>')
 
 
 def _users(ctx: SiteContext, page: Page, name: str) -> str:
@@ -91,7 +149,7 @@ def _search_table(lst: CodeList, page: Page) -> str:
     return (
         '<h2 id="koder">Koder</h2>'
         f'<div class="kodesok" data-liste="{esc(lst.name)}">'
-        f'<label for="sok-{esc(lst.name)}">Søk på kode eller tekst</label>'
+        f'<label for="sok-{esc(lst.name)}">Søk på kode eller tekst (store og små bokstaver er likt)</label>'
         f'<input id="sok-{esc(lst.name)}" type="search" autocomplete="off" placeholder="For eksempel '
         f'{esc(_placeholder(lst))}">'
         '<p class="treff" aria-live="polite"></p>'
@@ -164,6 +222,7 @@ def codelist_page(ctx: SiteContext, name: str) -> tuple[Page, str | None]:
     if name == "kommunenummer":
         parts.append(_municipality_section(lst))
     parts.append(_editions(lst))
+    parts.append(_conversion(name))
     page.body = "\n".join(p for p in parts if p)
     if not large:
         return page, None

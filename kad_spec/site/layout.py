@@ -21,8 +21,10 @@ NAVIGATION = (
     ("modell.html", "Modell"),
     ("kodeverk/index.html", "Kodeverk"),
     ("regler/index.html", "Regler"),
+    ("konvolutt.html", "Konvolutt"),
     ("endringslogg.html", "Endringslogg"),
     ("arlig-endring.html", "Årlig endring"),
+    ("leverandor.html", "For leverandører"),
     ("utskrift.html", "Utskrift"),
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from kad_spec.catalogue import Example, Rule
+from kad_spec.coverage import checked_by_text
 from kad_spec.findings import mask_digits
 from kad_spec.tools.jsonpatch import PatchError, apply_patch, parent_pointer
 from kad_spec.tools.jsonpatch import get as value_at
@@ -56,8 +57,7 @@ def rule_page(ctx: SiteContext, rule: Rule, files: list[str] = ()) -> Page:
         ("Engelsk tittel", esc(rule.title_en)),
         ("Felt", fields_html(ctx, page, rule)),
     ]
-    if rule.extra.get("source") == "schema":
-        facts.append(("Kontrolleres av", "JSON-skjemaet og XSD-en"))
+    facts.append(("Kontrolleres av", esc(checked_by_text(rule, ctx.model))))
     for claim in rule.extra.get("owns_schema") or []:
         facts.append(("Skjemafeil", esc(f"{claim.get('keyword')} på {claim.get('field')}")))
     parts = [
@@ -94,6 +94,11 @@ def example_html(ctx: SiteContext, page: Page, rule: Rule, index: int, example: 
         encoding = "" if example.encoding.lower() in ("utf-8", "utf8") else f" Filen lagres med tegnkoding {esc(example.encoding)}."
         return (head + description + f"<p>Hele filen ({esc(example.format.upper())}).{encoding}</p>"
                 + code_block(mask_digits(example.raw), example.format, "Fil"))
+    if example.envelope is not None:
+        if not example.envelope:
+            return head + description + "<p>Eksempelkonvolutten konvolutt-kad-melding.xml uendret.</p>"
+        edits = mask_digits(json.dumps(list(example.envelope), ensure_ascii=False, indent=2))
+        return head + description + code_block(edits, "json", "Endring i eksempelkonvolutten konvolutt-kad-melding.xml (XPath)")
     if not example.patch:
         return head + description + "<p>Eksempelmeldingen uendret.</p>"
     return head + description + _patch_html(ctx, list(example.patch))
@@ -141,9 +146,9 @@ def rule_index(ctx: SiteContext) -> Page:
 
 def rule_table(ctx: SiteContext, page: Page, rules: list[Rule] | None = None) -> str:
     rules = rules if rules is not None else sorted(ctx.rules.values(), key=lambda r: r.id)
-    rows = [[page.a(ctx.rule_page(r.id), r.id), esc(r.title), severity_html(r.severity), fields_html(ctx, page, r)]
-            for r in rules]
-    return table(["Regel", "Tittel", "Alvorlighet", "Felt"], rows)
+    rows = [[page.a(ctx.rule_page(r.id), r.id), esc(r.title), severity_html(r.severity), fields_html(ctx, page, r),
+             esc(checked_by_text(r, ctx.model))] for r in rules]
+    return table(["Regel", "Tittel", "Alvorlighet", "Felt", "Kontrolleres av"], rows)
 
 
 def rule_summary(ctx: SiteContext, page: Page) -> str:

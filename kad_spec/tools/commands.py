@@ -111,6 +111,7 @@ def example(
         None, "--stays-per-message", min=1, help="Del oppholdene i flere meldinger (én fil hver) med høyst så mange opphold."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil eller mappe å skrive til (standard: standard ut)."),
     defect: Optional[str] = typer.Option(None, "--defect", help="Skriv en melding som bryter nøyaktig denne regelen (regel-id)."),
+    envelope: bool = typer.Option(False, "--envelope", help="Skriv hver melding i en hodemelding (MsgHead 1.2, alltid XML)."),
 ) -> None:
     """Lag syntetiske testmeldinger med realistisk form, eller en melding med én bestemt feil.
 
@@ -123,6 +124,8 @@ def example(
     from kad_spec.tools.example import defect as make_defect
 
     fmt = format.value if format else _suffix_format(out)
+    if envelope:
+        return _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt)
     try:
         if defect:
             made = make_defect(defect, fmt)
@@ -135,6 +138,47 @@ def example(
             until=datetime.combine(date.today(), time()),
         )
         written = write_examples(options, out if out is not None else sys.stdout.buffer)
+    except ExampleError as exc:
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+    for path in written:
+        typer.echo(f"skrev {path}", err=True)
+
+
+def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt) -> None:
+    """``kad-spec example --envelope``: the same messages, each in its MsgHead envelope (XML)."""
+    import io
+    from datetime import date, datetime, time
+
+    from kad_spec.envelope import EnvelopeError
+    from kad_spec.tools.convert import ConvertError
+    from kad_spec.tools.envelope_cli import envelop_bytes, envelop_files
+    from kad_spec.tools.example import ExampleError, ExampleOptions, write_examples
+    from kad_spec.tools.example import defect as make_defect
+
+    if fmt == "json":
+        _fail("--envelope skriver alltid XML (hodemeldingen er XML); bruk --format xml eller en .xml-fil", 2)
+    try:
+        if defect:
+            from kad_spec.catalogue import catalogue
+
+            made = make_defect(defect, "xml")
+            rule = catalogue().get(defect)
+            data = made.data if rule is not None and rule.area == "konvolutt" else envelop_bytes(made.data)
+            _write_bytes(data, out if out is None or not out.is_dir() else out / f"{defect}.xml")
+            return
+        options = ExampleOptions(count=count, seed=seed, year=year, format="xml", stays_per_message=stays_per_message,
+                                 until=datetime.combine(date.today(), time()))
+        if out is None:
+            buffer = io.BytesIO()
+            write_examples(options, buffer)
+            _write_bytes(envelop_bytes(buffer.getvalue()), None)
+            return
+        written = write_examples(options, out)
+        envelop_files(written)
+    except (EnvelopeError, ConvertError) as exc:
+        _fail(f"kan ikke legges i en konvolutt: {exc}", 2)
     except ExampleError as exc:
         _fail(str(exc), 2)
     except OSError as exc:

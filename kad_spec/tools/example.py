@@ -431,6 +431,8 @@ def defect(rule_id: str, fmt: str | None = None) -> Defect:
     if not failing:
         raise ExampleError(f"regel {rule_id} har ikke noe eksempel som skal avvises i katalogen")
     example = failing[0]
+    if example.envelope is not None:
+        return _envelope_defect(rule_id, example, fmt)
     if example.raw is not None:
         if fmt and fmt != example.format:
             raise ExampleError(f"feilen for {rule_id} gjelder selve filen og finnes bare som {example.format.upper()}")
@@ -439,6 +441,17 @@ def defect(rule_id: str, fmt: str | None = None) -> Defect:
     if (fmt or "json") == "json":
         return Defect(rule_id, orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE), "json", example.description)
     return Defect(rule_id, _defect_as_xml(rule_id, doc), "xml", example.description)
+
+
+def _envelope_defect(rule_id: str, example, fmt: str | None) -> Defect:
+    """An envelope rule's example: its edits applied to the bundled enveloped example (XML only)."""
+    from kad_spec.envelope import apply_edits
+    from kad_spec.resources import examples_dir
+
+    if fmt == "json":
+        raise ExampleError(f"feilen for {rule_id} gjelder hodemeldingen, som bare finnes som XML")
+    base = (examples_dir() / "konvolutt-kad-melding.xml").read_bytes()
+    return Defect(rule_id, apply_edits(base, example.envelope), "xml", example.description)
 
 
 def _patched_base(rule_id: str, patch) -> dict:

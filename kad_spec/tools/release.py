@@ -1,8 +1,9 @@
 """``kad-spec release``: one versioned, reproducible zip of everything a version publishes.
 
 ``kad-spec-<version>.zip`` holds, under the folder ``kad-spec-<version>/``: the JSON Schemas,
-the XSD, the Python classes and the markdown reference (generated afresh from the model, so
-they cannot be stale), the documentation site, the examples, the code lists, the model with its
+the XSD, the Schematron, the Python classes and the markdown reference (generated afresh from
+the model, so they cannot be stale), the validator as a wheel (``wheel/``, built from the checkout
+the model lies in, with ``SOURCE_DATE_EPOCH`` at the publication date), the documentation site, the examples, the code lists, the model with its
 rule catalogue and change log (``model/endringslogg.yaml``), ``release.json`` (version,
 publication and effective dates, every file with its size and SHA-256) and ``SHA256SUMS``
 (``sha256sum -c`` format, run inside the folder).
@@ -112,7 +113,37 @@ def collect(sources: Sources, notes: list[str] | None = None) -> dict[str, bytes
     files.update(_tree(sources.codelists, "codelists"))
     files.update(_tree(sources.examples, "examples"))
     files.update(_site(sources, generated, notes))
+    files.update(_wheel(sources, notes))
     return files
+
+
+def _wheel(sources: Sources, notes: list[str]) -> dict[str, bytes]:
+    """The validator as a wheel, for ``pipx install`` or ``pip install`` without a clone."""
+    import os
+    import subprocess
+    import sys
+
+    project = sources.model.parent
+    if not (project / "pyproject.toml").is_file() or not (project / "kad_spec").is_dir():
+        notes.append("Hjulet (wheel/) er ikke med: modellen ligger ikke i en klone av kad-spec.")
+        return {}
+    stamp = _dates(_load(sources.model))[0]
+    epoch = int((stamp - date(1970, 1, 1)).total_seconds()) if stamp.year >= 1980 else 315532800
+    with tempfile.TemporaryDirectory(prefix="kad-spec-wheel-") as tmp:
+        built = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", tmp, str(project)],
+            capture_output=True, text=True, timeout=600, env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
+        )
+        wheels = sorted(Path(tmp).glob("kad_spec-*.whl"))
+        if built.returncode != 0 or not wheels:
+            raise ReleaseError(f"Hjulet kunne ikke bygges (pip wheel): {built.stderr.strip()[-500:]}")
+        return {f"wheel/{wheels[0].name}": wheels[0].read_bytes()}
+
+
+def _load(model_dir: Path):
+    from kad_spec.model import load_model
+
+    return load_model(model_dir)
 
 
 # --- metadata -----------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_new_edition_keeps_old_editions(bundled_copy):
                     "--edition", "2027", "--into", bundled_copy, "--complete")  # a small sample of an edition
     assert result.exit_code == 0, result.output
     icd10 = read_codelist(bundled_copy / "icd10.csv")
-    assert [e.label for e in icd10.editions] == ["2026", "2027"]
+    assert [e.label for e in icd10.editions] == ["2020", "2021", "2022", "2023", "2024", "2025", "2026", "2027"]
     # Present in both editions: one entry, validity extended.
     (j189,) = icd10.entries("J189")
     assert j189.valid_to == date(2027, 12, 31)

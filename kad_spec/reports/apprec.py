@@ -1,0 +1,218 @@
+"""The application receipt (KITH AppRec 1.1) for each validated file, as the register would send it.
+
+Sender is the receiver of the original (KPR), receiver its sender (the unit). ``Status`` follows
+``kad_spec.verdict`` (Volven 8258); each finding the status rests on is one ``Error`` coded from
+Volven 8221, with the rule id and the masked message. Codes, OIDs and decisions are in
+``model/konvolutt.yaml``. Every receipt is checked against the official XSD before it is written.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from kad_spec import __version__
+from kad_spec.catalogue import catalogue
+from kad_spec.envelope import APPREC_NS, APPREC_XSD, kpr_her_ids, message_type, schema, spec
+from kad_spec.findings import Finding, mask_digits
+from kad_spec.reports import message_of, xpath_of
+from kad_spec.verdict import ACCEPTED, PARTLY_ACCEPTED, REJECTED, classify, deciding
+
+STATUS = {ACCEPTED: "1", REJECTED: "2", PARTLY_ACCEPTED: "3"}
+WORDS = {
+    "nb": {"line": "linje", "internal": "intern feil i validatoren; meldingen er ikke kontrollert",
+           "unknown": "ukjent avsender"},
+    "en": {"line": "line", "internal": "internal error in the validator; the message was not checked",
+           "unknown": "unknown sender"},
+}
+
+
+class ReceiptError(Exception):
+    """A receipt failed its own schema check: a fault in kad-spec (exit code 2)."""
+
+
+# XML 1.0 cannot carry most control characters; a JSON message's texts can.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _sub(parent, name: str, text: str | None = None, **attributes):
+    elem = etree.SubElement(parent, f"{{{APPREC_NS}}}{name}",
+                            {k: _safe(v) for k, v in attributes.items() if v is not None})
+    if text is not None:
+        elem.text = _safe(text)
+    return elem
+
+
+def _party(parent, name: str, party: dict | None, lang: str) -> None:
+    inst = _sub(_sub(_sub(parent, name), "HCP"), "Inst")
+    party = party or {"name": WORDS[lang]["unknown"], "idents": []}
+    _sub(inst, "Name", mask_digits(party["name"] or WORDS[lang]["unknown"]))
+    # The HER-id addresses the receipt. Ids are masked like all text: an envelope may carry anything.
+    idents = sorted(((mask_digits(value), kind) for value, kind in party["idents"]), key=lambda item: item[1] != "HER")
+    if idents:
+        _sub(inst, "Id", idents[0][0])
+        _sub(inst, "TypeId", V=idents[0][1], DN=idents[0][1])
+    for value, kind in idents[1:]:
+        extra = _sub(inst, "AdditionalId")
+        _sub(extra, "Id", value)
+        _sub(extra, "Type", V=kind, DN=kind)
+
+
+def _bare_parties(header: dict) -> tuple[dict | None, dict | None]:
+    """For a message sent without an envelope: the unit from virksomhet, KPR by the environment."""
+    unit = header.get("virksomhet") if isinstance(header.get("virksomhet"), dict) else {}
+    idents = [(str(unit[key]), kind) for key, kind in (("her_id", "HER"), ("organisasjonsnummer", "ENH"))
+              if unit.get(key) not in (None, "")]
+    sender = {"name": str(unit.get("navn") or ""), "idents": idents} if unit else None
+    info = header.get("meldingsinfo") if isinstance(header.get("meldingsinfo"), dict) else {}
+    ids = kpr_her_ids(info.get("miljo") if isinstance(info.get("miljo"), str) else None)
+    kpr = {"name": spec()["mottaker"]["navn"], "idents": [(str(ids[0]), "HER")] if ids else []}
+    return sender, kpr
+
+
+def _original(file, now: str) -> tuple[str, str, str]:
+    """(MsgType, IssueDate, Id) of the original: from the envelope, else from meldingsinfo."""
+    if file.envelope:
+        facts = file.envelope
+        return facts["type"] or message_type(), _datetime_or(facts["gen_date"], now), facts["msg_id"]
+    info = (file.header or {}).get("meldingsinfo")
+    info = info if isinstance(info, dict) else {}
+    return message_type(), _datetime_or(info.get("opprettet"), now), str(info.get("melding_id") or "")
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_XSD_DATETIME = re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def _datetime_or(value, fallback: str) -> str:
+    """An xsd:dateTime as written, or the fallback (the receipt's own time) when the original has none."""
+    text = str(value or "").strip()
+    if _XSD_DATETIME.fullmatch(text):
+        try:
+            datetime.fromisoformat(text)
+            return text
+        except ValueError:
+            pass
+    return fallback
+
+
+def _error(parent, finding: Finding, lang: str) -> None:
+    where = []
+    if finding.line:
+        where.append(f"{WORDS[lang]['line']} {finding.line}")
+    xpath = xpath_of(finding, _root_name())
+    if xpath:
+        where.append(xpath)
+    _sub(parent, "Error", V=error_code(finding), S=spec()["kvittering"]["feilkodeverk"]["oid"],
+         DN=mask_digits(f"{finding.rule_id}: {message_of(finding, lang)}"),
+         OT=mask_digits(", ".join(where)) if where else None)
+
+
+def _root_name() -> str:
+    from kad_spec.model import model
+
+    return model().root.name
+
+
+def error_code(finding: Finding) -> str:
+    """The Volven 8221 code of a finding: by rule, else by area, else the default."""
+    codes = spec()["kvittering"]["feilkode"]
+    rule = catalogue().get(finding.rule_id)
+    if finding.rule_id in codes["regel"]:
+        return codes["regel"][finding.rule_id]
+    return codes["omrade"].get(rule.area if rule else "", codes["standard"])
+
+
+def apprec(file, lang: str, now: datetime | None = None, receipt_id: str | None = None) -> bytes:
+    """The AppRec 1.1 for one FileResult, validated against the official XSD.
+
+    ``now`` and ``receipt_id`` default to the time and a new UUID (fixed only for the docs site).
+    """
+    stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    receipt = spec()["kvittering"]
+    verdict = classify(file)
+    root = etree.Element(f"{{{APPREC_NS}}}AppRec", nsmap={None: APPREC_NS})
+    _sub(root, "MsgType", V="APPREC", DN="Applikasjonskvittering")
+    _sub(root, "MIGversion", receipt["mig_versjon"])
+    _sub(root, "SoftwareName", "kad-spec")
+    _sub(root, "SoftwareVersion", __version__)
+    _sub(root, "GenDate", stamp)
+    _sub(root, "Id", receipt_id or str(uuid.uuid4()))
+    if file.envelope:
+        original_sender, original_receiver = file.envelope["sender"], file.envelope["receiver"]
+    else:
+        original_sender, original_receiver = _bare_parties(file.header or {})
+    _party(root, "Sender", original_receiver, lang)
+    _party(root, "Receiver", original_sender, lang)
+    code = STATUS[verdict]
+    text = receipt["statuskodeverk"]["koder"][code]["tekst" if lang == "nb" else "tekst_en"]
+    _sub(root, "Status", V=code, DN=text)
+    if file.internal_error:
+        _sub(root, "Error", V=receipt["feilkode"]["intern_feil"], S=receipt["feilkodeverk"]["oid"],
+             DN=WORDS[lang]["internal"])
+    for finding in deciding(file):
+        _error(root, finding, lang)
+    msg_type, issued, original_id = _original(file, stamp)
+    original = _sub(root, "OriginalMsgId")
+    _sub(original, "MsgType", V=msg_type, DN=spec()["hodemelding"]["meldingstype"]["tekst"]
+         if msg_type == message_type() else None)
+    _sub(original, "IssueDate", issued)
+    # A UUID is kept exactly, so the sender can match the receipt; anything else is masked like all text.
+    _sub(original, "Id", original_id if _UUID.fullmatch(original_id) else mask_digits(original_id))
+    etree.indent(root, space="  ")
+    xsd = schema(APPREC_XSD)
+    if not xsd.validate(root):
+        raise ReceiptError(f"kvitteringen validerer ikke mot AppRec 1.1: {xsd.error_log.last_error}")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8") + b"\n"
+
+
+def receipt_name(path: str, taken: set[str]) -> str:
+    """The file name of a file's receipt in an output folder: its own name + .apprec.xml, made unique."""
+    from pathlib import Path
+
+    stem = mask_digits(Path(path).name) or "melding"  # a file may be named after a person
+    name, n = f"{stem}.apprec.xml", 2
+    while name in taken:
+        name, n = f"{stem}.{n}.apprec.xml", n + 1
+    taken.add(name)
+    return name
+
+
+class ReceiptUsageError(ValueError):
+    """Receipts for several files need a folder to go to (exit code 2)."""
+
+
+def write_receipts(result, lang: str, output) -> list:
+    """One receipt per file: to standard output for one file, else one file each in the folder ``output``.
+
+    Returns the paths written (empty when written to standard output).
+    """
+    import sys
+    from pathlib import Path
+
+    now = datetime.now(timezone.utc)
+    if output is not None and Path(output).is_dir():
+        taken: set[str] = set()
+        written = []
+        for file in result.files:
+            target = Path(output) / receipt_name(file.path, taken)
+            target.write_bytes(apprec(file, lang, now))
+            written.append(target)
+        return written
+    if len(result.files) != 1:
+        raise ReceiptUsageError("--format apprec med flere filer skriver én kvittering per fil: "
+                                "oppgi en mappe med --output MAPPE")
+    data = apprec(result.files[0], lang, now)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(output).write_bytes(data)
+    return []
