@@ -215,9 +215,12 @@ def test_kad_spec_reports_an_impossible_time_once_as_kad_tid_007_in_json_and_xml
 
 
 def test_xmllint_rejects_the_xml_defect_of_each_rule_the_xsd_checks_and_only_those(xmllint, defects):
+    from kad_spec.catalogue import catalogue
+
     for rule_id, by_format in defects.items():
         path = by_format.get("xml")
-        if path is None:
+        # An envelope rule's defect is a MsgHead document: kad.xsd is not its schema (tests/test_envelope.py).
+        if path is None or catalogue()[rule_id].area == "konvolutt":
             continue
         linted = subprocess.run([xmllint, "--noout", "--schema", str(XSD), str(path)], capture_output=True, text=True)
         readable = "parser error" not in linted.stderr
