@@ -19,9 +19,17 @@ def exit_code(result, fail_on: str) -> int:
 
 
 def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None,
-                   jobs: int = 1) -> int:
+                   jobs: int = 1, force: bool = False) -> int:
+    from kad_spec.safe_files import OutputRefused, check_target
     from kad_spec.validate import Settings, UsageError, Validator
 
+    inputs = [*paths, *([config_path] if config_path is not None else [])]
+    if output is not None:
+        try:
+            check_target(output, inputs, force)  # before the work: a refused target costs nothing
+        except OutputRefused as error:
+            print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
+            return 2
     settings = Settings(max_findings=max_findings)
     config = None
     if config_path is not None:
@@ -53,14 +61,17 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
             print(f"kad-spec: intern feil ved validering av {mask_digits(file.path)}: "
                   f"{mask_digits(file.internal_error)}", file=sys.stderr)
     try:
-        _emit(result, fmt, lang, output)
+        _emit(result, fmt, lang, output, inputs, force)
+    except OutputRefused as error:
+        print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"kad-spec: kan ikke skrive {mask_digits(str(output))}: {error.strerror or error}", file=sys.stderr)
         return 2
     return code
 
 
-def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
+def _emit(result, fmt: str, lang: str, output: Path | None, inputs=(), force: bool = False) -> None:
     from kad_spec.reports import render
 
     if fmt == "text" and output is None and sys.stdout.isatty():
@@ -72,4 +83,6 @@ def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        from kad_spec.safe_files import write_atomic
+
+        write_atomic(output, text, force=force, inputs=inputs)

@@ -71,6 +71,7 @@ def convert(
     input: Path = typer.Argument(..., help="Meldingen som skal konverteres (JSON eller XML)."),
     output: Path = typer.Argument(..., help="Filen som skal skrives (.json eller .xml)."),
     to: Optional[MessageFormat] = typer.Option(None, "--to", help="Utdataformat, når filendelsen ikke sier det."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende utdatafil (aldri inndatafilen)."),
 ) -> None:
     """Konverter en melding mellom JSON og XML uten tap (kanonisk form).
 
@@ -79,7 +80,7 @@ def convert(
     from kad_spec.tools.convert import ConvertError, ConvertUsageError, convert_file
 
     try:
-        fmt = convert_file(input, output, to.value if to else None)
+        fmt = convert_file(input, output, to.value if to else None, force)
     except ConvertUsageError as exc:
         _fail(str(exc), 2)
     except ConvertError as exc:
@@ -99,6 +100,7 @@ def example(
         None, "--stays-per-message", min=1, help="Del oppholdene i flere meldinger (én fil hver) med høyst så mange opphold."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil eller mappe å skrive til (standard: standard ut)."),
     defect: Optional[str] = typer.Option(None, "--defect", help="Skriv en melding som bryter nøyaktig denne regelen (regel-id)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over eksisterende filer."),
 ) -> None:
     """Lag syntetiske testmeldinger med realistisk form, eller en melding med én bestemt feil.
 
@@ -107,6 +109,7 @@ def example(
     """
     from datetime import date, datetime, time
 
+    from kad_spec.safe_files import OutputRefused, inside
     from kad_spec.tools.example import ExampleError, ExampleOptions, write_examples
     from kad_spec.tools.example import defect as make_defect
 
@@ -114,7 +117,8 @@ def example(
     try:
         if defect:
             made = make_defect(defect, fmt)
-            _write_bytes(made.data, out if out is None or not out.is_dir() else out / f"{defect}.{made.format}")
+            target = out if out is None or not out.is_dir() else inside(out, f"{defect}.{made.format}")
+            _write_bytes(made.data, target, force)
             if out is not None:
                 typer.echo(f"skrev {out} ({defect}, {made.format.upper()})", err=True)
             return
@@ -122,8 +126,8 @@ def example(
             count=count, seed=seed, year=year, format=fmt or "json", stays_per_message=stays_per_message,
             until=datetime.combine(date.today(), time()),
         )
-        written = write_examples(options, out if out is not None else sys.stdout.buffer)
-    except ExampleError as exc:
+        written = write_examples(options, out if out is not None else sys.stdout.buffer, force=force)
+    except (ExampleError, OutputRefused) as exc:
         _fail(str(exc), 2)
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
@@ -136,28 +140,34 @@ def _suffix_format(out: Path | None) -> str | None:
     return suffix if suffix in ("json", "xml") else None
 
 
-def _write_bytes(data: bytes, out: Path | None) -> None:
+def _write_bytes(data: bytes, out: Path | None, force: bool = False) -> None:
+    from kad_spec.safe_files import write_atomic
+
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        out.write_bytes(data)
+        write_atomic(out, data, force=force)
 
 
 def release(
     out: Path = typer.Option(Path("dist"), "--out", "-o", help="Mappen zip-filen skrives til."),
     model_dir: Optional[Path] = typer.Option(None, "--model", help="Modellmappen (standard: modellen som følger med)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende zip av samme versjon."),
 ) -> None:
     """Bygg en versjonert, reproduserbar zip med skjema, klasser, dokumentasjon, eksempler og kodeverk.
 
     Samme modell gir samme bytes. Exit-kode 0: bygget; 1: modellen kan ikke publiseres; 2: bruksfeil.
     """
+    from kad_spec.safe_files import OutputRefused
     from kad_spec.tools.release import ReleaseError, build_release
 
     if model_dir is not None and not (model_dir / "kad.yaml").is_file():
         _fail(f"Finner ikke modellen {model_dir / 'kad.yaml'}", 2)
     try:
-        made, notes = build_release(out, model_dir)
+        made, notes = build_release(out, model_dir, force=force)
+    except OutputRefused as exc:
+        _fail(str(exc), 2)
     except ReleaseError as exc:
         _fail(str(exc), 1)
     except OSError as exc:
