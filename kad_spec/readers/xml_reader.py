@@ -32,6 +32,14 @@ def _read_failure(error) -> ReadFailure:
     )
 
 
+def _refuse_undeclared_prefix(elem) -> None:
+    from kad_spec.xmlmap import undeclared_prefix
+
+    error = undeclared_prefix(elem)
+    if error is not None:
+        raise _read_failure(error)
+
+
 def _declared_encoding(head: bytes) -> str | None:
     match = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", head)
     return match.group(1).decode("ascii") if match else None
@@ -139,6 +147,7 @@ class XmlMessage:
                     name = etree_local(elem)
                     attr = self._root_attribute(name)
                     if attr is not None and attr.range in self.model.classes and name not in self.header:
+                        _refuse_undeclared_prefix(elem)
                         self.header[name] = element_to_dict(elem, attr.range, pointer=f"/{name}").data
         except _SYNTAX_ERRORS as error:
             raise _syntax_failure(error) from None
@@ -196,6 +205,7 @@ class XmlMessage:
                 if data is not None:
                     on_stay(index, data, (), _LazyLines(elem, pointer))
                 else:
+                    _refuse_undeclared_prefix(elem)
                     mapped = element_to_dict(elem, "Opphold", pointer=pointer)
                     hits = _stay_xsd_hits(schema, elem, mapped.data, pointer) + _mapping_hits(mapped.problems)
                     on_stay(index, mapped.data, _dedupe(hits), mapped.lines)
@@ -219,6 +229,7 @@ class XmlMessage:
             # The header is in the first part; here anything but stays means the cut was wrong.
             self.only_stays = len(root) == 0 and not (root.text or "").strip()
             return
+        _refuse_undeclared_prefix(root)
         mapped = element_to_dict(root)
         self.header.clear()
         self.header.update({k: v for k, v in mapped.data.items() if k != "opphold"})
