@@ -65,12 +65,13 @@ def main_options(
 
 @app.command()
 def validate(
-    paths: List[Path] = typer.Argument(..., help="Filer eller mapper med meldinger (JSON eller XML)."),
+    # readable=False: an unreadable file is a finding (KAD-FIL-001), not a usage error that stops the run.
+    paths: List[Path] = typer.Argument(..., readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Rapportformat."),
     lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Hvilken alvorlighet som gir exit-kode 1."),
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1, help="Høyst så mange funn per fil."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML-fil med endret alvorlighet og unntak."),
+    config: Optional[Path] = typer.Option(None, "--config", readable=False, help="YAML-fil med endret alvorlighet og unntak."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv rapporten til fil i stedet for standard ut."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Antall prosesser: filer samtidig, og store filer i deler (0: én per kjerne)."),
@@ -128,7 +129,8 @@ def generate(
 
 @app.command()
 def report(
-    paths: List[Path] = typer.Argument(..., help="Filer eller mapper med meldinger (JSON eller XML)."),
+    # readable=False: an unreadable file is a finding (KAD-FIL-001), not a usage error that stops the run.
+    paths: List[Path] = typer.Argument(..., readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv rapporten hit (standard: standard ut)."),
     format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f", help="html (selvstendig side) eller json."),
     min_cell: int = typer.Option(5, "--min-cell", min=1, help="Skjul tall under så mange opphold."),

@@ -116,6 +116,12 @@ def _refuse_special_file(path: Path) -> None:
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except PermissionError:
+            raise ReadFailure("KAD-FIL-001", {
+                "reason": "ingen tilgang til å lese mappen; filene i den er ikke validert",
+                "reason_en": "no permission to read the folder; the files in it were not validated"}) from None
         raise ReadFailure("KAD-FIL-001", {"reason": "stien er en mappe", "reason_en": "the path is a directory"})
     raise ReadFailure("KAD-FIL-001", {
         "reason": "stien er ikke en vanlig fil (men for eksempel en FIFO eller en enhet)",
