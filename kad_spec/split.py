@@ -30,7 +30,6 @@ lines are counted from its cut, so the newlines before the cut are added to them
 from __future__ import annotations
 
 import gc
-import mmap
 import os
 import re
 from array import array
@@ -39,6 +38,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from kad_spec.findings import Hit
+from kad_spec.readers import map_file
 
 SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
@@ -103,7 +103,7 @@ def plan(path: Path, parts: int) -> list[Part]:
     if parts < 2 or size == 0:
         return []
     cuts: list[tuple[int, int]] = []  # (comma before the stay, the stay's opening brace)
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         after = 0
         for k in range(1, parts):
             target = max(k * size // parts, after)
@@ -131,7 +131,7 @@ def plan_xml(path: Path, parts: int) -> list[Part]:
     if root_tag is None:
         return []
     cuts: list[int] = []
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         after = 0
         for k in range(1, parts):
             target = max(k * size // parts, after)
@@ -182,7 +182,7 @@ class NewlinesBefore:
 
     def __call__(self, offset: int) -> int:
         if offset > self.counted:
-            with self.path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            with self.path.open("rb") as handle, map_file(handle) as data:
                 while self.counted < offset:
                     end = min(offset, self.counted + (16 << 20))  # in pieces: no copy of the whole file
                     self.total += data[self.counted:end].count(b"\n")
@@ -197,7 +197,7 @@ class PartFile:
     """
 
     def __init__(self, path: Path, part: Part):
-        self._handle = open(path, "rb")
+        self._handle = path.open("rb")  # a SizedPath: no further than the size at opening
         self._part = part
         self.seek(0)
 

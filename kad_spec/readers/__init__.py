@@ -128,10 +128,96 @@ def _refuse_special_file(path: Path) -> None:
         "reason_en": "the path is not a regular file (but for example a FIFO or a device)"})
 
 
+class SizedPath(type(Path())):
+    """A file as it was when it was opened: every reading stops at the size it had then.
+
+    A file that grows while it is read (a writer still appending) is read to that size only,
+    so the reading ends, in bounded time and memory; the readers open, stat and map the file
+    through this path and :func:`map_file`.
+    """
+
+    size: int = 0
+
+    @classmethod
+    def of(cls, path: Path, size: int) -> "SizedPath":
+        sized = cls(path)
+        sized.size = size
+        return sized
+
+    def open(self, mode: str = "rb", *args, **kwargs):
+        if mode != "rb":
+            raise ValueError("a message file is only read")
+        return LimitedFile(super().open("rb"), self.size)
+
+    def read_bytes(self) -> bytes:
+        with self.open() as handle:
+            return handle.read()
+
+    def stat(self, *, follow_symlinks: bool = True):
+        import os
+
+        real = list(super().stat(follow_symlinks=follow_symlinks))[:10]
+        real[6] = min(real[6], self.size)
+        return os.stat_result(real)
+
+
+class LimitedFile:
+    """A binary file read no further than ``limit`` bytes (reads only, from any position)."""
+
+    def __init__(self, raw, limit: int):
+        self.raw, self.limit = raw, limit
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.limit - self.raw.tell()
+        if left <= 0:
+            return b""
+        return self.raw.read(left if size is None or size < 0 or size > left else size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def map_file(handle):
+    """A read-only memory map of an open file, no longer than its limit (see SizedPath)."""
+    import mmap
+    import os
+
+    length = os.fstat(handle.fileno()).st_size
+    length = min(length, getattr(handle, "limit", length))
+    return mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ)
+
+
 def open_document(path: Path) -> Document:
+    import os
+
     _refuse_special_file(path)
     with path.open("rb") as handle:
-        head = handle.read(4096)
+        size = os.fstat(handle.fileno()).st_size  # the size at opening: read no further (SizedPath)
+        head = handle.read(min(4096, size))
+    path = SizedPath.of(path, size)
     kind = sniff(head)
     if kind == "json":
         from kad_spec.readers.json_reader import read_json

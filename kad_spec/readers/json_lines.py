@@ -8,11 +8,10 @@ on the number of findings, not on the size of the file.
 
 from __future__ import annotations
 
-import mmap
 import re
 from pathlib import Path
 
-from kad_spec.readers import nearest_line
+from kad_spec.readers import map_file, nearest_line
 
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|\n|[^\s{}\[\],:"]+')
 _STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
@@ -137,7 +136,7 @@ def lines_for_findings(path: Path, items: list[tuple[str, str | None]]) -> dict[
     found: dict[str, int] = {}
     if path.stat().st_size == 0:
         return found
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         if header:
             _Scanner(header, found, stop_key="opphold").scan(data, 0, min(len(data), HEADER_SCAN_LIMIT), 1, [])
         if by_stay:

@@ -93,6 +93,11 @@ def _stay_schema():
     return etree.XMLSchema(xsd)
 
 
+def _open_source(path):
+    """The file to parse: opened through the path, so that a SizedPath (or a part) limits the reading."""
+    return path.open("rb") if hasattr(path, "open") else open(path, "rb")
+
+
 def _iterparse(source, **options):
     """``source``: a path, or an open binary file (a part of a message read in parts)."""
     from lxml import etree
@@ -129,28 +134,32 @@ class XmlMessage:
 
     def read_header(self) -> None:
         """The members before the first stay, so that stay checks know the header."""
+        try:
+            with _open_source(self.path) as source:
+                self._read_header(source)
+        except _SYNTAX_ERRORS as error:
+            raise _syntax_failure(error) from None
+
+    def _read_header(self, source) -> None:
         from kad_spec.xmlmap import element_to_dict
 
         root = None
-        try:
-            for event, elem in _iterparse(self.path, events=("start", "end")):
-                if root is None:
-                    root = elem
-                    _refuse_late_doctype(self.path, root)
-                    self._check_root(root)
-                    continue
-                if elem.getparent() is not root:
-                    continue
-                if event == "start" and etree_local(elem) == "opphold":
-                    break
-                if event == "end":
-                    name = etree_local(elem)
-                    attr = self._root_attribute(name)
-                    if attr is not None and attr.range in self.model.classes and name not in self.header:
-                        _refuse_undeclared_prefix(elem)
-                        self.header[name] = element_to_dict(elem, attr.range, pointer=f"/{name}").data
-        except _SYNTAX_ERRORS as error:
-            raise _syntax_failure(error) from None
+        for event, elem in _iterparse(source, events=("start", "end")):
+            if root is None:
+                root = elem
+                _refuse_late_doctype(self.path, root)
+                self._check_root(root)
+                continue
+            if elem.getparent() is not root:
+                continue
+            if event == "start" and etree_local(elem) == "opphold":
+                break
+            if event == "end":
+                name = etree_local(elem)
+                attr = self._root_attribute(name)
+                if attr is not None and attr.range in self.model.classes and name not in self.header:
+                    _refuse_undeclared_prefix(elem)
+                    self.header[name] = element_to_dict(elem, attr.range, pointer=f"/{name}").data
 
     @staticmethod
     def model_of():
@@ -190,7 +199,7 @@ class XmlMessage:
         schema = _stay_schema()
         fast = _FastMapper(self.model)
         index = 0
-        source = self.path if isinstance(self.path, (str, Path)) else self.path.open("rb")
+        source = _open_source(self.path)
         context = _iterparse(source, events=("end",), tag=f"{{{self.ns}}}opphold")
         id_tag = f"{{{self.ns}}}opphold_id"
         try:
@@ -215,8 +224,7 @@ class XmlMessage:
         except _SYNTAX_ERRORS as error:
             raise _syntax_failure(error) from None
         finally:
-            if source is not self.path:
-                source.close()
+            source.close()
         self._finish(root)
 
     def _finish(self, root) -> None:

@@ -86,8 +86,13 @@ def read_xml(data: bytes, name: str, m: Model | None = None) -> dict:
 
 
 def read_message(path: Path, m: Model | None = None) -> tuple[dict, str]:
-    """The message in ``path`` as a JSON dict, and the format it was in."""
-    data = path.read_bytes()
+    """The message in ``path`` as a JSON dict, and the format it was in.
+
+    Read up to the size the file had when opened: a file still being written cannot keep it reading."""
+    import os
+
+    with path.open("rb") as handle:
+        data = handle.read(os.fstat(handle.fileno()).st_size)
     kind = detect_format(data)
     if kind == "json":
         return read_json(data, str(path), m), kind
