@@ -38,7 +38,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from kad_spec.findings import Hit
-from kad_spec.readers import map_file
+from kad_spec.readers import count_line_ends_in_pieces, map_file
 
 SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
@@ -170,7 +170,7 @@ def _plain_root_tag(path: Path) -> bytes | None:
 
 
 class NewlinesBefore:
-    """The newlines in a file before an offset (libxml2 counts lines by newlines only).
+    """The line ends in a file before an offset (LF, CRLF or a lone CR, as the XML reader counts them).
 
     Counted when first needed, for offsets asked in increasing order: a part without findings
     needs none, and a clean file is not read for it at all.
@@ -183,10 +183,8 @@ class NewlinesBefore:
     def __call__(self, offset: int) -> int:
         if offset > self.counted:
             with self.path.open("rb") as handle, map_file(handle) as data:
-                while self.counted < offset:
-                    end = min(offset, self.counted + (16 << 20))  # in pieces: no copy of the whole file
-                    self.total += data[self.counted:end].count(b"\n")
-                    self.counted = end
+                self.total += count_line_ends_in_pieces(data, self.counted, offset)
+                self.counted = offset
         return self.total
 
 

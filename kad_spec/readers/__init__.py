@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _declare_reader_rules() -> None:
@@ -19,9 +21,30 @@ def _declare_reader_rules() -> None:
 _declare_reader_rules()
 
 
+def count_line_ends(data, start: int = 0, end: int | None = None) -> int:
+    """Line ends in ``data[start:end]``: LF, CRLF, or a CR alone (old Mac files), as XML counts them."""
+    end = len(data) if end is None else end
+    lf = data.count(b"\n", start, end)
+    cr = data.count(b"\r", start, end)
+    return lf + cr - data.count(b"\r\n", start, end) if cr else lf
+
+
+def count_line_ends_in_pieces(data, start: int, end: int, step: int = 16 << 20) -> int:
+    """As :func:`count_line_ends`, a piece at a time (no copy of a whole mapped file); a CRLF is never split."""
+    total = 0
+    while start < end:
+        stop = min(start + step, end)
+        if stop < end and data[stop - 1 : stop] == b"\r":
+            stop += 1
+        total += count_line_ends(data[start:stop])  # a slice: a memory map has no count()
+        start = stop
+    return total
+
+
 def position(data: bytes, offset: int) -> tuple[int, int]:
     """1-based (line, column) of a byte offset."""
-    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    line_start = max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset)) + 1
+    return count_line_ends(data, 0, offset) + 1, offset - line_start + 1
 
 
 def nearest_line(lines: dict[str, int], pointer: str) -> int | None:
@@ -159,6 +182,36 @@ class SizedPath(type(Path())):
         real = list(super().stat(follow_symlinks=follow_symlinks))[:10]
         real[6] = min(real[6], self.size)
         return os.stat_result(real)
+
+
+class LoneCrAsLf:
+    """A binary file whose lone CR bytes read as LF.
+
+    XML turns every line end (CRLF, CR) into LF before parsing, so this changes nothing in the
+    content; it only lets libxml2, which counts LF alone, number the lines of a CR-only file."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.held = b""  # a CR at the end of a read: whether a LF follows is known only later
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.held + self.raw.read(size)
+        self.held = b""
+        if b"\r" not in data:
+            return data
+        if data.endswith(b"\r") and size not in (None, -1):
+            more = self.raw.read(1)
+            data, self.held = (data + more, b"") if more == b"\n" else (data, more)
+        return _LONE_CR.sub(b"\n", data)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class LimitedFile:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kad_spec.readers import map_file, nearest_line
+from kad_spec.readers import count_line_ends_in_pieces, map_file, nearest_line
 
-_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|\n|[^\s{}\[\],:"]+')
+_TOKEN = re.compile(rb'"(?:[^"\\\n\r]|\\.)*"|[{}\[\],:]|\r\n?|\n|[^\s{}\[\],:"]+')
+_LINE_ENDS = (b"\n", b"\r\n", b"\r")
 _STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
 HEADER_SCAN_LIMIT = 4 << 20
 LINE_LOOKUP_LIMIT = 2000  # findings per file that get a line; the rest keep their pointer
@@ -39,7 +40,7 @@ class _Scanner:
         """``stack`` holds [kind, pointer, key_or_index, expecting_key]; stops when it empties."""
         for match in _TOKEN.finditer(data, start, end):
             token = match.group(0)
-            if token == b"\n":
+            if token in _LINE_ENDS:
                 line += 1
                 continue
             top = stack[-1] if stack else None
@@ -89,7 +90,7 @@ def _nearest(pointers, found: dict[str, int]) -> dict[str, int]:
 
 
 def _count_newlines(data, start: int, end: int, step: int = 16 << 20) -> int:
-    return sum(data[i : min(i + step, end)].count(b"\n") for i in range(start, end, step))
+    return count_line_ends_in_pieces(data, start, end, step)
 
 
 def _stay_lines(data, wanted_by_stay: dict[int, tuple[str, set[str]]], found: dict[str, int]) -> None:

@@ -94,8 +94,11 @@ def _stay_schema():
 
 
 def _open_source(path):
-    """The file to parse: opened through the path, so that a SizedPath (or a part) limits the reading."""
-    return path.open("rb") if hasattr(path, "open") else open(path, "rb")
+    """The file to parse: opened through the path, so that a SizedPath (or a part) limits the reading;
+    a lone CR reads as LF, so that a CR-only file's lines are numbered."""
+    from kad_spec.readers import LoneCrAsLf
+
+    return LoneCrAsLf(path.open("rb") if hasattr(path, "open") else open(path, "rb"))
 
 
 def _iterparse(source, **options):
