@@ -297,7 +297,7 @@ def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartRes
 
 
 def _part_message(doc, part: Part, first: bool):
-    source = _PartSource(Path(doc.path), part)
+    source = _PartSource(doc.path, part)
     if doc.format == "xml":
         from kad_spec.readers.xml_reader import XmlMessage
 
@@ -375,7 +375,7 @@ def applies(validator, doc, jobs: int) -> bool:
     if jobs < 2 or doc.format not in ("json", "xml") or doc.run is None:
         return False
     try:
-        size = Path(doc.path).stat().st_size
+        size = doc.path.stat().st_size
         if size < split_bytes(validator.settings) or size > MAX_SPLIT_BYTES:
             return False  # a merge holds the parts' states at once; a backfill must stay in bounded memory
     except OSError:
@@ -398,10 +398,10 @@ def read_stays_split(validator, doc, result, jobs: int):
     if not applies(validator, doc, jobs):
         return None
     xml = doc.format == "xml"
-    parts = (plan_xml if xml else plan)(Path(doc.path), jobs)
+    parts = (plan_xml if xml else plan)(doc.path, jobs)
     if not parts:
         return None
-    before = None if xml else _keys_before_stays(Path(doc.path))
+    before = None if xml else _keys_before_stays(doc.path)
     if before is None and not xml:
         return None
     was_enabled = gc.isenabled()
@@ -467,7 +467,7 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections,
     offset = first.stays
     editions: list[dict] = []
     last_header = later[-1].header
-    newlines = NewlinesBefore(Path(doc.path))
+    newlines = NewlinesBefore(doc.path)
     for part, where in zip(later, parts[1:]):
         merged = [mine.merge(theirs, offset, found)
                   for mine, theirs, found in zip(collections, part.collections, part.found)]

@@ -17,6 +17,7 @@ from lxml.etree import XMLSyntaxError
 
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure, nearest_line, position
+from kad_spec.readers.xml_lines import StayFinder, past_exact_lines, shifted_lines
 
 
 def _field(pointer: str | None) -> str:
@@ -134,6 +135,7 @@ class XmlMessage:
         self.lines: dict[str, int] = {}
         self.only_stays = True
         self.stay_lines = array("i")
+        self.finder: StayFinder | None = None  # made when a stay past line 65 535 has findings
 
     def read_header(self) -> None:
         """The members before the first stay, so that stay checks know the header."""
@@ -215,12 +217,17 @@ class XmlMessage:
                 pointer = f"/opphold/{index}"
                 data = fast.map(elem, "Opphold") if schema.validate(elem) else None
                 if data is not None:
-                    on_stay(index, data, (), _LazyLines(elem, pointer))
+                    on_stay(index, data, (), _LazyLines(elem, pointer, self._finder(id_tag)))
                 else:
                     _refuse_undeclared_prefix(elem)
-                    mapped = element_to_dict(elem, "Opphold", pointer=pointer)
-                    hits = _stay_xsd_hits(schema, elem, mapped.data, pointer) + _mapping_hits(mapped.problems)
-                    on_stay(index, mapped.data, _dedupe(hits), mapped.lines)
+                    alone, shift = self._exact(elem, id_tag)
+                    if alone is not elem:
+                        schema.validate(alone)  # its errors, with exact lines
+                    mapped = element_to_dict(alone, "Opphold", pointer=pointer)
+                    hits = _stay_xsd_hits(schema, alone, mapped.data, pointer) + _mapping_hits(mapped.problems)
+                    if shift:
+                        hits = [Hit(h.rule_id, h.pointer, h.params, h.line + shift if h.line else h.line) for h in hits]
+                    on_stay(index, mapped.data, _dedupe(hits), shifted_lines(mapped.lines, shift))
                 index += 1
                 parent.remove(elem)
             root = context.root
@@ -229,6 +236,20 @@ class XmlMessage:
         finally:
             source.close()
         self._finish(root)
+
+    def _finder(self, id_tag: str):
+        if self.finder is None:
+            self.finder = StayFinder(self.path, id_tag)
+        return self.finder
+
+    def _exact(self, elem, id_tag: str):
+        """The stay to take lines from, and the lines to add: itself, or past libxml2's exact
+        lines, the stay parsed alone (kad_spec.readers.xml_lines)."""
+        if past_exact_lines(elem):
+            found = self._finder(id_tag).locate(elem)
+            if found is not None:
+                return found
+        return elem, 0
 
     def _finish(self, root) -> None:
         """The root now holds the header only: check it against the schema and map it."""
@@ -324,15 +345,20 @@ def _line_of_child(elem, tag: str) -> int:
 
 class _LazyLines:
     """The stay's pointer-to-line map, made only if the stay has findings (the element is alive
-    while its findings are made)."""
+    while its findings are made); past libxml2's exact lines, from the stay parsed alone."""
 
-    def __init__(self, elem, pointer: str):
-        self.elem, self.pointer = elem, pointer
+    def __init__(self, elem, pointer: str, finder):
+        self.elem, self.pointer, self.finder = elem, pointer, finder
 
     def __call__(self) -> dict[str, int]:
         from kad_spec.xmlmap import element_to_dict
 
-        return element_to_dict(self.elem, "Opphold", pointer=self.pointer).lines
+        elem, shift = self.elem, 0
+        if past_exact_lines(elem):
+            found = self.finder.locate(elem)
+            if found is not None:
+                elem, shift = found
+        return shifted_lines(element_to_dict(elem, "Opphold", pointer=self.pointer).lines, shift)
 
 
 class _RelativeTo:
