@@ -190,11 +190,12 @@ def _read_text(path: Path, name: str) -> str:
         raise ConfigError(f"{name}: finner ikke konfigurasjonsfilen") from None
     except OSError as error:
         raise ConfigError(f"{name}: kan ikke lese filen ({error.strerror or error})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "en mappe" if stat.S_ISDIR(mode) else "ikke en vanlig fil (men for eksempel en FIFO eller en enhet)"
+        raise ConfigError(f"{name}: konfigurasjonen er {kind}")
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "en mappe" if stat.S_ISDIR(mode) else "ikke en vanlig fil (men for eksempel en FIFO eller en enhet)"
-            raise ConfigError(f"{name}: konfigurasjonen er {kind}")
         try:
             data = handle.read(MAX_BYTES + 1)
         except OSError as error:
