@@ -49,17 +49,25 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     return seen
 
 
+def _not_json(constant: str):
+    raise ConvertError(f"{constant} er ikke JSON")
+
+
 def read_json(data: bytes, name: str, m: Model | None = None) -> dict:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConvertError(f"{name}: filen er ikke UTF-8 (byte {exc.start})") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates)
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise ConvertError(f"{name}:{exc.lineno}:{exc.colno}: ugyldig JSON: {exc.msg}") from None
     except ConvertError as exc:
         raise ConvertError(f"{name}: {exc}") from None
+    except RecursionError:
+        raise ConvertError(f"{name}: ugyldig JSON: strukturen er nestet for dypt") from None
+    except ValueError:  # an integer of thousands of digits
+        raise ConvertError(f"{name}: ugyldig JSON: et tall er for langt") from None
     check_shape(doc, name, m or model())
     return doc
 
