@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import BASE_JSON, BASE_XML, NS, assert_no_traceback
+from hostile import BASE_JSON, BASE_XML, NS, ROOT, assert_no_traceback
 
 MEMORY_LIMIT = 1 << 30  # bytes of address space for one command: ample for the tool, far below the old failures
 NOBODY = 65534
@@ -117,6 +117,7 @@ WRITERS = {
     "convert": lambda work, target: ("convert", "--to", "xml", work / "a.json", target),
     "example": lambda work, target: ("example", "--count", 3, "--format", "json", "--out", target),
     "example --defect": lambda work, target: ("example", "--defect", "KAD-TID-001", "--format", "json", "--out", target),
+    "diff": lambda work, target: ("diff", ROOT / "model", ROOT / "model", "--output", target),
     "codelists export": lambda work, target: ("codelists", "export", "kjonn", "--format", "klass-csv", "--output", target),
 }
 

@@ -41,11 +41,18 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, force: bool = False) -> None:
+    from kad_spec.safe_files import OutputRefused, write_atomic
+
     if output is None:
         sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+        return
+    try:
+        write_atomic(output, text, force=force)
+    except OutputRefused as exc:
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(f"kan ikke skrive {output}: {exc.strerror or exc}", 2)
 
 
 def lint(
@@ -187,6 +194,7 @@ def diff(
     changelog: bool = typer.Option(False, "--changelog", help="Skriv en post til model/endringslogg.yaml (YAML) i stedet for rapporten."),
     repo: Optional[Path] = typer.Option(None, "--repo", help="Git-depotet for git-refer (standard: depotet du står i)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv til fil i stedet for standard ut."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --output-fil."),
 ) -> None:
     """Klassifiser endringene mellom to versjoner av modellen: brytende, ikke-brytende, dokumentasjon.
 
@@ -203,7 +211,7 @@ def diff(
         text = render_changelog(result)
     else:
         text = render_json(result) if format is DiffFormat.json else render_markdown(result)
-    _emit(text, output)
+    _emit(text, output, force)
     raise typer.Exit(1 if result.fails(fail_on.value if fail_on else None) else 0)
 
 
