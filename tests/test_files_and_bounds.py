@@ -410,6 +410,7 @@ def test_a_growing_file_is_read_to_the_size_it_had_when_opened(tmp_path, fmt, jo
     def append_while_running():
         while process.poll() is None and not _opened_by(process.pid, path):
             time.sleep(0.0005)
+        time.sleep(0.02)  # past the first opening, where the size is taken; the reading takes far longer
         with path.open("ab") as out:
             while process.poll() is None and written[0] < 64 << 20:
                 out.write(junk * 4096)
