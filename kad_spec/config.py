@@ -276,6 +276,8 @@ def load_config(path: Path) -> Config:
         mark = getattr(error, "problem_mark", None)
         where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
         problem = getattr(error, "problem", None) or "ugyldig YAML"
+        if "nesting depth" in problem:  # libyaml's own limit, met while it reads ahead
+            problem = f"tabeller og lister er nestet dypere enn {MAX_DEPTH} nivåer"
         raise ConfigError(f"{name}{where}: ikke gyldig YAML: {problem}") from None
     return _build(name, raw)
 

@@ -332,7 +332,7 @@ def _alias_bomb() -> str:
 
 
 CONFIGS = {
-    "nesting": ("severity_overrides: " + "[" * 20_000 + "]" * 20_000 + "\n", "nest"),
+    "nesting": ("severity_overrides: " + "[" * 20_000 + "]" * 20_000 + "\n", "nestet dypere"),
     "nesting-blocks": ("".join("  " * i + f"k{i}:\n" for i in range(200)) + "\n", "nest"),
     "alias-bomb": (_alias_bomb(), "alias"),
     "recursive-alias": ("waivers: &a [*a]\n", "alias"),
