@@ -349,12 +349,10 @@ def test_a_hostile_config_is_refused_at_once(work, name):
     text, words = CONFIGS[name]
     config = work / "kad-spec.yaml"
     config.write_text(text, encoding="utf-8")
-    started = time.monotonic()
-    code, out, err = run("validate", "--config", config, work / "a.json", timeout=60)
+    code, out, err = run("validate", "--config", config, work / "a.json", timeout=60)  # the timeout: a guard against a hang
     assert code == 2 and words in err, err[-500:]
     assert len(err) < 2000  # the message names the problem; it does not echo the expansion
     assert config.read_text(encoding="utf-8") == text
-    assert time.monotonic() - started < 60
 
 
 @pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "folder"])
