@@ -265,12 +265,14 @@ def test_an_undeclared_namespace_prefix_is_a_finding(work, case, jobs):
         text = text.replace(f'xmlns="{NS}"', f'xmlns="{NS}" xmlns:x=""', 1)
     path = work / "prefiks.xml"
     path.write_text(text, encoding="utf-8")
+    before = snapshot(work)
     code, out, _ = run("validate", "--jobs", jobs, "--format", "json", path)
     assert code == 1
     finding = json.loads(out)["files"][0]["findings"][0]
     assert finding["rule_id"] == "KAD-FIL-001" and finding["line"]
     for fmt in ("html", "json"):
         assert run("report", "--format", fmt, path)[0] == 0
+    assert snapshot(work) == before
 
 
 # --- unreadable paths ---------------------------------------------------------------------------
@@ -302,6 +304,7 @@ def test_unreadable_files_and_folders_are_findings_and_the_rest_is_validated(rea
     (root / "ulesbar.json").chmod(0o000)
     (root / "lukket").chmod(0o000)
     (root / "mappe" / "lukket-under").chmod(0o000)
+    before = snapshot(root)
     code, out, _ = run("validate", "--format", "json", "lukket/inni.json", "ulesbar.json", "ok.json", "mappe",
                        cwd=root, as_nobody=True)
     assert code == 1
@@ -315,6 +318,7 @@ def test_unreadable_files_and_folders_are_findings_and_the_rest_is_validated(rea
     for fmt in ("html", "json"):
         assert run("report", "--format", fmt, "lukket/inni.json", "ulesbar.json", "ok.json", "mappe",
                    cwd=root, as_nobody=True)[0] == 0
+    assert snapshot(root) == before
 
 
 def test_a_path_through_a_file_is_a_usage_error(work):
