@@ -19,13 +19,21 @@ def exit_code(result, fail_on: str) -> int:
 
 
 def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output: Path | None,
-                   jobs: int = 1) -> int:
+                   jobs: int = 1, force: bool = False) -> int:
     from kad_spec.manifest import stale_warning
+    from kad_spec.safe_files import OutputRefused, check_target
     from kad_spec.validate import Settings, UsageError, Validator
 
     warning = stale_warning(lang)
     if warning:
         print(mask_digits(warning), file=sys.stderr)
+    inputs = [*paths, *([config_path] if config_path is not None else [])]
+    if output is not None and not (fmt == "apprec" and output.is_dir()):  # receipts: one file each in a folder
+        try:
+            check_target(output, inputs, force)  # before the work: a refused target costs nothing
+        except OutputRefused as error:
+            print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
+            return 2
     settings = Settings(max_findings=max_findings)
     config = None
     if config_path is not None:
@@ -63,8 +71,8 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
     from kad_spec.reports.apprec import ReceiptError, ReceiptUsageError
 
     try:
-        _emit(result, fmt, lang, output)
-    except (ReceiptUsageError, ReceiptError) as error:  # no folder for several receipts; a faulty receipt
+        _emit(result, fmt, lang, output, inputs, force)
+    except (OutputRefused, ReceiptUsageError, ReceiptError) as error:  # a refused target; no folder for several receipts; a faulty receipt
         print(f"kad-spec: {mask_digits(str(error))}", file=sys.stderr)
         return 2
     except OSError as error:
@@ -73,13 +81,13 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
     return code
 
 
-def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
+def _emit(result, fmt: str, lang: str, output: Path | None, inputs=(), force: bool = False) -> None:
     from kad_spec.reports import render
 
     if fmt == "apprec":
         from kad_spec.reports.apprec import write_receipts
 
-        write_receipts(result, lang, output)
+        write_receipts(result, lang, output, force, inputs)
         return
     if fmt == "text" and output is None and sys.stdout.isatty():
         from kad_spec.reports.text import print_rich
@@ -90,4 +98,6 @@ def _emit(result, fmt: str, lang: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        from kad_spec.safe_files import write_atomic
+
+        write_atomic(output, text, force=force, inputs=inputs)

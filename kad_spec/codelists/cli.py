@@ -339,6 +339,7 @@ def export_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Fil (standard: skriv til standard ut)."),
     folder: Optional[Path] = FolderOption,
     on: Optional[str] = typer.Option(None, "--date", help="Bare kodene som gjelder denne dagen (ÅÅÅÅ-MM-DD), f.eks. én utgave."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende fil."),
 ) -> None:
     """Skriv et kodeverk i et av importformatene (for kontroll og rundtur)."""
     if fmt not in FORMATS:
@@ -348,7 +349,14 @@ def export_command(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    from kad_spec.safe_files import OutputRefused, write_atomic
+
+    try:
+        write_atomic(output, text, force=force)
+    except OutputRefused as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"kan ikke skrive {output}: {error.strerror or error}")
     typer.echo(msg("exported", name=name, fmt=fmt, path=output))
 
 

@@ -189,7 +189,7 @@ class ReceiptUsageError(ValueError):
     """Receipts for several files need a folder to go to (exit code 2)."""
 
 
-def write_receipts(result, lang: str, output) -> list:
+def write_receipts(result, lang: str, output, force: bool = False, inputs=()) -> list:
     """One receipt per file: to standard output for one file, else one file each in the folder ``output``.
 
     Returns the paths written (empty when written to standard output).
@@ -197,13 +197,15 @@ def write_receipts(result, lang: str, output) -> list:
     import sys
     from pathlib import Path
 
+    from kad_spec.safe_files import inside, write_atomic
+
     now = datetime.now(timezone.utc)
     if output is not None and Path(output).is_dir():
         taken: set[str] = set()
         written = []
         for file in result.files:
-            target = Path(output) / receipt_name(file.path, taken)
-            target.write_bytes(apprec(file, lang, now))
+            target = inside(Path(output), receipt_name(file.path, taken))
+            write_atomic(target, apprec(file, lang, now), force=force, inputs=inputs)
             written.append(target)
         return written
     if len(result.files) != 1:
@@ -214,5 +216,5 @@ def write_receipts(result, lang: str, output) -> list:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        Path(output).write_bytes(data)
+        write_atomic(Path(output), data, force=force, inputs=inputs)
     return []
