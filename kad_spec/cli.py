@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from kad_spec import __version__
-from kad_spec.output import echo, write_text
+from kad_spec.output import clean, echo
 
 class _RootGroup(TyperGroup):
     """The root command: the argument parser's own errors pass the output boundary too.
@@ -105,18 +105,20 @@ def main_options(
 
 @app.command()
 def validate(
-    paths: List[Path] = typer.Argument(..., help="Filer eller mapper med meldinger (JSON eller XML)."),
+    # readable=False: an unreadable file is a finding (KAD-FIL-001), not a usage error that stops the run.
+    paths: List[Path] = typer.Argument(..., readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Rapportformat."),
     lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Hvilken alvorlighet som gir exit-kode 1."),
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1,
                                                help="Høyst så mange funn per regel og fil vises (standard 1000); resten telles."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML-fil med endret alvorlighet og unntak."),
+    config: Optional[Path] = typer.Option(None, "--config", readable=False, help="YAML-fil med endret alvorlighet og unntak."),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o",
         help="Skriv rapporten til fil i stedet for standard ut (apprec med flere filer: en mappe, én kvittering per fil)."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Antall prosesser: filer samtidig, og store filer i deler (0: én per kjerne)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --output-fil (aldri en inndatafil)."),
 ) -> None:
     """Valider meldingsfiler mot struktur, kodeverk og forretningsregler.
 
@@ -128,7 +130,8 @@ def validate(
     import os
 
     workers = jobs or os.cpu_count() or 1
-    code = run_validation(paths, format.value, lang.value, fail_on.value, max_findings, config, output, workers)
+    code = run_validation(paths, format.value, lang.value, fail_on.value, max_findings, config, output, workers,
+                          force=force)
     raise typer.Exit(code)
 
 
@@ -137,10 +140,18 @@ def generate(
     check: bool = typer.Option(False, "--check", help="Ikke skriv; exit 1 og navngi filer som ikke stemmer med modellen."),
     out: Optional[Path] = typer.Option(None, "--out", help="Mappe å skrive til (standard: generated/)."),
     model_directory: Optional[Path] = typer.Option(None, "--model", help="Modellmappe (standard: model/)."),
+    lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
+    force: bool = typer.Option(False, "--force", help="Skriv over filer i --out som ikke ble skrevet av generate."),
 ) -> None:
-    """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen."""
+    """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen.
+
+    Exit-kode 0: skrevet (eller i takt); 1: --check fant utdaterte filer; 2: bruksfeil, LinkML mangler.
+    """
     from kad_spec import generate as gen
+    from kad_spec.extras import require_linkml
     from kad_spec.resources import generated_dir
+
+    require_linkml("generate --check" if check else "generate", lang.value)
 
     if model_directory is not None and not (model_directory / "kad.yaml").is_file():
         _fail(f"finner ikke modellen {model_directory / 'kad.yaml'}")
@@ -155,7 +166,12 @@ def generate(
             raise typer.Exit(1)
         echo(f"{len(files)} genererte filer stemmer med modellen.")
         return
-    written = gen.write(target, files)
+    from kad_spec.safe_files import OutputRefused
+
+    try:
+        written = gen.write(target, files, force)
+    except OutputRefused as error:
+        _fail(str(error))
     for rel in written:
         echo(f"skrev {target / rel}")
     echo(f"{len(files)} filer, {len(written)} endret.")
@@ -163,7 +179,8 @@ def generate(
 
 @app.command()
 def report(
-    paths: List[Path] = typer.Argument(..., help="Filer eller mapper med meldinger (JSON eller XML)."),
+    # readable=False: an unreadable file is a finding (KAD-FIL-001), not a usage error that stops the run.
+    paths: List[Path] = typer.Argument(..., readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv rapporten hit (standard: standard ut)."),
     format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f", help="html (selvstendig side) eller json."),
     min_cell: int = typer.Option(5, "--min-cell", min=1, help="Skjul tall under så mange opphold."),
@@ -171,6 +188,7 @@ def report(
     today: Optional[str] = typer.Option(None, "--today", metavar="ÅÅÅÅ-MM-DD",
                                         help="Referansedag for pågående opphold (standard: siste dag i dataene)."),
     no_validation: bool = typer.Option(False, "--no-validation", help="Ikke valider; ingen funn per regel."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --out-fil (aldri en inndatafil)."),
 ) -> None:
     """Lag en aktivitets- og datakvalitetsrapport (HTML eller JSON) fra meldingsfiler.
 
@@ -180,12 +198,18 @@ def report(
     from datetime import date
 
     from kad_spec.activity import build_report, render_html, render_json
+    from kad_spec.safe_files import OutputRefused, check_target, write_atomic
     from kad_spec.validate import UsageError
 
     try:
         reference = date.fromisoformat(today) if today else None
     except ValueError:
         _fail(f"--today må være en dato som ÅÅÅÅ-MM-DD, ikke «{today}»")
+    try:
+        if out is not None:
+            check_target(out, paths, force)
+    except OutputRefused as error:
+        _fail(str(error))
     try:
         result = build_report(paths, min_cell=min_cell, today=reference, validate=not no_validation)
     except UsageError as error:
@@ -195,7 +219,9 @@ def report(
         echo(text, nl=False)
         return
     try:
-        write_text(out, text)
+        write_atomic(out, clean(text), force=force, inputs=paths)  # cleaned as standard output is
+    except OutputRefused as error:
+        _fail(str(error))
     except OSError as error:
         _fail(f"kan ikke skrive {out}: {error.strerror or error}")
     echo(f"skrev {out}", err=True)

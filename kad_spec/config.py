@@ -19,6 +19,12 @@ import yaml
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
 
 TOP_LEVEL_KEYS = ("severity_overrides", "waivers")
+# Bounds, so that a hostile or mistaken file is refused at once (docs/konfigurasjon.md):
+MAX_BYTES = 2 << 20  # the file; 10 000 waivers with long reasons fit easily
+MAX_DEPTH = 32  # nesting of tables and lists (a valid file needs 3)
+MAX_NODES = 200_000  # values once aliases are expanded (10 000 waivers of 6 values: 60 000)
+MAX_WAIVERS = 10_000
+MAX_MESSAGE = 600  # characters of a message: a huge bad value is not echoed in full
 WAIVER_KEYS = ("rule", "file", "opphold_id", "reason", "expires")
 SEVERITIES = (ERROR, WARNING)
 
@@ -28,7 +34,8 @@ class ConfigError(ValueError):
 
     def __init__(self, message: str):
         # A bad value may be a person id typed into the wrong key; the message must not repeat it.
-        super().__init__(mask_digits(message))
+        message = mask_digits(message)
+        super().__init__(message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + " …")
 
 
 class _LineMap(dict):
@@ -45,7 +52,27 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one table: with "last wins" a setting would vanish without notice."""
+
+
+def _refuse_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
+    seen: set = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # an unhashable key; the checks below name it
+            continue
+        if duplicate:
+            raise _DuplicateKey(None, None, f"nøkkelen «{key}» står to ganger i samme tabell", key_node.start_mark)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineMap:
+    _refuse_duplicate_keys(loader, node)
     mapping = _LineMap(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
@@ -110,20 +137,31 @@ class Config:
 
     def apply_to_file(self, file, today: date, matches: dict[int, int]) -> None:
         """Mark one file's findings, the counted ones (beyond --max-findings) too; ``matches``
-        adds up per expired waiver how many findings it would have covered."""
-        active = [w for w in self.waivers if not w.is_expired(today)]
-        expired = [w for w in self.waivers if w.is_expired(today)]
+        adds up per expired waiver how many findings it would have covered.
+
+        Waivers are looked up by rule and stay, so the cost grows with the findings, not with
+        findings times waivers."""
+        active, expired = self._indices(today)
         counted = [(Finding(o.rule_id, o.severity, file.path, "", opphold_id=o.opphold_id), o)
                    for o in file.omitted]
         for finding, n, mark in [(f, 1, f) for f in file.findings] + [(f, o.count, o) for f, o in counted]:
-            for waiver in expired:
+            for waiver in expired.candidates(finding):
                 if waiver.matches(finding):
                     matches[waiver.number] = matches.get(waiver.number, 0) + n
             if mark.waived:
                 continue
-            waiver = next((w for w in active if w.matches(finding)), None)
+            waiver = next((w for w in active.candidates(finding) if w.matches(finding)), None)
             if waiver is not None:
                 mark.waived = waiver.reason
+
+    def _indices(self, today: date) -> tuple["_WaiverIndex", "_WaiverIndex"]:
+        """The active and the expired waivers, indexed once per run (a run has one day)."""
+        cached = self.__dict__.get("_indexed")
+        if cached is None or cached[0] != today:
+            active = _WaiverIndex(w for w in self.waivers if not w.is_expired(today))
+            expired = _WaiverIndex(w for w in self.waivers if w.is_expired(today))
+            cached = self.__dict__["_indexed"] = (today, active, expired)
+        return cached[1], cached[2]
 
     def expired_notices(self, today: date, lang: str, matches: dict[int, int]) -> list[str]:
         return [_expired_notice(self.path, w, matches.get(w.number, 0), lang)
@@ -132,6 +170,26 @@ class Config:
     def named_stays(self) -> frozenset[str]:
         """The stays that waivers name: their findings are counted apart when not all are kept."""
         return frozenset(w.opphold_id for w in self.waivers if w.opphold_id is not None)
+
+
+class _WaiverIndex:
+    """Waivers by (rule, opphold_id) and by rule alone, in file order."""
+
+    def __init__(self, waivers):
+        self.by_stay: dict[tuple[str, str], list[Waiver]] = {}
+        self.by_rule: dict[str, list[Waiver]] = {}
+        for waiver in waivers:
+            if waiver.opphold_id is not None:
+                self.by_stay.setdefault((waiver.rule, waiver.opphold_id), []).append(waiver)
+            else:
+                self.by_rule.setdefault(waiver.rule, []).append(waiver)
+
+    def candidates(self, finding: Finding) -> list[Waiver]:
+        own = self.by_stay.get((finding.rule_id, finding.opphold_id), []) if finding.opphold_id else []
+        general = self.by_rule.get(finding.rule_id, [])
+        if own and general:
+            return sorted(own + general, key=lambda w: w.number)  # the first in the file wins, as before
+        return own or general
 
 
 def _expired_notice(path: str, waiver: Waiver, matching: int, lang: str) -> str:
@@ -143,23 +201,105 @@ def _expired_notice(path: str, waiver: Waiver, matching: int, lang: str) -> str:
             f" ({matching} funn det ville ha dekket).")
 
 
+def _read_text(path: Path, name: str) -> str:
+    """The file's text: a regular file only (a FIFO would block, /dev/zero never end), at most MAX_BYTES."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: finner ikke konfigurasjonsfilen") from None
+    except OSError as error:
+        raise ConfigError(f"{name}: kan ikke lese filen ({error.strerror or error})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "en mappe" if stat.S_ISDIR(mode) else "ikke en vanlig fil (men for eksempel en FIFO eller en enhet)"
+        raise ConfigError(f"{name}: konfigurasjonen er {kind}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_BYTES + 1)
+        except OSError as error:
+            raise ConfigError(f"{name}: kan ikke lese filen ({error.strerror or error})") from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"{name}: filen er større enn {MAX_BYTES >> 20} MB; en konfigurasjon er aldri så stor")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: filen er ikke UTF-8") from None
+
+
+def _check_shape(text: str, name: str) -> None:
+    """Nesting and alias expansion bounded before anything is built: the event stream is read
+    without recursion, and the expanded size of the node graph is counted once per node."""
+    depth = 0
+    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", _Loader)):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ConfigError(f"{name} linje {event.start_mark.line + 1}: tabeller og lister er nestet"
+                                  f" dypere enn {MAX_DEPTH} nivåer")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+
+def _load(text: str, name: str):
+    """Parse once for the bounds, compose once, check the expanded size, then build."""
+    _check_shape(text, name)
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        if _expanded_size(root) > MAX_NODES:
+            raise ConfigError(f"{name}: filen gir mer enn {MAX_NODES} verdier når alias (*navn) er utvidet")
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Values in the document with every alias expanded; stops counting past MAX_NODES.
+
+    A node reached through several aliases counts each time, but its size is computed once.
+    """
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes or (not children_done and id(node) in visiting):
+            continue  # done already, or an ancestor reached again through an alias (a cycle)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        if not children_done:
+            visiting.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        # A node seen on its own path (a recursive alias) counts as too large.
+        sizes[id(node)] = min(MAX_NODES + 1, 1 + sum(sizes.get(id(child), MAX_NODES + 1) for child in children))
+    return sizes[id(root)]
+
+
 def load_config(path: Path) -> Config:
     path = Path(path)
     name = str(path)
+    text = _read_text(path, name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: finner ikke konfigurasjonsfilen") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{name}: filen er ikke UTF-8") from None
-    except OSError as error:
-        raise ConfigError(f"{name}: kan ikke lese filen ({error.strerror or error})") from None
-    try:
-        raw = yaml.load(text, Loader=_Loader)
+        raw = _load(text, name)
+    except RecursionError:
+        raise ConfigError(f"{name}: tabeller og lister er nestet for dypt") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark else ""
         problem = getattr(error, "problem", None) or "ugyldig YAML"
+        if "nesting depth" in problem:  # libyaml's own limit, met while it reads ahead
+            problem = f"tabeller og lister er nestet dypere enn {MAX_DEPTH} nivåer"
         raise ConfigError(f"{name}{where}: ikke gyldig YAML: {problem}") from None
     return _build(name, raw)
 
@@ -220,6 +360,9 @@ def _waivers(name: str, parent: _LineMap, node: Any) -> list[Waiver]:
         return []
     if not isinstance(node, list):
         raise ConfigError(f"{name} linje {parent.line_of('waivers')}: «waivers» skal være en liste")
+    if len(node) > MAX_WAIVERS:
+        raise ConfigError(f"{name} linje {parent.line_of('waivers')}: {len(node)} unntak; høyst {MAX_WAIVERS}"
+                          " er tillatt (gi unntak per regel eller fil i stedet for per opphold)")
     return [_waiver(name, number, item, parent.line_of("waivers")) for number, item in enumerate(node, start=1)]
 
 

@@ -9,7 +9,8 @@ and annotations. Generators that need the full LinkML semantics use ``SchemaView
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from datetime import date
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,14 @@ class Model:
     types: dict[str, Type]
     enums: dict[str, Enum]
     raw: dict = field(repr=False, compare=False)
+    directory: Path | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def changelog(self) -> tuple:
+        """The versions in ``endringslogg.yaml`` beside ``kad.yaml`` (read on first use)."""
+        from kad_spec.versions import read_changelog
+
+        return tuple(read_changelog(self.directory)) if self.directory else ()
 
     @property
     def root(self) -> Class:
@@ -134,8 +143,22 @@ class Model:
         return self.annotations["xml_namespace"]
 
     @property
+    def effective(self) -> date | None:
+        try:
+            return date.fromisoformat(str(self.annotations.get("ikrafttredelse")))
+        except ValueError:
+            return None
+
+    @property
     def supported_versions(self) -> tuple[str, ...]:
-        return tuple(str(self.annotations.get("supported_versions", self.version)).split())
+        """The versions accepted during the transition: this one and the previous logged one."""
+        return self.accepted_versions(None)
+
+    def accepted_versions(self, on: date | None) -> tuple[str, ...]:
+        """The versions a message created on ``on`` may carry (see :mod:`kad_spec.versions`)."""
+        from kad_spec.versions import accepted_versions
+
+        return accepted_versions(self.version, self.effective, list(self.changelog), on)
 
     def base_type(self, range_name: str) -> str:
         """The builtin type a range bottoms out in (string for enums and classes' ids)."""
@@ -233,6 +256,7 @@ def load_model(directory: Path | None = None) -> Model:
         types={k: _type(k, v or {}) for k, v in (raw.get("types") or {}).items()},
         enums={k: _enum(k, v or {}) for k, v in (raw.get("enums") or {}).items()},
         raw=raw,
+        directory=path.parent,
     )
 
 

@@ -35,6 +35,7 @@ and their numbers stand one per line or between names.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
 import sys
@@ -309,6 +310,17 @@ def write_text(path: Path, text: str) -> None:
 def cleaning(binary) -> io.TextIOWrapper:
     """A text stream over the binary stream ``binary`` that cleans what is written to it."""
     return io.TextIOWrapper(_Finishing(_CleaningWriter(binary)), encoding="utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def cleaned_into(binary):
+    """A text stream that cleans what is written to it into the open binary file ``binary``;
+    at the end of the block all of it is sent, and ``binary`` is left open for its owner."""
+    raw = _CleaningWriter(binary)
+    stream = io.TextIOWrapper(io.BufferedWriter(raw, buffer_size=1 << 16), encoding="utf-8", errors="replace")
+    yield stream
+    stream.flush()
+    raw.finish()
 
 
 def open_text(path: Path) -> io.TextIOWrapper:

@@ -30,12 +30,24 @@ def _error(message: str) -> None:
 
 
 def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | None, output_path: Path | None,
-                   jobs: int = 1) -> int:
+                   jobs: int = 1, force: bool = False) -> int:
+    from kad_spec.manifest import stale_warning
     from kad_spec.reports import writer_for
     from kad_spec.reports.apprec import ReceiptError, ReceiptUsageError
+    from kad_spec.safe_files import OutputRefused, check_target
     from kad_spec.validate import Settings, UsageError, Validator
     from kad_spec.verdict import classify
 
+    warning = stale_warning(lang)
+    if warning:
+        print(output.clean(warning), file=sys.stderr)
+    inputs = [*paths, *([config_path] if config_path is not None else [])]
+    if output_path is not None and not (fmt == "apprec" and output_path.is_dir()):  # receipts: one file each in a folder
+        try:
+            check_target(output_path, inputs, force)  # before the work: a refused target costs nothing
+        except OutputRefused as error:
+            _error(str(error))
+            return 2
     settings = Settings(max_findings=max_findings or DEFAULT_MAX_FINDINGS)
     config = None
     if config_path is not None:
@@ -49,7 +61,7 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         settings.severity_overrides = config.severity_overrides
         settings.waived_stays = config.named_stays()
     validator = Validator(settings)
-    writer = writer_for(fmt, lang, fail_on, output_path)
+    writer = writer_for(fmt, lang, fail_on, output_path, force=force, inputs=inputs)
     files, matches = [], {}
     try:
         for file in validator.each_file(paths, jobs=jobs):
@@ -68,14 +80,14 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
             result.notices.extend(config.expired_notices(settings.today, lang, matches))
         code = exit_code(result, fail_on)
         try:
-            _emit(writer, result, fmt, output_path)
+            _emit(writer, result, fmt, output_path, inputs, force)
         except OSError as error:
             return _write_failed(output_path, error)
     except UsageError as error:
         _error(str(error))  # names a path, and a file may be named after a person
         return 2
-    except (ReceiptUsageError, ReceiptError) as error:  # no folder for several receipts; a faulty receipt
-        _error(str(error))
+    except (OutputRefused, ReceiptUsageError, ReceiptError) as error:
+        _error(str(error))  # a refused target; no folder for several receipts; a faulty receipt
         return 2
     return code
 
@@ -85,12 +97,15 @@ def _write_failed(output_path: Path | None, error: OSError) -> int:
     return 2
 
 
-def _emit(writer, result, fmt: str, output_path: Path | None) -> None:
+def _emit(writer, result, fmt: str, output_path: Path | None, inputs=(), force: bool = False) -> None:
+    from kad_spec.safe_files import open_atomic
+
     if writer.own_output:  # receipts: bytes to the file, folder or standard output they were made for
         writer.finish(result)
         return
     if output_path is not None:
-        with output.open_text(output_path) as out:
+        # Beside the target and renamed into place (never over an input); cleaned as standard output is.
+        with open_atomic(output_path, force=force, inputs=inputs) as binary, output.cleaned_into(binary) as out:
             writer.finish(result, out)
         return
     if fmt == "text" and output.is_terminal():

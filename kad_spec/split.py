@@ -30,7 +30,6 @@ lines are counted from its cut, so the newlines before the cut are added to them
 from __future__ import annotations
 
 import gc
-import mmap
 import os
 import re
 from array import array
@@ -39,6 +38,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from kad_spec.findings import Hit
+from kad_spec.readers import count_line_ends_in_pieces, map_file
 
 SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
@@ -103,7 +103,7 @@ def plan(path: Path, parts: int) -> list[Part]:
     if parts < 2 or size == 0:
         return []
     cuts: list[tuple[int, int]] = []  # (comma before the stay, the stay's opening brace)
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         after = 0
         for k in range(1, parts):
             target = max(k * size // parts, after)
@@ -131,7 +131,7 @@ def plan_xml(path: Path, parts: int) -> list[Part]:
     if root_tag is None:
         return []
     cuts: list[int] = []
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         after = 0
         for k in range(1, parts):
             target = max(k * size // parts, after)
@@ -170,7 +170,7 @@ def _plain_root_tag(path: Path) -> bytes | None:
 
 
 class NewlinesBefore:
-    """The newlines in a file before an offset (libxml2 counts lines by newlines only).
+    """The line ends in a file before an offset (LF, CRLF or a lone CR, as the XML reader counts them).
 
     Counted when first needed, for offsets asked in increasing order: a part without findings
     needs none, and a clean file is not read for it at all.
@@ -182,11 +182,9 @@ class NewlinesBefore:
 
     def __call__(self, offset: int) -> int:
         if offset > self.counted:
-            with self.path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                while self.counted < offset:
-                    end = min(offset, self.counted + (16 << 20))  # in pieces: no copy of the whole file
-                    self.total += data[self.counted:end].count(b"\n")
-                    self.counted = end
+            with self.path.open("rb") as handle, map_file(handle) as data:
+                self.total += count_line_ends_in_pieces(data, self.counted, offset)
+                self.counted = offset
         return self.total
 
 
@@ -197,7 +195,7 @@ class PartFile:
     """
 
     def __init__(self, path: Path, part: Part):
-        self._handle = open(path, "rb")
+        self._handle = path.open("rb")  # a SizedPath: no further than the size at opening
         self._part = part
         self.seek(0)
 
@@ -300,7 +298,7 @@ def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartRes
 
 
 def _part_message(doc, part: Part, first: bool):
-    source = _PartSource(Path(doc.path), part)
+    source = _PartSource(doc.path, part)
     if doc.format == "xml":
         from kad_spec.readers.xml_reader import XmlMessage
 
@@ -378,7 +376,7 @@ def applies(validator, doc, jobs: int) -> bool:
     if jobs < 2 or doc.format not in ("json", "xml") or doc.run is None:
         return False
     try:
-        size = Path(doc.path).stat().st_size
+        size = doc.path.stat().st_size
         if size < split_bytes(validator.settings) or size > MAX_SPLIT_BYTES:
             return False  # a merge holds the parts' states at once; a backfill must stay in bounded memory
     except OSError:
@@ -401,10 +399,10 @@ def read_stays_split(validator, doc, result, jobs: int):
     if not applies(validator, doc, jobs):
         return None
     xml = doc.format == "xml"
-    parts = (plan_xml if xml else plan)(Path(doc.path), jobs)
+    parts = (plan_xml if xml else plan)(doc.path, jobs)
     if not parts:
         return None
-    before = None if xml else _keys_before_stays(Path(doc.path))
+    before = None if xml else _keys_before_stays(doc.path)
     if before is None and not xml:
         return None
     was_enabled = gc.isenabled()
@@ -472,7 +470,7 @@ def _merge(doc, result, first: PartResult, later: list[PartResult], collections,
     offset = first.stays
     editions: list[dict] = []
     last_header = later[-1].header
-    newlines = NewlinesBefore(Path(doc.path))
+    newlines = NewlinesBefore(doc.path)
     for part, where in zip(later, parts[1:]):
         merged = [mine.merge(theirs, offset, found)
                   for mine, theirs, found in zip(collections, part.collections, part.found)]

@@ -112,23 +112,55 @@ class Settings:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, directories searched for *.json and *.xml; each file once, in order."""
+    """Files as given, directories searched for *.json and *.xml; each file once, in order.
+
+    A path that exists but cannot be reached or read (no permission) is kept: validating it
+    gives a KAD-FIL-001 finding, so it is never skipped in silence. So is a subfolder that
+    cannot be read.
+    """
     seen: dict[str, Path] = {}
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in MESSAGE_SUFFIXES and p.is_file())
-            if not found:
+        kind = _path_kind(path)
+        if kind == "dir":
+            candidates = _message_files(path)
+            if not candidates:
                 # A wrong folder must not pass as a clean run.
                 raise UsageError(f"Fant ingen meldingsfiler (.json eller .xml) i mappen {path}")
-            candidates = found
-        elif path.exists() or path.is_symlink():
-            candidates = [path]
-        else:
+        elif kind == "missing":
             raise UsageError(f"Finner ikke {path}")
+        else:
+            candidates = [path]
         for candidate in candidates:
             key = os.path.realpath(candidate)
             seen.setdefault(key, candidate)
     return list(seen.values())
+
+
+def _path_kind(path: Path) -> str:
+    """'dir', 'missing', or 'file' (anything else, also a path that cannot be reached)."""
+    import stat
+
+    try:
+        return "dir" if stat.S_ISDIR(os.stat(path).st_mode) else "file"
+    except (FileNotFoundError, NotADirectoryError):
+        return "file" if os.path.lexists(path) else "missing"  # a broken link is a finding
+    except OSError:
+        return "file"  # no permission to reach it: a finding, not a usage error
+
+
+def _message_files(folder: Path) -> list[Path]:
+    """The message files below ``folder`` (links to folders are not followed), and every
+    folder that could not be read, in path order."""
+    found: list[Path] = []
+
+    def unreadable(error: OSError) -> None:
+        found.append(Path(error.filename))
+
+    for root, _dirs, names in os.walk(folder, onerror=unreadable):
+        base = Path(root)
+        found += [base / name for name in names
+                  if Path(name).suffix.lower() in MESSAGE_SUFFIXES and (base / name).is_file()]
+    return sorted(found)
 
 
 class Validator:
@@ -383,7 +415,7 @@ def _in_processes(targets: list[Path], settings: Settings, jobs: int):
 
 def _open_failure(path: Path, error: OSError) -> dict:
     """Why a file could not be opened, in both languages where the reason is known."""
-    if path.is_symlink() and not path.exists():
+    if os.path.islink(path) and not os.path.exists(path):
         return {"reason": "filen er en lenke til en fil som ikke finnes",
                 "reason_en": "the file is a link to a file that does not exist"}
     if isinstance(error, PermissionError):

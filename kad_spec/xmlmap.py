@@ -221,6 +221,26 @@ def _doctype_error(line: int | None, column: int | None) -> XmlInputError:
     )
 
 
+def undeclared_prefix(elem: etree._Element) -> XmlInputError | None:
+    """A name below ``elem`` whose namespace prefix is not declared (``<q:status>``), as an error.
+
+    libxml2 only warns and keeps the name as written; under the XML namespace rules the
+    document is not well-formed, so it is refused like any other syntax error."""
+    for node in elem.iter():
+        names = [node.tag] if isinstance(node.tag, str) else []
+        names += [key for key in node.attrib if isinstance(key, str)]
+        for name in names:
+            if ":" in name and not name.startswith("{"):
+                prefix = name.split(":", 1)[0]
+                return XmlInputError(
+                    "syntax",
+                    f"navneromsprefikset «{prefix}» i «{name}» er ikke deklarert",
+                    f"the namespace prefix '{prefix}' in '{name}' is not declared",
+                    node.sourceline, None,
+                )
+    return None
+
+
 def parse_xml_bytes(data: bytes) -> etree._ElementTree:
     """Parse a whole XML document safely; raises :class:`XmlInputError` on refusal or bad syntax."""
     if not data.strip():
@@ -238,6 +258,10 @@ def parse_xml_bytes(data: bytes) -> etree._ElementTree:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         # Belt and braces: the prolog scan should already have caught it.
         raise _doctype_error(None, None)
+    error = undeclared_prefix(tree.getroot())
+    if error is not None:
+        raise XmlInputError("syntax", f"Ugyldig XML: {error.message}", f"Malformed XML: {error.message_en}",
+                            error.line, error.column)
     return tree
 
 

@@ -18,9 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 BUMPS = {"breaking": "2.0.0", "non-breaking": "1.1.0", "documentation": "1.0.1"}
 
 
-def copy_repo(target: Path) -> Path:
+def copy_repo(target: Path, codelists: bool = False) -> Path:
     root = model_dir().parent
-    for name in ("model", "examples"):
+    for name in ("model", "examples") + (("codelists",) if codelists else ()):
         shutil.copytree(root / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     return target / "model"
 
@@ -68,12 +68,29 @@ def test_identical_models_have_no_changes(cli, pair):
     assert doc["changes"] == [] and doc["version_check"]["ok"]
 
 
+def import_edition(cli, lists: Path, edit: dict, work: Path) -> None:
+    """A new edition of one list, made and imported with the real export and import commands."""
+    exported = work / f"{edit['list']}-{edit['edition']}.json"
+    assert cli("codelists", "export", edit["list"], "--format", "navikt-json", "--from", lists, "-o", exported).exit_code == 0
+    records = [r for r in json.loads(exported.read_text(encoding="utf-8")) if r["code"] not in edit.get("drop", [])]
+    for record in records:
+        record["text"] = edit.get("rename", {}).get(record["code"], record["text"])
+    records += [{"code": code, "text": text} for code, text in edit.get("add", {}).items()]
+    exported.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    done = cli("codelists", "import", exported, "--format", "navikt-json", "--list", edit["list"],
+               "--edition", edit["edition"], "--into", lists, *edit.get("options", ()))
+    assert done.exit_code == 0, done.output
+
+
 @pytest.mark.parametrize("fixture", FIXTURE_FILES, ids=lambda p: p.stem)
-def test_each_edit_is_classified(cli, pair, fixture):
+def test_each_edit_is_classified(cli, tmp_path, fixture):
     spec = yaml.safe_load(fixture.read_text(encoding="utf-8"))
-    old, new = pair
+    with_lists = bool(spec.get("codelist_edits"))
+    old, new = copy_repo(tmp_path / "old", with_lists), copy_repo(tmp_path / "new", with_lists)
     apply_edits(old, spec.get("old_edits") or [])
     apply_edits(new, spec.get("edits") or [])
+    for edit in spec.get("codelist_edits") or []:
+        import_edition(cli, new.parent / "codelists", edit, tmp_path)
     expected = spec["expect"]
     set_version(new, BUMPS[worst(e["kind"] for e in expected)])
     result = cli("diff", old, new, "--format", "json")

@@ -174,7 +174,7 @@ def test_memory_does_not_grow_with_the_number_of_stays(tmp_path):
     )
     peaks = []
     for count in (2000, 40000):
-        done = subprocess.run([sys.executable, "-c", script, str(count), str(tmp_path / "m.json")],
+        done = subprocess.run([sys.executable, "-c", script, str(count), str(tmp_path / f"m-{count}.json")],
                               capture_output=True, text=True, check=True)
         peaks.append(int(done.stdout.strip()))
     assert peaks[1] - peaks[0] < 15_000, peaks  # KiB: 20× the stays, about the same memory

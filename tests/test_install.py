@@ -48,6 +48,26 @@ def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
     assert receipt.returncode == 0 and '<Status V="1"' in receipt.stdout, receipt.stdout + receipt.stderr
     lookup = _run(kad, "codelists", "lookup", "kommunenummer", "3001", "--date", "2024-03-01", cwd=work)
     assert "3101" in lookup.stdout
+    # Without the model extra (no LinkML): one line with the install command, exit 2, no traceback.
+    for command in (["lint"], ["generate", "--check"], ["generate", "--out", work / "gen"], ["release", "--out", work / "dist"]):
+        done = _run(kad, *command, cwd=work)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr and "ModuleNotFoundError" not in done.stderr
+        (line,) = done.stderr.splitlines()
+        assert "LinkML" in line and "pip install 'kad-spec[model]'" in line
+    english = _run(kad, "lint", "--lang", "en", cwd=work)
+    assert english.returncode == 2 and "needs LinkML" in english.stderr
+    assert not (work / "gen").exists() and not (work / "dist").exists()
+    # The installed model and artefacts match: validate gives no stale warning.
+    assert "advarsel" not in valid.stderr, valid.stderr
+    # An import without --into never writes into site-packages.
+    sample = work / "klass.csv"
+    sample.write_text('"code";"name"\n"0301";"Oslo"\n', encoding="utf-8")
+    site_lists = next((env_dir / "lib").glob("python*/site-packages/kad_spec/_data/codelists"))
+    before = (site_lists / "kommunenummer.csv").read_bytes()
+    refused = _run(kad, "codelists", "import", sample, "--format", "klass-csv", "--edition", "2027", cwd=work)
+    assert refused.returncode == 2 and "--into" in refused.stderr, refused.stdout + refused.stderr
+    assert (site_lists / "kommunenummer.csv").read_bytes() == before
 
 
 def test_wheel_from_the_release_installs_alone_and_validates_without_linkml(tmp_path):

@@ -120,13 +120,22 @@ def test_new_version_and_dates_follow_the_model(cli, repo_copy, tmp_path):
         doc["annotations"]["ikrafttredelse"] = "2029-01-01"
 
     edit(repo_copy, bump)
+    unlogged = cli("release", "--model", repo_copy, "--out", tmp_path / "dist")
+    assert unlogged.exit_code == 1 and "LINT-017" in unlogged.output  # the release needs its change log entry
+    log = repo_copy / "endringslogg.yaml"
+    doc = yaml.safe_load(log.read_text(encoding="utf-8"))
+    doc["versions"].insert(0, {"version": "1.1.0", "date": "2028-04-01", "status": "publisert", "summary": "Ny.",
+                               "changes": []})
+    log.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     result = cli("release", "--model", repo_copy, "--out", tmp_path / "dist")
     assert result.exit_code == 0, result.output
     path = tmp_path / "dist" / "kad-spec-1.1.0.zip"
     with zipfile.ZipFile(path) as archive:
         meta = json.loads(archive.read("kad-spec-1.1.0/release.json"))
         assert archive.infolist()[0].date_time[:3] == (2028, 4, 1)
+        logged = yaml.safe_load(archive.read("kad-spec-1.1.0/model/endringslogg.yaml"))["versions"][0]
     assert (meta["versjon"], meta["publisert"], meta["ikrafttredelse"]) == ("1.1.0", "2028-04-01", "2029-01-01")
+    assert (logged["version"], logged["date"]) == ("1.1.0", "2028-04-01")
 
 
 def test_model_with_lint_errors_is_not_released(cli, repo_copy, tmp_path):

@@ -125,7 +125,7 @@ def test_build_is_deterministic(tmp_path):
 
 def test_build_refuses_a_folder_that_is_not_a_site(tmp_path):
     (tmp_path / "mine.txt").write_text("viktig", encoding="utf-8")
-    with pytest.raises(SiteBuildError, match="ikke et nettsted"):
+    with pytest.raises(SiteBuildError, match="ikke laget av kad-spec"):
         build_site(tmp_path)
     assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "viktig"
 
@@ -262,7 +262,7 @@ def test_docs_command_refuses_a_foreign_folder_without_traceback(cli, tmp_path):
     (tmp_path / "notater.txt").write_text("x", encoding="utf-8")
     result = cli("docs", "--out", tmp_path)
     assert result.exit_code == 2
-    assert "ikke et nettsted" in result.output and "Traceback" not in result.output
+    assert "ikke laget av kad-spec" in result.output and "Traceback" not in result.output
 
 
 def test_kad_spec_docs_is_wired_into_the_cli(cli, tmp_path):

@@ -96,8 +96,6 @@ linkml_meta = LinkMLMeta({'annotations': {'description_en': {'tag': 'description
                      'ikrafttredelse': {'tag': 'ikrafttredelse',
                                         'value': '2028-01-01'},
                      'publisert': {'tag': 'publisert', 'value': '2027-04-01'},
-                     'supported_versions': {'tag': 'supported_versions',
-                                            'value': '1.0.0'},
                      'title_en': {'tag': 'title_en',
                                   'value': 'Reporting from municipal acute 24-hour '
                                            'units (KAD/ØHD) to KPR'},

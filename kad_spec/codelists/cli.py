@@ -16,10 +16,10 @@ import typer
 from kad_spec.output import echo
 
 from . import load_codelists
-from .importers import FORMATS, ImportError_, add_edition, carried_over, export, new_codelist, read_input
+from .importers import FORMATS, ImportError_, export
 from .conversion import SYSTEM_OF_LIST, TITLES, Conversion, conversions_dir, load_conversion, \
     read_navikt_conversion, write_conversion
-from .store import CodeListFormatError, CodeLists, Edition, read_codelist, write_codelist
+from .store import CodeListFormatError, CodeLists, Edition, write_codelist
 
 app = typer.Typer(help="Kodeverk: vis, slå opp, importer og eksporter.", no_args_is_help=True,
                   add_completion=False)
@@ -37,6 +37,10 @@ MESSAGES = {
                  "Imported {count} codes from {file} into {path} as edition {label} ({start}–{end})"),
     "exported": ("Skrev {name} som {fmt} til {path}", "Wrote {name} as {fmt} to {path}"),
     "error": ("Feil: {detail}", "Error: {detail}"),
+    "need_into": ("Oppgi --into MAPPE: kad-spec kjører fra en installert pakke, og kodeverkene i den "
+                  "(site-packages) endres ikke. Bruk codelists/ i en klone av prosjektet.",
+                  "Give --into FOLDER: kad-spec runs from an installed package, whose code lists (site-packages) "
+                  "are not changed. Use codelists/ in a clone of the project."),
     "official": ("Offisiell skrivemåte: {official} (slått opp som {code})",
                  "Official spelling: {official} (looked up as {code})"),
     "converted": ("{system}: {codes} ({title}, utgave {edition})", "{system}: {codes} ({title}, edition {edition})"),
@@ -158,13 +162,6 @@ def lookup_command(name: str, code: str,
         raise typer.Exit(1)
 
 
-def _refuse_header_breaking(provenance: tuple[tuple[str, str], ...]) -> None:
-    """Provenance goes into one '|'-separated header line: a '|' or a line break would break it."""
-    for key, value in provenance:
-        if "|" in value or "\n" in value or "\r" in value:
-            fail(msg("error", detail=f"--{'source-path' if key == 'path' else key}: '|' and line breaks are not allowed"))
-
-
 def _echo_conversions(name: str, code: str, folder: Optional[Path]) -> None:
     """The counterparts in the other system, from the bundled conversion tables."""
     for source, target in (("icpc2", "icd10"), ("icd10", "icpc2")):
@@ -204,7 +201,12 @@ def import_command(
     valid_to: Optional[str] = typer.Option(None, "--valid-to", help="Utgaven gjelder til (standard 31.12.; Klass: åpen)."),
     source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
     licence: Optional[str] = typer.Option(None, "--licence", help="Lisens (settes på kodeverket)."),
-    into: Optional[Path] = typer.Option(None, "--into", help="Mappe som oppdateres (standard: de medfølgende)."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Mappe som oppdateres (standard: codelists/ i prosjektet du står i)."),
+    successors: Optional[Path] = typer.Option(
+        None, "--successors", help="Etterfølgere for avsluttede koder: Klass-endringstabell (oldCode, newCode) eller CSV old,new."),
+    partial: bool = typer.Option(False, "--partial", help="Filen er bare en del av kodeverket: koder som mangler, beholdes."),
+    complete: bool = typer.Option(False, "--complete", help="Filen er hele utgaven, selv om den er liten: koder som mangler, avsluttes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Vis hva importen ville endre, men skriv ingenting."),
     repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens for utgaven)."),
     source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
     commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
@@ -215,45 +217,76 @@ def import_command(
 ) -> None:
     """Legg til en ny utgave fra en offisiell nedlasting; eldre utgaver beholdes.
 
-    Utgaven får proveniens: depot, sti, commit, lisens, merknad og filens sha256 (regnes ut her).
+    Viser først hva importen endrer (nye, avsluttede og omdøpte koder, etterfølgere). En fil med
+    under halvparten av kodene avvises uten --partial (eller --complete). Utgaven får proveniens:
+    depot, sti, commit, lisens, merknad og filens sha256 (regnes ut her). Exit-kode 0: importert
+    (eller vist med --dry-run); 2: feil i inndata eller bruk, ingenting skrevet.
     """
+    from .safety import UnsafeValue, check_header_field, check_list_name
+    from .successors import SuccessorError
+    from .update import partial_message, plan_import, render_preview, text
+
     if fmt not in FORMATS:
         fail(msg("bad_format", fmt=fmt, formats=", ".join(FORMATS)))
-    from kad_spec.resources import codelists_dir
-
-    folder = into or codelists_dir()
     try:
-        name, records = read_input(file, fmt, list_name)
-        path = folder / f"{name}.csv"
-        codelist = read_codelist(path) if path.is_file() else new_codelist(name)
-    except (ImportError_, CodeListFormatError, OSError) as exc:
+        if list_name is not None:
+            check_list_name(list_name)
+        check_header_field("--edition", edition, edition_part=True)
+        check_header_field("--source", source, edition_part=True)
+        check_header_field("--licence", licence)
+        for option, value in (("--repository", repository), ("--source-path", source_path), ("--commit", commit),
+                              ("--note", note)):
+            check_header_field(option, value, edition_part=True)
+    except UnsafeValue as exc:
+        fail(msg("error", detail=exc))
+    folder = into or _default_import_folder()
+    if carry_over and not note:
+        fail(msg("error", detail="--carry-over needs --note (why the codes are missing from the file)"))
+    start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
+    try:
+        provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
+                      ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
+                      ("note", note or ""))
+        new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
+        plan = plan_import(file, fmt, list_name, new_edition, folder, partial=partial, successors=successors,
+                           carry_over=carry_over.replace(",", " ").split() if carry_over else ())
+    except (ImportError_, CodeListFormatError, SuccessorError, UnsafeValue, OSError) as exc:
         fail(msg("error", detail=exc))
         return
-    start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
-    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
-                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
-                  ("note", note or ""))
-    _refuse_header_breaking(provenance)
-    new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
-    if carry_over:
-        if not note:
-            fail(msg("error", detail="--carry-over needs --note (why the codes are missing from the file)"))
-        try:
-            records = records + carried_over(codelist, carry_over.replace(",", " ").split(), new_edition, note, records)
-        except ImportError_ as exc:
-            fail(msg("error", detail=exc))
-    stored = add_edition(codelist, new_edition, records)
+    if partial and complete:
+        fail(msg("error", detail="--partial og --complete utelukker hverandre" if _state["lang"] == "nb"
+                 else "--partial and --complete exclude each other"))
+    if plan.looks_partial and not complete:
+        fail(partial_message(plan, file, _state["lang"]))
+    echo(render_preview(plan, _state["lang"]))
+    if dry_run:
+        echo(text(_state["lang"])["dry"])
+        return
+    codelist = plan.after
     if licence:
         codelist.licence = licence
     if source and not codelist.source:
         codelist.source = source
     codelist.retrieved = date.today().isoformat()
-    write_codelist(codelist, path)
+    write_codelist(codelist, plan.path)
     from . import clear_cache
 
     clear_cache()
-    echo(msg("imported", count=len(records), file=file, path=path, label=stored.label,
+    stored = plan.edition
+    echo(msg("imported", count=plan.records, file=file, path=plan.path, label=stored.label,
                    start=stored.valid_from or "…", end=stored.valid_to or "…"))
+
+
+def _default_import_folder() -> Path:
+    """codelists/ of the checkout you stand in (or kad-spec runs from); never an installed package's copy."""
+    from kad_spec.resources import codelists_dir, data_root
+
+    here = Path.cwd()
+    if (here / "codelists").is_dir() and (here / "model" / "kad.yaml").is_file() and (here / "pyproject.toml").is_file():
+        return here / "codelists"
+    if data_root().name == "_data":
+        fail(msg("need_into"))
+    return codelists_dir()
 
 
 @app.command("import-conversion")
@@ -282,7 +315,14 @@ def import_conversion_command(
         return
     provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
                   ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()))
-    _refuse_header_breaking(provenance)
+    from .safety import UnsafeValue, check_header_field
+
+    try:
+        for option, value in (("--edition", edition), ("--source", source), ("--repository", repository),
+                              ("--source-path", source_path), ("--commit", commit), ("--licence", licence)):
+            check_header_field(option, value, edition_part=True)
+    except UnsafeValue as exc:
+        fail(msg("error", detail=exc))
     title_nb, title_en = TITLES[name]
     conversion = Conversion(name, source_list, target, title_nb, title_en, licence or "",
                             [Edition(edition, None, None, source or file.name, provenance)], texts, targets)
@@ -300,16 +340,25 @@ def export_command(
     fmt: str = typer.Option(..., "--format", help=f"Format: {', '.join(FORMATS)}."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Fil (standard: skriv til standard ut)."),
     folder: Optional[Path] = FolderOption,
+    on: Optional[str] = typer.Option(None, "--date", help="Bare kodene som gjelder denne dagen (ÅÅÅÅ-MM-DD), f.eks. én utgave."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende fil."),
 ) -> None:
     """Skriv et kodeverk i et av importformatene (for kontroll og rundtur)."""
     if fmt not in FORMATS:
         fail(msg("bad_format", fmt=fmt, formats=", ".join(FORMATS)))
     lst = _get(_lists(folder), name)
-    text = export(lst, fmt)
+    text = export(lst, fmt, _parse_day(on))
     if output is None:
         echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    from kad_spec.safe_files import OutputRefused, write_atomic
+
+    try:
+        write_atomic(output, text, force=force)
+    except OutputRefused as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"kan ikke skrive {output}: {error.strerror or error}")
     echo(msg("exported", name=name, fmt=fmt, path=output))
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .diagnosis import is_chapter_process_code
+from .safety import from_spreadsheet_cell, spreadsheet_cell
 from .store import CodeEntry, CodeList, Edition, format_date
 
 FORMATS = ("finnkode-csv", "finnkode-json", "klass-csv", "navikt-json")
@@ -95,7 +96,7 @@ def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             continue
         if len(values) != len(header):
             raise ImportError_(f"{path}:{index}: expected {len(header)} fields, found {len(values)}")
-        rows.append((index, dict(zip(header, values))))
+        rows.append((index, dict(zip(header, map(from_spreadsheet_cell, values)))))
     return header, rows
 
 
@@ -297,13 +298,29 @@ def carried_over(codelist: CodeList, codes: list[str], edition: Edition, note: s
     return carried
 
 
-def add_edition(codelist: CodeList, edition: Edition, records: list[ImportedCode]) -> Edition:
-    """Merge one imported edition into the list (see module docstring); returns the stored edition."""
+def _carry_forward(codelist: CodeList, present: set[str], start: date, end: date | None) -> None:
+    """A partial file: codes it does not mention and that were valid on the eve go on into the edition."""
+    eve = start - timedelta(days=1)
+    for code in codelist.codes():
+        if code in present:
+            continue
+        entries = codelist.entries(code)
+        codelist.set_entries(code, [replace(e, valid_to=end) if e.valid_to == eve else e for e in entries])
+
+
+def add_edition(codelist: CodeList, edition: Edition, records: list[ImportedCode], *,
+                close_missing: bool = True) -> Edition:
+    """Merge one imported edition into the list (see module docstring); returns the stored edition.
+
+    ``close_missing=False`` (a partial file): codes missing from the file are left as they are.
+    """
     stored = codelist.add_edition(edition)
     has_process = any(r.kind == "process" for r in records)
-    if stored.valid_from:
+    if stored.valid_from and close_missing:
         _close_removed(codelist, {r.code for r in records}, stored.valid_from,
                        carry_process=not has_process, end=stored.valid_to)
+    elif stored.valid_from:
+        _carry_forward(codelist, {r.code for r in records}, stored.valid_from, stored.valid_to)
     for rec in records:
         _merge_code(codelist, rec, stored.valid_from, stored.valid_to)
     return stored
@@ -318,11 +335,11 @@ def _dotted(code: str) -> str:
     return code if len(code) <= 3 or code.startswith("-") else f"{code[:3]}.{code[3:]}"
 
 
-def _finnkode_rows(codelist: CodeList) -> list[dict[str, str]]:
+def _finnkode_rows(codelist: CodeList, entries: list[CodeEntry]) -> list[dict[str, str]]:
     is_icd = codelist.name == "icd10"
     extra = FINNKODE_ICD10_EXTRA if is_icd else FINNKODE_ICPC2_EXTRA
     rows = []
-    for entry in sorted(codelist.all_entries(), key=lambda e: (e.code, e.valid_from or date.min)):
+    for entry in entries:
         row = dict.fromkeys(FINNKODE_COLUMNS + extra, "")
         row.update({
             "Kode": _dotted(entry.code) if is_icd else entry.code,
@@ -339,28 +356,29 @@ def _finnkode_rows(codelist: CodeList) -> list[dict[str, str]]:
     return rows
 
 
-def export(codelist: CodeList, fmt: str) -> str:
-    """The list in one of FORMATS, as text (UTF-8 when written)."""
+def export(codelist: CodeList, fmt: str, on: date | None = None) -> str:
+    """The list in one of FORMATS, as text (UTF-8 when written); with ``on``, only the codes valid that day."""
+    entries = sorted((e for e in codelist.all_entries() if on is None or e.valid_on(on)),
+                     key=lambda e: (e.code, e.valid_from or date.min))
     if fmt in ("finnkode-csv", "finnkode-json"):
-        rows = _finnkode_rows(codelist)
+        rows = _finnkode_rows(codelist, entries)
         if fmt == "finnkode-json":
             return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
         out = io.StringIO()
         columns = list(rows[0]) if rows else FINNKODE_COLUMNS
         writer = csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
         return out.getvalue()
     if fmt == "navikt-json":
-        records = [{"code": e.code, "text": e.text} for e in sorted(codelist.all_entries(), key=lambda e: e.code)
-                   if e.kind != "process"]
+        records = [{"code": e.code, "text": e.text} for e in entries if e.kind != "process"]
         return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     if fmt == "klass-csv":
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(KLASS_COLUMNS)
-        for entry in sorted(codelist.all_entries(), key=lambda e: (e.code, e.valid_from or date.min)):
-            writer.writerow([entry.code, "", "1", entry.text, "", entry.note,
-                             format_date(entry.valid_from), format_date(entry.valid_to)])
+        for entry in entries:
+            writer.writerow([spreadsheet_cell(cell) for cell in (entry.code, "", "1", entry.text, "", entry.note,
+                             format_date(entry.valid_from), format_date(entry.valid_to))])
         return out.getvalue()
     raise ImportError_(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

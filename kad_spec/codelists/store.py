@@ -367,8 +367,21 @@ def read_codelist(path: Path) -> CodeList:
     return codelist
 
 
+def _refuse_broken_header(codelist: CodeList, path: Path) -> None:
+    """A header field with a line break would add header lines (a forged edition, another OID)."""
+    fields = [getattr(codelist, key) for key in METADATA_KEYS]
+    for ed in codelist.editions:
+        if "|" in ed.label or "|" in ed.source:
+            raise CodeListFormatError(f"{path}: the edition field {ed.label!r} / {ed.source!r} contains '|'")
+        fields += [ed.label, ed.source]
+    for value in fields:
+        if any(ch in str(value) for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+            raise CodeListFormatError(f"{path}: a header field contains a line break: {value!r}")
+
+
 def write_codelist(codelist: CodeList, path: Path) -> None:
     """Write a list in the documented format (sorted by code, then period)."""
+    _refuse_broken_header(codelist, path)
     out = io.StringIO()
     for key in METADATA_KEYS:
         out.write(f"# {key}: {getattr(codelist, key)}\n")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kad_spec.manifest import MANIFEST, manifest_text
 from kad_spec.model import load_model
 from kad_spec.resources import model_dir  # codelists/ is read too: the docs list them
 
@@ -34,6 +36,7 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
         "jsonschema/report.schema.json": generate_report_schema(m),
     }
     files.update({f"docs/{name}": text for name, text in generate_markdown(m, lists, rules).items()})
+    files[MANIFEST] = manifest_text(directory)
     return files
 
 
@@ -43,19 +46,38 @@ class Drift:
     reason: str  # "endret" | "mangler" | "overflødig"
 
 
-def write(out: Path, files: dict[str, str]) -> list[str]:
-    written = []
+OWNED = ".kad-spec-generated"  # the files an earlier run wrote: the only ones replaced or removed
+
+
+def write(out: Path, files: dict[str, str], force: bool = False) -> list[str]:
+    """Write the changed artefacts; remove those an earlier run wrote that are no longer made.
+
+    A file this command did not write (not in the manifest) is replaced only with ``force``
+    and never removed. Raises :class:`kad_spec.safe_files.OutputRefused`.
+    """
+    from kad_spec.safe_files import OutputRefused, check_target, inside, read_manifest, write_atomic, write_manifest
+
+    owned = read_manifest(out, OWNED) or set()
+    changed = {}
     for rel, text in sorted(files.items()):
-        target = out / rel
+        target, data = inside(out, rel), text.encode("utf-8")
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        if os.path.lexists(target):
+            check_target(target, force=force or rel in owned)
+        changed[rel] = (target, data)
+    if out.exists() and not out.is_dir():
+        raise OutputRefused(f"{out} finnes og er ikke en mappe")
+    for rel, (target, data) in changed.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
-            written.append(rel)
-    for rel in _existing(out) - files.keys():
-        (out / rel).unlink()
-        written.append(rel)
-    return written
+        write_atomic(target, data, force=True)
+    stale = sorted(rel for rel in owned - files.keys() if inside(out, rel).is_file())
+    for rel in stale:
+        inside(out, rel).unlink()
+    if changed or stale or owned != set(files):
+        out.mkdir(parents=True, exist_ok=True)
+        write_manifest(out, OWNED, "# kad-spec generate: filer skrevet av kommandoen", files)
+    return [*changed, *stale]
 
 
 def check(out: Path, files: dict[str, str]) -> list[Drift]:
@@ -73,4 +95,5 @@ def check(out: Path, files: dict[str, str]) -> list[Drift]:
 def _existing(out: Path) -> set[str]:
     if not out.is_dir():
         return set()
-    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return {p.relative_to(out).as_posix() for p in out.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.name != OWNED}

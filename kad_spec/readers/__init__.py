@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _declare_reader_rules() -> None:
@@ -19,9 +21,30 @@ def _declare_reader_rules() -> None:
 _declare_reader_rules()
 
 
+def count_line_ends(data, start: int = 0, end: int | None = None) -> int:
+    """Line ends in ``data[start:end]``: LF, CRLF, or a CR alone (old Mac files), as XML counts them."""
+    end = len(data) if end is None else end
+    lf = data.count(b"\n", start, end)
+    cr = data.count(b"\r", start, end)
+    return lf + cr - data.count(b"\r\n", start, end) if cr else lf
+
+
+def count_line_ends_in_pieces(data, start: int, end: int, step: int = 16 << 20) -> int:
+    """As :func:`count_line_ends`, a piece at a time (no copy of a whole mapped file); a CRLF is never split."""
+    total = 0
+    while start < end:
+        stop = min(start + step, end)
+        if stop < end and data[stop - 1 : stop] == b"\r":
+            stop += 1
+        total += count_line_ends(data[start:stop])  # a slice: a memory map has no count()
+        start = stop
+    return total
+
+
 def position(data: bytes, offset: int) -> tuple[int, int]:
     """1-based (line, column) of a byte offset."""
-    return data.count(b"\n", 0, offset) + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    line_start = max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset)) + 1
+    return count_line_ends(data, 0, offset) + 1, offset - line_start + 1
 
 
 def nearest_line(lines: dict[str, int], pointer: str) -> int | None:
@@ -118,16 +141,138 @@ def _refuse_special_file(path: Path) -> None:
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except PermissionError:
+            raise ReadFailure("KAD-FIL-001", {
+                "reason": "ingen tilgang til å lese mappen; filene i den er ikke validert",
+                "reason_en": "no permission to read the folder; the files in it were not validated"}) from None
         raise ReadFailure("KAD-FIL-001", {"reason": "stien er en mappe", "reason_en": "the path is a directory"})
     raise ReadFailure("KAD-FIL-001", {
         "reason": "stien er ikke en vanlig fil (men for eksempel en FIFO eller en enhet)",
         "reason_en": "the path is not a regular file (but for example a FIFO or a device)"})
 
 
+class SizedPath(type(Path())):
+    """A file as it was when it was opened: every reading stops at the size it had then.
+
+    A file that grows while it is read (a writer still appending) is read to that size only,
+    so the reading ends, in bounded time and memory; the readers open, stat and map the file
+    through this path and :func:`map_file`.
+    """
+
+    size: int = 0
+
+    @classmethod
+    def of(cls, path: Path, size: int) -> "SizedPath":
+        sized = cls(path)
+        sized.size = size
+        return sized
+
+    def open(self, mode: str = "rb", *args, **kwargs):
+        if mode != "rb":
+            raise ValueError("a message file is only read")
+        return LimitedFile(super().open("rb"), self.size)
+
+    def read_bytes(self) -> bytes:
+        with self.open() as handle:
+            return handle.read()
+
+    def stat(self, *, follow_symlinks: bool = True):
+        import os
+
+        real = list(super().stat(follow_symlinks=follow_symlinks))[:10]
+        real[6] = min(real[6], self.size)
+        return os.stat_result(real)
+
+
+class LoneCrAsLf:
+    """A binary file whose lone CR bytes read as LF.
+
+    XML turns every line end (CRLF, CR) into LF before parsing, so this changes nothing in the
+    content; it only lets libxml2, which counts LF alone, number the lines of a CR-only file."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.held = b""  # a CR at the end of a read: whether a LF follows is known only later
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.held + self.raw.read(size)
+        self.held = b""
+        if b"\r" not in data:
+            return data
+        if data.endswith(b"\r") and size not in (None, -1):
+            more = self.raw.read(1)
+            data, self.held = (data + more, b"") if more == b"\n" else (data, more)
+        return _LONE_CR.sub(b"\n", data)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LimitedFile:
+    """A binary file read no further than ``limit`` bytes (reads only, from any position)."""
+
+    def __init__(self, raw, limit: int):
+        self.raw, self.limit = raw, limit
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.limit - self.raw.tell()
+        if left <= 0:
+            return b""
+        return self.raw.read(left if size is None or size < 0 or size > left else size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def map_file(handle):
+    """A read-only memory map of an open file, no longer than its limit (see SizedPath)."""
+    import mmap
+    import os
+
+    length = os.fstat(handle.fileno()).st_size
+    length = min(length, getattr(handle, "limit", length))
+    return mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ)
+
+
 def open_document(path: Path) -> Document:
+    import os
+
     _refuse_special_file(path)
     with path.open("rb") as handle:
-        head = handle.read(4096)
+        size = os.fstat(handle.fileno()).st_size  # the size at opening: read no further (SizedPath)
+        head = handle.read(min(4096, size))
+    path = SizedPath.of(path, size)
     kind = sniff(head)
     if kind == "json":
         from kad_spec.readers.json_reader import read_json

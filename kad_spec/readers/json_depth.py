@@ -128,10 +128,10 @@ def _may_be_too_deep(data: bytes, state: _State, limit: int) -> bool:
 
 def _locate(path: Path, start: tuple[int, int, int, bool], size: int, limit: int) -> tuple[int, int] | None:
     """Walk the tokens of a chunk that may go too deep, from the state known at its start."""
-    import mmap
+    from kad_spec.readers import map_file
 
     offset, line, depth, in_string = start
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         pos = offset
         if in_string:
             rest = _STRING_REST.match(data, pos)

@@ -8,13 +8,13 @@ on the number of findings, not on the size of the file.
 
 from __future__ import annotations
 
-import mmap
 import re
 from pathlib import Path
 
-from kad_spec.readers import nearest_line
+from kad_spec.readers import count_line_ends_in_pieces, map_file, nearest_line
 
-_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|\n|[^\s{}\[\],:"]+')
+_TOKEN = re.compile(rb'"(?:[^"\\\n\r]|\\.)*"|[{}\[\],:]|\r\n?|\n|[^\s{}\[\],:"]+')
+_LINE_ENDS = (b"\n", b"\r\n", b"\r")
 _STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
 HEADER_SCAN_LIMIT = 4 << 20
 LINE_LOOKUP_LIMIT = 2000  # findings per file that get a line; the rest keep their pointer
@@ -40,7 +40,7 @@ class _Scanner:
         """``stack`` holds [kind, pointer, key_or_index, expecting_key]; stops when it empties."""
         for match in _TOKEN.finditer(data, start, end):
             token = match.group(0)
-            if token == b"\n":
+            if token in _LINE_ENDS:
                 line += 1
                 continue
             top = stack[-1] if stack else None
@@ -90,7 +90,7 @@ def _nearest(pointers, found: dict[str, int]) -> dict[str, int]:
 
 
 def _count_newlines(data, start: int, end: int, step: int = 16 << 20) -> int:
-    return sum(data[i : min(i + step, end)].count(b"\n") for i in range(start, end, step))
+    return count_line_ends_in_pieces(data, start, end, step)
 
 
 def _stay_lines(data, wanted_by_stay: dict[int, tuple[str, set[str]]], found: dict[str, int]) -> None:
@@ -137,7 +137,7 @@ def lines_for_findings(path: Path, items: list[tuple[str, str | None]]) -> dict[
     found: dict[str, int] = {}
     if path.stat().st_size == 0:
         return found
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle, map_file(handle) as data:
         if header:
             _Scanner(header, found, stop_key="opphold").scan(data, 0, min(len(data), HEADER_SCAN_LIMIT), 1, [])
         if by_stay:

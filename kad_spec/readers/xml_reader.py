@@ -17,6 +17,7 @@ from lxml.etree import XMLSyntaxError
 
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure, nearest_line, position
+from kad_spec.readers.xml_lines import StayFinder, past_exact_lines, shifted_lines
 
 
 def _field(pointer: str | None) -> str:
@@ -30,6 +31,14 @@ def _read_failure(error) -> ReadFailure:
         error.line,
         error.column,
     )
+
+
+def _refuse_undeclared_prefix(elem) -> None:
+    from kad_spec.xmlmap import undeclared_prefix
+
+    error = undeclared_prefix(elem)
+    if error is not None:
+        raise _read_failure(error)
 
 
 def _declared_encoding(head: bytes) -> str | None:
@@ -85,6 +94,14 @@ def _stay_schema():
     return etree.XMLSchema(xsd)
 
 
+def _open_source(path):
+    """The file to parse: opened through the path, so that a SizedPath (or a part) limits the reading;
+    a lone CR reads as LF, so that a CR-only file's lines are numbered."""
+    from kad_spec.readers import LoneCrAsLf
+
+    return LoneCrAsLf(path.open("rb") if hasattr(path, "open") else open(path, "rb"))
+
+
 def _iterparse(source, **options):
     """``source``: a path, or an open binary file (a part of a message read in parts)."""
     from lxml import etree
@@ -118,30 +135,36 @@ class XmlMessage:
         self.lines: dict[str, int] = {}
         self.only_stays = True
         self.stay_lines = array("i")
+        self.finder: StayFinder | None = None  # made when a stay past line 65 535 has findings
 
     def read_header(self) -> None:
         """The members before the first stay, so that stay checks know the header."""
+        try:
+            with _open_source(self.path) as source:
+                self._read_header(source)
+        except _SYNTAX_ERRORS as error:
+            raise _syntax_failure(error) from None
+
+    def _read_header(self, source) -> None:
         from kad_spec.xmlmap import element_to_dict
 
         root = None
-        try:
-            for event, elem in _iterparse(self.path, events=("start", "end")):
-                if root is None:
-                    root = elem
-                    _refuse_late_doctype(self.path, root)
-                    self._check_root(root)
-                    continue
-                if elem.getparent() is not root:
-                    continue
-                if event == "start" and etree_local(elem) == "opphold":
-                    break
-                if event == "end":
-                    name = etree_local(elem)
-                    attr = self._root_attribute(name)
-                    if attr is not None and attr.range in self.model.classes and name not in self.header:
-                        self.header[name] = element_to_dict(elem, attr.range, pointer=f"/{name}").data
-        except _SYNTAX_ERRORS as error:
-            raise _syntax_failure(error) from None
+        for event, elem in _iterparse(source, events=("start", "end")):
+            if root is None:
+                root = elem
+                _refuse_late_doctype(self.path, root)
+                self._check_root(root)
+                continue
+            if elem.getparent() is not root:
+                continue
+            if event == "start" and etree_local(elem) == "opphold":
+                break
+            if event == "end":
+                name = etree_local(elem)
+                attr = self._root_attribute(name)
+                if attr is not None and attr.range in self.model.classes and name not in self.header:
+                    _refuse_undeclared_prefix(elem)
+                    self.header[name] = element_to_dict(elem, attr.range, pointer=f"/{name}").data
 
     @staticmethod
     def model_of():
@@ -181,7 +204,7 @@ class XmlMessage:
         schema = _stay_schema()
         fast = _FastMapper(self.model)
         index = 0
-        source = self.path if isinstance(self.path, (str, Path)) else self.path.open("rb")
+        source = _open_source(self.path)
         context = _iterparse(source, events=("end",), tag=f"{{{self.ns}}}opphold")
         id_tag = f"{{{self.ns}}}opphold_id"
         try:
@@ -194,20 +217,39 @@ class XmlMessage:
                 pointer = f"/opphold/{index}"
                 data = fast.map(elem, "Opphold") if schema.validate(elem) else None
                 if data is not None:
-                    on_stay(index, data, (), _LazyLines(elem, pointer))
+                    on_stay(index, data, (), _LazyLines(elem, pointer, self._finder(id_tag)))
                 else:
-                    mapped = element_to_dict(elem, "Opphold", pointer=pointer)
-                    hits = _stay_xsd_hits(schema, elem, mapped.data, pointer) + _mapping_hits(mapped.problems)
-                    on_stay(index, mapped.data, _dedupe(hits), mapped.lines)
+                    _refuse_undeclared_prefix(elem)
+                    alone, shift = self._exact(elem, id_tag)
+                    if alone is not elem:
+                        schema.validate(alone)  # its errors, with exact lines
+                    mapped = element_to_dict(alone, "Opphold", pointer=pointer)
+                    hits = _stay_xsd_hits(schema, alone, mapped.data, pointer) + _mapping_hits(mapped.problems)
+                    if shift:
+                        hits = [Hit(h.rule_id, h.pointer, h.params, h.line + shift if h.line else h.line) for h in hits]
+                    on_stay(index, mapped.data, _dedupe(hits), shifted_lines(mapped.lines, shift))
                 index += 1
                 parent.remove(elem)
             root = context.root
         except _SYNTAX_ERRORS as error:
             raise _syntax_failure(error) from None
         finally:
-            if source is not self.path:
-                source.close()
+            source.close()
         self._finish(root)
+
+    def _finder(self, id_tag: str):
+        if self.finder is None:
+            self.finder = StayFinder(self.path, id_tag)
+        return self.finder
+
+    def _exact(self, elem, id_tag: str):
+        """The stay to take lines from, and the lines to add: itself, or past libxml2's exact
+        lines, the stay parsed alone (kad_spec.readers.xml_lines)."""
+        if past_exact_lines(elem):
+            found = self._finder(id_tag).locate(elem)
+            if found is not None:
+                return found
+        return elem, 0
 
     def _finish(self, root) -> None:
         """The root now holds the header only: check it against the schema and map it."""
@@ -219,6 +261,7 @@ class XmlMessage:
             # The header is in the first part; here anything but stays means the cut was wrong.
             self.only_stays = len(root) == 0 and not (root.text or "").strip()
             return
+        _refuse_undeclared_prefix(root)
         mapped = element_to_dict(root)
         self.header.clear()
         self.header.update({k: v for k, v in mapped.data.items() if k != "opphold"})
@@ -302,15 +345,20 @@ def _line_of_child(elem, tag: str) -> int:
 
 class _LazyLines:
     """The stay's pointer-to-line map, made only if the stay has findings (the element is alive
-    while its findings are made)."""
+    while its findings are made); past libxml2's exact lines, from the stay parsed alone."""
 
-    def __init__(self, elem, pointer: str):
-        self.elem, self.pointer = elem, pointer
+    def __init__(self, elem, pointer: str, finder):
+        self.elem, self.pointer, self.finder = elem, pointer, finder
 
     def __call__(self) -> dict[str, int]:
         from kad_spec.xmlmap import element_to_dict
 
-        return element_to_dict(self.elem, "Opphold", pointer=self.pointer).lines
+        elem, shift = self.elem, 0
+        if past_exact_lines(elem):
+            found = self.finder.locate(elem)
+            if found is not None:
+                elem, shift = found
+        return shifted_lines(element_to_dict(elem, "Opphold", pointer=self.pointer).lines, shift)
 
 
 class _RelativeTo:

@@ -56,12 +56,14 @@ class ReportWriter:
         self.body.close()
 
 
-def writer_for(fmt: str, lang: str, fail_on: str = ERROR, output_path=None) -> ReportWriter:
-    """The writer of a format; ``output_path`` (file or folder) only matters to receipts."""
+def writer_for(fmt: str, lang: str, fail_on: str = ERROR, output_path=None, force: bool = False,
+               inputs=()) -> ReportWriter:
+    """The writer of a format; where it goes (``output_path``, file or folder, ``force``, the run's
+    ``inputs`` never to be written over) only matters to receipts, which write themselves."""
     if fmt == "apprec":
         from kad_spec.reports.apprec import ApprecWriter
 
-        return ApprecWriter(lang, fail_on, output_path)
+        return ApprecWriter(lang, fail_on, output_path, force=force, inputs=inputs)
     if fmt == "json":
         from kad_spec.reports.json_report import JsonWriter as writer
     elif fmt == "junit":

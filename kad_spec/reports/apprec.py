@@ -228,16 +228,19 @@ class ApprecWriter(ReportWriter):
     With ``output`` a folder, each file's receipt is written there as soon as the file is
     validated; otherwise there must be exactly one file, whose receipt goes to ``output`` (a
     file) or to standard output when :meth:`finish` is called. A second file without a folder
-    stops the run with :class:`ReceiptUsageError` before it is validated further.
+    stops the run with :class:`ReceiptUsageError` before it is validated further. Files are
+    written through :mod:`kad_spec.safe_files`: never over an input, an existing file only
+    with ``force``.
     """
 
     own_output = True  # writes where ``output`` says, in bytes: finish() is given no stream
 
-    def __init__(self, lang: str, fail_on: str = ERROR, output_path=None):
+    def __init__(self, lang: str, fail_on: str = ERROR, output_path=None, force: bool = False, inputs=()):
         super().__init__(lang, fail_on)
         self.body.close()  # no spooled report: receipts are written whole
         self.output_path = None if output_path is None else Path(output_path)
         self.folder = self.output_path if self.output_path is not None and self.output_path.is_dir() else None
+        self.force, self.inputs = force, list(inputs)
         self.now = datetime.now(timezone.utc)
         self.taken: set[str] = set()
         self.written: list[Path] = []
@@ -245,6 +248,8 @@ class ApprecWriter(ReportWriter):
         self.single: bytes | None = None
 
     def add_file(self, file) -> None:
+        from kad_spec.safe_files import inside, write_atomic
+
         self.files += 1
         if self.folder is None and self.files > 1:
             raise ReceiptUsageError(SEVERAL_FILES)
@@ -252,12 +257,14 @@ class ApprecWriter(ReportWriter):
         if self.folder is None:
             self.single = data
             return
-        target = self.folder / receipt_name(file.path, self.taken)
-        target.write_bytes(data)
+        target = inside(self.folder, receipt_name(file.path, self.taken))
+        write_atomic(target, data, force=self.force, inputs=self.inputs)
         self.written.append(target)
 
     def finish(self, run, out=None) -> None:
         """The one receipt to ``out`` (a binary stream), to the ``output`` file or to standard output."""
+        from kad_spec.safe_files import write_atomic
+
         if self.folder is not None:
             return
         if self.single is None:
@@ -265,17 +272,17 @@ class ApprecWriter(ReportWriter):
         if out is not None:
             out.write(self.single)
         elif self.output_path is not None:
-            self.output_path.write_bytes(self.single)
+            write_atomic(self.output_path, self.single, force=self.force, inputs=self.inputs)
         else:
             stream = output.data_stdout()
             stream.write(self.single)
             stream.flush()
 
 
-def write_receipts(result, lang: str, output_path) -> list:
+def write_receipts(result, lang: str, output_path, force: bool = False, inputs=()) -> list:
     """One receipt per file of a run whose findings are all at hand: to standard output for one
     file, else one file each in the folder ``output_path``. Returns the paths written."""
-    writer = ApprecWriter(lang, output_path=output_path)
+    writer = ApprecWriter(lang, output_path=output_path, force=force, inputs=inputs)
     if writer.folder is None and len(result.files) != 1:
         raise ReceiptUsageError(SEVERAL_FILES)
     for file in result.files:

@@ -143,6 +143,8 @@ def _sex_and_age(person, patient: dict, day, number: str, hits: list[Hit]) -> No
             kjonn_tekst=SEX_NAMES[sex][0], kjonn_tekst_en=SEX_NAMES[sex][1],
             kjonn_id_tekst=SEX_NAMES[person.sex][0], kjonn_id_tekst_en=SEX_NAMES[person.sex][1])))
     age = patient.get("alder")
+    if type(age) is float and age.is_integer():
+        age = int(age)  # 70.0 is the integer 70, as JSON Schema's "integer" has it: the same check
     born = person.birth_date
     # An age outside 0–130 is the schema's range finding (KAD-STR-005); one finding is enough.
     # No birth date (a Tenor or 2032 number whose individual number gives no century): nothing to say.

@@ -17,7 +17,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 @message_check("KAD-MLD-001")
 def check_version(header: dict, ctx) -> Iterable[Hit]:
     version = get(header, "meldingsinfo", "spesifikasjonsversjon")
-    supported = model().supported_versions
+    # The creation day decides the transition; one in the future (KAD-MLD-002) counts as today.
+    created = ctx.opprettet
+    supported = model().accepted_versions(min(created.day, ctx.today) if created is not None else ctx.today)
     if not isinstance(version, str) or not version or version in supported:
         return ()
     return [Hit("KAD-MLD-001", "/meldingsinfo/spesifikasjonsversjon", {

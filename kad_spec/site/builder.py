@@ -1,21 +1,25 @@
 """Builds the documentation site: every page, the assets, the diagram and the downloads.
 
 The site is written to a fresh folder beside the target and swapped in at the end, so a
-failed build never leaves half a site, and files from an older build never linger.
+failed build never leaves half a site, and files from an older build never linger. An
+existing folder is replaced only if everything in it is listed in the manifest an earlier
+build wrote there (:func:`kad_spec.safe_files.replace_folder`).
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from kad_spec.safe_files import OutputRefused, check_owned_folder, inside, replace_folder
 
 from .assets import SEARCH_SCRIPT, STYLESHEET
 from .codelist_pages import codelist_index, codelist_page, data_path
 from .context import SiteContext, SiteSourceError, Sources
 from .diagram import render_svg
 from .envelope_page import envelope_page
+from .guide_page import guide_page
 from .layout import CSS_PATH, SEARCH_SCRIPT_PATH, Page
 from .pages import changelog_page, class_pages, front_page, model_page, print_page, traceability_page
 from .rule_pages import rule_index, rule_page, rule_summary
@@ -101,7 +105,7 @@ def _example_text(rel: str, data: bytes, rule: str | None) -> str:
 def _pages(ctx: SiteContext, downloads: dict[str, Download]) -> tuple[list[Page], dict[str, str]]:
     listed = [(d.group, path, d.description, d.rule) for path, d in downloads.items()]
     pages = [front_page(ctx, listed), traceability_page(ctx), model_page(ctx), *class_pages(ctx),
-             codelist_index(ctx), rule_index(ctx), changelog_page(ctx), print_page(ctx, rule_summary),
+             codelist_index(ctx), rule_index(ctx), changelog_page(ctx), guide_page(ctx), print_page(ctx, rule_summary),
              envelope_page(ctx)]
     guide = vendor_page(ctx.sources.model)
     if guide is not None:
@@ -121,45 +125,37 @@ def _pages(ctx: SiteContext, downloads: dict[str, Download]) -> tuple[list[Page]
 
 
 def _write(root: Path, rel: str, data: bytes) -> None:
-    target = root / rel
+    target = inside(root, rel)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-
-
-def _prepare_target(out: Path) -> Path:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        raise SiteBuildError(f"{out}: finnes og er ikke et nettsted fra kad-spec docs; velg en annen mappe")
-    staging = out.with_name(out.name + ".bygger")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    return staging
 
 
 def build_site(out: Path, sources: Sources | None = None) -> SiteResult:
     """Build the whole site into ``out`` (replacing an earlier build there)."""
     started = time.perf_counter()
     out = Path(out).resolve()
+    try:
+        check_owned_folder(out, MARKER)  # before the work of building
+    except OutputRefused as error:
+        raise SiteBuildError(str(error)) from None
     ctx = SiteContext.load(sources or Sources.bundled())
     downloads = _downloads(ctx)
     pages, scripts = _pages(ctx, downloads)
-    staging = _prepare_target(out)
     try:
-        footer = ctx.footer()
-        for page in pages:
-            _write(staging, page.path, page.render(ctx.model.version, footer).encode("utf-8"))
-        for rel, text in scripts.items():
-            _write(staging, rel, text.encode("utf-8"))
-        for rel, download in downloads.items():
-            _write(staging, rel, download.data)
-        _write(staging, CSS_PATH, STYLESHEET.encode("utf-8"))
-        _write(staging, SEARCH_SCRIPT_PATH, SEARCH_SCRIPT.encode("utf-8"))
-        _write(staging, MARKER, b"kad-spec docs\n")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if out.exists():
-        shutil.rmtree(out)
-    staging.rename(out)
+        replace_folder(out, lambda staging: _write_site(staging, ctx, pages, scripts, downloads), MARKER, "kad-spec docs")
+    except OutputRefused as error:
+        raise SiteBuildError(str(error)) from None
     files = sum(1 for p in out.rglob("*") if p.is_file())
     return SiteResult(out, len(pages), files, time.perf_counter() - started)
+
+
+def _write_site(staging: Path, ctx: SiteContext, pages, scripts: dict[str, str], downloads: dict[str, Download]) -> None:
+    footer = ctx.footer()
+    for page in pages:
+        _write(staging, page.path, page.render(ctx.model.version, footer).encode("utf-8"))
+    for rel, text in scripts.items():
+        _write(staging, rel, text.encode("utf-8"))
+    for rel, download in downloads.items():
+        _write(staging, rel, download.data)
+    _write(staging, CSS_PATH, STYLESHEET.encode("utf-8"))
+    _write(staging, SEARCH_SCRIPT_PATH, SEARCH_SCRIPT.encode("utf-8"))

@@ -23,6 +23,7 @@ NAVIGATION = (
     ("regler/index.html", "Regler"),
     ("konvolutt.html", "Konvolutt"),
     ("endringslogg.html", "Endringslogg"),
+    ("arlig-endring.html", "Årlig endring"),
     ("leverandor.html", "For leverandører"),
     ("utskrift.html", "Utskrift"),
 )

@@ -92,6 +92,7 @@ def _contents_section(page: Page) -> str:
         ("kodeverk/index.html", "Kodeverk", "små kodeverk i sin helhet; ICD-10, ICPC-2 og kommunenummer med søk"),
         ("regler/index.html", "Regler", "valideringsreglene med eksempler som består og feiler"),
         ("endringslogg.html", "Endringslogg", "versjonene av spesifikasjonen"),
+        ("arlig-endring.html", "Årlig endring", "den årlige endringen av modell og kodeverk, steg for steg"),
         ("utskrift.html", "Utskrift", "hele spesifikasjonen på én side, for utskrift"),
     ]
     items = "".join(f"<li>{page.a(t, label)}: {esc(text)}</li>" for t, label, text in links)

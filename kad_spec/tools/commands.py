@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from kad_spec.output import data_stdout, echo, write_text
+from kad_spec.output import clean, data_stdout, echo
 
 
 class OutputFormat(str, Enum):
@@ -32,6 +32,14 @@ class MessageFormat(str, Enum):
     xml = "xml"
 
 
+class Lang(str, Enum):
+    nb = "nb"
+    en = "en"
+
+
+LangOption = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en.")
+
+
 class Level(str, Enum):
     breaking = "breaking"
     non_breaking = "non-breaking"
@@ -43,11 +51,18 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, force: bool = False) -> None:
+    from kad_spec.safe_files import OutputRefused, write_atomic
+
     if output is None:
         sys.stdout.write(text)
-    else:
-        write_text(output, text)
+        return
+    try:
+        write_atomic(output, clean(text), force=force)  # a report: cleaned as standard output is
+    except OutputRefused as exc:
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(f"kan ikke skrive {output}: {exc.strerror or exc}", 2)
 
 
 def lint(
@@ -55,13 +70,17 @@ def lint(
     format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Utdataformat: text eller json."),
     codelists: Optional[Path] = typer.Option(None, "--codelists", help="Kodeverksmappen (standard: codelists/ ved siden av modellen)."),
     no_linkml: bool = typer.Option(False, "--no-linkml", help="Hopp over LinkML-linteren (raskere)."),
+    lang: Lang = LangOption,
 ) -> None:
     """Kontroller at modellen og regelkatalogen er komplette (LINT-001 …).
 
     Exit-kode 0: ingen feil; 1: minst én feil; 2: bruksfeil.
     """
+    from kad_spec.extras import require_linkml
     from kad_spec.tools.lint import lint_model, render_json, render_text
 
+    if not no_linkml:
+        require_linkml("lint", lang.value)
     if model_dir is not None and not model_dir.is_dir():
         _fail(f"Finner ikke modellmappen {model_dir}", 2)
     result = lint_model(model_dir, codelists, linkml=not no_linkml)
@@ -73,6 +92,7 @@ def convert(
     input: Path = typer.Argument(..., help="Meldingen som skal konverteres (JSON eller XML)."),
     output: Path = typer.Argument(..., help="Filen som skal skrives (.json eller .xml)."),
     to: Optional[MessageFormat] = typer.Option(None, "--to", help="Utdataformat, når filendelsen ikke sier det."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende utdatafil (aldri inndatafilen)."),
 ) -> None:
     """Konverter en melding mellom JSON og XML uten tap (kanonisk form).
 
@@ -81,7 +101,7 @@ def convert(
     from kad_spec.tools.convert import ConvertError, ConvertUsageError, convert_file
 
     try:
-        fmt = convert_file(input, output, to.value if to else None)
+        fmt = convert_file(input, output, to.value if to else None, force)
     except ConvertUsageError as exc:
         _fail(str(exc), 2)
     except ConvertError as exc:
@@ -102,6 +122,7 @@ def example(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil eller mappe å skrive til (standard: standard ut)."),
     defect: Optional[str] = typer.Option(None, "--defect", help="Skriv en melding som bryter nøyaktig denne regelen (regel-id)."),
     envelope: bool = typer.Option(False, "--envelope", help="Skriv hver melding i en hodemelding (MsgHead 1.2, alltid XML)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over eksisterende filer."),
 ) -> None:
     """Lag syntetiske testmeldinger med realistisk form, eller en melding med én bestemt feil.
 
@@ -110,16 +131,18 @@ def example(
     """
     from datetime import date, datetime, time
 
+    from kad_spec.safe_files import OutputRefused, inside
     from kad_spec.tools.example import ExampleError, ExampleOptions, write_examples
     from kad_spec.tools.example import defect as make_defect
 
     fmt = format.value if format else _suffix_format(out)
     if envelope:
-        return _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt)
+        return _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt, force)
     try:
         if defect:
             made = make_defect(defect, fmt)
-            _write_bytes(made.data, out if out is None or not out.is_dir() else out / f"{defect}.{made.format}")
+            target = out if out is None or not out.is_dir() else inside(out, f"{defect}.{made.format}")
+            _write_bytes(made.data, target, force)
             if out is not None:
                 echo(f"skrev {out} ({defect}, {made.format.upper()})", err=True)
             return
@@ -127,8 +150,8 @@ def example(
             count=count, seed=seed, year=year, format=fmt or "json", stays_per_message=stays_per_message,
             until=datetime.combine(date.today(), time()),
         )
-        written = write_examples(options, out if out is not None else data_stdout())
-    except ExampleError as exc:
+        written = write_examples(options, out if out is not None else data_stdout(), force=force)
+    except (ExampleError, OutputRefused) as exc:
         _fail(str(exc), 2)
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
@@ -136,12 +159,13 @@ def example(
         echo(f"skrev {path}", err=True)
 
 
-def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt) -> None:
+def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt, force: bool) -> None:
     """``kad-spec example --envelope``: the same messages, each in its MsgHead envelope (XML)."""
     import io
     from datetime import date, datetime, time
 
     from kad_spec.envelope import EnvelopeError
+    from kad_spec.safe_files import OutputRefused, inside
     from kad_spec.tools.convert import ConvertError
     from kad_spec.tools.envelope_cli import envelop_bytes, envelop_files
     from kad_spec.tools.example import ExampleError, ExampleOptions, write_examples
@@ -156,7 +180,7 @@ def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt) -
             made = make_defect(defect, "xml")
             rule = catalogue().get(defect)
             data = made.data if rule is not None and rule.area == "konvolutt" else envelop_bytes(made.data)
-            _write_bytes(data, out if out is None or not out.is_dir() else out / f"{defect}.xml")
+            _write_bytes(data, out if out is None or not out.is_dir() else inside(out, f"{defect}.xml"), force)
             return
         options = ExampleOptions(count=count, seed=seed, year=year, format="xml", stays_per_message=stays_per_message,
                                  until=datetime.combine(date.today(), time()))
@@ -165,8 +189,10 @@ def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt) -
             write_examples(options, buffer)
             _write_bytes(envelop_bytes(buffer.getvalue()), None)
             return
-        written = write_examples(options, out)
+        written = write_examples(options, out, force=force)
         envelop_files(written)
+    except OutputRefused as exc:
+        _fail(str(exc), 2)
     except (EnvelopeError, ConvertError) as exc:
         _fail(f"kan ikke legges i en konvolutt: {exc}", 2)
     except ExampleError as exc:
@@ -182,29 +208,38 @@ def _suffix_format(out: Path | None) -> str | None:
     return suffix if suffix in ("json", "xml") else None
 
 
-def _write_bytes(data: bytes, out: Path | None) -> None:
+def _write_bytes(data: bytes, out: Path | None, force: bool = False) -> None:
+    from kad_spec.safe_files import write_atomic
+
     if out is None:
         sys.stdout.flush()
         data_stdout().write(data)
         data_stdout().flush()
     else:
-        out.write_bytes(data)
+        write_atomic(out, data, force=force)
 
 
 def release(
     out: Path = typer.Option(Path("dist"), "--out", "-o", help="Mappen zip-filen skrives til."),
     model_dir: Optional[Path] = typer.Option(None, "--model", help="Modellmappen (standard: modellen som følger med)."),
+    lang: Lang = LangOption,
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende zip av samme versjon."),
 ) -> None:
     """Bygg en versjonert, reproduserbar zip med skjema, klasser, dokumentasjon, eksempler og kodeverk.
 
     Samme modell gir samme bytes. Exit-kode 0: bygget; 1: modellen kan ikke publiseres; 2: bruksfeil.
     """
+    from kad_spec.extras import require_linkml
+    from kad_spec.safe_files import OutputRefused
     from kad_spec.tools.release import ReleaseError, build_release
 
+    require_linkml("release", lang.value)
     if model_dir is not None and not (model_dir / "kad.yaml").is_file():
         _fail(f"Finner ikke modellen {model_dir / 'kad.yaml'}", 2)
     try:
-        made, notes = build_release(out, model_dir)
+        made, notes = build_release(out, model_dir, force=force)
+    except OutputRefused as exc:
+        _fail(str(exc), 2)
     except ReleaseError as exc:
         _fail(str(exc), 1)
     except OSError as exc:
@@ -224,6 +259,7 @@ def diff(
     changelog: bool = typer.Option(False, "--changelog", help="Skriv en post til model/endringslogg.yaml (YAML) i stedet for rapporten."),
     repo: Optional[Path] = typer.Option(None, "--repo", help="Git-depotet for git-refer (standard: depotet du står i)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Skriv til fil i stedet for standard ut."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --output-fil."),
 ) -> None:
     """Klassifiser endringene mellom to versjoner av modellen: brytende, ikke-brytende, dokumentasjon.
 
@@ -240,7 +276,7 @@ def diff(
         text = render_changelog(result)
     else:
         text = render_json(result) if format is DiffFormat.json else render_markdown(result)
-    _emit(text, output)
+    _emit(text, output, force)
     raise typer.Exit(1 if result.fails(fail_on.value if fail_on else None) else 0)
 
 

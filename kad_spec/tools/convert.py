@@ -9,8 +9,6 @@ silently changed. The input file is never modified; writing goes through a tempo
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +49,25 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     return seen
 
 
+def _not_json(constant: str):
+    raise ConvertError(f"{constant} er ikke JSON")
+
+
 def read_json(data: bytes, name: str, m: Model | None = None) -> dict:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConvertError(f"{name}: filen er ikke UTF-8 (byte {exc.start})") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates)
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise ConvertError(f"{name}:{exc.lineno}:{exc.colno}: ugyldig JSON: {exc.msg}") from None
     except ConvertError as exc:
         raise ConvertError(f"{name}: {exc}") from None
+    except RecursionError:
+        raise ConvertError(f"{name}: ugyldig JSON: strukturen er nestet for dypt") from None
+    except ValueError:  # an integer of thousands of digits
+        raise ConvertError(f"{name}: ugyldig JSON: et tall er for langt") from None
     check_shape(doc, name, m or model())
     return doc
 
@@ -88,8 +94,13 @@ def read_xml(data: bytes, name: str, m: Model | None = None) -> dict:
 
 
 def read_message(path: Path, m: Model | None = None) -> tuple[dict, str]:
-    """The message in ``path`` as a JSON dict, and the format it was in."""
-    data = path.read_bytes()
+    """The message in ``path`` as a JSON dict, and the format it was in.
+
+    Read up to the size the file had when opened: a file still being written cannot keep it reading."""
+    import os
+
+    with path.open("rb") as handle:
+        data = handle.read(os.fstat(handle.fileno()).st_size)
     kind = detect_format(data)
     if kind == "json":
         return read_json(data, str(path), m), kind
@@ -193,30 +204,22 @@ def target_format(out: Path, to: str | None) -> str:
     raise ConvertUsageError(f"kan ikke se formatet av {out}: bruk filendelsen .json eller .xml, eller --to json|xml")
 
 
-def convert_file(src: Path, dst: Path, to: str | None = None) -> str:
-    """Convert ``src`` to ``dst``; returns the format written. Never touches ``src``."""
+def convert_file(src: Path, dst: Path, to: str | None = None, force: bool = False) -> str:
+    """Convert ``src`` to ``dst``; returns the format written. Never touches ``src``, a special
+    file, or (without ``force``) an existing ``dst``."""
+    from kad_spec.safe_files import OutputRefused, check_target, write_atomic
+
     fmt = target_format(dst, to)
     if not src.is_file():
         raise ConvertUsageError(f"{src} er en mappe, ikke en fil" if src.is_dir() else f"finner ikke {src}")
-    if dst.exists() and (dst.is_dir() or os.path.samefile(src, dst)):
-        raise ConvertUsageError(f"{dst} er inndatafilen eller en mappe; velg en annen utdatafil")
-    if not dst.parent.is_dir():
-        raise ConvertUsageError(f"mappen {dst.parent} finnes ikke")
-    message, _ = read_message(src)
     try:
-        data = render(message, fmt)
-    except ConvertError as exc:
-        raise ConvertError(f"{src}: {exc}") from None
-    _write_atomically(dst, data)
+        check_target(dst, [src], force)
+        message, _ = read_message(src)
+        try:
+            data = render(message, fmt)
+        except ConvertError as exc:
+            raise ConvertError(f"{src}: {exc}") from None
+        write_atomic(dst, data, force=force, inputs=[src])
+    except OutputRefused as exc:
+        raise ConvertUsageError(str(exc)) from None
     return fmt
-
-
-def _write_atomically(dst: Path, data: bytes) -> None:
-    handle, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -24,6 +24,7 @@ import re
 import subprocess
 import tarfile
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ RANK = {DOCUMENTATION: 1, NON_BREAKING: 2, BREAKING: 3}
 HEADINGS = {BREAKING: "Brytende endringer", NON_BREAKING: "Ikke-brytende endringer", DOCUMENTATION: "Dokumentasjonsendringer"}
 BUMP_FOR = {BREAKING: "major", NON_BREAKING: "minor", DOCUMENTATION: "patch"}
 BUMP_RANK = {"none": 0, "patch": 1, "minor": 2, "major": 3}
+BUMP_NB = {"none": "ingen økning", "patch": "patch", "minor": "minor", "major": "major", "lower": "lavere",
+           "invalid": "ugyldig"}
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 
@@ -81,6 +84,11 @@ CHECKS: dict[str, DiffCheck] = {
         DiffCheck("DIFF-016", "XML-navnerom endret", "XML namespace changed", "brytende"),
         DiffCheck("DIFF-017", "Kravflagg, betingelse eller punkt i høringsnotatet endret",
                   "Requirement flag, condition or proposal item changed", "dokumentasjon"),
+        DiffCheck("DIFF-018", "Ny kodeverksutgave", "New code list edition", "ikke-brytende"),
+        DiffCheck("DIFF-019", "Kode ny i kodeverksfil", "Code added to a code list", "ikke-brytende"),
+        DiffCheck("DIFF-020", "Kode avsluttet eller fjernet i kodeverksfil", "Code ended or removed in a code list",
+                  "brytende for avsendere fra datoen koden ikke lenger gjelder"),
+        DiffCheck("DIFF-021", "Kodetekst endret i kodeverksfil", "Code text changed in a code list", "dokumentasjon"),
     )
 }
 
@@ -132,6 +140,14 @@ class DiffResult:
     def worst(self) -> str | None:
         return max((c.kind for c in self.changes), key=RANK.__getitem__, default=None)
 
+    @property
+    def worst_in_model(self) -> str | None:
+        """The worst change to the model itself: code lists have their own editions (no version bump)."""
+        from kad_spec.codelists.changes import CHECK_IDS
+
+        kinds = (c.kind for c in self.changes if c.check_id not in CHECK_IDS)
+        return max(kinds, key=RANK.__getitem__, default=None)
+
     def fails(self, fail_on: str | None) -> bool:
         if self.version is not None and not self.version.ok:
             return True
@@ -147,6 +163,7 @@ class Side:
     model: Any
     rules: dict
     samples: dict[str, list]  # element path → example values
+    codelists: Path | None = None
 
 
 def load_side(model_dir: Path, label: str) -> Side:
@@ -158,7 +175,8 @@ def load_side(model_dir: Path, label: str) -> Side:
     m = _read(lambda: load_model(model_dir), f"{label}: {model_dir / 'kad.yaml'}")
     rules_dir = model_dir / "rules"
     rules = _read(lambda: load_catalogue(rules_dir), f"{label}: {rules_dir}") if rules_dir.is_dir() else {}
-    return Side(label, m, rules, _samples(model_dir.parent / "examples", m))
+    lists = model_dir.parent / "codelists"
+    return Side(label, m, rules, _samples(model_dir.parent / "examples", m), lists if lists.is_dir() else None)
 
 
 def _read(load, where: str):
@@ -183,7 +201,8 @@ def diff_models(old: Side, new: Side) -> DiffResult:
     _compare_classes(old.model, new.model, add)
     _compare_enums(old.model, new.model, add)
     _compare_rules(old.rules, new.rules, add)
-    result.version = check_version(old.model.version, new.model.version, result.worst)
+    _compare_codelists(old, new, add)
+    result.version = check_version(old.model.version, new.model.version, result.worst_in_model)
     return result
 
 
@@ -436,6 +455,21 @@ def _compare_rules(old_rules: dict, new_rules: dict, add) -> None:
             _text_change(add, rule_id, f"{what} for regel {rule_id}", getattr(a, key), getattr(b, key))
 
 
+def _compare_codelists(old: Side, new: Side, add) -> None:
+    from kad_spec.codelists import CodeListFormatError
+    from kad_spec.codelists.changes import compare_folders
+
+    if old.codelists is None or new.codelists is None:
+        return  # a bare model folder on one side: nothing to compare the lists with
+    mirrored = {e.codelist for e in new.model.enums.values() if e.codelist}
+    try:
+        found = compare_folders(old.codelists, new.codelists, skip=mirrored)
+    except (CodeListFormatError, OSError) as exc:
+        raise DiffError(f"kodeverk: {exc}") from None
+    for c in found:
+        add(Change(c.check_id, c.kind, c.element, c.message, old=c.old, new=c.new))
+
+
 # --- example values for the pattern check -------------------------------------------------
 
 
@@ -504,6 +538,10 @@ def _version_message(v: VersionCheck) -> str:
 def resolve(spec: str, repo: Path | None = None) -> Iterator[tuple[Path, str]]:
     """(model folder, label) for a folder or a git ref; a ref is extracted to a temporary folder."""
     path = Path(spec)
+    if path.is_file() and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="kad-spec-diff-") as tmp:
+            yield _unzip_release(path, Path(tmp)), f"{spec} (utgivelse)"
+        return
     if path.is_dir():
         model = path if (path / "kad.yaml").is_file() else path / "model"
         if not (model / "kad.yaml").is_file():
@@ -516,7 +554,28 @@ def resolve(spec: str, repo: Path | None = None) -> Iterator[tuple[Path, str]]:
     with tempfile.TemporaryDirectory(prefix="kad-spec-diff-") as tmp:
         _extract(top, spec, "model", Path(tmp), required=True)
         _extract(top, spec, "examples", Path(tmp), required=False)
+        _extract(top, spec, "codelists", Path(tmp), required=False)
         yield Path(tmp) / "model", f"{spec} (git)"
+
+
+def _unzip_release(path: Path, target: Path) -> Path:
+    """The model folder of a release zip (``kad-spec-<version>/model``), extracted below ``target``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.split("/", 2)[1:2] in (["model"], ["codelists"], ["examples"])]
+            tops = {n.split("/", 1)[0] for n in names}
+            if len(tops) != 1:
+                raise DiffError(f"{path}: ikke en utgivelse fra kad-spec release (fant ikke én mappe med model/)")
+            for name in names:
+                if ".." in name.split("/") or name.startswith("/"):
+                    raise DiffError(f"{path}: ugyldig filnavn i arkivet: {name}")
+            archive.extractall(target, members=names)
+    except zipfile.BadZipFile as exc:
+        raise DiffError(f"{path}: kan ikke lese zip-filen: {exc}") from None
+    model = target / tops.pop() / "model"
+    if not (model / "kad.yaml").is_file():
+        raise DiffError(f"{path}: utgivelsen har ikke model/kad.yaml")
+    return model
 
 
 def _git(top: Path, *args: str) -> subprocess.CompletedProcess:
@@ -570,7 +629,8 @@ def render_markdown(result: DiffResult) -> str:
     v = result.version
     if v is not None:
         verdict = "passer" if v.ok else "passer IKKE"
-        lines.append(f"- Versjon: {v.old} → {v.new} ({v.actual}); endringene krever {v.required}: {verdict}.")
+        lines.append(f"- Versjon: {v.old} → {v.new} ({BUMP_NB[v.actual]}); endringene i modellen krever "
+                     f"{BUMP_NB[v.required]}: {verdict}.")
         if not v.ok:
             lines += ["", f"**{v.check_id}**: {v.message}"]
     if not result.changes:

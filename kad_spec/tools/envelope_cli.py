@@ -6,7 +6,6 @@ Exit codes: 0 written; 1 the input cannot be wrapped or unwrapped (named with it
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -30,18 +29,20 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _check_paths(source: Path, out: Optional[Path]) -> None:
+def _check_paths(source: Path, out: Optional[Path], force: bool) -> None:
+    from kad_spec.safe_files import OutputRefused, check_target
+
     if not source.is_file():
         _fail(f"{source} er en mappe, ikke en fil" if source.is_dir() else f"finner ikke {source}", 2)
     if out is not None:
-        if out.is_dir() or (out.exists() and os.path.samefile(source, out)):
-            _fail(f"{out} er inndatafilen eller en mappe; velg en annen utdatafil", 2)
-        if not out.parent.is_dir():
-            _fail(f"mappen {out.parent} finnes ikke", 2)
+        try:
+            check_target(out, [source], force)
+        except OutputRefused as error:
+            _fail(str(error), 2)
 
 
-def _write(data: bytes, out: Optional[Path]) -> None:
-    from kad_spec.tools.convert import _write_atomically
+def _write(data: bytes, source: Path, out: Optional[Path], force: bool) -> None:
+    from kad_spec.safe_files import OutputRefused, write_atomic
 
     if out is None:
         # The message is data the user asked for, as convert's is: it goes out whole.
@@ -49,7 +50,10 @@ def _write(data: bytes, out: Optional[Path]) -> None:
         data_stdout().write(data)
         data_stdout().flush()
         return
-    _write_atomically(out, data)
+    try:
+        write_atomic(out, data, force=force, inputs=[source])
+    except OutputRefused as error:
+        _fail(str(error), 2)
     echo(f"skrev {out}", err=True)
 
 
@@ -68,6 +72,7 @@ def wrap_command(
     sender_her: Optional[int] = typer.Option(None, "--sender-her", min=1,
                                              help="Avsenderens HER-id, når meldingen ikke har virksomhet.her_id."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Filen som skal skrives (standard: standard ut)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende utdatafil (aldri inndatafilen)."),
 ) -> None:
     """Legg meldingen i en gyldig hodemelding: avsender fra virksomheten, mottaker KPR i meldingens miljø.
 
@@ -76,14 +81,14 @@ def wrap_command(
     from kad_spec.envelope import EnvelopeError
     from kad_spec.tools.convert import ConvertError
 
-    _check_paths(message, out)
+    _check_paths(message, out, force)
     try:
         data = wrapped(message, sender_her)
     except (EnvelopeError, ConvertError) as error:
         _fail(f"{message}: {error}" if str(message) not in str(error) else str(error), 1)
     except OSError as error:
         _fail(f"{message}: {error.strerror or error}", 2)
-    _write(data, out)
+    _write(data, message, out, force)
 
 
 @app.command("unwrap")
@@ -91,13 +96,14 @@ def unwrap_command(
     envelope: Path = typer.Argument(..., help="Hodemeldingen med en KAD-melding."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Filen som skal skrives (standard: standard ut)."),
     to: BodyFormat = typer.Option(BodyFormat.xml, "--to", help="xml (som i konvolutten) eller json."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende utdatafil (aldri inndatafilen)."),
 ) -> None:
     """Ta KAD-meldingen ut av hodemeldingen, som XML (standard) eller JSON."""
     from kad_spec.envelope import EnvelopeError
     from kad_spec.readers.msghead import unwrap
     from kad_spec.tools.convert import ConvertError, read_xml, render
 
-    _check_paths(envelope, out)
+    _check_paths(envelope, out, force)
     try:
         data = unwrap(envelope)
         if to is BodyFormat.json:
@@ -106,7 +112,7 @@ def unwrap_command(
         _fail(str(error), 1)
     except OSError as error:
         _fail(f"{envelope}: {error.strerror or error}", 2)
-    _write(data, out)
+    _write(data, envelope, out, force)
 
 
 def envelop_bytes(data: bytes, name: str = "-") -> bytes:
@@ -120,7 +126,7 @@ def envelop_bytes(data: bytes, name: str = "-") -> bytes:
 
 def envelop_files(paths: list[Path]) -> None:
     """Put each message file this run has just written into its envelope, in place."""
-    from kad_spec.tools.convert import _write_atomically
+    from kad_spec.safe_files import write_atomic
 
-    for path in paths:
-        _write_atomically(path, envelop_bytes(path.read_bytes(), str(path)))
+    for path in paths:  # files this run made: replacing them is not writing over another's file
+        write_atomic(path, envelop_bytes(path.read_bytes(), str(path)), force=True)

@@ -370,8 +370,12 @@ def write_xml_message(out: BinaryIO, header: dict, stays: Iterator[dict]) -> int
     return written
 
 
-def write_examples(options: ExampleOptions, out: Path | BinaryIO) -> list[Path]:
-    """Write the messages; ``out`` is a file (one message), a directory (several) or a stream."""
+def write_examples(options: ExampleOptions, out: Path | BinaryIO, force: bool = False) -> list[Path]:
+    """Write the messages; ``out`` is a file (one message), a directory (several) or a stream.
+
+    Existing files are replaced only with ``force``; each file is renamed into place when complete."""
+    from kad_spec.safe_files import check_target, open_atomic
+
     p = plan(options)
     writer = write_xml_message if p.options.format == "xml" else write_json_message
     sizes = p.message_sizes()
@@ -381,18 +385,22 @@ def write_examples(options: ExampleOptions, out: Path | BinaryIO) -> list[Path]:
         writer(out, p.header(), p.stays(0, sizes[0]))
         return []
     targets = _targets(out, p.options, len(sizes))
+    for target in targets:
+        check_target(target, force=force)  # all of them before the first is written
     first = 0
     for target, size in zip(targets, sizes):
-        with target.open("wb") as handle:
+        with open_atomic(target, force=force) as handle:
             writer(handle, p.header(), p.stays(first, size))
         first += size
     return targets
 
 
 def _targets(out: Path, options: ExampleOptions, messages: int) -> list[Path]:
+    from kad_spec.safe_files import inside
+
     if options.stays_per_message is None:
         if out.is_dir():
-            return [out / f"kad-eksempel-{options.year}-{options.seed}.{options.format}"]
+            return [inside(out, f"kad-eksempel-{options.year}-{options.seed}.{options.format}")]
         if not out.parent.is_dir():
             raise ExampleError(f"mappen {out.parent} finnes ikke")
         return [out]
@@ -400,7 +408,8 @@ def _targets(out: Path, options: ExampleOptions, messages: int) -> list[Path]:
         raise ExampleError(f"{out} er en fil; med --stays-per-message må --out være en mappe")
     out.mkdir(parents=True, exist_ok=True)
     width = max(4, len(str(messages)))
-    return [out / f"kad-eksempel-{options.year}-{options.seed}-{n + 1:0{width}d}.{options.format}" for n in range(messages)]
+    return [inside(out, f"kad-eksempel-{options.year}-{options.seed}-{n + 1:0{width}d}.{options.format}")
+            for n in range(messages)]
 
 
 # --- defects ------------------------------------------------------------------------------

@@ -60,6 +60,10 @@ CHECKS: dict[str, LintCheck] = {
                   "Element without a valid requirement flag or condition"),
         LintCheck("LINT-016", ERROR, "Publiserings- eller ikrafttredelsesdato mangler eller er ugyldig",
                   "Publication or effective date missing or invalid"),
+        LintCheck("LINT-017", ERROR, "Versjonen i modellen og endringsloggen stemmer ikke overens",
+                  "The model's version and the change log disagree"),
+        LintCheck("LINT-018", ERROR, "Datoene følger ikke rytmen 1. april (publisert) / 1. januar (i kraft)",
+                  "The dates do not follow the 1 April (published) / 1 January (in force) rhythm"),
     )
 }
 
@@ -119,6 +123,7 @@ def lint_model(model_dir: Path | None = None, codelists_dir: Path | None = None,
     _proposal_checks(m, result)
     _requirement_checks(m, result)
     _version_checks(m, result)
+    _changelog_checks(m, result)
     sibling = model_dir.parent / "codelists"
     _codelist_checks(m, codelists_dir or (sibling if sibling.is_dir() else bundled_codelists()), result)
     return result
@@ -280,6 +285,70 @@ def _version_checks(m, result: LintResult) -> None:
             result.add("LINT-016", "modell", f"Annotasjonen {key} mangler eller er ikke en dato (ÅÅÅÅ-MM-DD): {value!r}.")
     if len(dates) == 2 and dates["ikrafttredelse"] < dates["publisert"]:
         result.add("LINT-016", "modell", "Ikrafttredelsesdatoen er før publiseringsdatoen.")
+
+
+def _changelog_checks(m, result: LintResult) -> None:
+    """The change log is the one source of the accepted versions and of the release dates."""
+    from kad_spec.versions import CHANGELOG, previous_version, semver_key
+
+    log = f"{CHANGELOG}"
+    if "supported_versions" in m.annotations:
+        result.add("LINT-017", "modell",
+                   "Annotasjonen supported_versions brukes ikke lenger: versjonene validatoren godtar, avledes av "
+                   f"version og {log}. Fjern annotasjonen fra kad.yaml.")
+    if not SEMVER.match(m.version):
+        return  # LINT-010 has said so; the change log cannot be matched to it
+    entry = next((v for v in m.changelog if v.version == m.version), None)
+    if entry is None:
+        result.add("LINT-017", log,
+                   f"Endringsloggen har ingen post for versjon {m.version}. Legg til en øverst i {log} "
+                   f"(lag den med `kad-spec diff FORRIGE . --changelog`).")
+        return
+    published = m.annotations.get("publisert")
+    if str(entry.date) != str(published):
+        result.add("LINT-017", log,
+                   f"Posten for {m.version} i endringsloggen har dato {entry.date or '(ingen)'}, men publisert er "
+                   f"{published}. Sett date: \"{published}\" i posten.")
+    newest = max(m.changelog, key=lambda v: semver_key(v.version) or (-1, -1, -1))
+    if newest.version != m.version:
+        result.add("LINT-017", log,
+                   f"Endringsloggen har versjon {newest.version}, som er nyere enn modellens {m.version}. "
+                   f"Sett version i kad.yaml, eller rett endringsloggen.")
+    _rhythm_checks(m, previous_version(m.version, list(m.changelog)), result)
+
+
+def _rhythm_checks(m, previous, result: LintResult) -> None:
+    """Major and minor versions: published 1 April, in force 1 January the year after, later than the last."""
+    from kad_spec.versions import semver_key
+
+    try:
+        published = date.fromisoformat(str(m.annotations.get("publisert")))
+        effective = date.fromisoformat(str(m.annotations.get("ikrafttredelse")))
+    except ValueError:
+        return  # LINT-016 has said so
+    is_patch = (semver_key(m.version) or (0, 0, 0))[2] > 0
+    if not is_patch:
+        if (published.month, published.day) != (4, 1):
+            result.add("LINT-018", "modell",
+                       f"publisert er {published}; en ny versjon publiseres 1. april. Sett publisert: "
+                       f"\"{published.year}-04-01\".")
+        if effective != date(published.year + 1, 1, 1):
+            result.add("LINT-018", "modell",
+                       f"ikrafttredelse er {effective}; en versjon publisert {published.year} gjelder fra 1. januar "
+                       f"året etter. Sett ikrafttredelse: \"{published.year + 1}-01-01\".")
+    if previous is None:
+        return
+    try:
+        before = date.fromisoformat(previous.date)
+    except ValueError:
+        return
+    if is_patch and published < before:
+        result.add("LINT-018", "modell", f"publisert ({published}) er før forrige versjon {previous.version} ({before}).")
+    elif not is_patch and published.year <= before.year:
+        result.add("LINT-018", "modell",
+                   f"publisert er ikke flyttet: {m.version} har publisert {published}, forrige versjon "
+                   f"{previous.version} ble publisert {before}. Sett publisert: \"{before.year + 1}-04-01\" og "
+                   f"ikrafttredelse: \"{before.year + 2}-01-01\" (eller senere år).")
 
 
 def _codelist_checks(m, folder: Path, result: LintResult) -> None:

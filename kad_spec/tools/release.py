@@ -187,27 +187,34 @@ def checksums(files: dict[str, bytes]) -> bytes:
 # --- the zip ------------------------------------------------------------------------------
 
 
-def write_zip(target: Path, folder: str, files: dict[str, bytes], stamp: date) -> None:
+def write_zip(target: Path, folder: str, files: dict[str, bytes], stamp: date, force: bool = False) -> None:
+    """Written beside ``target`` and renamed into place; an existing bundle is replaced only with ``force``."""
+    from kad_spec.safe_files import inside, open_atomic
+
     when = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)  # zip dates start in 1980
-    tmp = target.with_name(f".{target.name}.tmp")
-    with zipfile.ZipFile(tmp, "w") as archive:
+    with open_atomic(target, force=force) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         for rel, data in sorted(files.items()):
+            inside(Path(folder), rel)  # every entry stays inside the bundle's folder when unpacked
             info = zipfile.ZipInfo(f"{folder}/{rel}", date_time=when)
             info.create_system = UNIX
             info.external_attr = FILE_MODE
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compresslevel=9)
-    tmp.replace(target)
 
 
-def build_release(out: Path, model_dir: Path | None = None, *, check_lint: bool = True) -> tuple[Release, list[str]]:
-    """Build ``out/kad-spec-<version>.zip``; returns it and notes for the user."""
+def build_release(out: Path, model_dir: Path | None = None, *, check_lint: bool = True,
+                  force: bool = False) -> tuple[Release, list[str]]:
+    """Build ``out/kad-spec-<version>.zip``; returns it and notes for the user. An existing
+    bundle of the same version is replaced only with ``force``."""
     from kad_spec.model import load_model
+    from kad_spec.safe_files import check_target
 
     sources = Sources.beside(model_dir)
     if check_lint:
         _refuse_if_lint_errors(sources.model)
     m = load_model(sources.model)
+    if out.is_dir():
+        check_target(out / f"kad-spec-{m.version}.zip", force=force)  # before the work of building it
     published, _ = _dates(m)
     notes: list[str] = []
     files = collect(sources, notes)
@@ -217,7 +224,7 @@ def build_release(out: Path, model_dir: Path | None = None, *, check_lint: bool 
     out.mkdir(parents=True, exist_ok=True)
     folder = f"kad-spec-{m.version}"
     target = out / f"{folder}.zip"
-    write_zip(target, folder, files, published)
+    write_zip(target, folder, files, published, force)
     return Release(target, m.version, _sha256(target.read_bytes()), len(files), site), notes
 
 

@@ -73,7 +73,7 @@ def test_process_codes_marked_from_finnkode(tmp_path):
 
 def test_new_edition_keeps_old_editions(bundled_copy):
     result = invoke("import", FIXTURES / "finnkode-icd10-2027.csv", "--format", "finnkode-csv",
-                    "--edition", "2027", "--into", bundled_copy)
+                    "--edition", "2027", "--into", bundled_copy, "--complete")  # a small sample of an edition
     assert result.exit_code == 0, result.output
     icd10 = read_codelist(bundled_copy / "icd10.csv")
     assert [e.label for e in icd10.editions] == ["2020", "2021", "2022", "2023", "2024", "2025", "2026", "2027"]
@@ -87,7 +87,7 @@ def test_new_edition_keeps_old_editions(bundled_copy):
 
 def test_navikt_import_carries_icpc2_process_codes_forward(bundled_copy):
     invoke("import", FIXTURES / "navikt-icpc2-2027.json", "--format", "navikt-json", "--list", "icpc2",
-           "--edition", "2027", "--into", bundled_copy)
+           "--edition", "2027", "--into", bundled_copy, "--complete")
     icpc2 = read_codelist(bundled_copy / "icpc2.csv")
     assert icpc2.check("-30", date(2027, 6, 1)).ok
     assert icpc2.check("A01", date(2027, 6, 1)).ok
