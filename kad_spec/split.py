@@ -38,7 +38,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from kad_spec.findings import Hit
-from kad_spec.readers import count_line_ends_in_pieces, map_file
+from kad_spec.readers import WrappedFile, count_line_ends_in_pieces, map_file
 
 SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
@@ -188,14 +188,14 @@ class NewlinesBefore:
         return self.total
 
 
-class PartFile:
+class PartFile(WrappedFile):
     """A read-only file of prefix + file bytes [start, end) + suffix, read in pieces.
 
     Nothing is copied whole: the file range is read from disk as the parser asks for it.
     """
 
     def __init__(self, path: Path, part: Part):
-        self._handle = path.open("rb")  # a SizedPath: no further than the size at opening
+        super().__init__(path.open("rb"))  # a SizedPath: no further than the size at opening
         self._part = part
         self.seek(0)
 
@@ -204,7 +204,7 @@ class PartFile:
             raise OSError("a part can only be read again from its start")
         part = self._part
         self._head = part.prefix
-        self._handle.seek(part.start)
+        self.raw.seek(part.start)
         self._left = None if part.end is None else part.end - part.start
         self._tail = part.suffix
         return 0
@@ -219,7 +219,7 @@ class PartFile:
             size -= len(chunks[-1])
         if size and self._left != 0:
             want = size if self._left is None else min(size, self._left)
-            data = self._handle.read(want)
+            data = self.raw.read(want)
             if len(data) < want:
                 self._left = 0  # the file ends here
             elif self._left is not None:
@@ -236,15 +236,6 @@ class PartFile:
         while chunk := self.read(1 << 20):
             chunks.append(chunk)
         return b"".join(chunks)
-
-    def close(self) -> None:
-        self._handle.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class _PartSource:

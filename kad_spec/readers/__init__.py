@@ -186,14 +186,30 @@ class SizedPath(type(Path())):
         return os.stat_result(real)
 
 
-class LoneCrAsLf:
+class WrappedFile:
+    """A file-like wrapper of the binary file ``raw``: closing it closes ``raw``; usable in ``with``."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LoneCrAsLf(WrappedFile):
     """A binary file whose lone CR bytes read as LF.
 
     XML turns every line end (CRLF, CR) into LF before parsing, so this changes nothing in the
     content; it only lets libxml2, which counts LF alone, number the lines of a CR-only file."""
 
     def __init__(self, raw):
-        self.raw = raw
+        super().__init__(raw)
         self.held = b""  # a CR at the end of a read: whether a LF follows is known only later
 
     def read(self, size: int = -1) -> bytes:
@@ -206,21 +222,13 @@ class LoneCrAsLf:
             data, self.held = (data + more, b"") if more == b"\n" else (data, more)
         return _LONE_CR.sub(b"\n", data)
 
-    def close(self) -> None:
-        self.raw.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class LimitedFile:
+class LimitedFile(WrappedFile):
     """A binary file read no further than ``limit`` bytes (reads only, from any position)."""
 
     def __init__(self, raw, limit: int):
-        self.raw, self.limit = raw, limit
+        super().__init__(raw)
+        self.limit = limit
 
     def read(self, size: int = -1) -> bytes:
         left = self.limit - self.raw.tell()
@@ -244,15 +252,6 @@ class LimitedFile:
 
     def readable(self) -> bool:
         return True
-
-    def close(self) -> None:
-        self.raw.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def map_file(handle):
