@@ -99,3 +99,9 @@ def test_libxml2_never_connects(tmp_path):
             listener.accept()
     finally:
         listener.close()
+
+
+def test_an_envelope_and_its_receipt_never_use_the_network(blocked_env):
+    run = run_cli("validate", "--format", "apprec", EXAMPLES / "konvolutt-kad-melding.xml", env=blocked_env)
+    assert run.returncode == 0, run.stderr
+    assert MARK not in run.stderr and '<Status V="1"' in run.stdout
