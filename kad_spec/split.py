@@ -156,15 +156,15 @@ def _plain_root_tag(path: Path) -> bytes | None:
     read in one piece: a later part must see the stays in the same context as the whole file.
     """
     from kad_spec.model import model
-    from kad_spec.readers.xml_reader import _SYNTAX_ERRORS, _iterparse
+    from kad_spec.readers.xml_reader import SYNTAX_ERRORS, iterparse_hardened
 
     m = model()
     try:
-        for _, root in _iterparse(path, events=("start",)):
+        for _, root in iterparse_hardened(path, events=("start",)):
             plain = root.tag == f"{{{m.namespace}}}{m.root.name}" and root.nsmap == {None: m.namespace} \
                 and not root.attrib
             return f'<{m.root.name} xmlns="{m.namespace}">'.encode() if plain else None
-    except _SYNTAX_ERRORS:
+    except SYNTAX_ERRORS:
         return None
     return None
 

@@ -188,7 +188,7 @@ def _prolog_text(data: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _doctype_position(data: bytes) -> tuple[int, int] | None:
+def doctype_position(data: bytes) -> tuple[int, int] | None:
     """(line, column) of a DOCTYPE declaration in the prolog, if there is one."""
     text = _prolog_text(data)
     pos = 0
@@ -209,7 +209,7 @@ def _doctype_position(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _doctype_error(line: int | None, column: int | None) -> XmlInputError:
+def doctype_error(line: int | None, column: int | None) -> XmlInputError:
     return XmlInputError(
         "doctype",
         "XML-dokumentet har en DOCTYPE-deklarasjon (DTD eller entiteter). Det er ikke tillatt, "
@@ -245,9 +245,9 @@ def parse_xml_bytes(data: bytes) -> etree._ElementTree:
     """Parse a whole XML document safely; raises :class:`XmlInputError` on refusal or bad syntax."""
     if not data.strip():
         raise XmlInputError("empty", "Filen er tom.", "The file is empty.", 1, 1)
-    position = _doctype_position(data)
+    position = doctype_position(data)
     if position:
-        raise _doctype_error(*position)
+        raise doctype_error(*position)
     try:
         tree = etree.ElementTree(etree.fromstring(data, safe_parser()))
     except etree.XMLSyntaxError as exc:
@@ -257,7 +257,7 @@ def parse_xml_bytes(data: bytes) -> etree._ElementTree:
         ) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         # Belt and braces: the prolog scan should already have caught it.
-        raise _doctype_error(None, None)
+        raise doctype_error(None, None)
     error = undeclared_prefix(tree.getroot())
     if error is not None:
         raise XmlInputError("syntax", f"Ugyldig XML: {error.message}", f"Malformed XML: {error.message_en}",
@@ -547,11 +547,11 @@ def _expected(message: str) -> tuple[str, ...]:
     return tuple(re.sub(r"^\{[^}]*\}", "", name.strip()) for name in match.group(1).split(","))
 
 
-def _personal_elements(m: Model) -> set[str]:
+def personal_elements(m: Model) -> set[str]:
     return {a.name for _, a in m.walk() if a.annotations.get("personopplysning")}
 
 
-def _xsd_problem(error, tree: etree._ElementTree, m: Model, personal: set[str]) -> XsdProblem:
+def xsd_problem(error, tree: etree._ElementTree, m: Model, personal: set[str]) -> XsdProblem:
     elem = None
     if error.path:
         try:
@@ -597,5 +597,5 @@ def validate_xml(
         tree = doc.getroottree()
     schema = load_schema(xsd_path)
     schema.validate(tree)
-    personal = _personal_elements(m)
-    return [_xsd_problem(error, tree, m, personal) for error in schema.error_log]
+    personal = personal_elements(m)
+    return [xsd_problem(error, tree, m, personal) for error in schema.error_log]

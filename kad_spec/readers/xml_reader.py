@@ -47,13 +47,13 @@ def _declared_encoding(head: bytes) -> str | None:
 
 
 def _check_prolog(path: Path) -> None:
-    from kad_spec.xmlmap import _doctype_error, _doctype_position
+    from kad_spec.xmlmap import doctype_error, doctype_position
 
     with path.open("rb") as handle:
         head = handle.read(65536)
-    position = _doctype_position(head)
+    position = doctype_position(head)
     if position:
-        raise _read_failure(_doctype_error(*position))
+        raise _read_failure(doctype_error(*position))
     encoding = _declared_encoding(head)
     if encoding and encoding.upper().replace("_", "-") not in ("UTF-8", "UTF8"):
         raise ReadFailure("KAD-FIL-002", {"encoding": encoding}, 1, 1)
@@ -64,7 +64,7 @@ def _refuse_late_doctype(path: Path, root) -> None:
 
     The parser has read it, but neither loaded nor expanded anything: entities stay unresolved.
     """
-    from kad_spec.xmlmap import _doctype_error
+    from kad_spec.xmlmap import doctype_error
 
     docinfo = root.getroottree().docinfo
     if not (docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url or docinfo.public_id):
@@ -75,7 +75,7 @@ def _refuse_late_doctype(path: Path, root) -> None:
     at = head.find(b"<!DOCTYPE")
     if at >= 0:
         line, column = position(head, at)
-    raise _read_failure(_doctype_error(line, column))
+    raise _read_failure(doctype_error(line, column))
 
 
 @cache
@@ -102,8 +102,10 @@ def _open_source(path):
     return LoneCrAsLf(path.open("rb") if hasattr(path, "open") else open(path, "rb"))
 
 
-def _iterparse(source, **options):
-    """``source``: a path, or an open binary file (a part of a message read in parts)."""
+def iterparse_hardened(source, **options):
+    """lxml's iterparse with entities, DTDs and the network off.
+
+    ``source``: a path, or an open binary file (a part of a message read in parts)."""
     from lxml import etree
 
     return etree.iterparse(
@@ -142,14 +144,14 @@ class XmlMessage:
         try:
             with _open_source(self.path) as source:
                 self._read_header(source)
-        except _SYNTAX_ERRORS as error:
+        except SYNTAX_ERRORS as error:
             raise _syntax_failure(error) from None
 
     def _read_header(self, source) -> None:
         from kad_spec.xmlmap import element_to_dict
 
         root = None
-        for event, elem in _iterparse(source, events=("start", "end")):
+        for event, elem in iterparse_hardened(source, events=("start", "end")):
             if root is None:
                 root = elem
                 _refuse_late_doctype(self.path, root)
@@ -205,7 +207,7 @@ class XmlMessage:
         fast = _FastMapper(self.model)
         index = 0
         source = _open_source(self.path)
-        context = _iterparse(source, events=("end",), tag=f"{{{self.ns}}}opphold")
+        context = iterparse_hardened(source, events=("end",), tag=f"{{{self.ns}}}opphold")
         id_tag = f"{{{self.ns}}}opphold_id"
         try:
             for _, elem in context:
@@ -231,7 +233,7 @@ class XmlMessage:
                 index += 1
                 parent.remove(elem)
             root = context.root
-        except _SYNTAX_ERRORS as error:
+        except SYNTAX_ERRORS as error:
             raise _syntax_failure(error) from None
         finally:
             source.close()
@@ -279,12 +281,12 @@ class XmlMessage:
 
 def _stay_xsd_hits(schema, elem, stay: dict, pointer: str) -> list[Hit]:
     """XSD problems of one stay; it is the only stay left in the tree, so it sits at index 0."""
-    from kad_spec.xmlmap import _personal_elements, _xsd_problem
+    from kad_spec.xmlmap import personal_elements, xsd_problem
 
     m = XmlMessage.model_of()
     tree = _RelativeTo(elem)
-    personal = _personal_elements(m)
-    problems = [_xsd_problem(error, tree, m, personal) for error in schema.error_log]
+    personal = personal_elements(m)
+    problems = [xsd_problem(error, tree, m, personal) for error in schema.error_log]
     return _xsd_hits(problems, {"opphold": [stay]}, relocate=("/opphold/0", pointer))
 
 
@@ -440,7 +442,7 @@ def _xsd_hits(problems, data: dict, relocate: tuple[str, str] | None = None) -> 
     return hits
 
 
-_SYNTAX_ERRORS = (XMLSyntaxError,)
+SYNTAX_ERRORS = (XMLSyntaxError,)
 
 
 def _syntax_failure(error) -> ReadFailure:
