@@ -94,6 +94,16 @@ def _edition_text(ed: Edition) -> str:
 
 
 FolderOption = typer.Option(None, "--from", help="Mappe med kodeverk (standard: de medfølgende).")
+RepositoryOption = typer.Option(None, "--repository", help="Kildens depot (proveniens for utgaven).")
+SourcePathOption = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens).")
+CommitOption = typer.Option(None, "--commit", help="Depotets commit (proveniens).")
+
+
+def _provenance(file: Path, repository, source_path, commit, licence, **extra) -> tuple[tuple[str, str], ...]:
+    """An edition's provenance: the options as given, and the file's sha256 (computed here)."""
+    fields = (("repository", repository), ("path", source_path), ("commit", commit), ("licence", licence),
+              ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()), *extra.items())
+    return tuple((key, value or "") for key, value in fields)
 
 
 @app.command("list")
@@ -207,9 +217,9 @@ def import_command(
     partial: bool = typer.Option(False, "--partial", help="Filen er bare en del av kodeverket: koder som mangler, beholdes."),
     complete: bool = typer.Option(False, "--complete", help="Filen er hele utgaven, selv om den er liten: koder som mangler, avsluttes."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Vis hva importen ville endre, men skriv ingenting."),
-    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens for utgaven)."),
-    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
-    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    repository: Optional[str] = RepositoryOption,
+    source_path: Optional[str] = SourcePathOption,
+    commit: Optional[str] = CommitOption,
     carry_over: Optional[str] = typer.Option(
         None, "--carry-over", help="Koder som mangler i filen ved en kjent feil og føres videre fra forrige utgave "
                                    "(mellomrom- eller kommaseparert); krever --note."),
@@ -244,9 +254,7 @@ def import_command(
         fail(msg("error", detail="--carry-over needs --note (why the codes are missing from the file)"))
     start, end = _default_period(edition, fmt, _parse_day(valid_from), _parse_day(valid_to))
     try:
-        provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
-                      ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()),
-                      ("note", note or ""))
+        provenance = _provenance(file, repository, source_path, commit, licence, note=note)
         new_edition = Edition(edition, start, end, source or f"{fmt}: {file.name}", provenance)
         plan = plan_import(file, fmt, list_name, new_edition, folder, partial=partial, successors=successors,
                            carry_over=carry_over.replace(",", " ").split() if carry_over else ())
@@ -294,9 +302,9 @@ def import_conversion_command(
     file: Path = typer.Argument(..., help="Konverteringsfil (NAVs JSON med mapsTo; endres ikke)."),
     source_list: str = typer.Option(..., "--from", help="Kodeverket det konverteres fra: icpc2 eller icd10."),
     edition: str = typer.Option(..., "--edition", help="Utgave, f.eks. 2019."),
-    repository: Optional[str] = typer.Option(None, "--repository", help="Kildens depot (proveniens)."),
-    source_path: Optional[str] = typer.Option(None, "--source-path", help="Filens sti i depotet (proveniens)."),
-    commit: Optional[str] = typer.Option(None, "--commit", help="Depotets commit (proveniens)."),
+    repository: Optional[str] = RepositoryOption,
+    source_path: Optional[str] = SourcePathOption,
+    commit: Optional[str] = CommitOption,
     licence: Optional[str] = typer.Option(None, "--licence", help="Lisens."),
     source: Optional[str] = typer.Option(None, "--source", help="Kildebeskrivelse for utgaven."),
     into: Optional[Path] = typer.Option(None, "--into", help="Kodeverksmappe (standard: de medfølgende)."),
@@ -313,8 +321,7 @@ def import_conversion_command(
     except ImportError_ as exc:
         fail(msg("error", detail=exc))
         return
-    provenance = (("repository", repository or ""), ("path", source_path or ""), ("commit", commit or ""),
-                  ("licence", licence or ""), ("sha256", hashlib.sha256(file.read_bytes()).hexdigest()))
+    provenance = _provenance(file, repository, source_path, commit, licence)
     from .safety import UnsafeValue, check_header_field
 
     try:
