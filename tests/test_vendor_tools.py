@@ -147,15 +147,21 @@ def test_ajv_python_jsonschema_and_jsonschema_rs_agree_on_every_example_and_defe
             assert verdicts[name] == ("json-schema" not in _checked_by(rule_id)), rule_id
 
 
+def _with_admission_time(tmp_path, value: str) -> tuple[dict, object]:
+    """The bundled example with its first stay admitted at ``value``, and the file it is written to."""
+    message = json.loads((EXAMPLES / "kad-melding.json").read_text("utf-8"))
+    message["opphold"][0]["innleggelsestidspunkt"] = value
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(message), encoding="utf-8")
+    return message, path
+
+
 @pytest.mark.parametrize("value", IMPOSSIBLE)
 def test_json_schema_tools_reject_impossible_times(ajv, tmp_path, value):
     import jsonschema
     import jsonschema_rs
 
-    message = json.loads((EXAMPLES / "kad-melding.json").read_text("utf-8"))
-    message["opphold"][0]["innleggelsestidspunkt"] = value
-    path = tmp_path / "m.json"
-    path.write_text(json.dumps(message), encoding="utf-8")
+    message, path = _with_admission_time(tmp_path, value)
     schema = json.loads(SCHEMA.read_text("utf-8"))
     assert not jsonschema.Draft202012Validator(schema).is_valid(message)
     assert not jsonschema_rs.validator_for(schema).is_valid(message)
@@ -166,10 +172,7 @@ def test_json_schema_tools_reject_impossible_times(ajv, tmp_path, value):
 def test_json_schema_tools_accept_real_times_with_or_without_seconds(ajv, tmp_path, value):
     import jsonschema
 
-    message = json.loads((EXAMPLES / "kad-melding.json").read_text("utf-8"))
-    message["opphold"][0]["innleggelsestidspunkt"] = value
-    path = tmp_path / "m.json"
-    path.write_text(json.dumps(message), encoding="utf-8")
+    message, path = _with_admission_time(tmp_path, value)
     assert jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text("utf-8"))).is_valid(message)
     assert ajv("validate", "-d", str(path)).returncode == 0
 
