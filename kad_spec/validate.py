@@ -11,10 +11,10 @@ from typing import Iterable, Iterator
 from kad_spec import __version__
 from kad_spec.catalogue import catalogue
 from kad_spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
-from kad_spec.readers import ReadFailure, nearest_line, open_document
-from kad_spec.rules import COLLECTION_CHECKS, MESSAGE_CHECKS, STAY_CHECKS, load_all
-from kad_spec.rules import structure
-from kad_spec.rules.context import MessageContext
+from kad_spec.readers import ReadFailure, open_document
+from kad_spec.readers.json_batches import NotForBatches
+from kad_spec.rules import load_all
+from kad_spec.validation.reading import Reading, TypedDecoder
 
 MESSAGE_SUFFIXES = {".json", ".xml"}
 
@@ -197,7 +197,7 @@ class Validator:
             result.findings.append(self._finding(str(path), hit))
             return result
         result.format = doc.format
-        self._check_document(doc, result, jobs)
+        self.check_document(doc, result, jobs)
         result.header, result.envelope = dict(doc.header), doc.envelope
         self._add_lines(doc, result)
         if doc.xpath_base is not None:  # an envelope: XPaths point into the envelope file
@@ -206,51 +206,47 @@ class Validator:
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _check_document(self, doc, result: FileResult, jobs: int = 1) -> None:
-        split = None
-        if jobs > 1:
+    def check_document(self, doc, result: FileResult, jobs: int = 1, on_batch=None) -> None:
+        """Every finding of an opened message into ``result``: its stays, header and the reader's.
+
+        ``on_batch`` is given every StayBatch as it is checked (a report that reads the stays in
+        the same pass); the file is then read in one process.
+        """
+        reading = None
+        if jobs > 1 and on_batch is None:
             from kad_spec.split import read_stays_split
 
-            split = read_stays_split(self, doc, result, jobs)
-        ctx, collections, hits = split if split is not None else self._read_stays(doc, result)
-        self._finish_document(doc, ctx, collections, hits, result)
-
-    def _reading(self, doc):
-        """What one reading of a message's stays needs: its context, schema check and collections."""
-        ctx = MessageContext(header=doc.header, today=self.settings.today, file=str(doc.path))
-        check_stay = structure.conditional_stay_hits if doc.structure_checked else structure.check_stay
-        return ctx, check_stay, [check.func(ctx) for check in COLLECTION_CHECKS]
+            reading = read_stays_split(self, doc, result, jobs)
+        if reading is None:
+            reading = self.read_stays(doc, result, on_batch)
+        self._report(doc, reading, result)
 
     def new_hits(self) -> CappedHits:
         """Where a reading collects its hits: bounded per rule by ``Settings.max_findings``."""
         return CappedHits(self.settings.max_findings, self.settings.waived_stays)
 
-    def _read_stays(self, doc, result: FileResult):
-        ctx, check_stay, collections = self._reading(doc)
-        hits = self.new_hits()
-        on_stay = self._stay_handler(result, ctx, check_stay, collections, hits)
+    def read_stays(self, doc, result: FileResult, on_batch=None) -> Reading:
+        """Read and check every stay of ``doc``: in pieces where the file allows, else one by one."""
+        if doc.run_pieces is not None:
+            reading = Reading(self, doc, on_batch)
+            if reading.typed is not None:
+                try:
+                    doc.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
+                    return reading
+                except NotForBatches:
+                    pass  # read again by the streaming reader, which words any error
+        reading = Reading(self, doc, on_batch)
         try:
-            if doc.run is not None:
-                doc.run(on_stay)
-            else:
-                for index, stay in doc.stays():
-                    on_stay(index, stay)
+            doc.run(reading.add_stay)
         except ReadFailure as failure:
             hit = Hit(failure.rule_id, "", failure.params, failure.line)
             result.findings.append(self._finding(str(doc.path), hit, failure.line, failure.column))
-        return ctx, collections, hits
+        return reading
 
-    def _finish_document(self, doc, ctx, collections, hits: list, result: FileResult) -> None:
-        """Collection verdicts, reader problems and header checks, once the stays are read."""
+    def _report(self, doc, reading: Reading, result: FileResult) -> None:
         name = str(doc.path)
-        for collection in collections:
-            hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
-        # A streaming reader knows the whole header, and its own problems, only now.
-        hits += [(h, h.params.get("opphold_id")) for h in doc.problems]
-        if not doc.structure_checked:
-            hits += [(h, None) for h in structure.check_header(doc.header)]
-        for check in MESSAGE_CHECKS:
-            hits += [(h, None) for h in check.func(doc.header, ctx)]
+        hits = reading.finish(doc)
+        result.stays = reading.stays
         for hit, stay_id in hits:
             result.findings.append(self._finding(name, hit, line=hit.line, opphold_id=stay_id))
         omitted = getattr(hits, "omitted", {})
@@ -258,40 +254,6 @@ class Validator:
             stays = getattr(hits, "stays_of", {}).get((rule_id, stay_id))  # for the receipt's status (kad_spec.verdict)
             result.omitted.append(Omitted(rule_id, count, stay_id, self.severity(rule_id), stays=stays))
         result.truncated = bool(result.omitted)
-
-    @staticmethod
-    def _stay_handler(result: FileResult, ctx, check_stay, collections, hits: list):
-        """The per-stay callback: the hot path, so plain locals and no work for a clean stay."""
-        stay_checks = [check.func for check in STAY_CHECKS]
-
-        def on_stay(index, stay, reader_hits=(), lines=None):
-            result.stays += 1
-            found = check_stay(stay)
-            is_object = isinstance(stay, dict)
-            if is_object:
-                for check in stay_checks:
-                    more = check(stay, ctx)
-                    if more:
-                        found.extend(more)
-            later = []
-            for collection in collections:
-                more = collection.add(index, stay)
-                if more:
-                    later.extend(more)
-            if not (found or later or reader_hits):
-                return
-            stay_id = stay.get("opphold_id") if is_object else None
-            stay_id = stay_id if isinstance(stay_id, str) else None
-            base = f"/opphold/{index}"
-            new = [(Hit(h.rule_id, base + h.pointer, h.params, h.line), stay_id) for h in found]
-            new += [(h, stay_id) for h in later]
-            new += [(h, stay_id) for h in reader_hits]
-            if lines is not None:
-                line_map = lines() if callable(lines) else lines
-                new = [(_with_line(h, line_map), sid) for h, sid in new]
-            hits.extend(new)
-
-        return on_stay
 
     def _finding(self, file: str, hit: Hit, line=None, column=None, opphold_id=None) -> Finding:
         return Finding(
@@ -422,14 +384,6 @@ def _open_failure(path: Path, error: OSError) -> dict:
         return {"reason": "ingen tilgang til å lese filen", "reason_en": "no permission to read the file"}
     reason = error.strerror or type(error).__name__
     return {"reason": f"kan ikke åpne filen ({reason})", "reason_en": f"cannot open the file ({reason})"}
-
-
-def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
-    """Give a hit the line of its pointer, or of the nearest ancestor the reader placed."""
-    if hit.line is not None:
-        return hit
-    line = nearest_line(lines, hit.pointer)
-    return hit if line is None else Hit(hit.rule_id, hit.pointer, hit.params, line)
 
 
 def spec_version() -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kad_spec.validation.batch import add_one_stay, check_one_stay
+
 from kad_spec.codelists import load_codelists
 from kad_spec.rules.codes import ServiceMunicipalities, check_stay_codes
 from kad_spec.rules.context import MessageContext
@@ -54,21 +56,21 @@ def _stay(day: str, bosted: str, opphold_id: str = "S1") -> dict:
     ],
 )
 def test_municipality_of_residence_by_admission_date(day, code, valid):
-    rules = [h.rule_id for h in check_stay_codes(_stay(day, code), _ctx())]
+    rules = [h.rule_id for h in check_one_stay(check_stay_codes, _stay(day, code), _ctx())]
     assert rules == ([] if valid else ["KAD-KL-002"])
 
 
 def test_message_names_validity_and_successor():
-    (hit,) = check_stay_codes(_stay("2021-06-01", "1201"), _ctx())
+    (hit,) = check_one_stay(check_stay_codes, _stay("2021-06-01", "1201"), _ctx())
     assert hit.pointer == "/pasient/bostedskommune"
     assert hit.params["forklaring"] == "1201 var gyldig til 2019-12-31; etterfølger 4601"
     assert hit.params["forklaring_en"] == "1201 was valid until 2019-12-31; successor 4601"
-    (hit,) = check_stay_codes(_stay("2022-06-01", "1580"), _ctx())
+    (hit,) = check_one_stay(check_stay_codes, _stay("2022-06-01", "1580"), _ctx())
     assert hit.params["forklaring"] == "1580 er gyldig fra 2024-01-01"
 
 
 def test_dates_before_the_list_are_left_to_the_time_rules():
-    assert list(check_stay_codes(_stay("2016-12-31", "4601"), _ctx())) == []
+    assert list(check_one_stay(check_stay_codes, _stay("2016-12-31", "4601"), _ctx())) == []
 
 
 def test_whole_message_2019_with_1201_is_accepted(tmp_path):
@@ -93,7 +95,7 @@ def test_whole_message_2019_with_1201_is_accepted(tmp_path):
 def _service(codes, stays, created="2025-03-05T06:00:00+01:00"):
     check = ServiceMunicipalities(_ctx(codes, created))
     for index, stay in enumerate(stays):
-        assert list(check.add(index, stay)) == []
+        assert list(add_one_stay(check, index, stay)) == []
     return list(check.finish())
 
 
@@ -137,16 +139,16 @@ def test_category_checked_by_date_when_its_list_has_dates(tmp_path):
     ctx.codelists = load_codelists(folder)
     stay = _stay("2025-03-01", "3107")
     stay["utskrevet_til"] = {"kategori": "35"}
-    hits = list(check_stay_codes(stay, ctx))
+    hits = list(check_one_stay(check_stay_codes, stay, ctx))
     assert [(h.rule_id, h.pointer) for h in hits] == [("KAD-KL-002", "/utskrevet_til/kategori")]
     assert hits[0].params["forklaring"] == "35 var gyldig til 2024-12-31"
     stay["innleggelsestidspunkt"] = "2024-12-31T10:00"
     stay["utskrivningstidspunkt"] = "2024-12-31T20:00"
-    assert list(check_stay_codes(stay, ctx)) == []
+    assert list(check_one_stay(check_stay_codes, stay, ctx)) == []
 
 
 def test_unknown_category_is_left_to_the_schema_enum():
     stay = _stay("2025-03-01", "3107")
     stay["utskrevet_til"] = {"kategori": "77"}
     stay["henvist_fra"] = {"kategori": "77"}
-    assert list(check_stay_codes(stay, _ctx())) == []
+    assert list(check_one_stay(check_stay_codes, stay, _ctx())) == []

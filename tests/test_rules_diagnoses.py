@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kad_spec.validation.batch import check_one_stay
+
 from kad_spec.codelists import load_codelists
 from kad_spec.rules.context import MessageContext
 from kad_spec.rules.diagnoses import check_diagnoses, diagnosis_findings
@@ -107,13 +109,13 @@ def test_stay_check_points_at_each_code_and_uses_the_admission_date():
     stay["utskrivningsdiagnoser"][1]["kode"] = "N39.0"
     stay["utskrivningsdiagnoser"].append({"kodeverk": "ICD-10", "kode": "J999"})
     ctx = MessageContext(header={"meldingsinfo": {}}, today=date(2026, 12, 1))
-    hits = [(h.rule_id, h.pointer) for h in check_diagnoses(stay, ctx)]
+    hits = [(h.rule_id, h.pointer) for h in check_one_stay(check_diagnoses, stay, ctx)]
     assert hits == [
         ("KAD-DIA-006", "/utskrivningsdiagnoser/1/kode"),
         ("KAD-DIA-003", "/utskrivningsdiagnoser/2/kode"),
     ]
     stay["innleggelsestidspunkt"] = "2019-03-02T22:10"
-    assert [h.rule_id for h in check_diagnoses(stay, ctx)] == ["KAD-DIA-006", "KAD-DIA-004"]
+    assert [h.rule_id for h in check_one_stay(check_diagnoses, stay, ctx)] == ["KAD-DIA-006", "KAD-DIA-004"]
 
 
 def test_malformed_diagnoses_are_skipped():
@@ -121,13 +123,13 @@ def test_malformed_diagnoses_are_skipped():
     stay["innskrivningsdiagnoser"] = [None, {"kodeverk": "ICD-10"}, {"kode": "J189"}, "J189"]
     stay["utskrivningsdiagnoser"] = {"kodeverk": "ICD-10", "kode": "J999"}
     ctx = MessageContext(header={"meldingsinfo": {}}, today=date(2026, 12, 1))
-    assert list(check_diagnoses(stay, ctx)) == []
+    assert list(check_one_stay(check_diagnoses, stay, ctx)) == []
 
 
 def test_the_report_names_the_editions_used():
     stay = copy.deepcopy(BASE["opphold"][0])
     ctx = MessageContext(header={"meldingsinfo": {}}, today=date(2026, 12, 1))
     ctx.codelists.reset_usage()  # the lists the checks use (another test may have reloaded them)
-    list(check_diagnoses(stay, ctx))  # cached verdicts from earlier tests
+    list(check_one_stay(check_diagnoses, stay, ctx))  # cached verdicts from earlier tests
     used = ctx.codelists.editions_used()
     assert used.get("icd10") == "2025" and used.get("icpc2") == "2025"  # the example's stays are from 2025

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kad_spec.validation.batch import check_one_stay
+
 from kad_spec.ids import personnr
 from kad_spec.ids.personnr import K1_WEIGHTS, K2_WEIGHTS
 from kad_spec.rules.context import MessageContext
@@ -32,7 +34,7 @@ def _stay(id_type: str, number: str, kjonn: str = "2", alder: int = 84, admitted
 
 
 def _rules(stay: dict, miljo: str = "test") -> list[str]:
-    return [hit.rule_id for hit in check_patient(stay, _ctx(miljo))]
+    return [hit.rule_id for hit in check_one_stay(check_patient, stay, _ctx(miljo))]
 
 
 def _with_check_digits(nine: str) -> str | None:
@@ -95,7 +97,7 @@ def test_check_digit_k1_error():
         candidate = number[:9] + str(k1) + number[10]
         r1 = sum(w * int(c) for w, c in zip(K1_WEIGHTS + (1,), candidate[:10])) % 11
         if r1 > 3:
-            hits = list(check_patient(_stay("FNR", candidate), _ctx()))
+            hits = list(check_one_stay(check_patient, _stay("FNR", candidate), _ctx()))
             assert [h.rule_id for h in hits] == ["KAD-ID-001"]
             assert "K1" in hits[0].params["arsak"]
             return
@@ -123,7 +125,7 @@ def test_birth_date_that_does_not_exist(six, reason_word):
     if reason_word is None:
         assert _rules(_stay("FNR", number, alder=85)) == []
         return
-    hits = list(check_patient(_stay("FNR", number), _ctx()))
+    hits = list(check_one_stay(check_patient, _stay("FNR", number), _ctx()))
     assert [h.rule_id for h in hits] == ["KAD-ID-002"]
     assert reason_word in hits[0].params["arsak"]
 
@@ -139,7 +141,7 @@ def test_birth_date_that_does_not_exist(six, reason_word):
     ],
 )
 def test_id_type_must_match_the_form(id_type, number, form):
-    hits = list(check_patient(_stay(id_type, number), _ctx()))
+    hits = list(check_one_stay(check_patient, _stay(id_type, number), _ctx()))
     assert [h.rule_id for h in hits] == ["KAD-ID-003"]
     assert hits[0].params["form"] == form
 
@@ -215,7 +217,7 @@ def test_findings_never_carry_the_full_number():
     ]
     for stay in cases:
         number = stay["pasient"]["id"]
-        for hit in check_patient(stay, _ctx()):
+        for hit in check_one_stay(check_patient, stay, _ctx()):
             text = json.dumps(hit.params, ensure_ascii=False)
             assert number not in text
             assert hit.params["id_maskert"].endswith(number[-2:])

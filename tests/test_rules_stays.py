@@ -10,6 +10,7 @@ from pathlib import Path
 from kad_spec.rules.context import MessageContext
 from kad_spec.rules.organisations import check_stay_orgnr, check_unit_orgnr
 from kad_spec.rules.stays import StaysInMessage, check_discharge_fields
+from kad_spec.validation.batch import add_one_stay, check_one_stay
 
 BASE = json.loads((Path(__file__).resolve().parents[1] / "examples" / "kad-melding.json").read_text(encoding="utf-8"))
 PATIENT = "12834041276"  # Tenor synthetic (month + 80)
@@ -36,7 +37,7 @@ def _run(stays) -> list[tuple[str, str, dict]]:
     check = StaysInMessage(_ctx())
     hits = []
     for index, stay in enumerate(stays):
-        hits.extend(check.add(index, stay))
+        hits.extend(add_one_stay(check, index, stay))
     hits.extend(check.finish())
     return [(h.rule_id, h.pointer, h.params) for h in hits]
 
@@ -111,7 +112,7 @@ def test_overlap_works_across_the_autumn_change_by_instant():
 
 def test_the_overlap_check_keeps_no_person_id():
     check = StaysInMessage(_ctx())
-    list(check.add(0, _stay("A", "2025-03-01T10:00")))
+    list(add_one_stay(check, 0, _stay("A", "2025-03-01T10:00")))
     state = {name: value for name, value in vars(check).items() if name != "ctx"}  # the check's own state
     kept = repr(state) + repr(list(check.seen.items())) + repr(list(check.latest_period.items())) + check.id_text.decode()
     assert PATIENT not in kept and PATIENT[-5:] not in kept
@@ -127,12 +128,12 @@ def test_malformed_stays_are_skipped():
 # -- discharge fields ---------------------------------------------------------------------------
 def test_discharge_fields_without_discharge_time():
     stay = _stay("A", "2025-03-01T10:00", None)
-    assert list(check_discharge_fields(stay, _ctx())) == []
+    assert list(check_one_stay(check_discharge_fields, stay, _ctx())) == []
     stay["utskrivningsdiagnoser"] = []  # an empty list says nothing about a discharge
-    assert list(check_discharge_fields(stay, _ctx())) == []
+    assert list(check_one_stay(check_discharge_fields, stay, _ctx())) == []
     stay["utskrivningsdiagnoser"] = [{"kodeverk": "ICPC-2", "kode": "R81"}]
     stay["utskrevet_til"] = {"kategori": "1"}
-    assert [(h.rule_id, h.pointer) for h in check_discharge_fields(stay, _ctx())] == [
+    assert [(h.rule_id, h.pointer) for h in check_one_stay(check_discharge_fields, stay, _ctx())] == [
         ("KAD-OPH-003", "/utskrivningsdiagnoser"),
         ("KAD-OPH-003", "/utskrevet_til"),
     ]
@@ -148,11 +149,11 @@ def test_organisation_number_checked_wherever_it_appears():
     stay = _stay("A", "2025-03-01T10:00")
     stay["henvist_fra"]["organisasjonsnummer"] = "310000026"
     stay["utskrevet_til"]["organisasjonsnummer"] = "310000035"
-    assert [h.pointer for h in check_stay_orgnr(stay, ctx)] == ["/henvist_fra/organisasjonsnummer"]
+    assert [h.pointer for h in check_one_stay(check_stay_orgnr, stay, ctx)] == ["/henvist_fra/organisasjonsnummer"]
 
 
 def test_organisation_number_of_the_wrong_form_is_left_to_the_schema():
     stay = _stay("A", "2025-03-01T10:00")
     for value in ("31000001", "3100000190", "31000001X", 310000018, None):
         stay["henvist_fra"]["organisasjonsnummer"] = value
-        assert list(check_stay_orgnr(stay, _ctx())) == []
+        assert list(check_one_stay(check_stay_orgnr, stay, _ctx())) == []

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kad_spec.validation.batch import check_one_stay
+
 from kad_spec.rules.context import MessageContext
 from kad_spec.rules.message import check_created_not_future, check_version
 from kad_spec.rules.times import check_created, check_stay_times
@@ -34,7 +36,7 @@ def _stay(admitted, discharged=None) -> dict:
 
 
 def _hits(admitted, discharged=None, **ctx):
-    return [(h.rule_id, h.pointer) for h in check_stay_times(_stay(admitted, discharged), _ctx(**ctx))]
+    return [(h.rule_id, h.pointer) for h in check_one_stay(check_stay_times, _stay(admitted, discharged), _ctx(**ctx))]
 
 
 def _rules(admitted, discharged=None, **ctx):
@@ -93,7 +95,7 @@ def test_leap_day_exists():
 def test_wrong_shape_is_left_to_the_schema(text):
     stay = _stay("2025-03-01T10:00", "2025-03-04T10:00")
     stay["utskrivningstidspunkt"] = text
-    assert list(check_stay_times(stay, _ctx())) == []
+    assert list(check_one_stay(check_stay_times, stay, _ctx())) == []
 
 
 def test_message_time_that_does_not_exist():
@@ -126,7 +128,7 @@ def test_stays_over_30_days():
 
 def test_ongoing_stay_is_measured_to_the_message_time():
     assert _rules("2025-11-01T06:00", created="2025-12-01T06:00:00+01:00") == []
-    hits = list(check_stay_times(_stay("2025-10-01T06:00"), _ctx(created="2025-12-01T06:00:00+01:00")))
+    hits = list(check_one_stay(check_stay_times, _stay("2025-10-01T06:00"), _ctx(created="2025-12-01T06:00:00+01:00")))
     assert [h.rule_id for h in hits] == ["KAD-TID-006"]
     assert hits[0].params["dogn"] == 61
 

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+from kad_spec.validation.batch import add_one_stay
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -245,7 +247,7 @@ def _ctx() -> MessageContext:
 
 def _one_reading(cls, stays):
     check = cls(_ctx())
-    hits = [h for i, s in enumerate(stays) for h in check.add(i, s)]
+    hits = [h for i, s in enumerate(stays) for h in add_one_stay(check, i, s)]
     return hits + list(check.finish())
 
 
@@ -253,10 +255,10 @@ def _in_parts(cls, stays, cuts):
     bounds = [0, *sorted(set(cuts)), len(stays)]
     ctx = _ctx()
     first = cls(ctx)
-    hits = [h for i, s in enumerate(stays[: bounds[1]]) for h in first.add(i, s)]
+    hits = [h for i, s in enumerate(stays[: bounds[1]]) for h in add_one_stay(first, i, s)]
     for start, end in zip(bounds[1:], bounds[2:]):
         part = cls(_ctx())
-        found = [h for i, s in enumerate(stays[start:end]) for h in part.add(i, s)]
+        found = [h for i, s in enumerate(stays[start:end]) for h in add_one_stay(part, i, s)]
         hits += first.merge(part, start, found)
     return hits + list(first.finish())
 

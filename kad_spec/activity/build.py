@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -27,56 +27,24 @@ def _validator(today: date | None):
     return Validator(Settings(today=today or date.today()))
 
 
-def _check_document(validator, doc) -> list:
-    """Validate a document that is already open, so that the file is parsed only once.
+def _check_document(validator, doc, add) -> list:
+    """Validate a document that is already open, its stays handed to ``add`` in the same pass.
 
     Line numbers are not looked up: the report counts findings and does not point at lines.
     """
     from kad_spec.validate import FileResult
 
+    def each_stay(batch) -> None:
+        for stay in batch.plain_rows():
+            add(stay)
+
     result = FileResult(path=str(doc.path), format=doc.format)
-    validator._check_document(doc, result)
+    validator.check_document(doc, result, on_batch=each_stay)
     return result.findings
 
 
 def _hits(findings) -> list[RuleHit]:
     return [RuleHit(f.rule_id, f.severity, f.file, f.opphold_id) for f in findings]
-
-
-def _tapped(doc, add):
-    """The document, with every stay handed to ``add`` the first time the stays are read.
-
-    The validator may walk the stays again (to attribute reader problems); only the first
-    walk feeds the report.
-    """
-    stays = doc.stays
-    tapped = []
-
-    def stays_and_tap():
-        if tapped:
-            yield from stays()
-            return
-        tapped.append(True)
-        for index, stay in stays():
-            add(stay)
-            yield index, stay
-
-    if doc.run is None:
-        return replace(doc, stays=stays_and_tap)
-
-    def run_and_tap(on_stay):
-        if tapped:
-            doc.run(on_stay)
-            return
-        tapped.append(True)
-
-        def both(index, stay, *reader_extras):  # the XML reader also hands over hits and lines
-            add(stay)
-            on_stay(index, stay, *reader_extras)
-
-        doc.run(both)
-
-    return replace(doc, stays=stays_and_tap, run=run_and_tap)
 
 
 def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[int, list[RuleHit]]:
@@ -95,12 +63,9 @@ def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[i
         add = collector.start_document(doc.header)
         try:
             if validator is not None:
-                hits += _hits(_check_document(validator, _tapped(doc, add)))
-            elif doc.run is not None:  # push-style reading, the reader's fastest path
-                doc.run(lambda _index, stay, *_reader_extras: add(stay))
+                hits += _hits(_check_document(validator, doc, add))
             else:
-                for _, stay in doc.stays():
-                    add(stay)
+                doc.run(lambda _index, stay, *_reader_extras: add(stay))
         except ReadFailure as failure:  # a streaming reader finds a syntax error late
             unreadable += 1
             if validator is not None:

@@ -70,19 +70,21 @@ class ReadFailure(Exception):
 class Document:
     """A message file opened for validation.
 
-    ``header`` holds everything but the stays; ``stays`` yields (index, stay) in file order,
-    so that a reader may stream. A streaming reader completes ``header`` and ``problems``
-    once the stays have been read. ``lines_for`` maps the (pointer, opphold_id) of findings to lines where known.
+    ``header`` holds everything but the stays. ``run(on_stay)`` pushes the stays in file order,
+    ``on_stay(index, stay, reader_hits=(), lines=None)``, one at a time; a JSON file can also be
+    read piece by piece (``run_pieces``, see kad_spec.readers.json_batches). A reader completes
+    ``header`` and ``problems`` once the stays have been read. ``lines_for`` maps the
+    (pointer, opphold_id) of findings to lines where known.
     """
 
     path: Path
     format: str
     header: dict
-    stays: Callable[[], Iterator[tuple[int, object]]]
+    run: Callable[[Callable[..., None]], None]
     problems: list = field(default_factory=list)  # Hits found while reading (pointer, params)
     lines_for: Callable[[list[tuple[str, str | None]]], dict[str, int]] = lambda items: {}
     structure_checked: bool = False  # True when the reader already checked structure (XSD)
-    run: Callable[[Callable[[int, object], None]], None] | None = None  # push-style stays, fastest
+    run_pieces: Callable[..., None] | None = None  # JSON: stays in decoded pieces
     xpath_base: str | None = None  # in an envelope: the XPath of the element that holds the message
     envelope: dict | None = None  # in an envelope: its type, id, date, sender and receiver (for a receipt)
 

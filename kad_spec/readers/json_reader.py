@@ -240,17 +240,29 @@ class JsonMessage:
             header = {k: v for k, v in root.items() if not (k == "opphold" and isinstance(v, list))}
             self.problems.extend(_duplicate_hits(header, ""))
 
-    def stays(self):
-        """All stays as a list, for callers that want an iterator rather than a callback."""
-        collected: list = []
-        self.run(lambda index, stay: collected.append((index, stay)))
-        return iter(collected)
+    def run_pieces(self, decoder, on_piece) -> None:
+        """Hand the stays over piece by piece (kad_spec.readers.json_batches); raises
+        NotForBatches, before the header is touched, when the streaming reader must read the file."""
+        from kad_spec.readers.json_batches import NotForBatches, read_pieces
+
+        tail: dict = {}
+        with self.path.open("rb") as handle:
+            for piece in read_pieces(handle, list(self.header), decoder, tail.update):
+                on_piece(piece)
+        if set(tail) & set(self.header):
+            raise NotForBatches("a member before the stays is given again after them")
+        self.header.update(tail)
 
 
 def _duplicate_hits(node, base: str, stay_id=None) -> list[Hit]:
     """Findings for the duplicate keys recorded inside ``node`` (a stay, or the header)."""
+    return duplicate_key_hits(node, base, stay_id, _Object.duplicates)
+
+
+def duplicate_key_hits(node, base: str, stay_id, duplicates: list) -> list[Hit]:
+    """KAD-FIL-003 for each (object, key) of ``duplicates`` found inside ``node``, in file order."""
     keys_by_object: dict[int, list[str]] = {}
-    for obj, key in _Object.duplicates:
+    for obj, key in duplicates:
         keys_by_object.setdefault(id(obj), []).append(key)
     hits = []
     for pointer, obj in _walk(node, base):
@@ -258,6 +270,22 @@ def _duplicate_hits(node, base: str, stay_id=None) -> list[Hit]:
             params = {"key": key, "opphold_id": stay_id} if isinstance(stay_id, str) else {"key": key}
             hits.append(Hit("KAD-FIL-003", f"{pointer}/{key}", params))
     return hits
+
+
+def first_wins_object(duplicates: list):
+    """An ``object_pairs_hook`` that keeps the first of repeated keys, as this reader does, and
+    records (object, key) for each repeat in ``duplicates``."""
+
+    def build(pairs):
+        obj: dict = {}
+        for key, value in pairs:
+            if key in obj:
+                duplicates.append((obj, key))
+            else:
+                obj[key] = value
+        return obj
+
+    return build
 
 
 def _walk(node, pointer):
@@ -279,5 +307,5 @@ def read_json(path: Path) -> Document:
 
         return lines_for_findings(path, items)
 
-    return Document(path=path, format="json", header=message.header, stays=message.stays,
-                    run=message.run, problems=message.problems, lines_for=lines_for)
+    return Document(path=path, format="json", header=message.header, run=message.run,
+                    run_pieces=message.run_pieces, problems=message.problems, lines_for=lines_for)

@@ -125,7 +125,7 @@ def read_msghead(path: Path) -> Document:
     hits = _schema_hits(root) + rules.count_hits(root, messages)
     if not messages:
         problems = list(hits) + rules.patient_hits(root, set())
-        return Document(path=path, format="xml", header={}, stays=lambda: iter(()), problems=problems,
+        return Document(path=path, format="xml", header={}, problems=problems,
                         structure_checked=True, run=lambda on_stay: None, xpath_base=element_xpath(root),
                         envelope=envelope_facts(root))
     body = messages[0]
@@ -145,12 +145,7 @@ def read_msghead(path: Path) -> Document:
         # After the stays: the XML reader fills its problems at the end of reading.
         message.problems.extend(hits + rules.patient_hits(root, person_ids))
 
-    def stays():
-        collected: list = []
-        run(lambda index, stay, *rest: collected.append((index, stay)))
-        return iter(collected)
-
-    return Document(path=path, format="xml", header=message.header, stays=stays, run=run,
+    return Document(path=path, format="xml", header=message.header, run=run,
                     problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True,
                     xpath_base=element_xpath(body.getparent()), envelope=envelope_facts(root))
 

@@ -273,12 +273,6 @@ class XmlMessage:
         deduped = _dedupe(self.problems)
         self.problems[:] = deduped
 
-    def stays(self):
-        collected: list = []
-        self.run(lambda index, stay, hits=(), lines=None: collected.append((index, stay)))
-        return iter(collected)
-
-
 def _stay_xsd_hits(schema, elem, stay: dict, pointer: str) -> list[Hit]:
     """XSD problems of one stay; it is the only stay left in the tree, so it sits at index 0."""
     from kad_spec.xmlmap import personal_elements, xsd_problem
@@ -384,7 +378,7 @@ def read_xml(path: Path) -> Document:
     _check_prolog(path)
     message = XmlMessage(path)
     message.read_header()
-    return Document(path=path, format="xml", header=message.header, stays=message.stays, run=message.run,
+    return Document(path=path, format="xml", header=message.header, run=message.run,
                     problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True)
 
 

@@ -2,8 +2,9 @@
 
 Three kinds of check, by what they look at:
 - message checks see the message header (meldingsinfo, virksomhet) once;
-- stay checks see one stay at a time (the streaming unit);
-- collection checks see every stay of a message in turn and report at the end
+- batch checks see a batch of stays at a time (kad_spec.validation.batch.StayBatch) and
+  return (index in the batch, hit) pairs, the hit's pointer within its stay;
+- collection checks see every batch of a message in turn and report at the end
   (uniqueness, overlap).
 A check may serve several rule ids, so that shared work (parsing an id, a time) is done once.
 Structure and file rules are produced by the readers and the schema check; they register
@@ -25,8 +26,8 @@ class Check:
 
 
 MESSAGE_CHECKS: list[Check] = []
-STAY_CHECKS: list[Check] = []
-COLLECTION_CHECKS: list[Check] = []  # func is a class: add(index, stay, ctx) / finish(ctx)
+BATCH_CHECKS: list[Check] = []
+COLLECTION_CHECKS: list[Check] = []  # func is a class: (ctx), add_batch(batch), finish()
 _PROVIDED: set[str] = set()
 
 
@@ -38,9 +39,9 @@ def message_check(*rule_ids: str):
     return register
 
 
-def stay_check(*rule_ids: str):
+def batch_check(*rule_ids: str):
     def register(func):
-        STAY_CHECKS.append(Check(rule_ids, func))
+        BATCH_CHECKS.append(Check(rule_ids, func))
         return func
 
     return register
@@ -78,7 +79,7 @@ def load_all() -> None:
 def implemented_rule_ids() -> set[str]:
     load_all()
     ids = set(_PROVIDED)
-    for checks in (MESSAGE_CHECKS, STAY_CHECKS, COLLECTION_CHECKS):
+    for checks in (MESSAGE_CHECKS, BATCH_CHECKS, COLLECTION_CHECKS):
         for check in checks:
             ids.update(check.rule_ids)
     return ids

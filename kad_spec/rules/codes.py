@@ -13,7 +13,7 @@ from typing import Iterable
 
 from kad_spec.codelists import STATUS_NOT_VALID_ON_DATE, STATUS_UNKNOWN, STATUS_VALID, CodeCheck, CodeLists
 from kad_spec.findings import Hit
-from kad_spec.rules import collection_check, get, stay_check
+from kad_spec.rules import batch_check, collection_check, get
 from kad_spec.rules.times import stay_times
 
 KOMMUNENUMMER = "kommunenummer"
@@ -37,13 +37,14 @@ def check_code(codelists: CodeLists, name: str, code: str, on: date) -> CodeChec
     return result
 
 
-def admission_day(stay: dict, ctx) -> date | None:
-    """The date codes are checked on: admission, or the message's date if admission is unreadable."""
-    day = stay_times(stay, ctx).day
-    if day is not None:
-        return day
-    created = ctx.opprettet
-    return created.day if created is not None else None
+def admission_days(batch, ctx) -> list[date | None]:
+    """Per stay, the date codes are checked on: admission, or the message's date if admission is unreadable."""
+    days = batch.memo.get("admission_days")
+    if days is None:
+        created = ctx.opprettet
+        fallback = created.day if created is not None else None
+        days = batch.memo["admission_days"] = [fallback if day is None else day for day in stay_times(batch).day]
+    return days
 
 
 def explain(check: CodeCheck) -> tuple[str, str]:
@@ -77,41 +78,47 @@ def _is_dated_failure(check: CodeCheck | None, allow_unknown: bool) -> bool:
     return check.status == STATUS_NOT_VALID_ON_DATE or (allow_unknown and check.status == STATUS_UNKNOWN)
 
 
-@stay_check("KAD-KL-002")
-def check_stay_codes(stay: dict, ctx) -> Iterable[Hit]:
-    day = admission_day(stay, ctx)
-    if day is None:
-        return ()
-    verdicts = ctx.shared.get("KAD-KL-002")
-    if verdicts is None or len(verdicts) >= VERDICTS_KEPT:
-        verdicts = ctx.shared["KAD-KL-002"] = {}  # bounded memory for a long backfill
-    patient = stay.get("pasient")
-    hits = []
-    municipality = patient.get("bostedskommune") if isinstance(patient, dict) else None
-    if isinstance(municipality, str) and len(municipality) == 4 and municipality.isdigit():
-        _judge(verdicts, ctx, KOMMUNENUMMER, municipality, day, True, "/pasient/bostedskommune", hits)
+@batch_check("KAD-KL-002")
+def check_stay_codes(batch, ctx) -> list[tuple[int, Hit]]:
+    days = admission_days(batch, ctx)
+    verdicts = ctx.code_verdicts
+    if len(verdicts) >= VERDICTS_KEPT:
+        verdicts.clear()  # bounded memory for a long backfill
+    found = []
+    municipalities = batch.column("pasient.bostedskommune")
+    for i, (municipality, day) in enumerate(zip(municipalities, days)):
+        if day is not None and type(municipality) is str and len(municipality) == 4 and municipality.isdigit():
+            hit = _judge(verdicts, ctx, KOMMUNENUMMER, municipality, day, True, "/pasient/bostedskommune")
+            if hit:
+                found.append((i, hit))
     for parent, list_name in CATEGORY_LISTS:
-        category = _category(stay.get(parent))
-        if isinstance(category, str):
-            # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
-            _judge(verdicts, ctx, list_name, category, day, False, f"/{parent}/kategori", hits)
-    return hits
+        # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
+        for i, (category, day) in enumerate(zip(batch.column(f"{parent}.kategori"), days)):
+            if day is not None and type(category) is str:
+                hit = _judge(verdicts, ctx, list_name, category, day, False, f"/{parent}/kategori")
+                if hit:
+                    found.append((i, hit))
+    found.sort(key=lambda pair: pair[0])  # per stay in the order of the checks: stable
+    return found
 
 
 def _judge(verdicts: dict, ctx, list_name: str, code: str, day: date, allow_unknown: bool,
-           pointer: str, hits: list) -> None:
+           pointer: str) -> Hit | None:
     """One code on one day, judged once per message: most stays share their codes and days."""
     key = (list_name, code, day)
     verdict = verdicts.get(key)
     if verdict is None:
         check = check_code(ctx.codelists, list_name, code, day)
         verdict = verdicts[key] = explain(check) if _is_dated_failure(check, allow_unknown) else False
-    if verdict:
-        element = "opphold." + pointer[1:].replace("/", ".")
-        nb, en = verdict
-        hits.append(Hit("KAD-KL-002", pointer, {
-            "element": element, "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
-        }))
+    elif verdict is False:
+        return None
+    if not verdict:
+        return None
+    element = "opphold." + pointer[1:].replace("/", ".")
+    nb, en = verdict
+    return Hit("KAD-KL-002", pointer, {
+        "element": element, "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
+    })
 
 
 def _category(node):
@@ -130,13 +137,11 @@ class ServiceMunicipalities:
         self.ctx = ctx
         self.days: dict[date, str | None] = {}  # admission date -> first opphold_id on it
 
-    def add(self, index: int, stay) -> Iterable[Hit]:
-        if isinstance(stay, dict):
-            day = stay_times(stay, self.ctx).day
+    def add_batch(self, batch) -> list:
+        for i, day in enumerate(stay_times(batch).day):
             if day is not None and day not in self.days:
-                stay_id = stay.get("opphold_id")
-                self.days[day] = stay_id if isinstance(stay_id, str) else None
-        return ()
+                self.days[day] = batch.stay_id(i)
+        return []
 
     def merge(self, other: "ServiceMunicipalities", offset: int, found: Iterable[Hit] = ()) -> list[Hit]:
         """Take in a later part of the same message (see StaysInMessage.merge); ``add`` finds nothing."""

@@ -15,7 +15,8 @@ class MessageContext:
     header: dict
     today: date
     file: str = ""
-    shared: dict = field(default_factory=dict)  # per-message scratch space for checks
+    code_verdicts: dict = field(default_factory=dict)  # (list, code, day) -> explanation or False
+    diagnosis_verdicts: dict = field(default_factory=dict)  # (system, code, day) -> findings
 
     @cached_property
     def miljo(self) -> str | None:
@@ -25,6 +26,14 @@ class MessageContext:
     @cached_property
     def opprettet(self) -> Moment | None:
         return parse_moment(get(self.header, "meldingsinfo", "opprettet"))
+
+    @cached_property
+    def created_at(self) -> float | None:
+        """The message's creation time in seconds since 1970 (None if unreadable)."""
+        from kad_spec.rules.times import epoch
+
+        created = self.opprettet
+        return epoch(created) if created is not None else None
 
     @cached_property
     def virksomhet(self) -> dict:

@@ -23,8 +23,8 @@ from kad_spec.codelists import (
     official_spelling,
 )
 from kad_spec.findings import Hit
-from kad_spec.rules import provides, stay_check
-from kad_spec.rules.codes import admission_day, check_code
+from kad_spec.rules import batch_check, provides
+from kad_spec.rules.codes import admission_days, check_code
 
 provides("KAD-DIA-001", "KAD-DIA-002")
 
@@ -92,30 +92,27 @@ def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | 
     return looks_like(code, codelists) or other
 
 
-@stay_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007", "KAD-DIA-008")
-def check_diagnoses(stay: dict, ctx) -> Iterable[Hit]:
-    day = admission_day(stay, ctx)
-    if day is None:
-        return ()
-    verdicts = ctx.shared.get("KAD-DIA")
-    if verdicts is None:
-        verdicts = ctx.shared["KAD-DIA"] = {}
-    hits: list[Hit] = []
+@batch_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007", "KAD-DIA-008")
+def check_diagnoses(batch, ctx) -> list[tuple[int, Hit]]:
+    days = admission_days(batch, ctx)
+    verdicts = ctx.diagnosis_verdicts
+    found = []
     for key in DIAGNOSIS_LISTS:
-        diagnoses = stay.get(key)
-        if not isinstance(diagnoses, list):
-            continue
-        for position, diagnosis in enumerate(diagnoses):
-            if not isinstance(diagnosis, dict):
-                continue
-            system = diagnosis.get("kodeverk")
-            code = diagnosis.get("kode")
-            found = verdicts.get((system, code, day))  # hot path: one dict look-up per diagnosis
-            if found is None:
-                found = _judge_in_message(ctx, verdicts, system, code, day)
-            for rule, params in found:
-                hits.append(Hit(rule, f"/{key}/{position}/kode", dict(params, element=f"opphold.{key}")))
-    return hits
+        owners, positions, _ = batch.items(key)
+        systems = batch.item_column(key, "kodeverk")
+        codes = batch.item_column(key, "kode")
+        element = f"opphold.{key}"
+        for i, position, system, code in zip(owners, positions, systems, codes):
+            day = days[i]
+            if day is None or type(code) is not str or type(system) is not str:
+                continue  # the schema reports a missing or malformed code
+            verdict = verdicts.get((system, code, day))  # hot path: one dict look-up per diagnosis
+            if verdict is None:
+                verdict = _judge_in_message(ctx, verdicts, system, code, day)
+            for rule, params in verdict:
+                found.append((i, Hit(rule, f"/{key}/{position}/kode", dict(params, element=element))))
+    found.sort(key=lambda pair: pair[0])  # per stay: admission diagnoses, then discharge diagnoses
+    return found
 
 
 def _judge_in_message(ctx, verdicts: dict, system, code, day: date) -> tuple:

@@ -11,8 +11,9 @@ from typing import Iterable
 from kad_spec.ids import duf, personnr
 from kad_spec.ids.exceptions import ValidationError
 from kad_spec.findings import Hit
-from kad_spec.rules import stay_check
+from kad_spec.rules import batch_check
 from kad_spec.rules.times import stay_times
+from kad_spec.validation.batch import member
 
 ID_TYPES = frozenset({"FNR", "DNR", "HNR", "FHN", "DUF"})
 BIRTH_DATE_KINDS = frozenset({"FNR", "DNR"})  # the kinds whose birth date and sex the rules trust
@@ -73,19 +74,38 @@ def _reason(exc: ValidationError) -> tuple[str, str, str]:
     return code, nb, en
 
 
-@stay_check("KAD-ID-001", "KAD-ID-002", "KAD-ID-003", "KAD-ID-004", "KAD-ID-005", "KAD-ID-006", "KAD-ID-007", "KAD-ID-008",
-            "KAD-ID-009")
-def check_patient(stay: dict, ctx) -> Iterable[Hit]:
-    patient = stay.get("pasient")
-    if not isinstance(patient, dict):
-        return ()
-    number = patient.get("id")
-    id_type = patient.get("id_type")
+@batch_check("KAD-ID-001", "KAD-ID-002", "KAD-ID-003", "KAD-ID-004", "KAD-ID-005", "KAD-ID-006", "KAD-ID-007",
+             "KAD-ID-008", "KAD-ID-009")
+def check_patient(batch, ctx) -> list[tuple[int, Hit]]:
+    numbers = batch.column("pasient.id")
+    id_types = batch.column("pasient.id_type")
+    found = []
+    days = None
+    for i in _worth_a_look(numbers, id_types, ctx):
+        if days is None:
+            days = stay_times(batch).day
+        patient = batch.column("pasient")[i]
+        hits = _check_one(numbers[i], id_types[i], patient, days[i], ctx)
+        found += [(i, hit) for hit in hits]
+    return found
+
+
+def _worth_a_look(numbers: list, id_types: list, ctx) -> list[int]:
+    """The stays whose id may give a finding: all but the valid fødselsnummer whose sex and age agree.
+
+    The usual stay has a valid 11-digit number; the whole batch's check digits are computed at
+    once, and only the stays they do not clear are looked at one by one.
+    """
+    return [i for i, (number, id_type) in enumerate(zip(numbers, id_types))
+            if type(number) is str and id_type in ID_TYPES]
+
+
+def _check_one(number, id_type, patient, day, ctx) -> list[Hit]:
     # Wrong shape or an unknown id_type are the schema's findings; nothing more to say here.
     if id_type not in ID_TYPES or not isinstance(number, str) or len(number) not in (11, 12):
-        return ()
+        return []
     if not (number.isascii() and number.isdigit()):
-        return ()
+        return []
     if id_type == "DUF" or len(number) == 12:
         form = form_of(number)
         if form != id_type:
@@ -105,7 +125,7 @@ def check_patient(stay: dict, ctx) -> Iterable[Hit]:
         return [_mismatch(id_type, person.kind, number)]
     hits = _environment(person.synthetic, id_type, number, ctx)
     if person.kind in BIRTH_DATE_KINDS:
-        _sex_and_age(person, patient, stay_times(stay, ctx).day, number, hits)
+        _sex_and_age(person, patient, day, number, hits)
     return hits
 
 
@@ -135,14 +155,14 @@ def _environment(synthetic: bool, id_type: str, number: str, ctx) -> list[Hit]:
 
 
 def _sex_and_age(person, patient: dict, day, number: str, hits: list[Hit]) -> None:
-    sex = patient.get("kjonn")
+    sex = member(patient, "kjonn")
     # 2032-scheme numbers carry no sex (person.sex is None); 0 and 9 say "not known".
     if person.sex is not None and sex in ("1", "2") and sex != person.sex:
         hits.append(Hit("KAD-ID-007", "/pasient/kjonn", _params(
             person.kind, number, kjonn=sex, kjonn_id=person.sex,
             kjonn_tekst=SEX_NAMES[sex][0], kjonn_tekst_en=SEX_NAMES[sex][1],
             kjonn_id_tekst=SEX_NAMES[person.sex][0], kjonn_id_tekst_en=SEX_NAMES[person.sex][1])))
-    age = patient.get("alder")
+    age = member(patient, "alder")
     if type(age) is float and age.is_integer():
         age = int(age)  # 70.0 is the integer 70, as JSON Schema's "integer" has it: the same check
     born = person.birth_date

@@ -38,9 +38,9 @@ def check_created_not_future(header: dict, ctx) -> Iterable[Hit]:
 
 
 def _in_future(created, today: date) -> bool:
-    if created.day > today:
-        return True
     if today != date.today():
-        return False  # validating "as of" another day: the date decides
+        return created.day > today  # validating "as of" another day: the date decides
+    # Validating now: the clock decides. (The date would not: late in the evening UTC it is
+    # already tomorrow in Norway, and a message made a minute ago has tomorrow's date there.)
     now = datetime.now(timezone.utc) + CLOCK_SKEW
     return epoch(created) > now.timestamp()

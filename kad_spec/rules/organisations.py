@@ -12,7 +12,8 @@ from typing import Iterable
 
 from kad_spec.findings import Hit
 from kad_spec.ids import orgnr
-from kad_spec.rules import message_check, provides, stay_check
+from kad_spec.rules import batch_check, message_check, provides
+from kad_spec.validation.batch import MISSING
 
 provides("KAD-ORG-002", "KAD-ORG-003")
 
@@ -41,13 +42,15 @@ def check_unit_orgnr(header: dict, ctx) -> Iterable[Hit]:
     return [hit] if hit else []
 
 
-@stay_check("KAD-ORG-001")
-def check_stay_orgnr(stay: dict, ctx) -> Iterable[Hit]:
-    hits = []
+@batch_check("KAD-ORG-001")
+def check_stay_orgnr(batch, ctx) -> list[tuple[int, Hit]]:
+    found = []
     for key in REFERENCES:
-        node = stay.get(key)
-        if isinstance(node, dict) and "organisasjonsnummer" in node:
-            hit = _orgnr_hit(node["organisasjonsnummer"], f"/{key}/organisasjonsnummer", f"opphold.{key}.organisasjonsnummer")
-            if hit:
-                hits.append(hit)
-    return hits
+        pointer, element = f"/{key}/organisasjonsnummer", f"opphold.{key}.organisasjonsnummer"
+        for i, value in enumerate(batch.column(f"{key}.organisasjonsnummer")):
+            if value is not MISSING:
+                hit = _orgnr_hit(value, pointer, element)
+                if hit:
+                    found.append((i, hit))
+    found.sort(key=lambda pair: pair[0])
+    return found

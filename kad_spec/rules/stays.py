@@ -12,7 +12,8 @@ from array import array
 from typing import Iterable
 
 from kad_spec.findings import Hit
-from kad_spec.rules import collection_check, provides, stay_check
+from kad_spec.rules import batch_check, collection_check, provides
+from kad_spec.validation.batch import MISSING
 from kad_spec.rules.times import stay_times
 
 provides("KAD-OPH-004")
@@ -24,15 +25,17 @@ _PATIENT_SALT = os.urandom(16)
 BYTES_PER_STAY = 600  # a typical stay in a file; sizes the tables so that they rarely grow
 
 
-@stay_check("KAD-OPH-003")
-def check_discharge_fields(stay: dict, ctx) -> Iterable[Hit]:
-    if stay.get("utskrivningstidspunkt") is not None:
-        return ()
-    return [
-        Hit("KAD-OPH-003", f"/{key}", {"element": f"opphold.{key}"})
-        for key in DISCHARGE_FIELDS
-        if stay.get(key)  # an empty list says nothing about a discharge
-    ]
+@batch_check("KAD-OPH-003")
+def check_discharge_fields(batch, ctx) -> list[tuple[int, Hit]]:
+    discharged = batch.column("utskrivningstidspunkt")
+    found = []
+    for key in DISCHARGE_FIELDS:
+        hit = Hit("KAD-OPH-003", f"/{key}", {"element": f"opphold.{key}"})
+        # An empty list says nothing about a discharge; null is no discharge time.
+        found += [(i, hit) for i, (value, out) in enumerate(zip(batch.column(key), discharged))
+                  if (out is MISSING or out is None) and value is not MISSING and value]
+    found.sort(key=lambda pair: pair[0])
+    return found
 
 
 class _IntTable:
@@ -145,6 +148,7 @@ class StaysInMessage:
         self.latest_period = _IntTable(expected)  # patient key -> position of the latest period
         self.start, self.end = array("d"), array("d")
         self.index, self.previous = array("i"), array("i")  # the stay, and the same patient's previous period
+        self.apart: dict[str, int] = {}  # opphold_ids whose hash an earlier, other id has
 
     # -- opphold_ids ------------------------------------------------------------------------
     def _remember_id(self, index: int, stay_id: str) -> None:
@@ -161,47 +165,64 @@ class StaysInMessage:
             return ""
         return self.id_text[start : self.id_text.index(0, start)].decode()
 
-    def add(self, index: int, stay) -> Iterable[Hit]:
-        if not isinstance(stay, dict):
-            return ()
-        stay_id = stay.get("opphold_id")
-        if not isinstance(stay_id, str):
-            return ()
-        self._remember_id(index, stay_id)
-        cancelled = stay.get("status") == CANCEL
-        hit = self._duplicate(index, stay_id, cancelled)
-        if not cancelled:
-            self._remember_period(index, stay)
-        return [hit] if hit else ()
+    def add_batch(self, batch) -> list[tuple[int, Hit]]:
+        ids = batch.column("opphold_id")
+        statuses = batch.column("status")
+        numbers = batch.column("pasient.id")
+        id_types = batch.column("pasient.id_type")
+        discharged = batch.column("utskrivningstidspunkt")
+        times = stay_times(batch)
+        found = []
+        for i, stay_id in enumerate(ids):
+            if type(stay_id) is not str:
+                continue
+            index = batch.start + i
+            self._remember_id(index, stay_id)
+            cancelled = statuses[i] == CANCEL
+            hit = self._duplicate(index, stay_id, cancelled)
+            if hit:
+                found.append((i, hit))
+            if not cancelled:
+                self._remember_period(index, numbers[i], id_types[i], times.start[i], times.end[i],
+                                      discharged[i] is MISSING)
+        return found
 
     def _duplicate(self, index: int, stay_id: str, cancelled: bool) -> Hit | None:
         key = _id_key(stay_id)
+        earlier = self.seen.get(key)
+        if earlier is not None and self.id_of(earlier >> 2) != stay_id:
+            return self._duplicate_apart(index, stay_id, cancelled)  # another id with the same hash
         first = self.seen.put(key, index << 2 | cancelled << 1 | cancelled)
         if first is None:
             return None
         any_cancel = bool(first & 2) or cancelled
         self.seen.put(key, first | any_cancel << 1)
+        return self._repeat(index, stay_id, first, any_cancel)
+
+    def _duplicate_apart(self, index: int, stay_id: str, cancelled: bool) -> Hit | None:
+        """As :meth:`_duplicate`, for the (very rare) ids whose hash another id already has."""
+        first = self.apart.get(stay_id)
+        if first is None:
+            self.apart[stay_id] = index << 2 | cancelled << 1 | cancelled
+            return None
+        any_cancel = bool(first & 2) or cancelled
+        self.apart[stay_id] = first | any_cancel << 1
+        return self._repeat(index, stay_id, first, any_cancel)
+
+    @staticmethod
+    def _repeat(index: int, stay_id: str, first: int, any_cancel: bool) -> Hit:
         rule = "KAD-OPH-005" if any_cancel else "KAD-OPH-001"
         return Hit(rule, f"/opphold/{index}/opphold_id", {
             "opphold_id": stay_id, "forste": (first >> 2) + 1, "denne": index + 1})
 
     # -- periods ------------------------------------------------------------------------------
-    def _remember_period(self, index: int, stay: dict) -> None:
-        patient = stay.get("pasient")
-        if not isinstance(patient, dict):
+    def _remember_period(self, index: int, number, id_type, start, end, ongoing: bool) -> None:
+        if type(number) is not str or type(id_type) is not str or start is None:
             return
-        id_type = patient.get("id_type")
-        number = patient.get("id")
-        times = stay_times(stay, self.ctx)
-        start = times.start
-        if not isinstance(number, str) or not isinstance(id_type, str) or start is None:
-            return
-        if "utskrivningstidspunkt" not in stay:
+        if ongoing:
             end = float("inf")  # still admitted
-        else:
-            end = times.end
-            if end is None or end < start:
-                return  # the time rules report this; no sensible period to compare
+        elif end is None or end < start:
+            return  # the time rules report this; no sensible period to compare
         self._add_period(_patient_int_key(id_type, number), start, end, index)
 
     def _add_period(self, patient: int, start: float, end: float, index: int) -> None:

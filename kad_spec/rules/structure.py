@@ -46,13 +46,19 @@ def _schema() -> dict:
     return orjson.loads((generated_dir() / "jsonschema" / "kad.schema.json").read_bytes())
 
 
+def stay_schema() -> dict:
+    """The schema of one stay (``#/$defs/Opphold`` with every definition it refers to)."""
+    schema = _schema()
+    return {"$schema": schema["$schema"], "$ref": "#/$defs/Opphold", "$defs": schema["$defs"]}
+
+
 @cache
 def _validators():
     import jsonschema_rs
 
     schema = _schema()
     header = jsonschema_rs.validator_for(schema)
-    stay = jsonschema_rs.validator_for({"$schema": schema["$schema"], "$ref": "#/$defs/Opphold", "$defs": schema["$defs"]})
+    stay = jsonschema_rs.validator_for(stay_schema())
     return header, stay
 
 

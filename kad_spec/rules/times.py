@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from kad_spec.findings import Hit
-from kad_spec.rules import get, message_check, stay_check
+from kad_spec.rules import batch_check, get, message_check
+from kad_spec.validation.batch import MISSING
 from kad_spec.timeutil import MAX_OFFSET, TIME_SHAPE, OSLO, Moment, is_ambiguous_local, is_nonexistent_local, oslo_date, parse_moment
 
 FIRST_ADMISSION = date(2017, 1, 1)  # KPR takes KAD stays from 1.1.2017
@@ -113,70 +114,86 @@ def written_epoch(value: datetime) -> float:
 
 
 class StayTimes:
-    """A stay's times, parsed once and shared by every rule that needs them (datetimes as written)."""
+    """The times of a batch's stays, parsed once and shared by every rule that needs them.
+
+    Per stay: the datetimes as written (None when absent or unreadable), their instants in
+    seconds since 1970, and the admission's calendar date in Norway.
+    """
 
     __slots__ = ("admitted", "discharged", "start", "end", "day")
 
-    def __init__(self, admitted: datetime | None, discharged: datetime | None):
-        self.admitted = admitted
-        self.discharged = discharged
-        self.start = written_epoch(admitted) if admitted is not None else None
-        self.end = written_epoch(discharged) if discharged is not None else None
-        self.day = oslo_date(admitted) if admitted is not None else None  # the date in Norway
+    def __init__(self, batch):
+        self.admitted = list(map(parse_written, batch.column("innleggelsestidspunkt")))
+        self.discharged = list(map(parse_written, batch.column("utskrivningstidspunkt")))
+        self.start = [None if value is None else written_epoch(value) for value in self.admitted]
+        self.end = [None if value is None else written_epoch(value) for value in self.discharged]
+        self.day = [None if value is None else oslo_date(value) for value in self.admitted]
 
 
-def stay_times(stay: dict, ctx) -> StayTimes:
-    """The stay's parsed times; computed for the first rule that asks, reused by the others."""
-    admitted = stay.get("innleggelsestidspunkt")
-    discharged = stay.get("utskrivningstidspunkt")
-    memo = ctx.shared.get("stay_times")
-    # Same stay object with the same time values: a changed stay (in tests) is parsed again.
-    if memo is not None and memo[0] is stay and memo[1] is admitted and memo[2] is discharged:
-        return memo[3]
-    times = StayTimes(parse_written(admitted), parse_written(discharged))
-    ctx.shared["stay_times"] = (stay, admitted, discharged, times)
+def stay_times(batch) -> StayTimes:
+    """The batch's parsed times; computed for the first rule that asks, reused by the others."""
+    times = batch.memo.get("times")
+    if times is None:
+        times = batch.memo["times"] = StayTimes(batch)
     return times
 
 
-def _check_time(stay: dict, key: str, written: datetime | None, hits: list[Hit]) -> None:
+def _check_time(value, written: datetime | None, key: str, hits: list[Hit]) -> None:
     """TID-007 for a pattern-shaped text that is no real time; TID-004/005 around the DST change."""
     if written is None or (written.tzinfo is not None and _beyond_offsets(written)):
-        value = stay.get(key)
         if isinstance(value, str) and _time_shape().match(value):
             hits.append(Hit("KAD-TID-007", f"/{key}", {"element": f"opphold.{key}", "verdi": value}))
     elif written.tzinfo is None and _may_touch_dst(written):
-        _read(stay[key], f"/{key}", f"opphold.{key}", hits)
+        _read(value, f"/{key}", f"opphold.{key}", hits)
 
 
-@stay_check("KAD-TID-001", "KAD-TID-002", "KAD-TID-003", "KAD-TID-004", "KAD-TID-005", "KAD-TID-006", "KAD-TID-007")
-def check_stay_times(stay: dict, ctx) -> Iterable[Hit]:
-    hits: list[Hit] = []
-    times = stay_times(stay, ctx)
-    admitted, discharged, start, end = times.admitted, times.discharged, times.start, times.end
-    _check_time(stay, "innleggelsestidspunkt", admitted, hits)
-    _check_time(stay, "utskrivningstidspunkt", discharged, hits)
-    if times.day is not None and times.day < FIRST_ADMISSION:
-        hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": times.day.isoformat()}))
-    if start is not None and end is not None and end < start:
-        hits.append(Hit("KAD-TID-001", "/utskrivningstidspunkt", {
-            "innleggelse": stay["innleggelsestidspunkt"], "utskrivning": stay["utskrivningstidspunkt"]}))
+@batch_check("KAD-TID-001", "KAD-TID-002", "KAD-TID-003", "KAD-TID-004", "KAD-TID-005", "KAD-TID-006", "KAD-TID-007")
+def check_stay_times(batch, ctx) -> list[tuple[int, Hit]]:
+    times = stay_times(batch)
+    written_in = batch.column("innleggelsestidspunkt")
+    written_out = batch.column("utskrivningstidspunkt")
     created_at = _created_at(ctx)
-    if created_at is not None:
-        for moment_at, (key, element) in ((start, STAY_TIMES[0]), (end, STAY_TIMES[1])):
-            if moment_at is not None and moment_at > created_at:
-                hits.append(Hit("KAD-TID-002", f"/{key}", {
-                    "element": element, "verdi": stay[key], "opprettet": get(ctx.header, "meldingsinfo", "opprettet")}))
-    ongoing = "utskrivningstidspunkt" not in stay  # present but unreadable is not "still admitted"
-    _long_stay(start, end, created_at if ongoing else None, hits)
-    return hits
+    found = []
+    for i, (admitted, discharged, start, end, day) in enumerate(
+            zip(times.admitted, times.discharged, times.start, times.end, times.day)):
+        if not _needs_a_look(admitted, discharged, start, end, day, created_at, written_out[i]):
+            continue
+        hits: list[Hit] = []
+        _check_time(written_in[i], admitted, "innleggelsestidspunkt", hits)
+        _check_time(written_out[i], discharged, "utskrivningstidspunkt", hits)
+        if day is not None and day < FIRST_ADMISSION:
+            hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": day.isoformat()}))
+        if start is not None and end is not None and end < start:
+            hits.append(Hit("KAD-TID-001", "/utskrivningstidspunkt", {
+                "innleggelse": written_in[i], "utskrivning": written_out[i]}))
+        if created_at is not None:
+            for moment_at, (key, element), value in ((start, STAY_TIMES[0], written_in[i]),
+                                                     (end, STAY_TIMES[1], written_out[i])):
+                if moment_at is not None and moment_at > created_at:
+                    hits.append(Hit("KAD-TID-002", f"/{key}", {
+                        "element": element, "verdi": value, "opprettet": get(ctx.header, "meldingsinfo", "opprettet")}))
+        ongoing = written_out[i] is MISSING  # present but unreadable is not "still admitted"
+        _long_stay(start, end, created_at if ongoing else None, hits)
+        found += [(i, hit) for hit in hits]
+    return found
+
+
+def _needs_a_look(admitted, discharged, start, end, day, created_at, written_out) -> bool:
+    """False for the usual stay: both times readable (or discharge absent), nothing to report."""
+    if admitted is None or (discharged is None and written_out is not MISSING):
+        return True
+    if admitted.tzinfo is not None or _may_touch_dst(admitted) or day < FIRST_ADMISSION:
+        return True
+    if discharged is not None and (discharged.tzinfo is not None or _may_touch_dst(discharged) or end < start):
+        return True
+    until = end if end is not None else created_at
+    if until is not None and (until - start) / SECONDS_PER_DAY > LONG_STAY_DAYS:
+        return True
+    return created_at is not None and (start > created_at or (end is not None and end > created_at))
 
 
 def _created_at(ctx) -> float | None:
-    shared = ctx.shared
-    if "created_at" not in shared:
-        created = ctx.opprettet
-        shared["created_at"] = epoch(created) if created is not None else None
-    return shared["created_at"]
+    return ctx.created_at
 
 
 def _long_stay(start, end, created_at, hits: list[Hit]) -> None:
