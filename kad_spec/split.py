@@ -256,22 +256,19 @@ class _PartSource:
         return str(self.path)
 
 
-def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartResult:
-    """Parse and check one part. ``into`` = (ctx, collections) reads straight into those (part 0)."""
+def _read_part(validator, doc, part: Part, into=None) -> PartResult:
+    """Parse and check one part. ``into`` is the Reading that part 0 reads straight into."""
     from kad_spec.codelists import load_codelists
+    from kad_spec.validation.reading import Reading
 
     result = PartResult()
-    if into is None:
-        ctx, check_stay, collections = validator._reading(doc)
-        recorders = [_Recording(c) for c in collections]
-    else:
-        ctx, collections = into
-        check_stay = validator._reading(doc)[1]
-        recorders = collections
-    result.hits = validator.new_hits()
-    on_stay = validator._stay_handler(result, ctx, check_stay, recorders, result.hits)
+    # A later part's collection hits are kept apart: the merge corrects them (see StaysInMessage.merge).
+    reading = into if into is not None else Reading(validator, doc, collection_hits_apart=True)
     message = _part_message(doc, part, first=into is not None)
-    message.run(on_stay)
+    message.run(reading.add_stay)
+    reading.flush()
+    result.stays = reading.stays
+    result.hits = reading.hits
     result.problems = list(message.problems)
     result.header = dict(message.header)
     if doc.format == "xml":
@@ -279,11 +276,8 @@ def _read_part(validator, doc, part: Part, into: tuple | None = None) -> PartRes
         result.only_stays = message.only_stays
         result.stay_lines = message.stay_lines
     if into is None:
-        result.found = [r.found for r in recorders]
-        for collection in collections:
-            if hasattr(collection, "ctx"):
-                collection.ctx = None  # the context holds the code lists: not sent back
-        result.collections = collections
+        result.found = reading.collection_found
+        result.collections = [collection.detached() for collection in reading.collections]
         result.editions = load_codelists().editions_used()
     return result
 
@@ -297,20 +291,6 @@ def _part_message(doc, part: Part, first: bool):
     from kad_spec.readers.json_reader import JsonMessage
 
     return JsonMessage(source)
-
-
-class _Recording:
-    """A collection check whose add() hits are kept apart, to be corrected when the parts merge."""
-
-    def __init__(self, collection):
-        self.collection = collection
-        self.found: list[Hit] = []
-
-    def add(self, index, stay):
-        more = self.collection.add(index, stay)
-        if more:
-            self.found.extend(more)
-        return ()
 
 
 _JOB: tuple | None = None  # (validator, doc, parts): set before forking, read by the children
@@ -372,17 +352,11 @@ def applies(validator, doc, jobs: int) -> bool:
             return False  # a merge holds the parts' states at once; a backfill must stay in bounded memory
     except OSError:
         return False
-    return can_fork() and all(hasattr(check.func, "merge") for check in _collection_checks())
-
-
-def _collection_checks():
-    from kad_spec.rules import COLLECTION_CHECKS
-
-    return COLLECTION_CHECKS
+    return can_fork()
 
 
 def read_stays_split(validator, doc, result, jobs: int):
-    """Read the stays of ``doc`` in ``jobs`` processes: (ctx, collections, hits), or None.
+    """Read the stays of ``doc`` in ``jobs`` processes: the Reading of the whole message, or None.
 
     None means the file is to be read in one piece: it is small, cannot be cut, or a part did
     not read as a message of its own. ``result`` is only touched on success.
@@ -406,13 +380,15 @@ def read_stays_split(validator, doc, result, jobs: int):
 
 
 def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str] | None):
+    from kad_spec.validation.reading import Reading
+
     global _JOB
-    ctx, _, collections = validator._reading(doc)
+    reading = Reading(validator, doc)
     _JOB = (validator, doc, parts)
     children = []
     try:
         children = _start_children(len(parts))
-        first = _read_part(validator, doc, parts[0], into=(ctx, collections))
+        first = _read_part(validator, doc, parts[0], into=reading)
         later = _collect(children)
     except Exception:  # noqa: BLE001 - any failure: the file is read in one piece instead
         return None
@@ -424,8 +400,11 @@ def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str] 
     fits = _xml_parts_fit(later) if doc.format == "xml" else _parts_fit(first, later, before)
     if not fits:
         return None
-    hits = _merge(doc, result, first, later, collections, parts)
-    return None if hits is None else (ctx, collections, hits)
+    hits = _merge(doc, result, first, later, reading.collections, parts)
+    if hits is None:
+        return None
+    reading.hits, reading.stays = hits, result.stays
+    return reading
 
 
 def _xml_parts_fit(later: list[PartResult]) -> bool:

@@ -14,6 +14,7 @@ from kad_spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
 from kad_spec.readers import ReadFailure, open_document
 from kad_spec.readers.json_batches import NotForBatches
 from kad_spec.rules import load_all
+from kad_spec.validation.batch import StayBatch
 from kad_spec.validation.reading import Reading, TypedDecoder
 
 MESSAGE_SUFFIXES = {".json", ".xml"}
@@ -227,6 +228,7 @@ class Validator:
 
     def read_stays(self, doc, result: FileResult, on_batch=None) -> Reading:
         """Read and check every stay of ``doc``: in pieces where the file allows, else one by one."""
+        seen = 0  # stays already given to ``on_batch`` by a reading in pieces that was given up
         if doc.run_pieces is not None:
             reading = Reading(self, doc, on_batch)
             if reading.typed is not None:
@@ -234,8 +236,8 @@ class Validator:
                     doc.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
                     return reading
                 except NotForBatches:
-                    pass  # read again by the streaming reader, which words any error
-        reading = Reading(self, doc, on_batch)
+                    seen = reading.stays  # read again by the streaming reader, which words any error
+        reading = Reading(self, doc, _after(on_batch, seen) if on_batch is not None and seen else on_batch)
         try:
             doc.run(reading.add_stay)
         except ReadFailure as failure:
@@ -384,6 +386,19 @@ def _open_failure(path: Path, error: OSError) -> dict:
         return {"reason": "ingen tilgang til å lese filen", "reason_en": "no permission to read the file"}
     reason = error.strerror or type(error).__name__
     return {"reason": f"kan ikke åpne filen ({reason})", "reason_en": f"cannot open the file ({reason})"}
+
+
+def _after(on_batch, seen: int):
+    """``on_batch`` for the stays from index ``seen`` on: a second reading hands over no stay twice."""
+
+    def later_stays(batch) -> None:
+        if batch.start + len(batch.rows) <= seen:
+            return
+        if batch.start < seen:
+            batch = StayBatch(seen, batch.rows[seen - batch.start:])
+        on_batch(batch)
+
+    return later_stays
 
 
 def spec_version() -> str:

@@ -143,6 +143,11 @@ class ServiceMunicipalities:
                 self.days[day] = batch.stay_id(i)
         return []
 
+    def detached(self) -> "ServiceMunicipalities":
+        """This state without its message context, to be sent to another process."""
+        self.ctx = None
+        return self
+
     def merge(self, other: "ServiceMunicipalities", offset: int, found: Iterable[Hit] = ()) -> list[Hit]:
         """Take in a later part of the same message (see StaysInMessage.merge); ``add`` finds nothing."""
         for day, stay_id in other.days.items():

@@ -244,17 +244,38 @@ class StaysInMessage:
         hits = [self._renumbered(hit, offset) for hit in found]
         for key, packed in other.seen.items():  # the engine sorts findings; order here is free
             first_index = (packed >> 2) + offset
+            text = other.id_of(packed >> 2)
             earlier = self.seen.get(key)
+            if earlier is not None and self.id_of(earlier >> 2) != text:
+                hits += self._merge_apart(text, first_index, packed)  # another id with the same hash
+                continue
             if earlier is None:
                 self.seen.put(key, first_index << 2 | packed & 3)
                 continue
             rule = "KAD-OPH-005" if earlier & 2 or packed & 1 else "KAD-OPH-001"
             hits.append(Hit(rule, f"/opphold/{first_index}/opphold_id", {
-                "opphold_id": other.id_of(packed >> 2), "forste": (earlier >> 2) + 1, "denne": first_index + 1}))
+                "opphold_id": text, "forste": (earlier >> 2) + 1, "denne": first_index + 1}))
             self.seen.put(key, earlier | (packed & 2))
+        for text, packed in other.apart.items():
+            hits += self._merge_apart(text, (packed >> 2) + offset, packed)
         self._take_ids(other, offset)
         self._take_periods(other, offset)
         return hits
+
+    def _merge_apart(self, text: str, first_index: int, packed: int) -> list[Hit]:
+        earlier = self.apart.get(text)
+        if earlier is None:
+            self.apart[text] = first_index << 2 | packed & 3
+            return []
+        self.apart[text] = earlier | (packed & 2)
+        rule = "KAD-OPH-005" if earlier & 2 or packed & 1 else "KAD-OPH-001"
+        return [Hit(rule, f"/opphold/{first_index}/opphold_id", {
+            "opphold_id": text, "forste": (earlier >> 2) + 1, "denne": first_index + 1})]
+
+    def detached(self) -> "StaysInMessage":
+        """This state without its message context, to be sent to another process."""
+        self.ctx = None
+        return self
 
     def _take_ids(self, other: "StaysInMessage", offset: int) -> None:
         if len(self.id_start) < offset:
@@ -277,6 +298,8 @@ class StaysInMessage:
         """A repeat found within the later part: first occurrence and rule as the whole message has them."""
         index = hit.params["denne"] - 1 + offset
         earlier = self.seen.get(_id_key(hit.params["opphold_id"]))
+        if earlier is not None and self.id_of(earlier >> 2) != hit.params["opphold_id"]:
+            earlier = self.apart.get(hit.params["opphold_id"])
         if earlier is None:
             first, rule = hit.params["forste"] + offset, hit.rule_id
         else:

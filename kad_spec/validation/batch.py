@@ -25,12 +25,12 @@ MISSING = UNSET  # one marker for "absent" in typed and plain rows alike
 
 def is_object(value: Any) -> bool:
     """A JSON object as decoded: a dict (plain rows) or a Struct (typed rows)."""
-    return type(value) is dict or isinstance(value, Struct)
+    return isinstance(value, (dict, Struct))
 
 
 def member(node: Any, name: str) -> Any:
     """``node[name]`` of a dict or a Struct; MISSING when absent or when node is no object."""
-    if type(node) is dict:
+    if isinstance(node, dict):  # the streaming reader's objects are a dict subclass
         return node.get(name, MISSING)
     return getattr(node, name, MISSING) if isinstance(node, Struct) else MISSING
 
@@ -63,7 +63,7 @@ class StayBatch:
         if not parent:
             if self.typed:
                 return list(map(attrgetter(name), self.rows))
-            return [row.get(name, MISSING) if type(row) is dict else MISSING for row in self.rows]
+            return [row.get(name, MISSING) if isinstance(row, dict) else MISSING for row in self.rows]
         values = self.column(parent)
         if self.typed:
             if MISSING not in values:  # a required object: one C call

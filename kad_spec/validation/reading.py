@@ -35,13 +35,16 @@ class TypedDecoder:
 class Reading:
     """The state of one reading: context, collection checks, and the hits so far (bounded)."""
 
-    def __init__(self, validator, doc, on_batch=None):
+    def __init__(self, validator, doc, on_batch=None, collection_hits_apart: bool = False):
         from kad_spec.validation.typed import typed_stays
 
         self.on_batch = on_batch  # also given every batch (see Validator.check_document)
         self.ctx = MessageContext(header=doc.header, today=validator.settings.today, file=str(doc.path))
         self.structure_checked = doc.structure_checked
         self.collections = [check.func(self.ctx) for check in COLLECTION_CHECKS]
+        # Per collection check, the hits its batches gave, when kept apart from the stays' hits
+        # (a part of a message read in parts: kad_spec.split merges them).
+        self.collection_found: list[list[Hit]] | None = [[] for _ in self.collections] if collection_hits_apart else None
         self.hits = validator.new_hits()
         self.problems: list[Hit] = []  # found while reading pieces (duplicate keys), reported with the reader's
         self.stays = 0
@@ -95,8 +98,12 @@ class Reading:
         for check in BATCH_CHECKS:
             for i, hit in check.func(batch, self.ctx):
                 per_stay.setdefault(i, []).append(_within(batch.start + i, hit))
-        for collection in self.collections:
-            for i, hit in collection.add_batch(batch):
+        for k, collection in enumerate(self.collections):
+            found = collection.add_batch(batch)
+            if self.collection_found is not None:
+                self.collection_found[k] += [hit for _, hit in found]
+                continue
+            for i, hit in found:
                 per_stay.setdefault(i, []).append(hit)
         for i, hits in batch.reader_hits.items():
             per_stay.setdefault(i, []).extend(hits)
@@ -156,8 +163,8 @@ def _with_line(hit: Hit, lines: dict[str, int]) -> Hit:
 
 
 def _keys_in(node) -> int:
-    if type(node) is dict:
+    if isinstance(node, dict):
         return len(node) + sum(_keys_in(value) for value in node.values())
-    if type(node) is list:
+    if isinstance(node, list):
         return sum(_keys_in(value) for value in node)
     return 0
