@@ -97,7 +97,7 @@ def test_message_placeholders_are_the_same_in_both_languages():
 # -- examples through the CLI -------------------------------------------------------------------
 EXAMPLES = [
     pytest.param(
-        rule_id, index, id=f"{rule_id}-{index}-{example.expect}",
+        rule_id, index, id=f"{rule_id}-{example.name}",
         marks=[pytest.mark.xfail(reason=CORE_GAPS[(rule_id, index)])] if (rule_id, index) in CORE_GAPS else [],
     )
     for rule_id, rule in sorted(RULES.items())
