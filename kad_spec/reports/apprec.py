@@ -174,7 +174,8 @@ def apprec(file, lang: str, now: datetime | None = None, receipt_id: str | None 
     _party(root, "Sender", original_receiver, lang)
     _party(root, "Receiver", original_sender, lang)
     code = STATUS[verdict]
-    text = receipt["statuskodeverk"]["koder"][code]["tekst" if lang == "nb" else "tekst_en"]
+    status = receipt["statuskodeverk"]["koder"][code]
+    text = Text(status["tekst"], status["tekst_en"]).get(lang)
     _sub(root, "Status", V=code, DN=text)
     if file.internal_error:
         _sub(root, "Error", V=receipt["feilkode"]["intern_feil"], S=receipt["feilkodeverk"]["oid"],
