@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pstats
 import subprocess
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -183,4 +182,4 @@ def print_families(rows: list[Family], total: float, stays: int) -> None:
     print(f"profil ({stays} opphold, --jobs 1, under cProfile {total:.2f} s):")
     for row in rows:
         print(f"  {row.name:<28} selv {row.self_seconds * per_stay:8.2f} µs/opphold"
-              f"  samlet {row.cumulative_seconds * per_stay:8.2f} µs/opphold", file=sys.stdout)
+              f"  samlet {row.cumulative_seconds * per_stay:8.2f} µs/opphold")

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
 from bench_data import SEED, YEAR, DataSet
 from bench_measure import RSS_METHOD, Bench, measure_in_rounds
-from bench_profile import families, print_families, profile_validate
+from bench_profile import Family, families, print_families, profile_validate
 from bench_report import Machine, Target, bench_rows, load_average, machine_lines, nb, profile_rows, \
     target_rows, write
 
@@ -79,7 +80,9 @@ def plan(args: argparse.Namespace, data: DataSet) -> list[Bench]:
         Bench("linkml-kad", f"kad-spec validate {Path(linkml_file).name}", [kad, "validate", linkml_file], args.linkml_stays),
     ]
     linkml = BIN / "linkml-validate"
-    if linkml.exists():
+    if not linkml.exists():
+        print(f"fant ikke {linkml}: sammenligningen med linkml-validate utelates", flush=True)
+    else:
         benches.append(Bench("linkml", f"linkml-validate {Path(linkml_file).name}",
                              [str(linkml), "-s", str(MODEL), "-C", "KadMelding", linkml_file], args.linkml_stays))
     if not args.skip_huge:
@@ -163,7 +166,8 @@ def at_target_sizes(args: argparse.Namespace) -> bool:
     return not args.quick and all(getattr(args, name) == size for name, size in FULL_SIZE.items())
 
 
-def report(args, machine: Machine, benches: dict[str, Bench], profile, argv: list[str]) -> list[str]:
+def report(args: argparse.Namespace, machine: Machine, benches: dict[str, Bench],
+           profile: tuple[list[Family], float, int], argv: list[str]) -> list[str]:
     """docs/performance.md: the targets first, then every figure, the profile, the machine and the command."""
     smoke = [] if at_target_sizes(args) else \
         ["", "**Røykprøve (`--quick`) eller andre størrelser enn målene: tallene vurderes ikke mot målene.**"]
@@ -181,7 +185,7 @@ def report(args, machine: Machine, benches: dict[str, Bench], profile, argv: lis
     ]
 
 
-def profile_section(rows: list, total: float, stays: int) -> list[str]:
+def profile_section(rows: list[Family], total: float, stays: int) -> list[str]:
     return [
         f"## Profil per regelfamilie ({nb(stays, 0)} opphold, `--jobs 1`, under cProfile)", "",
         "Selvtid per gruppe: tid i standardbiblioteket, innebygde funksjoner og andre biblioteker regnes til",
@@ -214,7 +218,7 @@ def huge_text(args: argparse.Namespace) -> str:
     return "" if args.skip_huge or args.runs == 1 else f" (filene med {nb(args.huge_stays, 0)} opphold: én kjøring)"
 
 
-def run_profile(args: argparse.Namespace, data: DataSet) -> tuple[list, float, int]:
+def run_profile(args: argparse.Namespace, data: DataSet) -> tuple[list[Family], float, int]:
     stats_file = args.data / "validate.prof"
     code = profile_validate(sys.executable, str(stats_file), ["validate", "--jobs", "1", str(data.one_line_json(args.stays))])
     if code != 0:
@@ -227,6 +231,9 @@ def run_profile(args: argparse.Namespace, data: DataSet) -> tuple[list, float, i
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = options(argv)
+    if shutil.which(args.kad) is None:
+        print(f"fant ikke {args.kad}: kjør `make benchmark`, eller installer kad-spec og bruk --kad", file=sys.stderr)
+        return 2
     data = DataSet(args.data, args.kad)
     machine = Machine.here(args.kad, ROOT)
     benches = plan(args, data)
