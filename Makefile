@@ -34,8 +34,10 @@ check: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/kad-spec docs --out site
 
+# Every performance figure in one run, written to docs/performance.md (BENCHMARK_OPTIONS=--quick: smoke run).
+BENCHMARK_OPTIONS ?=
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCHMARK_OPTIONS)
 
 clean:
 	rm -rf $(VENV) site build dist test-artifacts

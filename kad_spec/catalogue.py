@@ -7,13 +7,14 @@ Given/When/Then description, the fields it concerns and examples that the tests 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kad_spec.resources import model_dir
+from kad_spec.spec.text import Text
 
 try:
     _Loader = yaml.CSafeLoader
@@ -30,6 +31,7 @@ class CatalogueError(ValueError):
 @dataclass(frozen=True)
 class Example:
     expect: str  # "pass" | "fail"
+    name: str = ""  # snake_case, unique within the rule, reads as a sentence: fail_when_list_is_empty
     description: str = ""
     patch: tuple[dict, ...] = ()
     raw: str | None = None  # the whole file's text, for file-level rules
@@ -57,15 +59,19 @@ class Rule:
     examples: tuple[Example, ...]
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    @cached_property
+    def message_text(self) -> Text:
+        return Text(self.message_nb, self.message_en)
+
+    @cached_property
+    def title_text(self) -> Text:
+        return Text(self.title, self.title_en)
+
     def message(self, lang: str, params: dict[str, Any]) -> str:
-        template = self.message_en if lang == "en" else self.message_nb
-        try:
-            return template.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return template
+        return self.message_text.format_lenient(lang, params)
 
     def title_in(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title
+        return self.title_text.get(lang)
 
     @property
     def slug(self) -> str:
@@ -81,6 +87,7 @@ def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
     examples = tuple(
         Example(
             expect=ex["expect"],
+            name=str(ex.get("name") or ""),
             description=ex.get("description", ""),
             patch=tuple(ex.get("patch") or ()),
             raw=ex.get("raw"),

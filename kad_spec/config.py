@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from kad_spec.findings import ERROR, WARNING, Finding, mask_digits
+from kad_spec.spec.text import Text
 
 TOP_LEVEL_KEYS = ("severity_overrides", "waivers")
 # Bounds, so that a hostile or mistaken file is refused at once (docs/konfigurasjon.md):
@@ -192,13 +193,15 @@ class _WaiverIndex:
         return own or general
 
 
+EXPIRED = Text("{path}: unntak {number} ({rule}) gikk ut {when} og gjelder ikke lenger ({matching} funn det ville "
+               "ha dekket).",
+               "{path}: waiver {number} ({rule}) expired on {when} and no longer applies ({matching} finding(s) it "
+               "would have covered).")
+
+
 def _expired_notice(path: str, waiver: Waiver, matching: int, lang: str) -> str:
     when = waiver.expires.isoformat() if waiver.expires else ""
-    if lang == "en":
-        return (f"{path}: waiver {waiver.number} ({waiver.rule}) expired on {when} and no longer applies"
-                f" ({matching} finding(s) it would have covered).")
-    return (f"{path}: unntak {waiver.number} ({waiver.rule}) gikk ut {when} og gjelder ikke lenger"
-            f" ({matching} funn det ville ha dekket).")
+    return EXPIRED.format(lang, path=path, number=waiver.number, rule=waiver.rule, when=when, matching=matching)
 
 
 def _read_text(path: Path, name: str) -> str:

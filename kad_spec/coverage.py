@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from kad_spec.catalogue import Rule
 from kad_spec.model import Model
+from kad_spec.spec.text import Text
 
 JSON_SCHEMA, XSD, SCHEMATRON, VALIDATOR = "json-schema", "xsd", "schematron", "kad-spec"
 NAMES = {
-    JSON_SCHEMA: ("JSON-skjemaet", "the JSON Schema"),
-    XSD: ("XSD-en", "the XSD"),
-    SCHEMATRON: ("Schematron-skjemaet", "the Schematron schema"),
-    VALIDATOR: ("kad-spec", "kad-spec"),
+    JSON_SCHEMA: Text("JSON-skjemaet", "the JSON Schema"),
+    XSD: Text("XSD-en", "the XSD"),
+    SCHEMATRON: Text("Schematron-skjemaet", "the Schematron schema"),
+    VALIDATOR: Text("kad-spec", "kad-spec"),
 }
+AND = Text("og", "and")
 
 
 def checked_by(rule: Rule, m: Model) -> tuple[str, ...]:
@@ -50,7 +52,7 @@ def _only_conditional(rule: Rule, m: Model) -> bool:
 
 def checked_by_text(rule: Rule, m: Model, lang: str = "nb") -> str:
     """``JSON-skjemaet, XSD-en og kad-spec``: the artefacts as a phrase."""
-    names = [NAMES[key][1 if lang == "en" else 0] for key in checked_by(rule, m)]
+    names = [NAMES[key].get(lang) for key in checked_by(rule, m)]
     if len(names) == 1:
         return names[0]
-    return f"{', '.join(names[:-1])} {'and' if lang == 'en' else 'og'} {names[-1]}"
+    return f"{', '.join(names[:-1])} {AND.get(lang)} {names[-1]}"

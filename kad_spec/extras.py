@@ -13,13 +13,12 @@ import importlib
 import typer
 
 from kad_spec.output import echo
+from kad_spec.spec.text import Text
 
 INSTALL = "pip install 'kad-spec[model]'"
 
-_MESSAGES = {
-    "nb": "kad-spec {command}: krever LinkML, som ikke er installert; installer med: {install}",
-    "en": "kad-spec {command}: needs LinkML, which is not installed; install it with: {install}",
-}
+LINKML_MISSING = Text("kad-spec {command}: krever LinkML, som ikke er installert; installer med: {install}",
+                      "kad-spec {command}: needs LinkML, which is not installed; install it with: {install}")
 
 
 def linkml_missing() -> bool:
@@ -34,5 +33,5 @@ def linkml_missing() -> bool:
 def require_linkml(command: str, lang: str = "nb") -> None:
     """Exit 2 with one line on stderr when LinkML cannot be imported."""
     if linkml_missing():
-        echo(_MESSAGES.get(lang, _MESSAGES["nb"]).format(command=command, install=INSTALL), err=True)
+        echo(LINKML_MISSING.format(lang, command=command, install=INSTALL), err=True)
         raise typer.Exit(2)

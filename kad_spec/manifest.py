@@ -12,17 +12,17 @@ import hashlib
 import json
 from pathlib import Path
 
+from kad_spec.spec.text import Text
+
 MANIFEST = "manifest/model.json"
 
-_WARNING = {
-    "nb": ("kad-spec: advarsel: de genererte skjemaene ({generated}) er ikke laget fra modellen {model} "
-           "({reason}); valideringen bruker skjemaene slik de er. Kjør `kad-spec generate`."),
-    "en": ("kad-spec: warning: the generated schemas ({generated}) were not made from the model {model} "
-           "({reason}); validation uses the schemas as they are. Run `kad-spec generate`."),
-}
-_REASONS = {
-    "changed": ("modellen er endret etter siste generering", "the model changed after the last generation"),
-    "missing": ("manifestet mangler", "the manifest is missing"),
+STALE_WARNING = Text("kad-spec: advarsel: de genererte skjemaene ({generated}) er ikke laget fra modellen {model} "
+                     "({reason}); valideringen bruker skjemaene slik de er. Kjør `kad-spec generate`.",
+                     "kad-spec: warning: the generated schemas ({generated}) were not made from the model {model} "
+                     "({reason}); validation uses the schemas as they are. Run `kad-spec generate`.")
+STALE_REASONS = {
+    "changed": Text("modellen er endret etter siste generering", "the model changed after the last generation"),
+    "missing": Text("manifestet mangler", "the manifest is missing"),
 }
 
 
@@ -64,6 +64,5 @@ def stale_warning(lang: str = "nb") -> str | None:
     reason = stale_reason(model_dir(), generated_dir())
     if reason is None:
         return None
-    nb, en = _REASONS[reason]
-    template = _WARNING["en" if lang == "en" else "nb"]
-    return template.format(generated=generated_dir(), model=model_dir(), reason=en if lang == "en" else nb)
+    return STALE_WARNING.format(lang, generated=generated_dir(), model=model_dir(),
+                                reason=STALE_REASONS[reason].get(lang))

@@ -15,15 +15,18 @@ from __future__ import annotations
 from kad_spec.catalogue import catalogue
 from kad_spec.envelope import spec
 from kad_spec.findings import ERROR, Finding, Omitted, StaySet, stay_index
+from kad_spec.spec.text import Text, pick
 
 ACCEPTED = "accepted"
 PARTLY_ACCEPTED = "partly_accepted"
 REJECTED = "rejected"
 VERDICTS = (ACCEPTED, PARTLY_ACCEPTED, REJECTED)
 WORDS = {
-    "nb": {ACCEPTED: "godtatt", PARTLY_ACCEPTED: "delvis godtatt", REJECTED: "avvist"},
-    "en": {ACCEPTED: "accepted", PARTLY_ACCEPTED: "partly accepted", REJECTED: "rejected"},
+    ACCEPTED: Text("godtatt", "accepted"),
+    PARTLY_ACCEPTED: Text("delvis godtatt", "partly accepted"),
+    REJECTED: Text("avvist", "rejected"),
 }
+RECEIPT = Text("Mottak", "Receipt")
 
 
 def counts(finding: Finding | Omitted) -> bool:
@@ -88,6 +91,5 @@ def tally(result) -> dict[str, int]:
 
 
 def summary_text(result, lang: str) -> str:
-    words = WORDS[lang]
-    head = "Mottak" if lang == "nb" else "Receipt"
-    return f"{head}: " + ", ".join(f"{n} {words[v]}" for v, n in tally(result).items())
+    words = pick(WORDS, lang)
+    return f"{RECEIPT.get(lang)}: " + ", ".join(f"{n} {words[v]}" for v, n in tally(result).items())

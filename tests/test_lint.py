@@ -162,4 +162,29 @@ def test_missing_model_dir_is_usage_error(cli, tmp_path):
 def test_every_check_is_documented():
     text = (Path(__file__).parents[1] / "docs" / "verktoy.md").read_text(encoding="utf-8")
     for check in CHECKS.values():
-        assert f"| {check.id} | {'feil' if check.severity == 'error' else 'advarsel'} |" in text, check.id
+        assert f"| {check.id} | {'feil' if check.level == 'error' else 'advarsel'} |" in text, check.id
+
+
+def _edit_examples(model_copy: Path, change) -> str:
+    path = model_copy / "rules" / "diagnose.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule_id = next(iter(doc["rules"]))
+    change(doc["rules"][rule_id]["examples"])
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return rule_id
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda examples: examples[0].pop("name"), "mangler navn"),
+    (lambda examples: examples[0].update(name="Tom liste"), "skal være snake_case"),
+    (lambda examples: examples[0].update(name="pass_when_list_is_empty"), "begynne med fail_"),
+    (lambda examples: examples[1].update(name=examples[0]["name"]), "et annet eksempel i regelen også har"),
+])
+def test_example_without_a_valid_unique_name(cli, model_copy, change, said):
+    rule_id = _edit_examples(model_copy, change)
+    result = cli("lint", model_copy, "--format", "json", "--no-linkml")
+    assert result.exit_code == 1
+    problems = json.loads(result.output)["problems"]
+    assert [(p["id"], p["severity"]) for p in problems] == [("LINT-019", "error")]
+    assert problems[0]["location"].startswith(f"regel {rule_id}, eksempel ")
+    assert said in problems[0]["message"]

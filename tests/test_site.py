@@ -207,6 +207,8 @@ def test_rule_page_has_severity_description_messages_and_examples(site):
     assert any('"value": "3"' in c for c in codes)  # the failing patch
     assert any('"kjonn": "3"' in c for c in codes)  # and its result
     assert doc.xpath("//*[contains(@class,'forventet-fail')]") and doc.xpath("//*[contains(@class,'forventet-pass')]")
+    names = [c.text_content() for c in doc.xpath("//h3/code[@class='eksempelnavn']")]
+    assert names == [example.name for example in rule.examples]  # each example under its name
 
 
 def test_diagram_is_svg_with_a_box_and_link_per_class(site):

@@ -8,103 +8,112 @@ from kad_spec.activity import svg
 from kad_spec.activity.figures import ONGOING, UNKNOWN, ActivityReport, LabelledTable, Series
 from kad_spec.activity.suppression import Cell, Share
 from kad_spec.findings import mask_digits
+from kad_spec.spec.text import Text, language, pick
 
 TEXT = {
-    "nb": {
-        "title": "Aktivitet og datakvalitet – KAD/ØHD",
-        "intro": ("Rapporten er laget av kad-spec fra innsendte meldinger. Tall under {n} opphold er "
+    "title": Text("Aktivitet og datakvalitet – KAD/ØHD", "Activity and data quality – KAD/ØHD"),
+    "intro": Text("Rapporten er laget av kad-spec fra innsendte meldinger. Tall under {n} opphold er "
                   "skjult (vist som «&lt;{n}»), og enkelte andre tall er skjult i tillegg slik at de ikke kan "
-                  "regnes ut fra summene. Rapporten inneholder ingen personidentifikatorer."),
-        "meta": "Grunnlag", "files": "Filer lest", "unreadable": "Filer som ikke kunne leses",
-        "records": "Oppholdsposter lest", "replaced": "Poster erstattet av en senere versjon",
-        "cancelled": "Opphold annullert (status C)", "unusable": "Poster uten opphold-id eller gyldig innleggelsestidspunkt",
-        "stays": "Opphold i rapporten", "period": "Første innleggelsesdag", "reference": "Referansedag",
-        "activity": "Aktivitet", "per_month": "Opphold per måned (etter innleggelsesmåned)", "month": "Måned",
-        "count": "Antall", "total": "Sum", "occupancy": "Belegg: pasienter inneliggende ved midnatt",
-        "occupancy_mean": "Gjennomsnittlig belegg", "occupancy_peak": "Høyeste belegg",
-        "los": "Liggetid for utskrevne opphold (døgn = timer / 24)", "discharged": "Utskrevne opphold",
-        "median": "Median liggetid (døgn)", "p90": "90-persentil liggetid (døgn)", "days": "Døgn",
-        "age_sex": "Opphold etter aldersgruppe og kjønn", "age": "Alder",
-        "diagnoses": "Diagnoser", "top": "Hyppigste {side}sdiagnoser, {system}",
-        "innskrivning": "innskrivning", "utskrivning": "utskrivning",
-        "code": "Kode", "text": "Tekst", "hidden_codes": "{k} koder med færre enn {n} opphold er ikke vist.",
-        "no_codes": "Ingen koder med minst {n} opphold.",
-        "chapters": "Endret diagnose på kapittelnivå (første innskrivnings- mot første utskrivningsdiagnose)",
-        "system": "Kodeverk", "same": "Samme kapittel", "changed": "Annet kapittel", "comparable": "Sammenlignbare",
-        "share_changed": "Andel endret", "not_comparable": "Utskrevne opphold som ikke kan sammenlignes (ulike kodeverk eller mangler)",
-        "icd10_chapters": "Opphold per ICD-10-kapittel, begge kodeverk (ICPC-2 via konverteringstabellen 2019)",
-        "chapter": "Kapittel",
-        "unmapped": "Diagnoser uten ICD-10-kapittel (ICPC-2-koder konverteringstabellen mangler)",
-        "unmapped_codes": "ulike koder",
-        "flows": "Pasientstrømmer", "flow_table": "Henvist fra (Volven 8404) → utskrevet til (Volven 7300)",
-        "referral": "Henvist fra", "to_hospital": "Andel utskrevet til sykehus (7300: 31, 34)",
-        "to_hospital_or_own": "Andel utskrevet til sykehus eller annen enhet ved egen institusjon (21, 23, 31, 34)",
-        "quality": "Datakvalitet", "completeness": "Utfylling av frivillige felt",
-        "field": "Felt", "present": "Utfylt", "of": "Av", "percent": "Prosent",
-        "rules": "Funn per regel fra validering", "rule": "Regel", "severity": "Alvorlighet",
-        "findings": "Funn", "stays_affected": "Opphold", "no_findings": "Ingen funn.",
-        "not_validated": "Filene ble ikke validert.",
-        "ongoing": "Opphold som pågår (uten utskrivningstidspunkt)",
-        "open30": "Opphold som fortsatt er åpne mer enn 30 døgn etter innleggelse",
-        "discharge_invalid": "Opphold med utskrivningstidspunkt som ikke kan brukes",
-        "error": "feil", "warning": "advarsel", "legend": "Utskrevet til (Volven 7300)", "unknown": "ukjent", "ongoing_col": "pågår",
-        "footer": "Laget med kad-spec {tool} (spesifikasjon {spec}). Definisjoner: docs/aktivitetsrapport.md.",
-        "fields": {
-            "henvist_fra.organisasjonsnummer": "Henvist fra: organisasjonsnummer",
-            "henvist_fra.her_id": "Henvist fra: HER-id",
-            "henvist_fra.organisasjonsnummer_eller_her_id": "Henvist fra: organisasjonsnummer eller HER-id",
-            "utskrevet_til.organisasjonsnummer": "Utskrevet til: organisasjonsnummer",
-            "utskrevet_til.her_id": "Utskrevet til: HER-id",
-            "utskrevet_til.organisasjonsnummer_eller_her_id": "Utskrevet til: organisasjonsnummer eller HER-id",
-        },
-    },
-    "en": {
-        "title": "Activity and data quality – KAD/ØHD",
-        "intro": ("This report was made by kad-spec from submitted messages. Counts under {n} stays are "
+                  "regnes ut fra summene. Rapporten inneholder ingen personidentifikatorer.",
+                  "This report was made by kad-spec from submitted messages. Counts under {n} stays are "
                   "hidden (shown as “&lt;{n}”), and some other counts are hidden as well so that they cannot "
                   "be worked out from the totals. The report contains no personal identifiers."),
-        "meta": "Basis", "files": "Files read", "unreadable": "Files that could not be read",
-        "records": "Stay records read", "replaced": "Records replaced by a later version",
-        "cancelled": "Stays cancelled (status C)", "unusable": "Records without stay id or valid admission time",
-        "stays": "Stays in the report", "period": "First admission day", "reference": "Reference day",
-        "activity": "Activity", "per_month": "Stays per month (by month of admission)", "month": "Month",
-        "count": "Count", "total": "Total", "occupancy": "Occupancy: patients in the unit at midnight",
-        "occupancy_mean": "Mean occupancy", "occupancy_peak": "Peak occupancy",
-        "los": "Length of stay for discharged stays (days = hours / 24)", "discharged": "Discharged stays",
-        "median": "Median length of stay (days)", "p90": "90th percentile length of stay (days)", "days": "Days",
-        "age_sex": "Stays by age group and sex", "age": "Age",
-        "diagnoses": "Diagnoses", "top": "Most frequent {side} diagnoses, {system}",
-        "innskrivning": "admission", "utskrivning": "discharge",
-        "code": "Code", "text": "Text", "hidden_codes": "{k} codes with fewer than {n} stays are not shown.",
-        "no_codes": "No codes with at least {n} stays.",
-        "chapters": "Diagnosis changed at chapter level (first admission vs first discharge diagnosis)",
-        "system": "Code system", "same": "Same chapter", "changed": "Other chapter", "comparable": "Comparable",
-        "share_changed": "Share changed", "not_comparable": "Discharged stays that cannot be compared (different code systems or missing)",
-        "icd10_chapters": "Stays per ICD-10 chapter, both code systems (ICPC-2 through the 2019 conversion table)",
-        "chapter": "Chapter",
-        "unmapped": "Diagnoses without an ICD-10 chapter (ICPC-2 codes the conversion table lacks)",
-        "unmapped_codes": "distinct codes",
-        "flows": "Patient flows", "flow_table": "Referred from (Volven 8404) → discharged to (Volven 7300)",
-        "referral": "Referred from", "to_hospital": "Share discharged to hospital (7300: 31, 34)",
-        "to_hospital_or_own": "Share discharged to hospital or another unit of the own institution (21, 23, 31, 34)",
-        "quality": "Data quality", "completeness": "Completeness of voluntary fields",
-        "field": "Field", "present": "Given", "of": "Of", "percent": "Per cent",
-        "rules": "Findings per rule from validation", "rule": "Rule", "severity": "Severity",
-        "findings": "Findings", "stays_affected": "Stays", "no_findings": "No findings.",
-        "not_validated": "The files were not validated.",
-        "ongoing": "Stays in progress (no discharge time)",
-        "open30": "Stays still open more than 30 days after admission",
-        "discharge_invalid": "Stays with a discharge time that cannot be used",
-        "error": "error", "warning": "warning", "legend": "Discharged to (Volven 7300)", "unknown": "unknown", "ongoing_col": "in progress",
-        "footer": "Made with kad-spec {tool} (specification {spec}). Definitions: docs/aktivitetsrapport.md.",
-        "fields": {
-            "henvist_fra.organisasjonsnummer": "Referred from: organisation number",
-            "henvist_fra.her_id": "Referred from: HER-id",
-            "henvist_fra.organisasjonsnummer_eller_her_id": "Referred from: organisation number or HER-id",
-            "utskrevet_til.organisasjonsnummer": "Discharged to: organisation number",
-            "utskrevet_til.her_id": "Discharged to: HER-id",
-            "utskrevet_til.organisasjonsnummer_eller_her_id": "Discharged to: organisation number or HER-id",
-        },
+    "meta": Text("Grunnlag", "Basis"),
+    "files": Text("Filer lest", "Files read"),
+    "unreadable": Text("Filer som ikke kunne leses", "Files that could not be read"),
+    "records": Text("Oppholdsposter lest", "Stay records read"),
+    "replaced": Text("Poster erstattet av en senere versjon", "Records replaced by a later version"),
+    "cancelled": Text("Opphold annullert (status C)", "Stays cancelled (status C)"),
+    "unusable": Text("Poster uten opphold-id eller gyldig innleggelsestidspunkt",
+                     "Records without stay id or valid admission time"),
+    "stays": Text("Opphold i rapporten", "Stays in the report"),
+    "period": Text("Første innleggelsesdag", "First admission day"),
+    "reference": Text("Referansedag", "Reference day"),
+    "activity": Text("Aktivitet", "Activity"),
+    "per_month": Text("Opphold per måned (etter innleggelsesmåned)", "Stays per month (by month of admission)"),
+    "month": Text("Måned", "Month"),
+    "count": Text("Antall", "Count"),
+    "total": Text("Sum", "Total"),
+    "occupancy": Text("Belegg: pasienter inneliggende ved midnatt",
+                      "Occupancy: patients in the unit at midnight"),
+    "occupancy_mean": Text("Gjennomsnittlig belegg", "Mean occupancy"),
+    "occupancy_peak": Text("Høyeste belegg", "Peak occupancy"),
+    "los": Text("Liggetid for utskrevne opphold (døgn = timer / 24)",
+                "Length of stay for discharged stays (days = hours / 24)"),
+    "discharged": Text("Utskrevne opphold", "Discharged stays"),
+    "median": Text("Median liggetid (døgn)", "Median length of stay (days)"),
+    "p90": Text("90-persentil liggetid (døgn)", "90th percentile length of stay (days)"),
+    "days": Text("Døgn", "Days"),
+    "age_sex": Text("Opphold etter aldersgruppe og kjønn", "Stays by age group and sex"),
+    "age": Text("Alder", "Age"),
+    "diagnoses": Text("Diagnoser", "Diagnoses"),
+    "top": Text("Hyppigste {side}sdiagnoser, {system}", "Most frequent {side} diagnoses, {system}"),
+    "innskrivning": Text("innskrivning", "admission"),
+    "utskrivning": Text("utskrivning", "discharge"),
+    "code": Text("Kode", "Code"),
+    "text": Text("Tekst", "Text"),
+    "hidden_codes": Text("{k} koder med færre enn {n} opphold er ikke vist.",
+                         "{k} codes with fewer than {n} stays are not shown."),
+    "no_codes": Text("Ingen koder med minst {n} opphold.", "No codes with at least {n} stays."),
+    "chapters": Text("Endret diagnose på kapittelnivå (første innskrivnings- mot første utskrivningsdiagnose)",
+                     "Diagnosis changed at chapter level (first admission vs first discharge diagnosis)"),
+    "system": Text("Kodeverk", "Code system"),
+    "same": Text("Samme kapittel", "Same chapter"),
+    "changed": Text("Annet kapittel", "Other chapter"),
+    "comparable": Text("Sammenlignbare", "Comparable"),
+    "share_changed": Text("Andel endret", "Share changed"),
+    "not_comparable": Text("Utskrevne opphold som ikke kan sammenlignes (ulike kodeverk eller mangler)",
+                           "Discharged stays that cannot be compared (different code systems or missing)"),
+    "icd10_chapters": Text("Opphold per ICD-10-kapittel, begge kodeverk (ICPC-2 via konverteringstabellen 2019)",
+                           "Stays per ICD-10 chapter, both code systems (ICPC-2 through the 2019 conversion table)"),
+    "chapter": Text("Kapittel", "Chapter"),
+    "unmapped": Text("Diagnoser uten ICD-10-kapittel (ICPC-2-koder konverteringstabellen mangler)",
+                     "Diagnoses without an ICD-10 chapter (ICPC-2 codes the conversion table lacks)"),
+    "unmapped_codes": Text("ulike koder", "distinct codes"),
+    "flows": Text("Pasientstrømmer", "Patient flows"),
+    "flow_table": Text("Henvist fra (Volven 8404) → utskrevet til (Volven 7300)",
+                       "Referred from (Volven 8404) → discharged to (Volven 7300)"),
+    "referral": Text("Henvist fra", "Referred from"),
+    "to_hospital": Text("Andel utskrevet til sykehus (7300: 31, 34)",
+                        "Share discharged to hospital (7300: 31, 34)"),
+    "to_hospital_or_own": Text("Andel utskrevet til sykehus eller annen enhet ved egen institusjon (21, 23, 31, 34)",
+                               "Share discharged to hospital or another unit of the own institution (21, 23, 31, 34)"),
+    "quality": Text("Datakvalitet", "Data quality"),
+    "completeness": Text("Utfylling av frivillige felt", "Completeness of voluntary fields"),
+    "field": Text("Felt", "Field"),
+    "present": Text("Utfylt", "Given"),
+    "of": Text("Av", "Of"),
+    "percent": Text("Prosent", "Per cent"),
+    "rules": Text("Funn per regel fra validering", "Findings per rule from validation"),
+    "rule": Text("Regel", "Rule"),
+    "severity": Text("Alvorlighet", "Severity"),
+    "findings": Text("Funn", "Findings"),
+    "stays_affected": Text("Opphold", "Stays"),
+    "no_findings": Text("Ingen funn.", "No findings."),
+    "not_validated": Text("Filene ble ikke validert.", "The files were not validated."),
+    "ongoing": Text("Opphold som pågår (uten utskrivningstidspunkt)", "Stays in progress (no discharge time)"),
+    "open30": Text("Opphold som fortsatt er åpne mer enn 30 døgn etter innleggelse",
+                   "Stays still open more than 30 days after admission"),
+    "discharge_invalid": Text("Opphold med utskrivningstidspunkt som ikke kan brukes",
+                              "Stays with a discharge time that cannot be used"),
+    "error": Text("feil", "error"),
+    "warning": Text("advarsel", "warning"),
+    "legend": Text("Utskrevet til (Volven 7300)", "Discharged to (Volven 7300)"),
+    "unknown": Text("ukjent", "unknown"),
+    "ongoing_col": Text("pågår", "in progress"),
+    "footer": Text("Laget med kad-spec {tool} (spesifikasjon {spec}). Definisjoner: docs/aktivitetsrapport.md.",
+                   "Made with kad-spec {tool} (specification {spec}). Definitions: docs/aktivitetsrapport.md."),
+    "fields": {
+        "henvist_fra.organisasjonsnummer": Text("Henvist fra: organisasjonsnummer",
+                                                "Referred from: organisation number"),
+        "henvist_fra.her_id": Text("Henvist fra: HER-id", "Referred from: HER-id"),
+        "henvist_fra.organisasjonsnummer_eller_her_id": Text("Henvist fra: organisasjonsnummer eller HER-id",
+                                                             "Referred from: organisation number or HER-id"),
+        "utskrevet_til.organisasjonsnummer": Text("Utskrevet til: organisasjonsnummer",
+                                                  "Discharged to: organisation number"),
+        "utskrevet_til.her_id": Text("Utskrevet til: HER-id", "Discharged to: HER-id"),
+        "utskrevet_til.organisasjonsnummer_eller_her_id": Text("Utskrevet til: organisasjonsnummer eller HER-id",
+                                                               "Discharged to: organisation number or HER-id"),
     },
 }
 
@@ -127,8 +136,8 @@ class Page:
 
     def __init__(self, report: ActivityReport, lang: str):
         self.report = report
-        self.lang = lang if lang in TEXT else "nb"
-        self.t = TEXT[self.lang]
+        self.lang = language(lang)
+        self.t = pick(TEXT, self.lang)
         self.labels = _code_labels(self.lang)
 
     # -- small pieces --------------------------------------------------------------------
@@ -279,7 +288,7 @@ class Page:
             parts.append(f'<p class="note">{t["no_findings"]}</p>')
         else:
             body = "".join(
-                f"<tr><td>{escape(x.rule_id)}</td><td>{escape(x.title_en if self.lang == 'en' else x.title)}</td>"
+                f"<tr><td>{escape(x.rule_id)}</td><td>{escape(Text(x.title, x.title_en).get(self.lang))}</td>"
                 f"<td>{escape(t.get(x.severity, x.severity))}</td>{self.cell(x.findings)}{self.cell(x.stays)}</tr>"
                 for x in r.rules)
             parts.append(f'<table><thead><tr><th>{t["rule"]}</th><th>{t["text"]}</th><th>{t["severity"]}</th>'
@@ -309,7 +318,7 @@ class Page:
 def _code_labels(lang: str) -> dict[str, dict[str, str]]:
     from kad_spec.activity.build import small_list
 
-    return {name: {code: (text_en if lang == "en" and text_en else text) for code, text, text_en in small_list(name)}
+    return {name: {code: Text(text, text_en).get(lang) for code, text, text_en in small_list(name)}
             for name in ("kjonn", "tjenester_og_vesen", "ut_til")}
 
 

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from kad_spec.spec.text import Text
+
 COLUMNS = ("code", "text", "text_en", "valid_from", "valid_to", "successor", "kind", "note")
 REQUIRED_COLUMNS = ("code", "text", "valid_from", "valid_to", "successor")
 PROVENANCE_KEYS = ("repository", "path", "commit", "licence", "sha256", "note")
@@ -120,11 +122,23 @@ class CodeCheck:
         return _describe(self, lang)
 
 
+DESCRIPTIONS = {
+    "successor": Text(", etterfølger {codes}", ", successor {codes}"),
+    "outside": Text(" – datoen er utenfor alle utgaver, sjekket mot nærmeste utgave",
+                    " – the date is outside every edition, checked against the nearest one"),
+    STATUS_VALID: Text("{code} {text} er gyldig {day} i {where}{note}", "{code} {text} is valid on {day} in {where}{note}"),
+    STATUS_NOT_VALID_ON_DATE: Text("{code} finnes i {list_name}, men er ikke gyldig {day}: gyldig {periods}",
+                                   "{code} exists in {list_name} but is not valid on {day}: valid {periods}"),
+    STATUS_NOT_IN_NEAREST_EDITION: Text("{code} finnes ikke i nærmeste utgave {where}; ingen utgave dekker {day}",
+                                        "{code} is not in the nearest edition {where}; no edition covers {day}"),
+    STATUS_UNKNOWN: Text("{code} er ikke en kode i {list_name}", "{code} is not a code in {list_name}"),
+}
+
+
 def _successor_text(entry: CodeEntry, lang: str) -> str:
     if not entry.successor:
         return ""
-    codes = ", ".join(entry.successor)
-    return f", etterfølger {codes}" if lang == "nb" else f", successor {codes}"
+    return DESCRIPTIONS["successor"].format(lang, codes=", ".join(entry.successor))
 
 
 def _periods_text(entries: Iterable[CodeEntry], lang: str) -> str:
@@ -133,26 +147,17 @@ def _periods_text(entries: Iterable[CodeEntry], lang: str) -> str:
 
 
 def _describe(check: CodeCheck, lang: str) -> str:
-    nb = lang == "nb"
-    where = f"{check.list_name} ({check.edition})"
-    day = check.on.isoformat()
+    values = {"code": check.code, "list_name": check.list_name, "where": f"{check.list_name} ({check.edition})",
+              "day": check.on.isoformat()}
     if check.status == STATUS_VALID:
-        note = ""
-        if check.outside_coverage:
-            note = (" – datoen er utenfor alle utgaver, sjekket mot nærmeste utgave" if nb
-                    else " – the date is outside every edition, checked against the nearest one")
+        note = DESCRIPTIONS["outside"].get(lang) if check.outside_coverage else ""
         text = check.entry.text if check.entry else ""
-        return (f"{check.code} {text} er gyldig {day} i {where}{note}" if nb
-                else f"{check.code} {text} is valid on {day} in {where}{note}")
+        return DESCRIPTIONS[STATUS_VALID].format(lang, text=text, note=note, **values)
     if check.status == STATUS_NOT_VALID_ON_DATE:
-        periods = _periods_text(check.entries, lang)
-        return (f"{check.code} finnes i {check.list_name}, men er ikke gyldig {day}: gyldig {periods}" if nb
-                else f"{check.code} exists in {check.list_name} but is not valid on {day}: valid {periods}")
+        return DESCRIPTIONS[check.status].format(lang, periods=_periods_text(check.entries, lang), **values)
     if check.status == STATUS_NOT_IN_NEAREST_EDITION:
-        return (f"{check.code} finnes ikke i nærmeste utgave {where}; ingen utgave dekker {day}" if nb
-                else f"{check.code} is not in the nearest edition {where}; no edition covers {day}")
-    return (f"{check.code} er ikke en kode i {check.list_name}" if nb
-            else f"{check.code} is not a code in {check.list_name}")
+        return DESCRIPTIONS[check.status].format(lang, **values)
+    return DESCRIPTIONS[STATUS_UNKNOWN].format(lang, **values)
 
 
 @dataclass

@@ -19,6 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Sequence
 
+from kad_spec.spec.text import Text, pick
+
 from .changes import ListChange, compare_lists
 from .importers import add_edition, carried_over, new_codelist, read_input
 from .safety import check_list_name, one_line
@@ -70,36 +72,30 @@ def plan_import(file: Path, fmt: str, list_name: str | None, edition: Edition, f
     return plan
 
 
-_TEXT = {
-    "nb": {
-        "head": "Importen til {name} ({path}), utgave {label}: {new} nye, {ended} avsluttede og {renamed} med ny "
-                "tekst{linked}.",
-        "linked": "; {count} med etterfølger fra filen",
-        "more": "  … og {count} til",
-        "kinds": {"DIFF-019": "Nye koder", "DIFF-020": "Avsluttede koder", "DIFF-021": "Ny tekst"},
-        "partial": ("{file} har bare {records} koder, men {name} har {eve} koder gyldige dagen før utgaven; importen "
+TEXTS = {
+    "head": Text("Importen til {name} ({path}), utgave {label}: {new} nye, {ended} avsluttede og {renamed} med ny "
+                 "tekst{linked}.",
+                 "Import into {name} ({path}), edition {label}: {new} new, {ended} ended and {renamed} with a new "
+                 "text{linked}."),
+    "linked": Text("; {count} med etterfølger fra filen", "; {count} with successors from the file"),
+    "more": Text("  … og {count} til", "  … and {count} more"),
+    "kinds": {"DIFF-019": Text("Nye koder", "New codes"), "DIFF-020": Text("Avsluttede koder", "Ended codes"),
+              "DIFF-021": Text("Ny tekst", "New text")},
+    "partial": Text("{file} har bare {records} koder, men {name} har {eve} koder gyldige dagen før utgaven; importen "
                     "ville avslutte {ended} av dem. Er filen bare en del av kodeverket, bruk --partial (kodene som "
                     "mangler, beholdes), eller --complete hvis den er hele utgaven; ellers hent hele utgaven. "
-                    "Ingenting er skrevet."),
-        "dry": "Prøvekjøring (--dry-run): ingenting er skrevet.",
-    },
-    "en": {
-        "head": "Import into {name} ({path}), edition {label}: {new} new, {ended} ended and {renamed} with a new "
-                "text{linked}.",
-        "linked": "; {count} with successors from the file",
-        "more": "  … and {count} more",
-        "kinds": {"DIFF-019": "New codes", "DIFF-020": "Ended codes", "DIFF-021": "New text"},
-        "partial": ("{file} has only {records} codes, but {name} has {eve} codes valid the day before the edition; "
+                    "Ingenting er skrevet.",
+                    "{file} has only {records} codes, but {name} has {eve} codes valid the day before the edition; "
                     "the import would end {ended} of them. If the file is only part of the list, use --partial "
                     "(the missing codes are kept), or --complete if it is the whole edition; else get the whole "
                     "edition. Nothing was written."),
-        "dry": "Dry run (--dry-run): nothing was written.",
-    },
+    "dry": Text("Prøvekjøring (--dry-run): ingenting er skrevet.", "Dry run (--dry-run): nothing was written."),
 }
 
 
 def text(lang: str) -> dict:
-    return _TEXT["en" if lang == "en" else "nb"]
+    """The import's texts in one language."""
+    return pick(TEXTS, lang)
 
 
 def render_preview(plan: ImportPlan, lang: str = "nb") -> str:

@@ -25,16 +25,17 @@ from kad_spec.catalogue import catalogue
 from kad_spec.envelope import APPREC_NS, APPREC_XSD, kpr_her_ids, message_type, schema, spec
 from kad_spec.findings import ERROR, Finding, Omitted, mask_digits
 from kad_spec.reports import ReportWriter, message_of, xpath_of
+from kad_spec.spec.text import Text
 from kad_spec.verdict import ACCEPTED, PARTLY_ACCEPTED, REJECTED, classify, deciding, deciding_omitted
 
 STATUS = {ACCEPTED: "1", REJECTED: "2", PARTLY_ACCEPTED: "3"}
 WORDS = {
-    "nb": {"line": "linje", "internal": "intern feil i validatoren; meldingen er ikke kontrollert",
-           "unknown": "ukjent avsender",
-           "more": "{n} funn til av denne regelen er ikke med i kvitteringen (--max-findings)"},
-    "en": {"line": "line", "internal": "internal error in the validator; the message was not checked",
-           "unknown": "unknown sender",
-           "more": "{n} more findings of this rule are not listed in the receipt (--max-findings)"},
+    "line": Text("linje", "line"),
+    "internal": Text("intern feil i validatoren; meldingen er ikke kontrollert",
+                     "internal error in the validator; the message was not checked"),
+    "unknown": Text("ukjent avsender", "unknown sender"),
+    "more": Text("{n} funn til av denne regelen er ikke med i kvitteringen (--max-findings)",
+                 "{n} more findings of this rule are not listed in the receipt (--max-findings)"),
 }
 
 
@@ -61,8 +62,8 @@ def _sub(parent, name: str, text: str | None = None, **attributes):
 
 def _party(parent, name: str, party: dict | None, lang: str) -> None:
     inst = _sub(_sub(_sub(parent, name), "HCP"), "Inst")
-    party = party or {"name": WORDS[lang]["unknown"], "idents": []}
-    _sub(inst, "Name", mask_digits(party["name"] or WORDS[lang]["unknown"]))
+    party = party or {"name": WORDS["unknown"].get(lang), "idents": []}
+    _sub(inst, "Name", mask_digits(party["name"] or WORDS["unknown"].get(lang)))
     # The HER-id addresses the receipt. Ids are masked like all text: an envelope may carry anything.
     idents = sorted(((mask_digits(value), kind) for value, kind in party["idents"]), key=lambda item: item[1] != "HER")
     if idents:
@@ -115,7 +116,7 @@ def _datetime_or(value, fallback: str) -> str:
 def _error(parent, finding: Finding, lang: str) -> None:
     where = []
     if finding.line:
-        where.append(f"{WORDS[lang]['line']} {finding.line}")
+        where.append(f"{WORDS['line'].get(lang)} {finding.line}")
     xpath = xpath_of(finding, _root_name())
     if xpath:
         where.append(xpath)
@@ -132,7 +133,7 @@ def _root_name() -> str:
 
 def _omitted_error(parent, omitted: Omitted, lang: str) -> None:
     """One Error for the findings of a rule that --max-findings left out, coded as the rule is."""
-    more = WORDS[lang]["more"].format(n=omitted.count)
+    more = WORDS["more"].format(lang, n=omitted.count)
     _sub(parent, "Error", V=rule_code(omitted.rule_id), S=spec()["kvittering"]["feilkodeverk"]["oid"],
          DN=mask_digits(f"{omitted.rule_id}: {more}"))
 
@@ -173,11 +174,12 @@ def apprec(file, lang: str, now: datetime | None = None, receipt_id: str | None 
     _party(root, "Sender", original_receiver, lang)
     _party(root, "Receiver", original_sender, lang)
     code = STATUS[verdict]
-    text = receipt["statuskodeverk"]["koder"][code]["tekst" if lang == "nb" else "tekst_en"]
+    status = receipt["statuskodeverk"]["koder"][code]
+    text = Text(status["tekst"], status["tekst_en"]).get(lang)
     _sub(root, "Status", V=code, DN=text)
     if file.internal_error:
         _sub(root, "Error", V=receipt["feilkode"]["intern_feil"], S=receipt["feilkodeverk"]["oid"],
-             DN=WORDS[lang]["internal"])
+             DN=WORDS["internal"].get(lang))
     for finding in deciding(file):
         _error(root, finding, lang)
     for omitted in _omitted_per_rule(file):

@@ -26,16 +26,20 @@ from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import ReportWriter, message_of, title_of, xpath_of
+from kad_spec.spec.text import Text
 from kad_spec.verdict import VERDICTS, classify
 
 # XML 1.0 cannot carry most control characters; input files can.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 WORDS = {
-    "nb": {ERROR: "feil", WARNING: "advarsel", "clean": "meldingen er gyldig", "file": "hele filen",
-           "waived": "unntatt", "more": "{n} funn til er ikke vist (--max-findings)", "line": "linje"},
-    "en": {ERROR: "error", WARNING: "warning", "clean": "the message is valid", "file": "whole file",
-           "waived": "waived", "more": "{n} more findings not shown (--max-findings)", "line": "line"},
+    ERROR: Text("feil", "error"),
+    WARNING: Text("advarsel", "warning"),
+    "clean": Text("meldingen er gyldig", "the message is valid"),
+    "file": Text("hele filen", "whole file"),
+    "waived": Text("unntatt", "waived"),
+    "more": Text("{n} funn til er ikke vist (--max-findings)", "{n} more findings not shown (--max-findings)"),
+    "line": Text("linje", "line"),
 }
 
 
@@ -66,9 +70,9 @@ def _details(finding: Finding, lang: str) -> str:
 
 
 def _case_name(finding: Finding, lang: str) -> str:
-    where = clean(finding.pointer) or WORDS[lang]["file"]
+    where = clean(finding.pointer) or WORDS["file"].get(lang)
     if finding.line:
-        where += f" ({WORDS[lang]['line']} {finding.line})"
+        where += f" ({WORDS['line'].get(lang)} {finding.line})"
     return f"{finding.rule_id} {where}"
 
 
@@ -91,7 +95,7 @@ def _case(suite: ET.Element, file_label: str, name: str, severity: str, waived: 
     """One test case; returns which count it adds to: failures, errors, skipped or passed."""
     case = _sub(suite, "testcase", classname=file_label, name=name)
     if waived:
-        _sub(case, "skipped", message=f"{WORDS[lang]['waived']}: {waived} — {message}")
+        _sub(case, "skipped", message=f"{WORDS['waived'].get(lang)}: {waived} — {message}")
         return "skipped"
     if not fails:
         out = _sub(case, "system-out")
@@ -104,14 +108,14 @@ def _case(suite: ET.Element, file_label: str, name: str, severity: str, waived: 
 
 
 def _testcase(suite, file_label: str, finding: Finding, unreadable: bool, fails, lang: str) -> str:
-    message = f"{finding.rule_id} [{WORDS[lang][finding.severity]}]: {message_of(finding, lang)}"
+    message = f"{finding.rule_id} [{WORDS[finding.severity].get(lang)}]: {message_of(finding, lang)}"
     return _case(suite, file_label, _case_name(finding, lang), finding.severity, finding.waived,
                  fails(finding.severity), unreadable, message, _details(finding, lang), lang)
 
 
 def _omitted_case(suite, file_label: str, omitted, unreadable: bool, fails, lang: str) -> str:
-    more = WORDS[lang]["more"].format(n=omitted.count)
-    message = f"{omitted.rule_id} [{WORDS[lang][omitted.severity]}]: {title_of(omitted.rule_id, lang)}: {more}"
+    more = WORDS["more"].format(lang, n=omitted.count)
+    message = f"{omitted.rule_id} [{WORDS[omitted.severity].get(lang)}]: {title_of(omitted.rule_id, lang)}: {more}"
     return _case(suite, file_label, f"{omitted.rule_id} ({more})", omitted.severity, omitted.waived,
                  fails(omitted.severity), unreadable, message, message + "\n", lang)
 
@@ -131,7 +135,7 @@ def _testsuite(file, lang: str, fails) -> tuple[ET.Element, dict[str, int]]:
     outcomes += [_omitted_case(suite, label, o, unreadable, fails, lang) for o in file.omitted]
     active = [f for f in file.findings if not f.waived] + [o for o in file.omitted if not o.waived]
     if not active:
-        _sub(suite, "testcase", classname=label, name=WORDS[lang]["clean"])
+        _sub(suite, "testcase", classname=label, name=WORDS["clean"].get(lang))
         outcomes.append("passed")
     counts = {"tests": len(outcomes), "failures": outcomes.count("failures"),
               "errors": outcomes.count("errors"), "skipped": outcomes.count("skipped")}

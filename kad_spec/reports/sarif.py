@@ -28,6 +28,7 @@ from kad_spec.findings import ERROR, WARNING, Finding
 from kad_spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import SPOOL_BYTES, ReportWriter, message_of, pointer_of, xpath_of
+from kad_spec.spec.text import Text, pick
 from kad_spec.verdict import classify, tally
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -35,10 +36,10 @@ SRCROOT = "SRCROOT"
 _STAY = re.compile(r"^/opphold/(\d+)")
 
 WORDS = {
-    "nb": {"fields": "Felt", "docs": "Dokumentasjon",
-           "more": "{path}: {n} funn til av {rule} er ikke vist (--max-findings)"},
-    "en": {"fields": "Fields", "docs": "Documentation",
-           "more": "{path}: {n} more findings of {rule} not shown (--max-findings)"},
+    "fields": Text("Felt", "Fields"),
+    "docs": Text("Dokumentasjon", "Documentation"),
+    "more": Text("{path}: {n} funn til av {rule} er ikke vist (--max-findings)",
+                 "{path}: {n} more findings of {rule} not shown (--max-findings)"),
 }
 
 
@@ -63,7 +64,7 @@ def _description(rule: Rule) -> str:
 
 
 def _rule_descriptor(rule: Rule, lang: str) -> dict:
-    words = WORDS[lang]
+    words = pick(WORDS, lang)
     uri = help_uri(rule)
     description = _description(rule)
     fields = ", ".join(rule.fields)
@@ -208,7 +209,7 @@ class SarifWriter(ReportWriter):
             self.body.write(("" if not self.results else ",\n") + _indented(result, 8))
             self.results += 1
         for o in file.omitted:
-            text = WORDS[self.lang]["more"].format(path=file.path, n=o.count, rule=o.rule_id)
+            text = WORDS["more"].format(self.lang, path=file.path, n=o.count, rule=o.rule_id)
             self.omitted_notes.append({"level": "note", "message": {"text": clean(text)}})
         self.files += 1
 

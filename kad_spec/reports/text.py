@@ -13,19 +13,23 @@ from kad_spec.findings import ERROR, WARNING
 from kad_spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import ReportWriter, message_of, place_of, title_of
+from kad_spec.spec.text import Text, pick
 from kad_spec.verdict import summary_text
 
 LABELS = {
-    "nb": {ERROR: "feil", WARNING: "advarsel", "waived": "unntatt", "stay": "opphold", "line": "linje",
-           "summary": "{files} fil(er), {stays} opphold, {errors} feil, {warnings} advarsler",
-           "waived_n": ", {waived} unntatt", "per_rule": "Per regel", "editions": "Kodeverk",
-           "spec": "kad-spec {tool}, spesifikasjon {spec}",
-           "omitted": "… {n} funn til av {rule} ({severity}) er ikke vist (--max-findings)"},
-    "en": {ERROR: "error", WARNING: "warning", "waived": "waived", "stay": "stay", "line": "line",
-           "summary": "{files} file(s), {stays} stays, {errors} errors, {warnings} warnings",
-           "waived_n": ", {waived} waived", "per_rule": "Per rule", "editions": "Code lists",
-           "spec": "kad-spec {tool}, specification {spec}",
-           "omitted": "… {n} more findings of {rule} ({severity}) not shown (--max-findings)"},
+    ERROR: Text("feil", "error"),
+    WARNING: Text("advarsel", "warning"),
+    "waived": Text("unntatt", "waived"),
+    "stay": Text("opphold", "stay"),
+    "line": Text("linje", "line"),
+    "summary": Text("{files} fil(er), {stays} opphold, {errors} feil, {warnings} advarsler",
+                    "{files} file(s), {stays} stays, {errors} errors, {warnings} warnings"),
+    "waived_n": Text(", {waived} unntatt", ", {waived} waived"),
+    "per_rule": Text("Per regel", "Per rule"),
+    "editions": Text("Kodeverk", "Code lists"),
+    "spec": Text("kad-spec {tool}, spesifikasjon {spec}", "kad-spec {tool}, specification {spec}"),
+    "omitted": Text("… {n} funn til av {rule} ({severity}) er ikke vist (--max-findings)",
+                    "… {n} more findings of {rule} ({severity}) not shown (--max-findings)"),
 }
 
 
@@ -34,7 +38,7 @@ def _one_line(text: str) -> str:
 
 
 def summary_line(result, lang: str) -> str:
-    words = LABELS[lang]
+    words = pick(LABELS, lang)
     waived = result.waived_count()
     line = words["summary"].format(files=len(result.files), stays=result.stays,
                                    errors=result.count(ERROR), warnings=result.count(WARNING))
@@ -53,7 +57,7 @@ def _where(finding, file_format, words) -> str:
 
 def file_lines(file, lang: str) -> list[tuple[str, str]]:
     """(style, text) pairs for one file; style is a rich style name or '' for plain output."""
-    words = LABELS[lang]
+    words = pick(LABELS, lang)
     if not (file.findings or file.omitted):
         return []
     out = [("", ""), ("bold", _one_line(file.path))]
@@ -76,7 +80,7 @@ def file_lines(file, lang: str) -> list[tuple[str, str]]:
 
 
 def head_lines(result, lang: str) -> list[tuple[str, str]]:
-    words = LABELS[lang]
+    words = pick(LABELS, lang)
     out = [("bold", words["spec"].format(tool=result.tool_version, spec=result.spec_version))]
     editions = ", ".join(f"{k} {v}" for k, v in sorted(result.codelist_editions.items())) or "–"
     out.append(("dim", f"{words['editions']}: {editions}"))
@@ -85,7 +89,7 @@ def head_lines(result, lang: str) -> list[tuple[str, str]]:
 
 
 def tail_lines(result, lang: str) -> list[tuple[str, str]]:
-    words = LABELS[lang]
+    words = pick(LABELS, lang)
     out: list[tuple[str, str]] = []
     counts = result.rule_counts()
     if counts:

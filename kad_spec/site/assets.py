@@ -61,6 +61,7 @@ pre { background: #f6f8fa; border: 1px solid var(--linje); padding: .6rem .8rem;
 .forventet { font-weight: 700; }
 .forventet-pass { color: var(--ok); }
 .forventet-fail { color: var(--feil); }
+.eksempelnavn { font-weight: 400; font-size: .85em; margin-left: .4em; }
 .gwt dt { font-weight: 700; }
 .gwt dd { margin: 0 0 .5rem 1.2rem; }
 .merknad { background: var(--lys); border-left: 4px solid var(--blaa); padding: .5rem .8rem; max-width: 52rem; }

@@ -88,7 +88,8 @@ def rule_page(ctx: SiteContext, rule: Rule, files: list[str] = ()) -> Page:
 
 def example_html(ctx: SiteContext, page: Page, rule: Rule, index: int, example: Example) -> str:
     expect = f'<span class="forventet forventet-{esc(example.expect)}">{esc(EXPECT_NAMES.get(example.expect, example.expect))}</span>'
-    head = f'<h3 id="eksempel-{index}">Eksempel {index}: {expect}</h3>'
+    name = f' <code class="eksempelnavn">{esc(example.name)}</code>' if example.name else ""
+    head = f'<h3 id="eksempel-{index}">Eksempel {index}: {expect}{name}</h3>'
     description = f"<p>{esc(example.description)}</p>" if example.description else ""
     if example.raw is not None:
         encoding = "" if example.encoding.lower() in ("utf-8", "utf8") else f" Filen lagres med tegnkoding {esc(example.encoding)}."

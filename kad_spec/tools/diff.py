@@ -5,7 +5,8 @@ Every change between two versions of the model (and its rule catalogue) is class
 change), ``non-breaking`` (every message valid under OLD stays valid) or ``documentation``
 (text only), each under a stable check id (DIFF-001 …). The version bump is then checked
 against the worst change: breaking needs a new major, non-breaking at least a new minor,
-documentation at least a new patch (DIFF-013).
+documentation at least a new patch (DIFF-013). The table ``CHECKS`` near the end of this module
+lists every check with the levels it can give and the function that finds it.
 
 Elements are compared by their path in the message (``opphold/pasient/kjonn``), so moving a
 class or renaming it without changing the message is no change to a vendor. A pattern change
@@ -32,7 +33,13 @@ from typing import Any, Iterator
 
 import yaml
 
+from kad_spec.codelists.changes import compare_folders
+from kad_spec.spec.text import Text
+from kad_spec.tools.checks import Check, registry
+
+# The levels of a change; DIFF-013 is not a change but the version check, which always fails the diff.
 BREAKING, NON_BREAKING, DOCUMENTATION = "breaking", "non-breaking", "documentation"
+VERSIONING = "versioning"
 RANK = {DOCUMENTATION: 1, NON_BREAKING: 2, BREAKING: 3}
 HEADINGS = {BREAKING: "Brytende endringer", NON_BREAKING: "Ikke-brytende endringer", DOCUMENTATION: "Dokumentasjonsendringer"}
 BUMP_FOR = {BREAKING: "major", NON_BREAKING: "minor", DOCUMENTATION: "patch"}
@@ -44,53 +51,6 @@ SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 class DiffError(ValueError):
     """A side cannot be read (exit code 2: not a model folder, not a git ref)."""
-
-
-@dataclass(frozen=True)
-class DiffCheck:
-    id: str
-    title: str
-    title_en: str
-    kinds: str  # how it is classified, in words
-
-
-CHECKS: dict[str, DiffCheck] = {
-    c.id: c
-    for c in (
-        DiffCheck("DIFF-001", "Element fjernet", "Element removed", "brytende"),
-        DiffCheck("DIFF-002", "Nytt påkrevd element", "New required element", "brytende"),
-        DiffCheck("DIFF-003", "Nytt valgfritt element", "New optional element", "ikke-brytende"),
-        DiffCheck("DIFF-004", "Kode fjernet fra kodeverk", "Code removed from an enum", "brytende"),
-        DiffCheck("DIFF-005", "Kode lagt til i kodeverk", "Code added to an enum", "ikke-brytende"),
-        DiffCheck("DIFF-006", "Mønster endret", "Pattern changed",
-                  "brytende, unntatt en påviselig utvidelse (ikke-brytende)"),
-        DiffCheck("DIFF-007", "Kardinalitet endret", "Cardinality changed",
-                  "innsnevret eller enkel verdi ↔ liste: brytende; utvidet: ikke-brytende"),
-        DiffCheck("DIFF-008", "Påkrevd ↔ valgfri", "Required ↔ optional",
-                  "valgfri → påkrevd: brytende; påkrevd → valgfri: ikke-brytende"),
-        DiffCheck("DIFF-009", "Type eller verdiområde endret", "Range or type changed",
-                  "brytende; samme koder under nytt navn: dokumentasjon; flere koder: ikke-brytende"),
-        DiffCheck("DIFF-010", "Regel endret", "Rule changed",
-                  "ny feilregel eller advarsel → feil: brytende; ny advarsel, fjernet regel, feil → advarsel: ikke-brytende"),
-        DiffCheck("DIFF-011", "Tekst endret", "Text changed", "dokumentasjon"),
-        DiffCheck("DIFF-012", "Minste eller største verdi endret", "Minimum or maximum value changed",
-                  "innsnevret: brytende; utvidet: ikke-brytende"),
-        DiffCheck("DIFF-013", "Versjonsøkningen passer ikke til endringene", "Version bump does not fit the changes",
-                  "feil i versjoneringen"),
-        DiffCheck("DIFF-014", "Kodeverkets OID eller kilde endret", "Enum OID or source changed",
-                  "OID: brytende; kilde: dokumentasjon"),
-        DiffCheck("DIFF-015", "Betinget krav i modellen endret", "Conditional requirement in the model changed",
-                  "nytt eller endret: brytende; fjernet: ikke-brytende"),
-        DiffCheck("DIFF-016", "XML-navnerom endret", "XML namespace changed", "brytende"),
-        DiffCheck("DIFF-017", "Kravflagg, betingelse eller punkt i høringsnotatet endret",
-                  "Requirement flag, condition or proposal item changed", "dokumentasjon"),
-        DiffCheck("DIFF-018", "Ny kodeverksutgave", "New code list edition", "ikke-brytende"),
-        DiffCheck("DIFF-019", "Kode ny i kodeverksfil", "Code added to a code list", "ikke-brytende"),
-        DiffCheck("DIFF-020", "Kode avsluttet eller fjernet i kodeverksfil", "Code ended or removed in a code list",
-                  "brytende for avsendere fra datoen koden ikke lenger gjelder"),
-        DiffCheck("DIFF-021", "Kodetekst endret i kodeverksfil", "Code text changed in a code list", "dokumentasjon"),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -457,7 +417,6 @@ def _compare_rules(old_rules: dict, new_rules: dict, add) -> None:
 
 def _compare_codelists(old: Side, new: Side, add) -> None:
     from kad_spec.codelists import CodeListFormatError
-    from kad_spec.codelists.changes import compare_folders
 
     if old.codelists is None or new.codelists is None:
         return  # a bare model folder on one side: nothing to compare the lists with
@@ -529,6 +488,79 @@ def _version_message(v: VersionCheck) -> str:
         return f"Den nye versjonen {v.new} er lavere enn den gamle {v.old}."
     done = f"Versjonen er ikke endret ({v.new})" if v.actual == "none" else f"Versjonen er økt fra {v.old} til {v.new} ({v.actual})"
     return f"{done}, men endringene krever minst en ny {v.required}-versjon."
+
+
+# --- the checks ---------------------------------------------------------------------------
+# The level of most changes depends on the change (a pattern widened or narrowed); the
+# classification says how, in the words the JSON output and the documentation use.
+
+CHECKS: dict[str, Check] = registry(
+    Check("DIFF-001", (BREAKING,), _compare_elements, Text("Element fjernet", "Element removed"),
+          Text("brytende", "breaking")),
+    Check("DIFF-002", (BREAKING,), _compare_elements, Text("Nytt påkrevd element", "New required element"),
+          Text("brytende", "breaking")),
+    Check("DIFF-003", (NON_BREAKING,), _compare_elements, Text("Nytt valgfritt element", "New optional element"),
+          Text("ikke-brytende", "non-breaking")),
+    Check("DIFF-004", (BREAKING,), _compare_enums, Text("Kode fjernet fra kodeverk", "Code removed from an enum"),
+          Text("brytende", "breaking")),
+    Check("DIFF-005", (NON_BREAKING,), _compare_enums, Text("Kode lagt til i kodeverk", "Code added to an enum"),
+          Text("ikke-brytende", "non-breaking")),
+    Check("DIFF-006", (BREAKING, NON_BREAKING), _compare_pattern, Text("Mønster endret", "Pattern changed"),
+          Text("brytende, unntatt en påviselig utvidelse (ikke-brytende)",
+               "breaking, except a provable widening (non-breaking)")),
+    Check("DIFF-007", (BREAKING, NON_BREAKING), _compare_cardinality,
+          Text("Kardinalitet endret", "Cardinality changed"),
+          Text("innsnevret eller enkel verdi ↔ liste: brytende; utvidet: ikke-brytende",
+               "narrowed or single value ↔ list: breaking; widened: non-breaking")),
+    Check("DIFF-008", (BREAKING, NON_BREAKING), _compare_required, Text("Påkrevd ↔ valgfri", "Required ↔ optional"),
+          Text("valgfri → påkrevd: brytende; påkrevd → valgfri: ikke-brytende",
+               "optional → required: breaking; required → optional: non-breaking")),
+    Check("DIFF-009", (BREAKING, NON_BREAKING, DOCUMENTATION), _compare_range,
+          Text("Type eller verdiområde endret", "Range or type changed"),
+          Text("brytende; samme koder under nytt navn: dokumentasjon; flere koder: ikke-brytende",
+               "breaking; the same codes under a new name: documentation; more codes: non-breaking")),
+    Check("DIFF-010", (BREAKING, NON_BREAKING), _compare_rules, Text("Regel endret", "Rule changed"),
+          Text("ny feilregel eller advarsel → feil: brytende; ny advarsel, fjernet regel, feil → advarsel: "
+               "ikke-brytende",
+               "new error rule or warning → error: breaking; new warning, rule removed, error → warning: "
+               "non-breaking")),
+    Check("DIFF-011", (DOCUMENTATION,), _text_change, Text("Tekst endret", "Text changed"),
+          Text("dokumentasjon", "documentation")),
+    Check("DIFF-012", (BREAKING, NON_BREAKING), _compare_bounds,
+          Text("Minste eller største verdi endret", "Minimum or maximum value changed"),
+          Text("innsnevret: brytende; utvidet: ikke-brytende", "narrowed: breaking; widened: non-breaking")),
+    Check("DIFF-013", (VERSIONING,), check_version,
+          Text("Versjonsøkningen passer ikke til endringene", "Version bump does not fit the changes"),
+          Text("feil i versjoneringen", "error in the versioning")),
+    Check("DIFF-014", (BREAKING, DOCUMENTATION), _compare_enums,
+          Text("Kodeverkets OID eller kilde endret", "Enum OID or source changed"),
+          Text("OID: brytende; kilde: dokumentasjon", "OID: breaking; source: documentation")),
+    Check("DIFF-015", (BREAKING, NON_BREAKING), _compare_classes,
+          Text("Betinget krav i modellen endret", "Conditional requirement in the model changed"),
+          Text("nytt eller endret: brytende; fjernet: ikke-brytende", "new or changed: breaking; removed: non-breaking")),
+    Check("DIFF-016", (BREAKING,), _compare_model, Text("XML-navnerom endret", "XML namespace changed"),
+          Text("brytende", "breaking")),
+    Check("DIFF-017", (DOCUMENTATION,), _compare_element,
+          Text("Kravflagg, betingelse eller punkt i høringsnotatet endret",
+               "Requirement flag, condition or proposal item changed"),
+          Text("dokumentasjon", "documentation")),
+    Check("DIFF-018", (NON_BREAKING,), compare_folders,
+          Text("Ny kodeverksutgave", "New code list edition"), Text("ikke-brytende", "non-breaking")),
+    Check("DIFF-019", (NON_BREAKING,), compare_folders,
+          Text("Kode ny i kodeverksfil", "Code added to a code list"), Text("ikke-brytende", "non-breaking")),
+    Check("DIFF-020", (BREAKING,), compare_folders,
+          Text("Kode avsluttet eller fjernet i kodeverksfil", "Code ended or removed in a code list"),
+          Text("brytende for avsendere fra datoen koden ikke lenger gjelder",
+               "breaking for senders from the day the code is no longer valid")),
+    Check("DIFF-021", (DOCUMENTATION,), compare_folders,
+          Text("Kodetekst endret i kodeverksfil", "Code text changed in a code list"),
+          Text("dokumentasjon", "documentation")),
+)
+
+
+def check_dict(check: Check) -> dict:
+    """A check as the JSON output lists it."""
+    return {"id": check.id, "title": check.message.nb, "title_en": check.message.en, "kinds": check.classification.nb}
 
 
 # --- the two sides: folders or git refs ---------------------------------------------------
@@ -651,7 +683,7 @@ def render_json(result: DiffResult) -> str:
         "summary": {kind: result.count(kind) for kind in (BREAKING, NON_BREAKING, DOCUMENTATION)},
         "version_check": {**asdict(result.version), "message": result.version.message} if result.version else None,
         "changes": [c.to_dict() for c in result.changes],
-        "checks": {c.id: asdict(c) for c in CHECKS.values()},
+        "checks": {c.id: check_dict(c) for c in CHECKS.values()},
     }
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
 

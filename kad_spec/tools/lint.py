@@ -5,67 +5,31 @@ checks: bokmål descriptions everywhere, OID and source on every code list bindi
 failing examples for every rule, every item 1–9 of the proposal realised, a semantic version,
 and every small enum in step with its code list file.
 
-Every check has a stable id and a fixed severity, so CI and the directorate can refer to it.
+Every check has a stable id and a fixed level, so CI and the directorate can refer to it. The
+table ``CHECKS`` at the end of this module lists them with the function that runs each.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from kad_spec.findings import ERROR, WARNING
+from kad_spec.spec.text import Text
+from kad_spec.tools.checks import Check, registry
+
+LEVELS = (ERROR, WARNING)  # an error fails the lint (exit 1), a warning does not
 
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 REQUIREMENT_FLAGS = {"O", "V", "B", "I", "F"}
 # Enums whose source is the specification itself have no Volven OID to carry.
 LOCAL_SOURCE = "kad-spec"
-
-
-@dataclass(frozen=True)
-class LintCheck:
-    id: str
-    severity: str
-    title: str
-    title_en: str
-
-
-CHECKS: dict[str, LintCheck] = {
-    c.id: c
-    for c in (
-        LintCheck("LINT-001", ERROR, "LinkML-linteren fant en feil", "The LinkML linter found an error"),
-        LintCheck("LINT-002", WARNING, "LinkML-linteren fant et avvik fra anbefalt praksis",
-                  "The LinkML linter found a deviation from recommended practice"),
-        LintCheck("LINT-003", ERROR, "Bokmålsbeskrivelse mangler", "Bokmål description missing"),
-        LintCheck("LINT-004", WARNING, "Engelsk tittel (title_en) mangler", "English title (title_en) missing"),
-        LintCheck("LINT-005", ERROR, "Kodeverk uten OID", "Enum without OID"),
-        LintCheck("LINT-006", ERROR, "Kodeverk uten kilde", "Enum without source"),
-        LintCheck("LINT-007", ERROR, "Regel uten eksempel som skal godtas", "Rule without a passing example"),
-        LintCheck("LINT-008", ERROR, "Regel uten eksempel som skal avvises", "Rule without a failing example"),
-        LintCheck("LINT-009", ERROR, "Punkt i høringsnotatet er ikke realisert",
-                  "Item of the proposal not realised"),
-        LintCheck("LINT-010", ERROR, "Versjonen er ikke semantisk versjonering", "Version is not semver"),
-        LintCheck("LINT-011", ERROR, "Kodeverket i modellen er ulikt kodeverksfilen",
-                  "Enum differs from its code list file"),
-        LintCheck("LINT-012", ERROR, "Kodeverksfilen finnes ikke", "Code list file not found"),
-        LintCheck("LINT-013", ERROR, "OID i modellen er ulik OID i kodeverksfilen",
-                  "OID in the model differs from the code list file"),
-        LintCheck("LINT-014", ERROR, "Modellen eller regelkatalogen kan ikke leses",
-                  "The model or the rule catalogue cannot be read"),
-        LintCheck("LINT-015", ERROR, "Element uten gyldig kravflagg (O, V, B) eller betingelse",
-                  "Element without a valid requirement flag or condition"),
-        LintCheck("LINT-016", ERROR, "Publiserings- eller ikrafttredelsesdato mangler eller er ugyldig",
-                  "Publication or effective date missing or invalid"),
-        LintCheck("LINT-017", ERROR, "Versjonen i modellen og endringsloggen stemmer ikke overens",
-                  "The model's version and the change log disagree"),
-        LintCheck("LINT-018", ERROR, "Datoene følger ikke rytmen 1. april (publisert) / 1. januar (i kraft)",
-                  "The dates do not follow the 1 April (published) / 1 January (in force) rhythm"),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -76,7 +40,7 @@ class LintProblem:
 
     @property
     def severity(self) -> str:
-        return CHECKS[self.check_id].severity
+        return CHECKS[self.check_id].level
 
     def to_dict(self) -> dict:
         return {"id": self.check_id, "severity": self.severity, "location": self.location, "message": self.message}
@@ -101,59 +65,66 @@ class LintResult:
 # --- entry point --------------------------------------------------------------------------
 
 
+@dataclass
+class Subject:
+    """What the checks look at: the model folder, and the model and catalogue once read."""
+
+    model_dir: Path
+    codelists_dir: Path
+    linkml: bool
+    model: Any = None
+    rules: dict = field(default_factory=dict)
+
+
 def lint_model(model_dir: Path | None = None, codelists_dir: Path | None = None, *, linkml: bool = True) -> LintResult:
     """Lint the model in ``model_dir`` (default: the bundled model) against ``codelists_dir``.
 
     The code lists default to the ``codelists/`` folder beside the model folder, else the
-    bundled ones.
+    bundled ones. The checks run in the order of the table; the first reads the model, and
+    nothing else runs when it cannot.
     """
     from kad_spec.resources import codelists_dir as bundled_codelists, model_dir as bundled_model
 
     model_dir = Path(model_dir or bundled_model())
-    result = LintResult(model_dir)
-    loaded = _load(model_dir, result)
-    if loaded is None:
-        return result
-    m, rules = loaded
-    if linkml:
-        _linkml_checks(model_dir / "kad.yaml", result)
-    _description_checks(m, result)
-    _enum_checks(m, result)
-    _rule_checks(rules, result)
-    _proposal_checks(m, result)
-    _requirement_checks(m, result)
-    _version_checks(m, result)
-    _changelog_checks(m, result)
     sibling = model_dir.parent / "codelists"
-    _codelist_checks(m, codelists_dir or (sibling if sibling.is_dir() else bundled_codelists()), result)
+    lists = codelists_dir or (sibling if sibling.is_dir() else bundled_codelists())
+    subject = Subject(model_dir, Path(lists), linkml)
+    result = LintResult(model_dir)
+    for handler in handlers():
+        handler(subject, result)
+        if subject.model is None:
+            break
     return result
 
 
-def _load(model_dir: Path, result: LintResult):
+def handlers() -> list:
+    """Each check function once, in the order of the table."""
+    return list(dict.fromkeys(check.handler for check in CHECKS.values()))
+
+
+def _load(subject: Subject, result: LintResult) -> None:
     from kad_spec.catalogue import CatalogueError, load_catalogue
     from kad_spec.model import load_model
 
+    model_dir = subject.model_dir
     path = model_dir / "kad.yaml"
     if not path.is_file():
         result.add("LINT-014", str(path), f"Finner ikke modellfilen {path}.")
-        return None
+        return
     try:
-        m = load_model(model_dir)
+        subject.model = load_model(model_dir)
     except yaml.YAMLError as exc:
         result.add("LINT-014", _yaml_position(path, exc), f"Modellfilen er ikke gyldig YAML: {_yaml_problem(exc)}")
-        return None
+        return
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         result.add("LINT-014", str(path), f"Modellfilen har feil oppbygning: {exc}")
-        return None
+        return
     try:
-        rules = load_catalogue(model_dir / "rules")
+        subject.rules = load_catalogue(model_dir / "rules")
     except yaml.YAMLError as exc:
         result.add("LINT-014", _yaml_position(model_dir / "rules", exc), f"Regelkatalogen er ikke gyldig YAML: {_yaml_problem(exc)}")
-        return m, {}
     except (CatalogueError, KeyError, TypeError, AttributeError) as exc:
         result.add("LINT-014", str(model_dir / "rules"), f"Regelkatalogen kan ikke leses: {exc}")
-        return m, {}
-    return m, rules
 
 
 def _yaml_position(path: Path, exc: yaml.YAMLError) -> str:
@@ -176,9 +147,12 @@ def linkml_config() -> dict:
     }
 
 
-def _linkml_checks(schema_path: Path, result: LintResult) -> None:
+def _linkml_checks(subject: Subject, result: LintResult) -> None:
     from linkml.linter.linter import Linter
 
+    if not subject.linkml:
+        return
+    schema_path = subject.model_dir / "kad.yaml"
     try:
         problems = list(Linter(linkml_config()).lint(str(schema_path)))
     except Exception as exc:  # the linter itself may fail on a broken schema; report, don't crash
@@ -199,7 +173,8 @@ def _needs_text(result: LintResult, location: str, description: str, annotations
         result.add("LINT-004", location, f"{location} mangler engelsk tittel (annotasjonen title_en).")
 
 
-def _description_checks(m, result: LintResult) -> None:
+def _description_checks(subject: Subject, result: LintResult) -> None:
+    m = subject.model
     for cls in m.classes.values():
         _needs_text(result, f"klasse {cls.name}", cls.description, cls.annotations)
         for attr in cls.attributes:
@@ -212,7 +187,8 @@ def _description_checks(m, result: LintResult) -> None:
             _needs_text(result, f"kode {enum.name}.{value.code}", value.description, value.annotations)
 
 
-def _enum_checks(m, result: LintResult) -> None:
+def _enum_checks(subject: Subject, result: LintResult) -> None:
+    m = subject.model
     for enum in m.enums.values():
         where = f"kodeverk {enum.name}"
         source = str(enum.annotations.get("source") or "").strip()
@@ -229,8 +205,8 @@ def _enum_checks(m, result: LintResult) -> None:
             )
 
 
-def _rule_checks(rules: dict, result: LintResult) -> None:
-    for rule in rules.values():
+def _rule_checks(subject: Subject, result: LintResult) -> None:
+    for rule in subject.rules.values():
         where = f"regel {rule.id}"
         expects = {ex.expect for ex in rule.examples}
         if "pass" not in expects:
@@ -239,7 +215,28 @@ def _rule_checks(rules: dict, result: LintResult) -> None:
             result.add("LINT-008", where, f"{where} har ikke noe eksempel som skal avvises (expect: fail).")
 
 
-def _proposal_checks(m, result: LintResult) -> None:
+EXAMPLE_NAME = re.compile(r"^(pass|fail)_[a-z0-9]+(_[a-z0-9]+)*$")
+
+
+def _example_name_checks(subject: Subject, result: LintResult) -> None:
+    """Every example has a name, so a test id reads as a sentence: KAD-DIA-001-fail_when_list_is_empty."""
+    for rule in subject.rules.values():
+        seen: set[str] = set()
+        for number, example in enumerate(rule.examples, start=1):
+            where = f"regel {rule.id}, eksempel {number}"
+            name = example.name
+            if not name:
+                result.add("LINT-019", where, f"{where} mangler navn (name: {example.expect}_..., i snake_case).")
+            elif not EXAMPLE_NAME.match(name) or not name.startswith(example.expect + "_"):
+                result.add("LINT-019", where, f"{where} har navnet «{name}»; navnet skal være snake_case og begynne "
+                                              f"med {example.expect}_ (som expect).")
+            elif name in seen:
+                result.add("LINT-019", where, f"{where} har navnet «{name}», som et annet eksempel i regelen også har.")
+            seen.add(name)
+
+
+def _proposal_checks(subject: Subject, result: LintResult) -> None:
+    m = subject.model
     from kad_spec.generate.markdown import PROPOSAL_ITEMS
 
     realised: set[str] = set()
@@ -260,7 +257,8 @@ def _proposal_checks(m, result: LintResult) -> None:
             )
 
 
-def _requirement_checks(m, result: LintResult) -> None:
+def _requirement_checks(subject: Subject, result: LintResult) -> None:
+    m = subject.model
     for cls in m.classes.values():
         for attr in cls.attributes:
             where = f"element {cls.name}.{attr.name}"
@@ -273,7 +271,8 @@ def _requirement_checks(m, result: LintResult) -> None:
                 result.add("LINT-015", where, f"{where} er merket obligatorisk (O), men er ikke required i modellen.")
 
 
-def _version_checks(m, result: LintResult) -> None:
+def _version_checks(subject: Subject, result: LintResult) -> None:
+    m = subject.model
     if not SEMVER.match(m.version):
         result.add("LINT-010", "modell", f"Versjonen «{m.version}» er ikke MAJOR.MINOR.PATCH (semantisk versjonering).")
     dates = {}
@@ -287,10 +286,11 @@ def _version_checks(m, result: LintResult) -> None:
         result.add("LINT-016", "modell", "Ikrafttredelsesdatoen er før publiseringsdatoen.")
 
 
-def _changelog_checks(m, result: LintResult) -> None:
+def _changelog_checks(subject: Subject, result: LintResult) -> None:
     """The change log is the one source of the accepted versions and of the release dates."""
-    from kad_spec.versions import CHANGELOG, previous_version, semver_key
+    from kad_spec.versions import CHANGELOG, semver_key
 
+    m = subject.model
     log = f"{CHANGELOG}"
     if "supported_versions" in m.annotations:
         result.add("LINT-017", "modell",
@@ -314,13 +314,16 @@ def _changelog_checks(m, result: LintResult) -> None:
         result.add("LINT-017", log,
                    f"Endringsloggen har versjon {newest.version}, som er nyere enn modellens {m.version}. "
                    f"Sett version i kad.yaml, eller rett endringsloggen.")
-    _rhythm_checks(m, previous_version(m.version, list(m.changelog)), result)
 
 
-def _rhythm_checks(m, previous, result: LintResult) -> None:
+def _rhythm_checks(subject: Subject, result: LintResult) -> None:
     """Major and minor versions: published 1 April, in force 1 January the year after, later than the last."""
-    from kad_spec.versions import semver_key
+    from kad_spec.versions import previous_version, semver_key
 
+    m = subject.model
+    if not SEMVER.match(m.version) or not any(v.version == m.version for v in m.changelog):
+        return  # LINT-010 or LINT-017 has said so
+    previous = previous_version(m.version, list(m.changelog))
     try:
         published = date.fromisoformat(str(m.annotations.get("publisert")))
         effective = date.fromisoformat(str(m.annotations.get("ikrafttredelse")))
@@ -351,9 +354,10 @@ def _rhythm_checks(m, previous, result: LintResult) -> None:
                    f"ikrafttredelse: \"{before.year + 2}-01-01\" (eller senere år).")
 
 
-def _codelist_checks(m, folder: Path, result: LintResult) -> None:
+def _codelist_checks(subject: Subject, result: LintResult) -> None:
     from kad_spec.codelists import CodeListFormatError, read_codelist
 
+    m, folder = subject.model, subject.codelists_dir
     for enum in m.enums.values():
         name = enum.codelist
         if not name:
@@ -388,6 +392,50 @@ def _compare_enum(enum, listed, where: str, result: LintResult) -> None:
         result.add("LINT-013", where, f"{where} har OID {enum.oid}, kodeverksfilen {listed.name} har {listed.oid}.")
 
 
+# --- the checks ---------------------------------------------------------------------------
+# Grouped by the function that runs them, in the order they run (the problems come out in
+# this order).
+
+CHECKS: dict[str, Check] = registry(
+    Check("LINT-014", ERROR, _load, Text("Modellen eller regelkatalogen kan ikke leses",
+                                         "The model or the rule catalogue cannot be read")),
+    Check("LINT-001", ERROR, _linkml_checks, Text("LinkML-linteren fant en feil", "The LinkML linter found an error")),
+    Check("LINT-002", WARNING, _linkml_checks, Text("LinkML-linteren fant et avvik fra anbefalt praksis",
+                                                    "The LinkML linter found a deviation from recommended practice")),
+    Check("LINT-003", ERROR, _description_checks, Text("Bokmålsbeskrivelse mangler", "Bokmål description missing")),
+    Check("LINT-004", WARNING, _description_checks, Text("Engelsk tittel (title_en) mangler",
+                                                         "English title (title_en) missing")),
+    Check("LINT-005", ERROR, _enum_checks, Text("Kodeverk uten OID", "Enum without OID")),
+    Check("LINT-006", ERROR, _enum_checks, Text("Kodeverk uten kilde", "Enum without source")),
+    Check("LINT-007", ERROR, _rule_checks, Text("Regel uten eksempel som skal godtas", "Rule without a passing example")),
+    Check("LINT-008", ERROR, _rule_checks, Text("Regel uten eksempel som skal avvises", "Rule without a failing example")),
+    Check("LINT-019", ERROR, _example_name_checks, Text("Eksempel i regelkatalogen uten gyldig, unikt navn",
+                                                        "Catalogue example without a valid, unique name")),
+    Check("LINT-009", ERROR, _proposal_checks, Text("Punkt i høringsnotatet er ikke realisert",
+                                                    "Item of the proposal not realised")),
+    Check("LINT-015", ERROR, _requirement_checks, Text("Element uten gyldig kravflagg (O, V, B) eller betingelse",
+                                                       "Element without a valid requirement flag or condition")),
+    Check("LINT-010", ERROR, _version_checks, Text("Versjonen er ikke semantisk versjonering", "Version is not semver")),
+    Check("LINT-016", ERROR, _version_checks, Text("Publiserings- eller ikrafttredelsesdato mangler eller er ugyldig",
+                                                   "Publication or effective date missing or invalid")),
+    Check("LINT-017", ERROR, _changelog_checks, Text("Versjonen i modellen og endringsloggen stemmer ikke overens",
+                                                     "The model's version and the change log disagree")),
+    Check("LINT-018", ERROR, _rhythm_checks,
+          Text("Datoene følger ikke rytmen 1. april (publisert) / 1. januar (i kraft)",
+               "The dates do not follow the 1 April (published) / 1 January (in force) rhythm")),
+    Check("LINT-011", ERROR, _codelist_checks, Text("Kodeverket i modellen er ulikt kodeverksfilen",
+                                                    "Enum differs from its code list file")),
+    Check("LINT-012", ERROR, _codelist_checks, Text("Kodeverksfilen finnes ikke", "Code list file not found")),
+    Check("LINT-013", ERROR, _codelist_checks, Text("OID i modellen er ulik OID i kodeverksfilen",
+                                                    "OID in the model differs from the code list file")),
+)
+
+
+def check_dict(check: Check) -> dict:
+    """A check as the JSON output lists it."""
+    return {"id": check.id, "severity": check.level, "title": check.message.nb, "title_en": check.message.en}
+
+
 # --- output -------------------------------------------------------------------------------
 
 
@@ -404,7 +452,7 @@ def render_json(result: LintResult) -> str:
         "errors": result.count(ERROR),
         "warnings": result.count(WARNING),
         "problems": [p.to_dict() for p in result.problems],
-        "checks": {c.id: asdict(c) for c in CHECKS.values()},
+        "checks": {c.id: check_dict(c) for c in sorted(CHECKS.values(), key=lambda c: c.id)},
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from kad_spec.codelists import load_codelists, read_codelist
 from kad_spec.codelists.cli import app
 from kad_spec.resources import codelists_dir
+from conftest import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "codelists"
 runner = CliRunner()
@@ -150,3 +151,13 @@ def test_list_show_and_errors():
 def test_load_codelists_from_imported_folder(tmp_path):
     invoke("import", FIXTURES / "klass-131-2024.csv", "--format", "klass-csv", "--edition", "2024", "--into", tmp_path)
     assert load_codelists(tmp_path)["kommunenummer"].codes_on(date(2025, 1, 1)) == {"0301", "1508", "1580", "3101", "4601"}
+
+
+def test_language_is_per_call_not_remembered():
+    """--lang belongs to one call: an English call leaves the next one in bokmål, in the same process."""
+    english = invoke("--lang", "en", "show", "nope")
+    assert english.exit_code == 2 and "Unknown code list: nope" in english.output
+    after = invoke("show", "nope")
+    assert after.exit_code == 2 and "Ukjent kodeverk: nope" in after.output
+    via_main = run_cli("codelists", "--lang", "en", "lookup", "kommunenummer", "3001", "--date", "2024-03-01")
+    assert via_main[0] == 1 and "exists in kommunenummer but is not valid on 2024-03-01" in via_main[1]

@@ -1,0 +1,1 @@
+"""What the specification says, independent of how a message is read or checked."""
