@@ -6,6 +6,8 @@ standard library and parses each list lazily, the first time it is asked for.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import csv
 import io
 from dataclasses import dataclass, field, replace
@@ -175,8 +177,37 @@ class CodeList:
     _by_code: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict, repr=False)
     used_editions: set[str] = field(default_factory=set, repr=False)
     _by_upper: dict[str, str] | None = field(default=None, repr=False)
+    _periods: dict[date, object] = field(default_factory=dict, repr=False)
+    _boundaries: list[date] | None = field(default=None, repr=False)
 
     # -- reading -----------------------------------------------------------------------
+    def period_of(self, on: date):
+        """The same value for any two days on which every :meth:`check` of this list answers alike.
+
+        Within an edition's coverage the answer changes only where an edition or a code's validity
+        starts or ends; outside it (the nearest edition depends on the distance) every day is its
+        own period. Rules judge a code once per period instead of once per day.
+        """
+        period = self._periods.get(on)
+        if period is None:
+            if self.covering_edition(on) is None and self.editions:
+                period = ("day", on)
+            else:
+                period = ("from", bisect_right(self._change_days(), on))
+            self._periods[on] = period
+        return period
+
+    def _change_days(self) -> list[date]:
+        if self._boundaries is None:
+            days: set[date] = set()
+            for item in (*self.editions, *self.all_entries()):
+                if item.valid_from is not None:
+                    days.add(item.valid_from)
+                if item.valid_to is not None:
+                    days.add(item.valid_to + timedelta(days=1))
+            self._boundaries = sorted(days)
+        return self._boundaries
+
     def __len__(self) -> int:
         return len(self._by_code)
 
@@ -253,6 +284,7 @@ class CodeList:
 
     # -- changing ----------------------------------------------------------------------
     def set_entries(self, code: str, entries: Iterable[CodeEntry]) -> None:
+        self._periods, self._boundaries = {}, None
         ordered = tuple(sorted(entries, key=lambda e: e.valid_from or date.min))
         if ordered:
             self._by_code[code] = ordered
@@ -262,6 +294,7 @@ class CodeList:
 
     def add_edition(self, edition: Edition) -> Edition:
         """Add (or replace, same label) an edition; close an open predecessor; return it as stored."""
+        self._periods, self._boundaries = {}, None
         others = [e for e in self.editions if e.label != edition.label]
         later = [e for e in others if e.valid_from and edition.valid_from and e.valid_from > edition.valid_from]
         if edition.valid_to is None and later:

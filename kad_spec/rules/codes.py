@@ -104,8 +104,9 @@ def check_stay_codes(batch, ctx) -> list[tuple[int, Hit]]:
 
 def _judge(verdicts: dict, ctx, list_name: str, code: str, day: date, allow_unknown: bool,
            pointer: str) -> Hit | None:
-    """One code on one day, judged once per message: most stays share their codes and days."""
-    key = (list_name, code, day)
+    """One code on one day, judged once per message and period: most stays share their codes."""
+    lists = ctx.codelists
+    key = (list_name, code, lists[list_name].period_of(day) if list_name in lists else None)
     verdict = verdicts.get(key)
     if verdict is None:
         check = check_code(ctx.codelists, list_name, code, day)

@@ -36,12 +36,25 @@ DIAGNOSIS_LISTS = ("innskrivningsdiagnoser", "utskrivningsdiagnoser")
 
 def diagnosis_findings(codelists: CodeLists, system: str, code: str, on: date) -> list[tuple[str, dict]]:
     """(rule id, params) for one diagnosis code declared in ``system`` on ``on``; [] when it is fine."""
-    return [(rule, dict(params)) for rule, params in _verdict(codelists, system, code, on)[1]]
+    return [(rule, _dated(rule, params, on)) for rule, params in _verdict(codelists, system, code, on)[1]]
+
+
+DATED = ("KAD-DIA-003", "KAD-DIA-004")  # their findings name the date the code was checked on
+
+
+def _dated(rule: str, params: tuple, on: date) -> dict:
+    found = dict(params)
+    if rule in DATED:
+        found["dato"] = on.isoformat()
+    return found
 
 
 @lru_cache(maxsize=16384)
 def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[str, tuple]:
-    """(edition used, findings as (rule id, params as pairs)); hashable so that it can be cached."""
+    """(edition used, findings as (rule id, params as pairs)); hashable so that it can be cached.
+
+    The same for every day of a code list's period (CodeList.period_of): the date a finding names
+    is added by the caller (``_dated``)."""
     if system not in LIST_OF_SYSTEM:
         return "", ()  # unknown code system: the schema's enum finding
     if PROCESS_CODE.fullmatch(code):
@@ -69,9 +82,9 @@ def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[st
     if other is not None:
         found.append(("KAD-DIA-005", (("kode", code), ("kodeverk", system), ("ligner", other))))
     elif check.status == STATUS_NOT_IN_NEAREST_EDITION:
-        found.append(("KAD-DIA-004", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
+        found.append(("KAD-DIA-004", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition))))
     else:
-        found.append(("KAD-DIA-003", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition), ("dato", on.isoformat()))))
+        found.append(("KAD-DIA-003", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition))))
     return check.edition, tuple(found)
 
 
@@ -110,7 +123,7 @@ def check_diagnoses(batch, ctx) -> list[tuple[int, Hit]]:
             if verdict is None:
                 verdict = _judge_in_message(ctx, verdicts, system, code, day)
             for rule, params in verdict:
-                found.append((i, Hit(rule, f"/{key}/{position}/kode", dict(params, element=element))))
+                found.append((i, Hit(rule, f"/{key}/{position}/kode", dict(_dated(rule, params, day), element=element))))
     found.sort(key=lambda pair: pair[0])  # per stay: admission diagnoses, then discharge diagnoses
     return found
 
@@ -119,8 +132,14 @@ def _judge_in_message(ctx, verdicts: dict, system, code, day: date) -> tuple:
     """First time in a message for (system, code, day): judge it, record the edition for the report."""
     if not isinstance(code, str) or not isinstance(system, str) or not code:
         return ()  # the schema reports a missing or malformed code
-    edition, found = _verdict(ctx.codelists, system, code, day)
-    if edition:
-        ctx.codelists[LIST_OF_SYSTEM[system]].used_editions.add(edition)
+    lists = ctx.codelists
+    name = LIST_OF_SYSTEM.get(system)
+    period = lists[name].period_of(day) if name in lists else day
+    found = verdicts.get((system, code, period))
+    if found is None:
+        edition, found = _verdict(lists, system, code, day)
+        if edition:
+            lists[name].used_editions.add(edition)
+        verdicts[(system, code, period)] = found
     verdicts[(system, code, day)] = found
     return found
