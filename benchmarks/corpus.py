@@ -138,7 +138,7 @@ def _set(path: str, value: Any) -> Mutation:
             node = node.get(key) if isinstance(node, dict) else None
             if not isinstance(node, dict):
                 return None
-        node[last] = value(m) if callable(value) else copy.deepcopy(value)
+        node[last] = copy.deepcopy(value)
         return [Entry(stay)]
     return mutate
 
@@ -192,7 +192,7 @@ def wrong_check_digit(stay: dict, m: Mutator) -> list[Entry]:
 def impossible_birth_date(stay: dict, m: Mutator) -> list[Entry]:
     day, month = m.rng.choice(((72, 83), (32, 81), (30, 82), (0, 85), (15, 93), (31, 84)))
     stay["pasient"]["id"] = _number_with_digits(m.rng, f"{day:02d}{month:02d}{m.rng.randrange(100):02d}")
-    if 40 < day < 72:
+    if day > 40:  # a D-number's day, as in the catalogue's example: only the date is wrong
         stay["pasient"]["id_type"] = "DNR"
     return [Entry(stay)]
 
