@@ -64,6 +64,7 @@ SMALL_STAYS = 4000
 DEFAULT_SEED = 14
 CORPUS_YEAR = 2025
 MUTATED_SHARE = 0.25
+CORPUS_MARKER = ".kad-spec-corpus"  # a folder with it may be emptied by the next run
 MAX_FINDINGS = "1000000000"  # every finding is listed, none only counted
 TODAY_IN_MESSAGE = re.compile(r"\(i dag er \d{4}-\d{2}-\d{2}\)")
 
@@ -950,8 +951,12 @@ class CorpusLayout:
 
 
 def write_corpus(directory: Path, stays: int = SMALL_STAYS, seed: int = DEFAULT_SEED) -> list[Path]:
-    """The whole corpus in ``directory`` (created; existing corpus files are replaced)."""
+    """The whole corpus in ``directory``: a new or empty folder, or one an earlier run wrote (replaced)."""
+    marker = directory / CORPUS_MARKER
+    if directory.exists() and any(directory.iterdir()) and not marker.exists():
+        raise SystemExit(f"{directory} is not empty and holds no corpus; choose a new or empty folder")
     directory.mkdir(parents=True, exist_ok=True)
+    marker.write_text("written by benchmarks/corpus.py; the .json and .xml files here are replaced on the next run\n")
     for old in directory.iterdir():
         if old.is_file() and old.suffix in (".json", ".xml"):
             old.unlink()
