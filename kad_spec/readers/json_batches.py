@@ -9,11 +9,10 @@ an ``opphold`` that is not an array — raises :class:`NotForBatches` before the
 trusted, and the caller reads the file with the streaming reader instead.
 
 Duplicate keys: a C decoder keeps the last of two equal keys without telling. So the keys of
-a piece are counted in its bytes (every key ends with ``":``; in a piece without an escaped
-quote and without white space before a colon, nothing else does) and compared with the keys
-decoded. When they differ, or when the piece has either of those, the piece's stays are read
-one by one with a hook that notes duplicates and keeps the first value, as the streaming
-reader does.
+a piece are counted in its bytes (outside white space every key ends with ``":``, and in a
+piece without an escaped quote nothing else does) and compared with the keys decoded. When
+they differ, or when the piece has an escaped quote, the piece's stays are read one by one
+with a hook that notes duplicates and keeps the first value, as the streaming reader does.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ MAX_PIECE_BYTES = 64 << 20  # a window this long without a stay boundary: not fo
 _STAYS_START = re.compile(rb'"opphold"[ \t\r\n]*:[ \t\r\n]*\[')
 _BOUNDARY = re.compile(rb'\}[ \t\r\n]*,[ \t\r\n]*\{[ \t\r\n]*"opphold_id"')
 _WHITE = b" \t\r\n"
-_COLON_AFTER_WHITE = (b" :", b"\t:", b"\r:", b"\n:")
+_NOT_WHITE = re.compile(rb"[^ \t\r\n]")
 
 
 class NotForBatches(Exception):
@@ -129,14 +128,16 @@ def read_pieces(handle, header_keys: list[str], decoder: PieceDecoder,
 
 
 def _skip_white(window: _Window, position: int) -> int:
+    """The offset of the first byte at or after ``position`` that is not white space."""
     while True:
         window.fill(position + 1)
-        offset = position - window.base
-        rest = window.data[offset:]
-        stripped = rest.lstrip(_WHITE)
-        position += len(rest) - len(stripped)
-        if stripped or window.at_end:
+        found = _NOT_WHITE.search(window.data, position - window.base)
+        if found is not None:
+            return window.base + found.start()
+        position = window.base + len(window.data)
+        if window.at_end:
             return position
+        window.fill(position + PIECE_BYTES)
 
 
 def _next_piece(window: _Window, position: int, decoder: PieceDecoder, index: int) -> tuple[Piece, int]:
@@ -186,9 +187,14 @@ def _candidate_cuts(data: bytes, begin: int, end: int, at_end: bool) -> Iterator
 
 
 def _key_marks(piece: bytes) -> int | None:
-    if b'\\"' in piece or any(marker in piece for marker in _COLON_AFTER_WHITE):
-        return None  # keys cannot be counted by their bytes here
-    return piece.count(b'":')
+    """The keys in a piece, counted in its bytes; None when they cannot be counted so.
+
+    Without an escaped quote, no string holds a quote, so outside white space every ``":`` ends
+    a key and nothing else does; white space is deleted first, for ``"key" : value``.
+    """
+    if b'\\"' in piece:
+        return None
+    return piece.translate(None, _WHITE).count(b'":')
 
 
 def _read_with_hook(piece: bytes, index: int) -> tuple[list, list[Hit]]:

@@ -246,9 +246,15 @@ class JsonMessage:
         from kad_spec.readers.json_batches import NotForBatches, read_pieces
 
         tail: dict = {}
-        with self.path.open("rb") as handle:
-            for piece in read_pieces(handle, list(self.header), decoder, tail.update):
-                on_piece(piece)
+        was_enabled = gc.isenabled()
+        gc.disable()  # millions of objects and no cycles: collecting during the reading only costs time
+        try:
+            with self.path.open("rb") as handle:
+                for piece in read_pieces(handle, list(self.header), decoder, tail.update):
+                    on_piece(piece)
+        finally:
+            if was_enabled:
+                gc.enable()
         if set(tail) & set(self.header):
             raise NotForBatches("a member before the stays is given again after them")
         self.header.update(tail)

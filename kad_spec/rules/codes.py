@@ -18,7 +18,11 @@ from kad_spec.rules.times import stay_times
 
 KOMMUNENUMMER = "kommunenummer"
 SPECIAL_KIND = "special"  # SSB's special values (unknown, Svalbard, Jan Mayen): not a municipality
-CATEGORY_LISTS = (("henvist_fra", "tjenester_og_vesen"), ("utskrevet_til", "ut_til"))
+# (field, list, whether a code unknown to the list is this rule's): unknown categories are the
+# schema's (KAD-KL-001); here only "not valid on this date".
+CODED_FIELDS = (("pasient.bostedskommune", KOMMUNENUMMER, True),
+                ("henvist_fra.kategori", "tjenester_og_vesen", False),
+                ("utskrevet_til.kategori", "ut_til", False))
 VERDICTS_KEPT = 20_000
 
 
@@ -81,49 +85,48 @@ def _is_dated_failure(check: CodeCheck | None, allow_unknown: bool) -> bool:
 @batch_check("KAD-KL-002")
 def check_stay_codes(batch, ctx) -> list[tuple[int, Hit]]:
     days = admission_days(batch, ctx)
-    verdicts = ctx.code_verdicts
-    if len(verdicts) >= VERDICTS_KEPT:
-        verdicts.clear()  # bounded memory for a long backfill
     found = []
-    municipalities = batch.column("pasient.bostedskommune")
-    for i, (municipality, day) in enumerate(zip(municipalities, days)):
-        if day is not None and type(municipality) is str and len(municipality) == 4 and municipality.isdigit():
-            hit = _judge(verdicts, ctx, KOMMUNENUMMER, municipality, day, True, "/pasient/bostedskommune")
-            if hit:
-                found.append((i, hit))
-    for parent, list_name in CATEGORY_LISTS:
-        # Unknown categories are the schema's (KAD-KL-001); here only "not valid on this date".
-        for i, (category, day) in enumerate(zip(batch.column(f"{parent}.kategori"), days)):
-            if day is not None and type(category) is str:
-                hit = _judge(verdicts, ctx, list_name, category, day, False, f"/{parent}/kategori")
-                if hit:
-                    found.append((i, hit))
-    found.sort(key=lambda pair: pair[0])  # per stay in the order of the checks: stable
+    for path, list_name, allow_unknown in CODED_FIELDS:
+        pointer = "/" + path.replace(".", "/")
+        # A verdict per (code, day), kept per message; most stays share their codes and days.
+        judged = ctx.code_verdicts.setdefault(list_name, {})
+        if len(judged) >= VERDICTS_KEPT:
+            judged.clear()  # bounded memory for a long backfill
+        for i, (code, day) in enumerate(zip(batch.column(path), days)):
+            verdict = judged.get((code, day)) if type(code) is str else False
+            if verdict is None:
+                verdict = judged[(code, day)] = _judge(ctx, list_name, code, day, allow_unknown)
+            if verdict:
+                found.append((i, _code_hit(verdict, pointer, code, day)))
+    found.sort(key=lambda pair: pair[0])  # per stay in the order of the fields: stable
     return found
 
 
-def _judge(verdicts: dict, ctx, list_name: str, code: str, day: date, allow_unknown: bool,
-           pointer: str) -> Hit | None:
-    """One code on one day, judged once per message and period: most stays share their codes."""
+def _judge(ctx, list_name: str, code: str, day: date | None, allow_unknown: bool):
+    """The explanation (bokmål, English) when the code is not valid on the day, else False.
+
+    Judged once per validity period of the list (CodeList.period_of), not once per day.
+    """
+    if day is None or (list_name == KOMMUNENUMMER and not (len(code) == 4 and code.isdigit())):
+        return False  # the form is the schema's finding
     lists = ctx.codelists
-    key = (list_name, code, lists[list_name].period_of(day) if list_name in lists else None)
-    verdict = verdicts.get(key)
+    if list_name not in lists:
+        return False
+    periods = ctx.code_verdicts.setdefault(("period", list_name), {})
+    key = (code, lists[list_name].period_of(day))
+    verdict = periods.get(key)
     if verdict is None:
-        check = check_code(ctx.codelists, list_name, code, day)
-        verdict = verdicts[key] = explain(check) if _is_dated_failure(check, allow_unknown) else False
-    elif verdict is False:
-        return None
-    if not verdict:
-        return None
-    element = "opphold." + pointer[1:].replace("/", ".")
+        check = check_code(lists, list_name, code, day)
+        verdict = periods[key] = explain(check) if _is_dated_failure(check, allow_unknown) else False
+    return verdict
+
+
+def _code_hit(verdict: tuple[str, str], pointer: str, code: str, day: date) -> Hit:
     nb, en = verdict
     return Hit("KAD-KL-002", pointer, {
-        "element": element, "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
+        "element": "opphold." + pointer[1:].replace("/", "."), "kode": code, "dato": day.isoformat(),
+        "forklaring": nb, "forklaring_en": en,
     })
-
-
-def _category(node):
-    return node.get("kategori") if isinstance(node, dict) else None
 
 
 @collection_check("KAD-KL-003")

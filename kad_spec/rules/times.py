@@ -12,6 +12,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable
 
+import numpy as np
+
 from kad_spec.findings import Hit
 from kad_spec.rules import batch_check, get, message_check
 from kad_spec.validation.batch import MISSING
@@ -116,18 +118,104 @@ def written_epoch(value: datetime) -> float:
 class StayTimes:
     """The times of a batch's stays, parsed once and shared by every rule that needs them.
 
-    Per stay: the datetimes as written (None when absent or unreadable), their instants in
-    seconds since 1970, and the admission's calendar date in Norway.
+    Per stay: the instants in seconds since 1970 (None when absent or unreadable) and the
+    admission's calendar date in Norway; ``simple`` marks the stays whose times are plain local
+    times away from a change of clock (the others get a closer look by the time rules).
+
+    Times of the two usual shapes (``YYYY-MM-DDTHH:MM`` and ``…:SS``, no offset) are read for
+    the whole batch at once from their digits; any other text, and a time near a change of
+    clock, is read by :func:`parse_written` one at a time.
     """
 
-    __slots__ = ("admitted", "discharged", "start", "end", "day")
+    __slots__ = ("start", "end", "day", "simple", "_written")
 
     def __init__(self, batch):
-        self.admitted = list(map(parse_written, batch.column("innleggelsestidspunkt")))
-        self.discharged = list(map(parse_written, batch.column("utskrivningstidspunkt")))
-        self.start = [None if value is None else written_epoch(value) for value in self.admitted]
-        self.end = [None if value is None else written_epoch(value) for value in self.discharged]
-        self.day = [None if value is None else oslo_date(value) for value in self.admitted]
+        written_in = batch.column("innleggelsestidspunkt")
+        written_out = batch.column("utskrivningstidspunkt")
+        self._written = (written_in, written_out)
+        self.start, self.day, simple_in = _instants(written_in)
+        self.end, _, simple_out = _instants(written_out)
+        absent_out = np.fromiter((v is MISSING for v in written_out), dtype=bool, count=len(written_out))
+        self.simple = simple_in & (simple_out | absent_out)
+
+    def admitted(self, i: int) -> datetime | None:
+        return parse_written(self._written[0][i])
+
+    def discharged(self, i: int) -> datetime | None:
+        return parse_written(self._written[1][i])
+
+
+_PLAIN_SHAPES = {16: re.compile(rb"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})+"),
+                 19: re.compile(rb"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})+")}
+_DAYS_IN_MONTH = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
+
+
+def _instants(values: list) -> tuple[list, list, np.ndarray]:
+    """(instants, Oslo dates, plain) of a column of times; plain: read from the digits."""
+    n = len(values)
+    start: list = [None] * n
+    days: list = [None] * n
+    plain = np.zeros(n, dtype=bool)
+    for length, shape in _PLAIN_SHAPES.items():
+        rows = [i for i, v in enumerate(values) if type(v) is str and len(v) == length]
+        if rows:
+            _read_plain(values, rows, length, shape, start, days, plain)
+    for i in np.flatnonzero(~plain).tolist():
+        written = parse_written(values[i])
+        if written is not None:
+            start[i], days[i] = written_epoch(written), oslo_date(written)
+    return start, days, plain
+
+
+def _read_plain(values, rows: list[int], length: int, shape, start: list, days: list, plain) -> None:
+    text = "".join(values[i] for i in rows).encode()
+    if len(text) != length * len(rows) or shape.fullmatch(text) is None:
+        return  # another shape among them: one by one
+    digits = np.frombuffer(text, dtype=np.uint8).reshape(-1, length).astype(np.int64) - 48
+
+    def number(a: int, b: int):
+        value = digits[:, a]
+        for k in range(a + 1, b):
+            value = value * 10 + digits[:, k]
+        return value
+
+    year, month, day = number(0, 4), number(5, 7), number(8, 10)
+    hour, minute = number(11, 13), number(14, 16)
+    second = number(17, 19) if length == 19 else np.zeros(len(rows), dtype=np.int64)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    last = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    ok = month_ok & (day >= 1) & (day <= last) & (year >= 1) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    # Near a change of clock (last Sunday of March and October, 02:00–03:00) the rules look closer.
+    ok &= ~((hour == 2) & (day >= 25) & ((month == 3) | (month == 10)))
+    ordinal = np.where(ok, _days_from_civil(year, month, day), 0)
+    unique, inverse = np.unique(ordinal, return_inverse=True)
+    dates = [date.fromordinal(int(o)) if o > 0 else None for o in unique]
+    offsets = np.array([_day_offset(d) for d in dates])[inverse]
+    ok &= ~np.isnan(offsets)  # a day the clock changes: one by one
+    local = ((ordinal - 719163) * 86400 + hour * 3600 + minute * 60 + second).astype(np.float64)
+    instants = (local - offsets).tolist()
+    inverse = inverse.tolist()
+    for k in np.flatnonzero(ok).tolist():
+        i = rows[k]
+        start[i], days[i], plain[i] = instants[k], dates[inverse[k]], True
+
+
+def _day_offset(day: date | None) -> float:
+    if day is None:
+        return float("nan")
+    offset = _oslo_offset_of_day(day)
+    return float("nan") if offset is None else offset
+
+
+def _days_from_civil(year, month, day):
+    """Python's date ordinals (1 January of year 1 is 1) for arrays of year, month and day."""
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 305
 
 
 def stay_times(batch) -> StayTimes:
@@ -154,13 +242,11 @@ def check_stay_times(batch, ctx) -> list[tuple[int, Hit]]:
     written_out = batch.column("utskrivningstidspunkt")
     created_at = _created_at(ctx)
     found = []
-    for i, (admitted, discharged, start, end, day) in enumerate(
-            zip(times.admitted, times.discharged, times.start, times.end, times.day)):
-        if not _needs_a_look(admitted, discharged, start, end, day, created_at, written_out[i]):
-            continue
+    for i in _worth_a_look(times, created_at):
+        start, end, day = times.start[i], times.end[i], times.day[i]
         hits: list[Hit] = []
-        _check_time(written_in[i], admitted, "innleggelsestidspunkt", hits)
-        _check_time(written_out[i], discharged, "utskrivningstidspunkt", hits)
+        _check_time(written_in[i], times.admitted(i), "innleggelsestidspunkt", hits)
+        _check_time(written_out[i], times.discharged(i), "utskrivningstidspunkt", hits)
         if day is not None and day < FIRST_ADMISSION:
             hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": day.isoformat()}))
         if start is not None and end is not None and end < start:
@@ -178,18 +264,18 @@ def check_stay_times(batch, ctx) -> list[tuple[int, Hit]]:
     return found
 
 
-def _needs_a_look(admitted, discharged, start, end, day, created_at, written_out) -> bool:
-    """False for the usual stay: both times readable (or discharge absent), nothing to report."""
-    if admitted is None or (discharged is None and written_out is not MISSING):
-        return True
-    if admitted.tzinfo is not None or _may_touch_dst(admitted) or day < FIRST_ADMISSION:
-        return True
-    if discharged is not None and (discharged.tzinfo is not None or _may_touch_dst(discharged) or end < start):
-        return True
-    until = end if end is not None else created_at
-    if until is not None and (until - start) / SECONDS_PER_DAY > LONG_STAY_DAYS:
-        return True
-    return created_at is not None and (start > created_at or (end is not None and end > created_at))
+def _worth_a_look(times: StayTimes, created_at: float | None) -> list[int]:
+    """The stays whose times may give a finding: all but plain times, in order and in range."""
+    start = np.array(times.start, dtype=np.float64)  # None becomes nan
+    end = np.array(times.end, dtype=np.float64)
+    until = np.where(np.isnan(end), np.nan if created_at is None else created_at, end)
+    with np.errstate(invalid="ignore"):
+        fine = times.simple & ~(end < start) & ~((until - start) / SECONDS_PER_DAY > LONG_STAY_DAYS)
+        if created_at is not None:
+            fine &= ~(start > created_at) & ~(end > created_at)
+    early = np.fromiter((day is not None and day < FIRST_ADMISSION for day in times.day), dtype=bool,
+                        count=len(times.day))
+    return np.flatnonzero(~fine | early).tolist()
 
 
 def _created_at(ctx) -> float | None:

@@ -23,6 +23,16 @@ BATCH_SIZE = 4096
 MISSING = UNSET  # one marker for "absent" in typed and plain rows alike
 
 
+class _Absent:
+    """Stands in for an absent object: every member of it is MISSING."""
+
+    def __getattr__(self, name: str):
+        return MISSING
+
+
+_ABSENT = _Absent()
+
+
 def is_object(value: Any) -> bool:
     """A JSON object as decoded: a dict (plain rows) or a Struct (typed rows)."""
     return isinstance(value, (dict, Struct))
@@ -66,9 +76,9 @@ class StayBatch:
             return [row.get(name, MISSING) if isinstance(row, dict) else MISSING for row in self.rows]
         values = self.column(parent)
         if self.typed:
-            if MISSING not in values:  # a required object: one C call
-                return list(map(attrgetter(name), values))
-            return [getattr(value, name, MISSING) for value in values]
+            if MISSING in values:  # an optional object: absent ones give MISSING
+                values = [_ABSENT if value is MISSING else value for value in values]
+            return list(map(attrgetter(name), values))
         return [member(value, name) for value in values]
 
     def items(self, list_path: str) -> tuple[list[int], list[int], list]:

@@ -182,7 +182,8 @@ class _Builder:
                 fields.append((member, Union[member_type, UnsetType], UNSET))
         if "if" in node or "then" in node:
             self.condition(node, path)
-        struct = msgspec.defstruct(f"Typed{name}", fields, kw_only=True, forbid_unknown_fields=True)
+        # gc=False: a stay holds no cycles; tracking a million Structs would only cost collections.
+        struct = msgspec.defstruct(f"Typed{name}", fields, kw_only=True, forbid_unknown_fields=True, gc=False)
         if len(path) == 2 and each is None:
             self.typed.object_fields[path[1]] = tuple(member for member, *_ in fields)
         elif len(path) == 2 and each is not None:
