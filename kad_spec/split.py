@@ -90,6 +90,14 @@ def split_bytes(settings) -> int:
         return SPLIT_BYTES
 
 
+def _split_bytes_given(settings) -> int | None:
+    """The split size when one is asked for (Settings.split_bytes or KAD_SPEC_SPLIT_BYTES)."""
+    value = getattr(settings, "split_bytes", None)
+    if value is not None:
+        return value
+    return int(os.environ["KAD_SPEC_SPLIT_BYTES"]) if os.environ.get("KAD_SPEC_SPLIT_BYTES", "").isdigit() else None
+
+
 def can_fork() -> bool:
     import multiprocessing  # here, not at the top: small files never need it
 
@@ -344,8 +352,10 @@ def _stop(children) -> None:
 
 def applies(validator, doc, jobs: int) -> bool:
     """Worth a try: a file at least the split size, with fork and mergeable collection checks."""
-    if jobs < 2 or doc.format not in ("json", "xml") or doc.run is None:
+    if jobs < 2 or doc.format not in ("json", "xml"):
         return False
+    if doc.format == "json" and _split_bytes_given(validator.settings) is None:
+        return False  # read in pieces by one process, JSON is faster than forked streaming readers
     try:
         size = doc.path.stat().st_size
         if size < split_bytes(validator.settings) or size > MAX_SPLIT_BYTES:

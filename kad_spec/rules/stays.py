@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from itertools import repeat
 from typing import Iterable
 
 import numpy as np
@@ -46,13 +47,9 @@ def _id_key(text: str) -> int:
     return hash(text)
 
 
-def _patient_keys(id_type: str, number: str) -> tuple[int, int]:
-    """Two independent 64-bit keyed hashes of a person id (SipHash, seeded per process, salted per
-    run): not reversible, not comparable outside this run, never shown. Two persons share both
-    only with a chance of 2^-128."""
-    return hash((_PATIENT_SALT, id_type, number)), hash((_PATIENT_SALT_2, id_type, number))
-
-
+# A person is kept as two independent 64-bit keyed hashes of (salt, id type, id) (SipHash, seeded
+# per process, salted per run): not reversible, not comparable outside this run, never shown.
+# Two persons share both only with a chance of 2^-128.
 _PATIENT_SALT_2 = os.urandom(16)
 _NONE = -1
 
@@ -172,25 +169,25 @@ class StaysInMessage:
         id_types = batch.column("pasient.id_type")
         discharged = batch.column("utskrivningstidspunkt")
         times = stay_times(batch)
-        for i, was_cancelled in zip(given, cancelled):
-            number, id_type, start = numbers[i], id_types[i], times.start[i]
-            if was_cancelled or type(number) is not str or type(id_type) is not str or start is None:
-                continue
-            if discharged[i] is MISSING:
-                end = float("inf")  # still admitted
-            else:
-                end = times.end[i]
-                if end is None or end < start:
-                    continue  # the time rules report this; no sensible period to compare
-            first, second = _patient_keys(id_type, number)
-            self._add_period(first, second, start, end, batch.start + i)
-
-    def _add_period(self, first: int, second: int, start: float, end: float, index: int) -> None:
-        self.patient1.append(first)
-        self.patient2.append(second)
-        self.start.append(start)
-        self.end.append(end)
-        self.index.append(index)
+        rows = [i for i, was_cancelled in zip(given, cancelled)
+                if not was_cancelled and type(numbers[i]) is str and type(id_types[i]) is str
+                and times.start[i] is not None]
+        if not rows:
+            return
+        start = np.array([times.start[i] for i in rows], dtype=np.float64)
+        end = np.array([times.end[i] for i in rows], dtype=np.float64)  # None becomes nan
+        ongoing = np.fromiter((discharged[i] is MISSING for i in rows), dtype=bool, count=len(rows))
+        # Still admitted: open-ended. Unreadable or before admission: the time rules report it.
+        with np.errstate(invalid="ignore"):
+            keep = ongoing | (~np.isnan(end) & (end >= start))
+        end = np.where(ongoing, np.inf, end)
+        kept = [rows[k] for k in np.flatnonzero(keep).tolist()]
+        pairs = [(id_types[i], numbers[i]) for i in kept]
+        self.patient1.extend(map(hash, zip(repeat(_PATIENT_SALT), *zip(*pairs))))
+        self.patient2.extend(map(hash, zip(repeat(_PATIENT_SALT_2), *zip(*pairs))))
+        self.start.frombytes(start[keep].tobytes())
+        self.end.frombytes(end[keep].tobytes())
+        self.index.extend(batch.start + i for i in kept)
 
     # -- parts of one message ---------------------------------------------------------------------
     def merge(self, other: "StaysInMessage", offset: int, found: Iterable[Hit] = ()) -> list[Hit]:
