@@ -24,10 +24,6 @@ BASE_EXAMPLE = REPO / "examples" / "kad-melding.json"
 BASE_ENVELOPE = REPO / "examples" / "konvolutt-kad-melding.xml"  # the base of envelope examples
 RULES = catalogue()
 
-# Produced by the readers and the core, which do not yet declare them with ``provides``.
-# Examples that fail for a reason in the core (reader), not in the catalogue.
-CORE_GAPS: dict[tuple[str, int], str] = {}
-
 
 def write_example(example, directory: Path) -> Path:
     if example.envelope is not None:
@@ -96,10 +92,7 @@ def test_message_placeholders_are_the_same_in_both_languages():
 
 # -- examples through the CLI -------------------------------------------------------------------
 EXAMPLES = [
-    pytest.param(
-        rule_id, index, id=f"{rule_id}-{index}-{example.expect}",
-        marks=[pytest.mark.xfail(reason=CORE_GAPS[(rule_id, index)])] if (rule_id, index) in CORE_GAPS else [],
-    )
+    pytest.param(rule_id, index, id=f"{rule_id}-{index}-{example.expect}")
     for rule_id, rule in sorted(RULES.items())
     for index, example in enumerate(rule.examples)
 ]

@@ -43,40 +43,17 @@ def _hits(findings) -> list[RuleHit]:
     return [RuleHit(f.rule_id, f.severity, f.file, f.opphold_id) for f in findings]
 
 
-def _tapped(doc, add):
-    """The document, with every stay handed to ``add`` the first time the stays are read.
+def _feeding(doc, add):
+    """The document, with every stay also handed to ``add`` as the validator reads it."""
 
-    The validator may walk the stays again (to attribute reader problems); only the first
-    walk feeds the report.
-    """
-    stays = doc.stays
-    tapped = []
-
-    def stays_and_tap():
-        if tapped:
-            yield from stays()
-            return
-        tapped.append(True)
-        for index, stay in stays():
-            add(stay)
-            yield index, stay
-
-    if doc.run is None:
-        return replace(doc, stays=stays_and_tap)
-
-    def run_and_tap(on_stay):
-        if tapped:
-            doc.run(on_stay)
-            return
-        tapped.append(True)
-
+    def run(on_stay):
         def both(index, stay, *reader_extras):  # the XML reader also hands over hits and lines
             add(stay)
             on_stay(index, stay, *reader_extras)
 
         doc.run(both)
 
-    return replace(doc, stays=stays_and_tap, run=run_and_tap)
+    return replace(doc, run=run)
 
 
 def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[int, list[RuleHit]]:
@@ -95,12 +72,9 @@ def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[i
         add = collector.start_document(doc.header)
         try:
             if validator is not None:
-                hits += _hits(_check_document(validator, _tapped(doc, add)))
-            elif doc.run is not None:  # push-style reading, the reader's fastest path
-                doc.run(lambda _index, stay, *_reader_extras: add(stay))
+                hits += _hits(_check_document(validator, _feeding(doc, add)))
             else:
-                for _, stay in doc.stays():
-                    add(stay)
+                doc.run(lambda _index, stay, *_reader_extras: add(stay))
         except ReadFailure as failure:  # a streaming reader finds a syntax error late
             unreadable += 1
             if validator is not None:
