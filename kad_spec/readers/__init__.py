@@ -11,16 +11,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _declare_reader_rules() -> None:
-    from kad_spec.rules import provides
-
-    # File rules and the XML order rule are found while reading, not by a check.
-    provides("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004", "KAD-STR-007")
-
-
-_declare_reader_rules()
-
-
 def count_line_ends(data, start: int = 0, end: int | None = None) -> int:
     """Line ends in ``data[start:end]``: LF, CRLF, or a CR alone (old Mac files), as XML counts them."""
     end = len(data) if end is None else end

@@ -30,6 +30,9 @@ GENERIC = {
     "Enum": "KAD-KL-001",
 }
 provides(*set(GENERIC.values()))
+# Found while reading (kad_spec.readers), not by a check: the file rules and XML element order.
+READER_RULES = ("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004", "KAD-STR-007")
+provides(*READER_RULES)
 
 TYPE_NAMES = {
     "string": ("tekst", "a string"),
