@@ -30,6 +30,7 @@ import orjson
 from lxml import etree
 
 from kad_spec.model import Attribute, Class, Model, model
+from kad_spec.spec.pointer import escape, split
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -107,20 +108,11 @@ class XsdProblem:
 # --- pointers and paths -------------------------------------------------------------------
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
 def pointer_to_xpath(pointer: str, m: Model | None = None) -> str:
     """``/opphold/0/pasient/kjonn`` -> ``/KadMelding/opphold[1]/pasient/kjonn`` (lists 1-based)."""
     m = m or model()
     xpath = f"/{m.root.name}"
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = _unescape(token)
+    for token in split(pointer):
         xpath += f"[{int(token) + 1}]" if token.isdigit() else f"/{token}"
     return xpath
 
@@ -142,9 +134,9 @@ def element_location(elem: etree._Element, m: Model | None = None) -> tuple[str,
             return pointer, f"{xpath}/{name}"
         if attr.multivalued:
             index = sum(1 for _ in step.itersiblings(step.tag, preceding=True))
-            pointer, xpath = f"{pointer}/{_escape(name)}/{index}", f"{xpath}/{name}[{index + 1}]"
+            pointer, xpath = f"{pointer}/{escape(name)}/{index}", f"{xpath}/{name}[{index + 1}]"
         else:
-            pointer, xpath = f"{pointer}/{_escape(name)}", f"{xpath}/{name}"
+            pointer, xpath = f"{pointer}/{escape(name)}", f"{xpath}/{name}"
         cls = m.classes.get(attr.range)
     return pointer, xpath
 
@@ -158,23 +150,23 @@ def _attribute(cls: Class | None, name: str) -> Attribute | None:
 # --- safe parsing -------------------------------------------------------------------------
 
 
-def safe_parser() -> etree.XMLParser:
-    """A new lxml parser that never resolves entities, loads DTDs or uses the network.
+# The options of every lxml parse of a message or schema (a parser or an iterparse): no entity
+# is resolved, no DTD loaded and no network used; huge_tree=False keeps libxml2's limits on
+# depth and text node size. Comments and processing instructions carry no content and are dropped.
+HARDENED = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
 
-    ``huge_tree=False`` keeps libxml2's limits on depth and text node size. Comments and
-    processing instructions carry no message content and are dropped.
-    """
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-        attribute_defaults=False,
-    )
+
+def safe_parser() -> etree.XMLParser:
+    """A new lxml parser with the :data:`HARDENED` options (and no ID table or default attributes)."""
+    return etree.XMLParser(**HARDENED, collect_ids=False, attribute_defaults=False)
 
 
 def _prolog_text(data: bytes) -> str:
@@ -303,7 +295,7 @@ class _Mapper:
                 f"The element {qname.localname} does not belong in {cls.name}.",
             )
             return
-        name = _escape(attr.name)
+        name = escape(attr.name)
         if attr.multivalued:
             items = found.setdefault(attr.name, [])
             child_pointer, child_xpath = f"{pointer}/{name}/{len(items)}", f"{xpath}/{attr.name}[{len(items) + 1}]"
@@ -434,7 +426,7 @@ def _object_keys(obj: Any, cls: Class, pointer: str) -> dict:
     known = {a.name for a in cls.attributes}
     for key in obj:
         if key not in known:
-            raise ValueError(f"{pointer}/{_escape(str(key))}: unknown field {key!r} in {cls.name}")
+            raise ValueError(f"{pointer}/{escape(str(key))}: unknown field {key!r} in {cls.name}")
     return obj
 
 
@@ -452,7 +444,7 @@ def _fill(elem: etree._Element, obj: Any, cls: Class, pointer: str, m: Model) ->
     for attr in cls.attributes:
         if attr.name not in obj:
             continue
-        value, here = obj[attr.name], f"{pointer}/{_escape(attr.name)}"
+        value, here = obj[attr.name], f"{pointer}/{escape(attr.name)}"
         if attr.multivalued:
             if not isinstance(value, list):
                 raise ValueError(f"{here}: expected a list")
@@ -495,7 +487,7 @@ def _ordered(obj: Any, cls: Class, pointer: str, m: Model) -> Any:
     for attr in cls.attributes:
         if attr.name not in obj:
             continue
-        value, here = obj[attr.name], f"{pointer}/{_escape(attr.name)}"
+        value, here = obj[attr.name], f"{pointer}/{escape(attr.name)}"
         if attr.multivalued and value == [] and not attr.required and not attr.minimum_cardinality:
             continue  # an empty optional list is the same as an absent one, and XML cannot tell them apart
         sub = m.classes.get(attr.range)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from kad_spec.catalogue import catalogue
 from kad_spec.cli import app
 from kad_spec.rules import implemented_rule_ids
-from kad_spec.tools.jsonpatch import apply_patch
+from kad_spec.spec.patch import apply_patch
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_EXAMPLE = REPO / "examples" / "kad-melding.json"

@@ -16,7 +16,7 @@ from kad_spec.codelists import load_codelists
 from kad_spec.model import model
 from kad_spec.site import SiteBuildError, Sources, build_site
 from kad_spec.site.codelist_pages import municipality_changes
-from kad_spec.tools.jsonpatch import PatchError, apply_patch
+from kad_spec.spec.patch import PatchError, apply_patch
 
 from conftest import ROOT
 

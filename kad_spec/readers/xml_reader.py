@@ -18,10 +18,11 @@ from lxml.etree import XMLSyntaxError
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure, nearest_line, position
 from kad_spec.readers.xml_lines import StayFinder, past_exact_lines, shifted_lines
+from kad_spec.spec.pointer import split
 
 
 def _field(pointer: str | None) -> str:
-    return ".".join(p for p in (pointer or "").strip("/").split("/") if p and not p.isdigit())
+    return ".".join(p for p in split(pointer or "") if p and not p.isdigit())
 
 
 def _read_failure(error) -> ReadFailure:
@@ -103,16 +104,14 @@ def _open_source(path):
 
 
 def iterparse_hardened(source, **options):
-    """lxml's iterparse with entities, DTDs and the network off.
+    """lxml's iterparse with the hardened options of :data:`kad_spec.xmlmap.HARDENED`.
 
     ``source``: a path, or an open binary file (a part of a message read in parts)."""
     from lxml import etree
 
-    return etree.iterparse(
-        str(source) if isinstance(source, Path) else source,
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True, **options,
-    )
+    from kad_spec.xmlmap import HARDENED
+
+    return etree.iterparse(str(source) if isinstance(source, Path) else source, **HARDENED, **options)
 
 
 class XmlMessage:
@@ -457,7 +456,7 @@ def _syntax_failure(error) -> ReadFailure:
 
 def _node_at(data, pointer: str):
     node = data
-    for part in (pointer or "").strip("/").split("/"):
+    for part in split(pointer or ""):
         if not part:
             continue
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):

@@ -18,6 +18,7 @@ from kad_spec.model import model
 from kad_spec.resources import generated_dir
 from kad_spec.timeutil import is_time_shaped
 from kad_spec.rules import provides
+from kad_spec.spec.pointer import join
 
 GENERIC = {
     "Required": "KAD-STR-001",
@@ -145,18 +146,18 @@ def _hit(error, prefix: tuple[str, ...]) -> Hit:
     kind = error.kind
     name = type(kind).__name__
     path = list(error.instance_path)
-    pointer = "".join(f"/{p}" for p in path)
+    pointer = join(*path)
     parent = field_path(prefix + tuple(path))
     params: dict = {}
     if name == "Required":
         target = f"{parent}.{kind.property}" if parent else kind.property
         params["element"] = target
-        pointer = f"{pointer}/{kind.property}"
+        pointer = join(*path, kind.property)
     elif name == "AdditionalProperties":
         unexpected = list(kind.unexpected)
         target = parent
         params["element"] = ", ".join(f"{parent}.{u}" if parent else u for u in unexpected)
-        pointer = f"{pointer}/{unexpected[0]}" if len(unexpected) == 1 else pointer
+        pointer = join(*path, unexpected[0]) if len(unexpected) == 1 else pointer
     else:
         target = parent
         params["element"] = parent

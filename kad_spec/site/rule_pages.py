@@ -11,8 +11,8 @@ import json
 from kad_spec.catalogue import Example, Rule
 from kad_spec.coverage import checked_by_text
 from kad_spec.findings import mask_digits
-from kad_spec.tools.jsonpatch import PatchError, apply_patch, parent_pointer
-from kad_spec.tools.jsonpatch import get as value_at
+from kad_spec.spec.patch import PatchError, apply_patch, parent_pointer
+from kad_spec.spec.patch import get as value_at
 
 from .context import BASE_EXAMPLE, SiteContext
 from .fragments import pretty_json

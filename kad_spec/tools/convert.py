@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kad_spec.model import Class, Model, model
+from kad_spec.spec.pointer import escape
 
 FORMATS = ("json", "xml")
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -119,7 +120,7 @@ def _check_object(obj: Any, cls: Class, pointer: str, name: str, m: Model) -> No
         raise ConvertError(f"{name}: {pointer or '/'}: forventet et objekt ({cls.name}), fant {_kind(obj)}")
     known = {a.name: a for a in cls.attributes}
     for key, value in obj.items():
-        here = f"{pointer}/{_escape(key)}"
+        here = f"{pointer}/{escape(key)}"
         attr = known.get(key)
         if attr is None:
             raise ConvertError(f"{name}: {here}: ukjent element «{key}» i {cls.name}")
@@ -145,10 +146,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "sann/usann"
     return {dict: "et objekt", list: "en liste", str: "tekst", int: "et tall", float: "et tall"}.get(type(value), type(value).__name__)
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 # --- converting ---------------------------------------------------------------------------
@@ -183,9 +180,9 @@ def _first_difference(a: Any, b: Any, pointer: str) -> tuple[str, Any, Any]:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in a:
             if key not in b:
-                return f"{pointer}/{_escape(key)}", a[key], None
+                return f"{pointer}/{escape(key)}", a[key], None
             if a[key] != b[key] or type(a[key]) is not type(b[key]):
-                return _first_difference(a[key], b[key], f"{pointer}/{_escape(key)}")
+                return _first_difference(a[key], b[key], f"{pointer}/{escape(key)}")
     if isinstance(a, list) and isinstance(b, list):
         for index, (x, y) in enumerate(zip(a, b)):
             if x != y or type(x) is not type(y):

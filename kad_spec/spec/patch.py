@@ -9,17 +9,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from kad_spec.spec import pointer as json_pointer
+
 
 class PatchError(ValueError):
     pass
 
 
 def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise PatchError(f"ugyldig JSON-peker {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    try:
+        return json_pointer.split(pointer)
+    except ValueError:
+        raise PatchError(f"ugyldig JSON-peker {pointer!r}") from None
 
 
 def _index(container: list, token: str, allow_end: bool) -> int:
