@@ -86,8 +86,9 @@ class XsdProblem:
 
     ``type_name`` is lxml's error type (e.g. ``SCHEMAV_CVC_ENUMERATION_VALID``), ``path`` lxml's
     own path (``/*/*[3]/*[2]``), ``xpath``/``pointer`` the readable XPath and JSON pointer of the
-    element. ``value`` is the offending value and ``expected`` the expected element names where
-    lxml states them. ``personal`` is true for elements the model marks as personal data: the
+    element, ``element`` its name and ``children`` the names of its child elements, in document
+    order. ``value`` is the element's text and ``expected`` the element names libxml2 says it
+    expected there (its error code says nothing of them). ``personal`` is true for elements the model marks as personal data: the
     raw ``message`` and ``value`` then contain a personal identifier and must be masked before
     they are shown.
     """
@@ -103,6 +104,7 @@ class XsdProblem:
     value: str | None
     expected: tuple[str, ...] = ()
     personal: bool = False
+    children: tuple[str, ...] = ()
 
 
 # --- pointers and paths -------------------------------------------------------------------
@@ -527,8 +529,6 @@ def load_schema(xsd_path: Path | str | None = None) -> etree.XMLSchema:
     return _schema(str(Path(xsd_path or default_xsd_path()).resolve()))
 
 
-_ELEMENT_IN_MESSAGE = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'")
-_VALUE_IN_MESSAGE = re.compile(r"(?:The value '(.*?)' |^Element '[^']*': '(.*?)' is not a valid value)", re.S)
 _EXPECTED_IN_MESSAGE = re.compile(r"Expected is(?: one of)? \( (.*?) \)")
 
 
@@ -552,10 +552,7 @@ def xsd_problem(error, tree: etree._ElementTree, m: Model, personal: set[str]) -
         except etree.XPathError:
             elem = None
     pointer, xpath = element_location(elem, m) if elem is not None else (None, None)
-    name_match = _ELEMENT_IN_MESSAGE.match(error.message)
-    value_match = _VALUE_IN_MESSAGE.search(error.message)
-    element = name_match.group(1) if name_match else None
-    value = next((g for g in value_match.groups() if g is not None), None) if value_match else None
+    element = etree.QName(elem).localname if elem is not None else None
     return XsdProblem(
         type_name=error.type_name,
         message=error.message,
@@ -565,9 +562,10 @@ def xsd_problem(error, tree: etree._ElementTree, m: Model, personal: set[str]) -
         xpath=xpath,
         pointer=pointer,
         element=element,
-        value=value,
+        value=elem.text if elem is not None else None,
         expected=_expected(error.message),
         personal=element in personal,
+        children=tuple(etree.QName(c).localname for c in elem if isinstance(c.tag, str)) if elem is not None else (),
     )
 
 

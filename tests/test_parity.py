@@ -17,15 +17,14 @@ def _findings(validate_json, path):
     return sorted((f["rule_id"], f["severity"], f["pointer"], f["opphold_id"]) for f in report["files"][0]["findings"])
 
 
-PAIRS = sorted({p.stem for p in (EXAMPLES / "ugyldig").glob("*.xml")} | {"kad-melding"})
+# A broken file (KAD-FIL-*) has no common content to compare.
+PAIRS = sorted({p.stem for p in (EXAMPLES / "ugyldig").glob("*.xml") if not p.stem.startswith("KAD-FIL")} | {"kad-melding"})
 
 
 @pytest.mark.parametrize("stem", PAIRS)
 def test_bundled_pairs_agree(validate_json, stem):
     folder = EXAMPLES if stem == "kad-melding" else EXAMPLES / "ugyldig"
     json_path, xml_path = folder / f"{stem}.json", folder / f"{stem}.xml"
-    if stem.startswith("KAD-FIL"):
-        pytest.skip("a broken file has no common content to compare")
     assert _findings(validate_json, json_path) == _findings(validate_json, xml_path)
 
 

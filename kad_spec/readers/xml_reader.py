@@ -427,11 +427,9 @@ def _mapping_hits(problems) -> list[Hit]:
 
 def _xsd_hits(problems, data: dict, relocate: tuple[str, str] | None = None) -> list[Hit]:
     """Findings from XSD problems; ``relocate`` moves pointers of a lone stay to its real index."""
-    from kad_spec.rules import structure
-
     hits: list[Hit] = []
     for problem in problems:
-        hit = _xsd_hit(problem, data, structure)
+        hit = _xsd_hit(problem, data)
         if hit is None:
             continue
         pointer = hit.pointer
@@ -473,67 +471,83 @@ def _children_present(data: dict, pointer: str) -> set[str]:
     return set(node) if isinstance(node, dict) else set()
 
 
-def _xsd_hit(problem, data: dict, structure) -> Hit | None:
-    kind = problem.type_name
+def _xsd_hit(problem, data: dict) -> Hit | None:
+    """The finding of one XSD problem, by libxml2's error code, through the structure table."""
+    from kad_spec import structure_map as smap
+
     pointer = problem.pointer or ""
     field = _field(pointer)
-    attr = structure.attribute_at(field)
-    if kind == "SCHEMAV_CVC_ENUMERATION_VALID":
-        params = {"element": field, **structure._enum_text(attr, problem.value)}
-        return Hit(structure.claimed_rule("enum", field) or "KAD-KL-001", pointer, params)
-    if kind == "SCHEMAV_CVC_PATTERN_VALID":
-        return Hit(structure.claimed_rule("pattern", field) or "KAD-STR-004", pointer,
-                   {"element": field, **structure._pattern_text(attr)})
-    if kind in ("SCHEMAV_CVC_MININCLUSIVE_VALID", "SCHEMAV_CVC_MAXINCLUSIVE_VALID"):
-        return Hit("KAD-STR-005", pointer, {"element": field, "minimum": getattr(attr, "minimum_value", None),
-                                            "maximum": getattr(attr, "maximum_value", None)})
-    if kind.startswith("SCHEMAV_CVC_DATATYPE_VALID") and attr is not None and attr.range == structure.TIME_TYPE:
-        return _time_hit(pointer, field, attr, data, structure)
-    if kind.startswith("SCHEMAV_CVC_DATATYPE_VALID"):
-        base = structure.model().base_type(attr.range) if attr is not None else "string"
-        nb, en = structure.TYPE_NAMES.get(base, (base, base))
-        return Hit("KAD-STR-003", pointer, {"element": field, "expected": nb, "expected_en": en})
-    if kind == "SCHEMAV_ELEMENT_CONTENT" or kind.startswith("SCHEMAV_CVC_COMPLEX_TYPE"):
-        return _content_hit(problem, pointer, field, data, structure)
-    if kind.startswith("SCHEMAV_CVC_TYPE") or kind.startswith("SCHEMAV_CVC_ELT") or kind.startswith("SCHEMAV_CVC_"):
+    if problem.type_name in smap.XSD_CONTENT:
+        return _content_hit(problem, pointer, field, data)
+    keyword = smap.XSD_KEYWORDS.get(problem.type_name)
+    if keyword == "type" and smap.is_time_field(field):
+        # As in JSON: a time-shaped text that is no real time is KAD-TID-007's (the time rules
+        # report it); any other text misses the pattern.
+        if smap.left_to_time_rules(field, _node_at(data, pointer)):
+            return None
+        keyword = "pattern"
+    if keyword == "type":
+        return smap.structure_hit(keyword, field, pointer, smap.type_details(smap.base_type_of(field)))
+    if keyword is not None:
+        return smap.structure_hit(keyword, field, pointer, smap.keyword_details(keyword, field, problem.value))
+    if problem.type_name.startswith("SCHEMAV_CVC_"):
         return None  # follow-up errors that repeat a facet error already reported for the element
-    return Hit("KAD-STR-004", pointer, {"element": field, "type_description": "", "type_description_en": ""})
+    return smap.structure_hit("", field, pointer, {"type_description": "", "type_description_en": ""})
 
 
-def _time_hit(pointer: str, field: str, attr, data: dict, structure) -> Hit | None:
-    """As in JSON: a time-shaped text that is no real time is KAD-TID-007's (reported by the time
-    rules), any other text misses the pattern."""
-    value = _node_at(data, pointer)
-    if structure.left_to_time_rules(field, value):
-        return None
-    return Hit(structure.claimed_rule("pattern", field) or "KAD-STR-004", pointer,
-               {"element": field, **structure._pattern_text(attr)})
+def _content_hit(problem, pointer: str, field: str, data: dict) -> Hit | None:
+    """An unknown, missing or misplaced element: the XSD names the element, the model says which."""
+    from kad_spec import structure_map as smap
 
-
-def _content_hit(problem, pointer: str, field: str, data: dict, structure) -> Hit | None:
-    if "Missing child element" in problem.message:
-        return _missing(pointer, field, problem.expected[0] if problem.expected else "?", structure)
-    if "not expected" not in problem.message:
-        return None
     name = problem.element or ""
-    if field.rsplit(".", 1)[-1] != name:  # lxml points at the parent of an unknown element
-        return Hit("KAD-STR-002", f"{pointer}/{name}", {"element": f"{field}.{name}" if field else name})
+    if (field.rsplit(".", 1)[-1] if field else XmlMessage.model_of().root.name) != name:
+        # an element the model does not know has the pointer of its nearest known ancestor
+        return smap.structure_hit("additionalProperties", f"{field}.{name}" if field else name, f"{pointer}/{name}")
+    missing = _first_missing_child(field, problem.children)
+    if missing is not None:
+        return _missing(pointer, field, missing)
     parent_pointer = _parent(pointer)
     parent_field = _field(parent_pointer)
     own_field = f"{parent_field}.{name}" if parent_field else name
-    if structure.attribute_at(own_field) is None:
-        return Hit("KAD-STR-002", pointer, {"element": own_field})
+    if smap.attribute_at(own_field) is None:
+        return smap.structure_hit("additionalProperties", own_field, pointer)
     present = _children_present(data, parent_pointer)
     absent = [e for e in problem.expected if e not in present]
     if absent:
-        return _missing(parent_pointer, parent_field, absent[0], structure)
-    return Hit("KAD-STR-007", pointer, {"element": own_field, "expected": ", ".join(problem.expected) or "-"})
+        return _missing(parent_pointer, parent_field, absent[0])
+    return smap.structure_hit("order", own_field, pointer, {"expected": ", ".join(problem.expected) or "-"})
 
 
-def _missing(pointer: str, field: str, name: str, structure) -> Hit:
+def _first_missing_child(field: str, children: tuple[str, ...]) -> str | None:
+    """The first child element, in model order, that the element of this field has too few of.
+
+    libxml2 reports a missing child on the element that lacks it, and a misplaced or unknown
+    element on that element itself: an element with too few of a child is the incomplete one."""
+    from kad_spec.model import model
+
+    m = model()
+    attr = _attribute_of_field(field)
+    cls = m.classes.get(attr.range) if attr is not None else (m.root if field == "" else None)
+    if cls is None:
+        return None
+    for child in cls.attributes:
+        low = child.minimum_cardinality if child.multivalued and child.minimum_cardinality is not None else int(child.required)
+        if children.count(child.name) < low:
+            return child.name
+    return None
+
+
+def _attribute_of_field(field: str):
+    from kad_spec.structure_map import attribute_at
+
+    return attribute_at(field) if field else None
+
+
+def _missing(pointer: str, field: str, name: str) -> Hit:
+    from kad_spec.structure_map import structure_hit
+
     target = f"{field}.{name}" if field else name
-    rule = structure.claimed_rule("required", target) or "KAD-STR-001"
-    return Hit(rule, f"{pointer}/{name}", {"element": target})
+    return structure_hit("required", target, f"{pointer}/{name}")
 
 
 def _parent(pointer: str) -> str:
