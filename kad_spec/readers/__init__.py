@@ -108,8 +108,7 @@ def sniff(head: bytes) -> str:
         raise ReadFailure("KAD-FIL-001", {"reason": "filen er tom", "reason_en": "the file is empty"})
     _refuse_binary(head)
     check_encoding(head)
-    text = head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
-    first = text.lstrip()[:1]
+    first = strip_bom(head).lstrip()[:1]
     if first in (b"{", b"["):
         return "json"
     if first == b"<":
@@ -120,6 +119,29 @@ def sniff(head: bytes) -> str:
         line=1,
         column=1,
     )
+
+
+def strip_bom(data: bytes) -> bytes:
+    """The bytes without a leading UTF-8 byte order mark (allowed, and no part of the content)."""
+    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice (KAD-FIL-003): which value counts is not defined."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses a key given twice (DuplicateKey)."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def _refuse_special_file(path: Path) -> None:

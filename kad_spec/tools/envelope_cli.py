@@ -120,7 +120,7 @@ def envelop_bytes(data: bytes, name: str = "-") -> bytes:
     from kad_spec.envelope import wrap
     from kad_spec.tools.convert import detect_format, read_json, read_xml
 
-    reader = read_json if detect_format(data) == "json" else read_xml
+    reader = read_json if detect_format(data, name) == "json" else read_xml
     return wrap(reader(data, name))
 
 
