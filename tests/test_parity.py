@@ -39,6 +39,8 @@ MUTATIONS = {
     "tjenestekommuner mangler": lambda d: d["virksomhet"].pop("tjenestekommuner"),
     "meldingsinfo mangler": lambda d: d.pop("meldingsinfo"),
     "ukjent status": lambda d: d["opphold"][3].__setitem__("status", "X"),
+    # The XSD names the optional elements it would also accept first: the missing one is the required one.
+    "henvist_fra mangler sist i oppholdet": lambda d: [d["opphold"][0].pop(k, None) for k in ("henvist_fra", "utskrevet_til")],
 }
 
 

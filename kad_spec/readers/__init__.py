@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kad_spec.spec.pointer import parent
+
 UTF8_BOM = b"\xef\xbb\xbf"
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
@@ -41,7 +43,7 @@ def nearest_line(lines: dict[str, int], pointer: str) -> int | None:
     """The line of a JSON pointer, or of its nearest ancestor that has one (an absent member)."""
     probe = pointer
     while probe and probe not in lines:
-        probe = probe.rsplit("/", 1)[0]
+        probe = parent(probe)
     return lines.get(probe)
 
 

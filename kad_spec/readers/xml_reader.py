@@ -47,7 +47,7 @@ def _declared_encoding(head: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _check_prolog(path: Path) -> None:
+def check_prolog(path: Path) -> None:
     from kad_spec.xmlmap import doctype_error, doctype_position
 
     with path.open("rb") as handle:
@@ -60,7 +60,7 @@ def _check_prolog(path: Path) -> None:
         raise ReadFailure("KAD-FIL-002", {"encoding": encoding}, 1, 1)
 
 
-def _refuse_late_doctype(path: Path, root) -> None:
+def refuse_late_doctype(path: Path, root) -> None:
     """A DOCTYPE further in than the prolog check reads (after a long comment) is refused too.
 
     The parser has read it, but neither loaded nor expanded anything: entities stay unresolved.
@@ -144,7 +144,7 @@ class XmlMessage:
             with _open_source(self.path) as source:
                 self._read_header(source)
         except SYNTAX_ERRORS as error:
-            raise _syntax_failure(error) from None
+            raise syntax_failure(error) from None
 
     def _read_header(self, source) -> None:
         from kad_spec.xmlmap import element_to_dict
@@ -153,7 +153,7 @@ class XmlMessage:
         for event, elem in iterparse_hardened(source, events=("start", "end")):
             if root is None:
                 root = elem
-                _refuse_late_doctype(self.path, root)
+                refuse_late_doctype(self.path, root)
                 self._check_root(root)
                 continue
             if elem.getparent() is not root:
@@ -233,7 +233,7 @@ class XmlMessage:
                 parent.remove(elem)
             root = context.root
         except SYNTAX_ERRORS as error:
-            raise _syntax_failure(error) from None
+            raise syntax_failure(error) from None
         finally:
             source.close()
         self._finish(root)
@@ -380,7 +380,7 @@ def etree_local(elem) -> str:
 
 
 def read_xml(path: Path) -> Document:
-    _check_prolog(path)
+    check_prolog(path)
     message = XmlMessage(path)
     message.read_header()
     return Document(path=path, format="xml", header=message.header, stays=message.stays, run=message.run,
@@ -442,7 +442,7 @@ def _xsd_hits(problems, data: dict, relocate: tuple[str, str] | None = None) -> 
 SYNTAX_ERRORS = (XMLSyntaxError,)
 
 
-def _syntax_failure(error) -> ReadFailure:
+def syntax_failure(error) -> ReadFailure:
     line, column = error.position if getattr(error, "position", None) else (getattr(error, "lineno", None), None)
     message = getattr(error, "msg", str(error))
     if "not proper UTF-8" in message or "encoding" in message.lower():

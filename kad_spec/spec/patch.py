@@ -61,11 +61,6 @@ def get(doc: Any, pointer: str) -> Any:
     return node
 
 
-def parent_pointer(pointer: str) -> str:
-    """The pointer one level up ("" for a top-level member)."""
-    return pointer.rsplit("/", 1)[0]
-
-
 def _add(doc: Any, pointer: str, value: Any) -> Any:
     if pointer == "":
         return value

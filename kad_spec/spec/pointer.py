@@ -18,6 +18,11 @@ def join(*tokens: str | int) -> str:
     return "".join(f"/{escape(str(token))}" for token in tokens)
 
 
+def parent(pointer: str) -> str:
+    """The pointer one level up (``""`` for a top-level member)."""
+    return pointer.rsplit("/", 1)[0]
+
+
 def split(pointer: str) -> list[str]:
     """The member names and list indices (as text) of a pointer; ``""`` (the whole document) has none.
 
