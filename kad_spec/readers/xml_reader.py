@@ -466,9 +466,12 @@ def _node_at(data, pointer: str):
     return node
 
 
-def _children_present(data: dict, pointer: str) -> set[str]:
+def _children_present(data: dict, pointer: str) -> tuple[str, ...]:
+    """The child element names of the mapped element at ``pointer``, a list's name once per item."""
     node = _node_at(data, pointer)
-    return set(node) if isinstance(node, dict) else set()
+    if not isinstance(node, dict):
+        return ()
+    return tuple(name for name, value in node.items() for _ in (value if isinstance(value, list) else (value,)))
 
 
 def _xsd_hit(problem, data: dict) -> Hit | None:
@@ -504,7 +507,7 @@ def _content_hit(problem, pointer: str, field: str, data: dict) -> Hit | None:
         # an element the model does not know has the pointer of its nearest known ancestor
         return smap.structure_hit("additionalProperties", f"{field}.{name}" if field else name, f"{pointer}/{name}")
     missing = _first_missing_child(field, problem.children)
-    if missing is not None:
+    if missing is not None:  # the element lacks a child
         return _missing(pointer, field, missing)
     parent_pointer = _parent(pointer)
     parent_field = _field(parent_pointer)
@@ -512,35 +515,31 @@ def _content_hit(problem, pointer: str, field: str, data: dict) -> Hit | None:
     if smap.attribute_at(own_field) is None:
         return smap.structure_hit("additionalProperties", own_field, pointer)
     present = _children_present(data, parent_pointer)
-    absent = [e for e in problem.expected if e not in present]
-    if absent:
-        return _missing(parent_pointer, parent_field, absent[0])
+    missing = _first_missing_child(parent_field, present, before=name)
+    if missing is not None:  # the element came where a required one, absent, belongs
+        return _missing(parent_pointer, parent_field, missing)
     return smap.structure_hit("order", own_field, pointer, {"expected": ", ".join(problem.expected) or "-"})
 
 
-def _first_missing_child(field: str, children: tuple[str, ...]) -> str | None:
-    """The first child element, in model order, that the element of this field has too few of.
+def _first_missing_child(field: str, children: tuple[str, ...], before: str | None = None) -> str | None:
+    """The first child, in model order (and ahead of ``before``), that the element of this field has too few of.
 
     libxml2 reports a missing child on the element that lacks it, and a misplaced or unknown
     element on that element itself: an element with too few of a child is the incomplete one."""
-    from kad_spec.model import model
+    from kad_spec.structure_map import attribute_at
 
-    m = model()
-    attr = _attribute_of_field(field)
+    m = XmlMessage.model_of()
+    attr = attribute_at(field) if field else None
     cls = m.classes.get(attr.range) if attr is not None else (m.root if field == "" else None)
     if cls is None:
         return None
     for child in cls.attributes:
+        if child.name == before:
+            return None
         low = child.minimum_cardinality if child.multivalued and child.minimum_cardinality is not None else int(child.required)
         if children.count(child.name) < low:
             return child.name
     return None
-
-
-def _attribute_of_field(field: str):
-    from kad_spec.structure_map import attribute_at
-
-    return attribute_at(field) if field else None
 
 
 def _missing(pointer: str, field: str, name: str) -> Hit:
