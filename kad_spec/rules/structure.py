@@ -18,10 +18,9 @@ from kad_spec.structure_map import (
     GENERIC, field_path, keyword_details, left_to_time_rules, structure_hit, type_details,
 )
 
-provides(*set(GENERIC.values()) - {GENERIC["order"]})
-# Found while reading (kad_spec.readers), not by a check: the file rules and XML element order.
-READER_RULES = ("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004", GENERIC["order"])
-provides(*READER_RULES)
+# The structure rules, and the file rules, which the readers find while reading (not a check).
+FILE_RULES = ("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004")
+provides(*GENERIC.values(), *FILE_RULES)
 
 # jsonschema_rs's error kinds (class names) as the JSON Schema keywords they stand for.
 KEYWORDS = {
