@@ -11,7 +11,9 @@ import typer
 from typer.core import TyperGroup
 
 from kad_spec import __version__
-from kad_spec.output import clean, echo
+from kad_spec.cli_support import LANG_OPTION, Lang, fail, write_report
+from kad_spec.output import echo
+
 
 class _RootGroup(TyperGroup):
     """The root command: the argument parser's own errors pass the output boundary too.
@@ -59,11 +61,6 @@ app = typer.Typer(
 )
 
 
-class Lang(str, Enum):
-    nb = "nb"
-    en = "en"
-
-
 class Format(str, Enum):
     text = "text"
     json = "json"
@@ -80,11 +77,6 @@ class ReportFormat(str, Enum):
 class FailOn(str, Enum):
     error = "error"
     warning = "warning"
-
-
-def _fail(message: str, code: int = 2) -> None:
-    echo(f"kad-spec: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _version_callback(value: bool) -> None:
@@ -108,7 +100,7 @@ def validate(
     # readable=False: an unreadable file is a finding (KAD-FIL-001), not a usage error that stops the run.
     paths: List[Path] = typer.Argument(..., readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Rapportformat."),
-    lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
+    lang: Lang = LANG_OPTION,
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Hvilken alvorlighet som gir exit-kode 1."),
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=1,
                                                help="Høyst så mange funn per regel og fil vises (standard 1000); resten telles."),
@@ -140,7 +132,7 @@ def generate(
     check: bool = typer.Option(False, "--check", help="Ikke skriv; exit 1 og navngi filer som ikke stemmer med modellen."),
     out: Optional[Path] = typer.Option(None, "--out", help="Mappe å skrive til (standard: generated/)."),
     model_directory: Optional[Path] = typer.Option(None, "--model", help="Modellmappe (standard: model/)."),
-    lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en."),
+    lang: Lang = LANG_OPTION,
     force: bool = typer.Option(False, "--force", help="Skriv over filer i --out som ikke ble skrevet av generate."),
 ) -> None:
     """Generer JSON Schema, XSD, Python-klasser og dokumentasjon fra modellen.
@@ -154,7 +146,7 @@ def generate(
     require_linkml("generate --check" if check else "generate", lang.value)
 
     if model_directory is not None and not (model_directory / "kad.yaml").is_file():
-        _fail(f"finner ikke modellen {model_directory / 'kad.yaml'}")
+        fail(f"finner ikke modellen {model_directory / 'kad.yaml'}")
     target = out or generated_dir()
     files = gen.artefacts(model_directory)
     if check:
@@ -171,7 +163,7 @@ def generate(
     try:
         written = gen.write(target, files, force)
     except OutputRefused as error:
-        _fail(str(error))
+        fail(str(error))
     for rel in written:
         echo(f"skrev {target / rel}")
     echo(f"{len(files)} filer, {len(written)} endret.")
@@ -198,33 +190,26 @@ def report(
     from datetime import date
 
     from kad_spec.activity import build_report, render_html, render_json
-    from kad_spec.safe_files import OutputRefused, check_target, write_atomic
+    from kad_spec.safe_files import OutputRefused, check_target
     from kad_spec.validate import UsageError
 
     try:
         reference = date.fromisoformat(today) if today else None
     except ValueError:
-        _fail(f"--today må være en dato som ÅÅÅÅ-MM-DD, ikke «{today}»")
+        fail(f"--today må være en dato som ÅÅÅÅ-MM-DD, ikke «{today}»")
     try:
         if out is not None:
             check_target(out, paths, force)
     except OutputRefused as error:
-        _fail(str(error))
+        fail(str(error))
     try:
         result = build_report(paths, min_cell=min_cell, today=reference, validate=not no_validation)
     except UsageError as error:
-        _fail(str(error))
+        fail(str(error))
     text = render_json(result) if format is ReportFormat.json else render_html(result, lang.value)
-    if out is None:
-        echo(text, nl=False)
-        return
-    try:
-        write_atomic(out, clean(text), force=force, inputs=paths)  # cleaned as standard output is
-    except OutputRefused as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"kan ikke skrive {out}: {error.strerror or error}")
-    echo(f"skrev {out}", err=True)
+    write_report(text, out, force=force, inputs=paths)
+    if out is not None:
+        echo(f"skrev {out}", err=True)
 
 
 def _mount_subcommands() -> None:

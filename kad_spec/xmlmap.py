@@ -30,6 +30,7 @@ import orjson
 from lxml import etree
 
 from kad_spec.model import Attribute, Class, Model, model
+from kad_spec.spec.pointer import escape, split
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -85,8 +86,9 @@ class XsdProblem:
 
     ``type_name`` is lxml's error type (e.g. ``SCHEMAV_CVC_ENUMERATION_VALID``), ``path`` lxml's
     own path (``/*/*[3]/*[2]``), ``xpath``/``pointer`` the readable XPath and JSON pointer of the
-    element. ``value`` is the offending value and ``expected`` the expected element names where
-    lxml states them. ``personal`` is true for elements the model marks as personal data: the
+    element, ``element`` its name and ``children`` the names of its child elements, in document
+    order. ``value`` is the element's text and ``expected`` the element names libxml2 says it
+    expected there (its error code says nothing of them). ``personal`` is true for elements the model marks as personal data: the
     raw ``message`` and ``value`` then contain a personal identifier and must be masked before
     they are shown.
     """
@@ -102,25 +104,17 @@ class XsdProblem:
     value: str | None
     expected: tuple[str, ...] = ()
     personal: bool = False
+    children: tuple[str, ...] = ()
 
 
 # --- pointers and paths -------------------------------------------------------------------
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def pointer_to_xpath(pointer: str, m: Model | None = None) -> str:
     """``/opphold/0/pasient/kjonn`` -> ``/KadMelding/opphold[1]/pasient/kjonn`` (lists 1-based)."""
     m = m or model()
     xpath = f"/{m.root.name}"
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = _unescape(token)
+    for token in split(pointer):
         xpath += f"[{int(token) + 1}]" if token.isdigit() else f"/{token}"
     return xpath
 
@@ -142,9 +136,9 @@ def element_location(elem: etree._Element, m: Model | None = None) -> tuple[str,
             return pointer, f"{xpath}/{name}"
         if attr.multivalued:
             index = sum(1 for _ in step.itersiblings(step.tag, preceding=True))
-            pointer, xpath = f"{pointer}/{_escape(name)}/{index}", f"{xpath}/{name}[{index + 1}]"
+            pointer, xpath = f"{pointer}/{escape(name)}/{index}", f"{xpath}/{name}[{index + 1}]"
         else:
-            pointer, xpath = f"{pointer}/{_escape(name)}", f"{xpath}/{name}"
+            pointer, xpath = f"{pointer}/{escape(name)}", f"{xpath}/{name}"
         cls = m.classes.get(attr.range)
     return pointer, xpath
 
@@ -158,23 +152,23 @@ def _attribute(cls: Class | None, name: str) -> Attribute | None:
 # --- safe parsing -------------------------------------------------------------------------
 
 
-def safe_parser() -> etree.XMLParser:
-    """A new lxml parser that never resolves entities, loads DTDs or uses the network.
+# The options of every lxml parse of a message or schema (a parser or an iterparse): no entity
+# is resolved, no DTD loaded and no network used; huge_tree=False keeps libxml2's limits on
+# depth and text node size. Comments and processing instructions carry no content and are dropped.
+HARDENED = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
 
-    ``huge_tree=False`` keeps libxml2's limits on depth and text node size. Comments and
-    processing instructions carry no message content and are dropped.
-    """
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-        attribute_defaults=False,
-    )
+
+def safe_parser() -> etree.XMLParser:
+    """A new lxml parser with the :data:`HARDENED` options (and no ID table or default attributes)."""
+    return etree.XMLParser(**HARDENED, collect_ids=False, attribute_defaults=False)
 
 
 def _prolog_text(data: bytes) -> str:
@@ -303,7 +297,7 @@ class _Mapper:
                 f"The element {qname.localname} does not belong in {cls.name}.",
             )
             return
-        name = _escape(attr.name)
+        name = escape(attr.name)
         if attr.multivalued:
             items = found.setdefault(attr.name, [])
             child_pointer, child_xpath = f"{pointer}/{name}/{len(items)}", f"{xpath}/{attr.name}[{len(items) + 1}]"
@@ -434,7 +428,7 @@ def _object_keys(obj: Any, cls: Class, pointer: str) -> dict:
     known = {a.name for a in cls.attributes}
     for key in obj:
         if key not in known:
-            raise ValueError(f"{pointer}/{_escape(str(key))}: unknown field {key!r} in {cls.name}")
+            raise ValueError(f"{pointer}/{escape(str(key))}: unknown field {key!r} in {cls.name}")
     return obj
 
 
@@ -452,7 +446,7 @@ def _fill(elem: etree._Element, obj: Any, cls: Class, pointer: str, m: Model) ->
     for attr in cls.attributes:
         if attr.name not in obj:
             continue
-        value, here = obj[attr.name], f"{pointer}/{_escape(attr.name)}"
+        value, here = obj[attr.name], f"{pointer}/{escape(attr.name)}"
         if attr.multivalued:
             if not isinstance(value, list):
                 raise ValueError(f"{here}: expected a list")
@@ -495,7 +489,7 @@ def _ordered(obj: Any, cls: Class, pointer: str, m: Model) -> Any:
     for attr in cls.attributes:
         if attr.name not in obj:
             continue
-        value, here = obj[attr.name], f"{pointer}/{_escape(attr.name)}"
+        value, here = obj[attr.name], f"{pointer}/{escape(attr.name)}"
         if attr.multivalued and value == [] and not attr.required and not attr.minimum_cardinality:
             continue  # an empty optional list is the same as an absent one, and XML cannot tell them apart
         sub = m.classes.get(attr.range)
@@ -535,8 +529,6 @@ def load_schema(xsd_path: Path | str | None = None) -> etree.XMLSchema:
     return _schema(str(Path(xsd_path or default_xsd_path()).resolve()))
 
 
-_ELEMENT_IN_MESSAGE = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'")
-_VALUE_IN_MESSAGE = re.compile(r"(?:The value '(.*?)' |^Element '[^']*': '(.*?)' is not a valid value)", re.S)
 _EXPECTED_IN_MESSAGE = re.compile(r"Expected is(?: one of)? \( (.*?) \)")
 
 
@@ -560,10 +552,7 @@ def xsd_problem(error, tree: etree._ElementTree, m: Model, personal: set[str]) -
         except etree.XPathError:
             elem = None
     pointer, xpath = element_location(elem, m) if elem is not None else (None, None)
-    name_match = _ELEMENT_IN_MESSAGE.match(error.message)
-    value_match = _VALUE_IN_MESSAGE.search(error.message)
-    element = name_match.group(1) if name_match else None
-    value = next((g for g in value_match.groups() if g is not None), None) if value_match else None
+    element = etree.QName(elem).localname if elem is not None else None
     return XsdProblem(
         type_name=error.type_name,
         message=error.message,
@@ -573,9 +562,10 @@ def xsd_problem(error, tree: etree._ElementTree, m: Model, personal: set[str]) -
         xpath=xpath,
         pointer=pointer,
         element=element,
-        value=value,
+        value=elem.text if elem is not None else None,
         expected=_expected(error.message),
         personal=element in personal,
+        children=tuple(etree.QName(c).localname for c in elem if isinstance(c.tag, str)) if elem is not None else (),
     )
 
 

@@ -58,8 +58,7 @@ def test_every_example_round_trips_or_is_refused_cleanly(cli, path, tmp_path):
 
 
 def test_generated_messages_round_trip(cli, tmp_path):
-    example = pytest.importorskip("kad_spec.tools.example")
-    ExampleOptions, write_examples = example.ExampleOptions, example.write_examples
+    from kad_spec.tools.example import ExampleOptions, write_examples
 
     for fmt in ("json", "xml"):
         out = tmp_path / f"gen.{fmt}"
@@ -162,3 +161,18 @@ def test_directory_as_input_is_usage_error(cli, tmp_path):
     result = cli("convert", tmp_path, tmp_path / "out.xml")
     assert result.exit_code == 2
     assert "er en mappe" in result.output
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "filen er tom"),
+    (b"%PDF-1.7\n", "PDF-fil"),
+    (b"\xff\xfe{\x00}\x00", "UTF-16 LE"),
+    (b'\xef\xbb\xbf{"meldingsinfo": {}, "meldingsinfo": {}}', "«meldingsinfo» forekommer mer enn én gang"),
+])
+def test_input_is_refused_as_the_validator_refuses_it(cli, tmp_path, content, words):
+    src = tmp_path / "in.json"
+    src.write_bytes(content)
+    result = cli("convert", src, tmp_path / "out.xml")
+    assert result.exit_code == 1
+    assert f"{src}: " in result.output and words in result.output
+    assert "Traceback" not in result.output

@@ -17,15 +17,14 @@ def _findings(validate_json, path):
     return sorted((f["rule_id"], f["severity"], f["pointer"], f["opphold_id"]) for f in report["files"][0]["findings"])
 
 
-PAIRS = sorted({p.stem for p in (EXAMPLES / "ugyldig").glob("*.xml")} | {"kad-melding"})
+# A broken file (KAD-FIL-*) has no common content to compare.
+PAIRS = sorted({p.stem for p in (EXAMPLES / "ugyldig").glob("*.xml") if not p.stem.startswith("KAD-FIL")} | {"kad-melding"})
 
 
 @pytest.mark.parametrize("stem", PAIRS)
 def test_bundled_pairs_agree(validate_json, stem):
     folder = EXAMPLES if stem == "kad-melding" else EXAMPLES / "ugyldig"
     json_path, xml_path = folder / f"{stem}.json", folder / f"{stem}.xml"
-    if stem.startswith("KAD-FIL"):
-        pytest.skip("a broken file has no common content to compare")
     assert _findings(validate_json, json_path) == _findings(validate_json, xml_path)
 
 
@@ -40,6 +39,8 @@ MUTATIONS = {
     "tjenestekommuner mangler": lambda d: d["virksomhet"].pop("tjenestekommuner"),
     "meldingsinfo mangler": lambda d: d.pop("meldingsinfo"),
     "ukjent status": lambda d: d["opphold"][3].__setitem__("status", "X"),
+    # The XSD names the optional elements it would also accept first: the missing one is the required one.
+    "henvist_fra mangler sist i oppholdet": lambda d: [d["opphold"][0].pop(k, None) for k in ("henvist_fra", "utskrevet_til")],
 }
 
 

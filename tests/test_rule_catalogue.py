@@ -17,12 +17,13 @@ from typer.testing import CliRunner
 from kad_spec.catalogue import catalogue
 from kad_spec.cli import app
 from kad_spec.rules import implemented_rule_ids
-from kad_spec.tools.jsonpatch import apply_patch
+from kad_spec.spec.patch import apply_patch
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_EXAMPLE = REPO / "examples" / "kad-melding.json"
 BASE_ENVELOPE = REPO / "examples" / "konvolutt-kad-melding.xml"  # the base of envelope examples
 RULES = catalogue()
+
 
 def write_example(example, directory: Path) -> Path:
     if example.envelope is not None:

@@ -133,3 +133,21 @@ def test_a_code_of_the_wrong_type_is_one_finding(validate_json, tmp_path):
 def test_messages_show_oids_in_full(validate_json):
     _, report = validate_json(EXAMPLES / "ugyldig" / "KAD-KL-001-ukjent-kjonn.json")
     assert "OID 2.16.578.1.12.4.1.1.3101" in report["files"][0]["findings"][0]["message"]
+
+
+def test_a_member_name_with_slash_and_tilde_is_an_escaped_pointer_with_its_own_line(tmp_path):
+    """RFC 6901: ``/`` is ``~1`` and ``~`` is ``~0`` in a pointer; the line is the member's, not its parent's."""
+    import json
+
+    from conftest import base_message, json_report
+
+    message = base_message()
+    message["opphold"][0]["pasient"]["a/b~c"] = 1
+    path = tmp_path / "melding.json"
+    text = json.dumps(message, indent=2, ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
+    code, report = json_report(path)
+    (finding,) = report["files"][0]["findings"]
+    assert code == 1 and finding["rule_id"] == "KAD-STR-002"
+    assert finding["pointer"] == "/opphold/0/pasient/a~1b~0c"
+    assert finding["line"] == next(i for i, line in enumerate(text.splitlines(), 1) if '"a/b~c"' in line)

@@ -7,18 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from kad_spec.spec.pointer import parent
+
 UTF8_BOM = b"\xef\xbb\xbf"
 _LONE_CR = re.compile(rb"\r(?!\n)")
-
-
-def _declare_reader_rules() -> None:
-    from kad_spec.rules import provides
-
-    # File rules and the XML order rule are found while reading, not by a check.
-    provides("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004", "KAD-STR-007")
-
-
-_declare_reader_rules()
 
 
 def count_line_ends(data, start: int = 0, end: int | None = None) -> int:
@@ -51,7 +43,7 @@ def nearest_line(lines: dict[str, int], pointer: str) -> int | None:
     """The line of a JSON pointer, or of its nearest ancestor that has one (an absent member)."""
     probe = pointer
     while probe and probe not in lines:
-        probe = probe.rsplit("/", 1)[0]
+        probe = parent(probe)
     return lines.get(probe)
 
 
@@ -120,8 +112,7 @@ def sniff(head: bytes) -> str:
         raise ReadFailure("KAD-FIL-001", {"reason": "filen er tom", "reason_en": "the file is empty"})
     _refuse_binary(head)
     check_encoding(head)
-    text = head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
-    first = text.lstrip()[:1]
+    first = strip_bom(head).lstrip()[:1]
     if first in (b"{", b"["):
         return "json"
     if first == b"<":
@@ -132,6 +123,29 @@ def sniff(head: bytes) -> str:
         line=1,
         column=1,
     )
+
+
+def strip_bom(data: bytes) -> bytes:
+    """The bytes without a leading UTF-8 byte order mark (allowed, and no part of the content)."""
+    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice (KAD-FIL-003): which value counts is not defined."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses a key given twice (DuplicateKey)."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def _refuse_special_file(path: Path) -> None:

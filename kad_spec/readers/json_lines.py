@@ -12,16 +12,13 @@ import re
 from pathlib import Path
 
 from kad_spec.readers import count_line_ends_in_pieces, map_file, nearest_line
+from kad_spec.spec.pointer import escape
 
 _TOKEN = re.compile(rb'"(?:[^"\\\n\r]|\\.)*"|[{}\[\],:]|\r\n?|\n|[^\s{}\[\],:"]+')
 _LINE_ENDS = (b"\n", b"\r\n", b"\r")
 _STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
 HEADER_SCAN_LIMIT = 4 << 20
 LINE_LOOKUP_LIMIT = 2000  # findings per file that get a line; the rest keep their pointer
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 class _Scanner:
@@ -63,12 +60,12 @@ class _Scanner:
                 if key == self.stop_key and len(stack) == 1:
                     return
                 top[2], top[3] = key, False
-                self._record(f"{top[1]}/{_escape(key)}", line)
+                self._record(f"{top[1]}/{escape(key)}", line)
                 continue
             if top is None:
                 path = ""
             elif top[0] == "object":
-                path = f"{top[1]}/{_escape(top[2])}"
+                path = f"{top[1]}/{escape(top[2])}"
             else:
                 path = f"{top[1]}/{top[2]}"
             self._record(path, line)

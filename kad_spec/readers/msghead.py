@@ -46,9 +46,9 @@ def _parser() -> etree.XMLParser:
 
 def parse_envelope(path: Path):
     """The envelope as a tree; a hostile or broken file raises ReadFailure as the XML reader would."""
-    from kad_spec.readers.xml_reader import _check_prolog, _refuse_late_doctype, _syntax_failure
+    from kad_spec.readers.xml_reader import check_prolog, refuse_late_doctype, syntax_failure
 
-    _check_prolog(path)
+    check_prolog(path)
     if path.stat().st_size > MAX_ENVELOPE_MB << 20:
         raise ReadFailure("KAD-FIL-001", {
             "reason": f"hodemeldingen er større enn {MAX_ENVELOPE_MB} MB; send færre opphold per melding",
@@ -56,8 +56,8 @@ def parse_envelope(path: Path):
     try:
         tree = etree.parse(str(path), _parser())
     except etree.XMLSyntaxError as error:
-        raise _syntax_failure(error) from None
-    _refuse_late_doctype(path, tree.getroot())
+        raise syntax_failure(error) from None
+    refuse_late_doctype(path, tree.getroot())
     return tree
 
 

@@ -18,10 +18,11 @@ from lxml.etree import XMLSyntaxError
 from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure, nearest_line, position
 from kad_spec.readers.xml_lines import StayFinder, past_exact_lines, shifted_lines
+from kad_spec.spec.pointer import split
 
 
 def _field(pointer: str | None) -> str:
-    return ".".join(p for p in (pointer or "").strip("/").split("/") if p and not p.isdigit())
+    return ".".join(p for p in split(pointer or "") if p and not p.isdigit())
 
 
 def _read_failure(error) -> ReadFailure:
@@ -46,7 +47,7 @@ def _declared_encoding(head: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _check_prolog(path: Path) -> None:
+def check_prolog(path: Path) -> None:
     from kad_spec.xmlmap import doctype_error, doctype_position
 
     with path.open("rb") as handle:
@@ -59,7 +60,7 @@ def _check_prolog(path: Path) -> None:
         raise ReadFailure("KAD-FIL-002", {"encoding": encoding}, 1, 1)
 
 
-def _refuse_late_doctype(path: Path, root) -> None:
+def refuse_late_doctype(path: Path, root) -> None:
     """A DOCTYPE further in than the prolog check reads (after a long comment) is refused too.
 
     The parser has read it, but neither loaded nor expanded anything: entities stay unresolved.
@@ -103,16 +104,14 @@ def _open_source(path):
 
 
 def iterparse_hardened(source, **options):
-    """lxml's iterparse with entities, DTDs and the network off.
+    """lxml's iterparse with the hardened options of :data:`kad_spec.xmlmap.HARDENED`.
 
     ``source``: a path, or an open binary file (a part of a message read in parts)."""
     from lxml import etree
 
-    return etree.iterparse(
-        str(source) if isinstance(source, Path) else source,
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True, **options,
-    )
+    from kad_spec.xmlmap import HARDENED
+
+    return etree.iterparse(str(source) if isinstance(source, Path) else source, **HARDENED, **options)
 
 
 class XmlMessage:
@@ -145,7 +144,7 @@ class XmlMessage:
             with _open_source(self.path) as source:
                 self._read_header(source)
         except SYNTAX_ERRORS as error:
-            raise _syntax_failure(error) from None
+            raise syntax_failure(error) from None
 
     def _read_header(self, source) -> None:
         from kad_spec.xmlmap import element_to_dict
@@ -154,7 +153,7 @@ class XmlMessage:
         for event, elem in iterparse_hardened(source, events=("start", "end")):
             if root is None:
                 root = elem
-                _refuse_late_doctype(self.path, root)
+                refuse_late_doctype(self.path, root)
                 self._check_root(root)
                 continue
             if elem.getparent() is not root:
@@ -234,7 +233,7 @@ class XmlMessage:
                 parent.remove(elem)
             root = context.root
         except SYNTAX_ERRORS as error:
-            raise _syntax_failure(error) from None
+            raise syntax_failure(error) from None
         finally:
             source.close()
         self._finish(root)
@@ -375,7 +374,7 @@ def etree_local(elem) -> str:
 
 
 def read_xml(path: Path) -> Document:
-    _check_prolog(path)
+    check_prolog(path)
     message = XmlMessage(path)
     message.read_header()
     return Document(path=path, format="xml", header=message.header, run=message.run,
@@ -422,11 +421,9 @@ def _mapping_hits(problems) -> list[Hit]:
 
 def _xsd_hits(problems, data: dict, relocate: tuple[str, str] | None = None) -> list[Hit]:
     """Findings from XSD problems; ``relocate`` moves pointers of a lone stay to its real index."""
-    from kad_spec.rules import structure
-
     hits: list[Hit] = []
     for problem in problems:
-        hit = _xsd_hit(problem, data, structure)
+        hit = _xsd_hit(problem, data)
         if hit is None:
             continue
         pointer = hit.pointer
@@ -439,7 +436,7 @@ def _xsd_hits(problems, data: dict, relocate: tuple[str, str] | None = None) -> 
 SYNTAX_ERRORS = (XMLSyntaxError,)
 
 
-def _syntax_failure(error) -> ReadFailure:
+def syntax_failure(error) -> ReadFailure:
     line, column = error.position if getattr(error, "position", None) else (getattr(error, "lineno", None), None)
     message = getattr(error, "msg", str(error))
     if "not proper UTF-8" in message or "encoding" in message.lower():
@@ -451,7 +448,7 @@ def _syntax_failure(error) -> ReadFailure:
 
 def _node_at(data, pointer: str):
     node = data
-    for part in (pointer or "").strip("/").split("/"):
+    for part in split(pointer or ""):
         if not part:
             continue
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -463,72 +460,87 @@ def _node_at(data, pointer: str):
     return node
 
 
-def _children_present(data: dict, pointer: str) -> set[str]:
+def _children_present(data: dict, pointer: str) -> tuple[str, ...]:
+    """The child element names of the mapped element at ``pointer``, a list's name once per item."""
     node = _node_at(data, pointer)
-    return set(node) if isinstance(node, dict) else set()
+    if not isinstance(node, dict):
+        return ()
+    return tuple(name for name, value in node.items() for _ in (value if isinstance(value, list) else (value,)))
 
 
-def _xsd_hit(problem, data: dict, structure) -> Hit | None:
-    kind = problem.type_name
+def _xsd_hit(problem, data: dict) -> Hit | None:
+    """The finding of one XSD problem, by libxml2's error code, through the structure table."""
+    from kad_spec import structure_map as smap
+
     pointer = problem.pointer or ""
     field = _field(pointer)
-    attr = structure.attribute_at(field)
-    if kind == "SCHEMAV_CVC_ENUMERATION_VALID":
-        params = {"element": field, **structure._enum_text(attr, problem.value)}
-        return Hit(structure.claimed_rule("enum", field) or "KAD-KL-001", pointer, params)
-    if kind == "SCHEMAV_CVC_PATTERN_VALID":
-        return Hit(structure.claimed_rule("pattern", field) or "KAD-STR-004", pointer,
-                   {"element": field, **structure._pattern_text(attr)})
-    if kind in ("SCHEMAV_CVC_MININCLUSIVE_VALID", "SCHEMAV_CVC_MAXINCLUSIVE_VALID"):
-        return Hit("KAD-STR-005", pointer, {"element": field, "minimum": getattr(attr, "minimum_value", None),
-                                            "maximum": getattr(attr, "maximum_value", None)})
-    if kind.startswith("SCHEMAV_CVC_DATATYPE_VALID") and attr is not None and attr.range == structure.TIME_TYPE:
-        return _time_hit(pointer, field, attr, data, structure)
-    if kind.startswith("SCHEMAV_CVC_DATATYPE_VALID"):
-        base = structure.model().base_type(attr.range) if attr is not None else "string"
-        nb, en = structure.TYPE_NAMES.get(base, (base, base))
-        return Hit("KAD-STR-003", pointer, {"element": field, "expected": nb, "expected_en": en})
-    if kind == "SCHEMAV_ELEMENT_CONTENT" or kind.startswith("SCHEMAV_CVC_COMPLEX_TYPE"):
-        return _content_hit(problem, pointer, field, data, structure)
-    if kind.startswith("SCHEMAV_CVC_TYPE") or kind.startswith("SCHEMAV_CVC_ELT") or kind.startswith("SCHEMAV_CVC_"):
+    if problem.type_name in smap.XSD_CONTENT:
+        return _content_hit(problem, pointer, field, data)
+    keyword = smap.XSD_KEYWORDS.get(problem.type_name)
+    if keyword == "type" and smap.is_time_field(field):
+        # As in JSON: a time-shaped text that is no real time is KAD-TID-007's (the time rules
+        # report it); any other text misses the pattern.
+        if smap.left_to_time_rules(field, _node_at(data, pointer)):
+            return None
+        keyword = "pattern"
+    if keyword == "type":
+        return smap.structure_hit(keyword, field, pointer, smap.type_details(smap.base_type_of(field)))
+    if keyword is not None:
+        return smap.structure_hit(keyword, field, pointer, smap.keyword_details(keyword, field, problem.value))
+    if problem.type_name.startswith("SCHEMAV_CVC_"):
         return None  # follow-up errors that repeat a facet error already reported for the element
-    return Hit("KAD-STR-004", pointer, {"element": field, "type_description": "", "type_description_en": ""})
+    return smap.structure_hit("", field, pointer, {"type_description": "", "type_description_en": ""})
 
 
-def _time_hit(pointer: str, field: str, attr, data: dict, structure) -> Hit | None:
-    """As in JSON: a time-shaped text that is no real time is KAD-TID-007's (reported by the time
-    rules), any other text misses the pattern."""
-    value = _node_at(data, pointer)
-    if structure.left_to_time_rules(field, value):
-        return None
-    return Hit(structure.claimed_rule("pattern", field) or "KAD-STR-004", pointer,
-               {"element": field, **structure._pattern_text(attr)})
+def _content_hit(problem, pointer: str, field: str, data: dict) -> Hit | None:
+    """An unknown, missing or misplaced element: the XSD names the element, the model says which."""
+    from kad_spec import structure_map as smap
 
-
-def _content_hit(problem, pointer: str, field: str, data: dict, structure) -> Hit | None:
-    if "Missing child element" in problem.message:
-        return _missing(pointer, field, problem.expected[0] if problem.expected else "?", structure)
-    if "not expected" not in problem.message:
-        return None
     name = problem.element or ""
-    if field.rsplit(".", 1)[-1] != name:  # lxml points at the parent of an unknown element
-        return Hit("KAD-STR-002", f"{pointer}/{name}", {"element": f"{field}.{name}" if field else name})
+    if (field.rsplit(".", 1)[-1] if field else XmlMessage.model_of().root.name) != name:
+        # an element the model does not know has the pointer of its nearest known ancestor
+        return smap.structure_hit("additionalProperties", f"{field}.{name}" if field else name, f"{pointer}/{name}")
+    missing = _first_missing_child(field, problem.children)
+    if missing is not None:  # the element lacks a child
+        return _missing(pointer, field, missing)
     parent_pointer = _parent(pointer)
     parent_field = _field(parent_pointer)
     own_field = f"{parent_field}.{name}" if parent_field else name
-    if structure.attribute_at(own_field) is None:
-        return Hit("KAD-STR-002", pointer, {"element": own_field})
+    if smap.attribute_at(own_field) is None:
+        return smap.structure_hit("additionalProperties", own_field, pointer)
     present = _children_present(data, parent_pointer)
-    absent = [e for e in problem.expected if e not in present]
-    if absent:
-        return _missing(parent_pointer, parent_field, absent[0], structure)
-    return Hit("KAD-STR-007", pointer, {"element": own_field, "expected": ", ".join(problem.expected) or "-"})
+    missing = _first_missing_child(parent_field, present, before=name)
+    if missing is not None:  # the element came where a required one, absent, belongs
+        return _missing(parent_pointer, parent_field, missing)
+    return smap.structure_hit("order", own_field, pointer, {"expected": ", ".join(problem.expected) or "-"})
 
 
-def _missing(pointer: str, field: str, name: str, structure) -> Hit:
+def _first_missing_child(field: str, children: tuple[str, ...], before: str | None = None) -> str | None:
+    """The first child, in model order (and ahead of ``before``), that the element of this field has too few of.
+
+    libxml2 reports a missing child on the element that lacks it, and a misplaced or unknown
+    element on that element itself: an element with too few of a child is the incomplete one."""
+    from kad_spec.structure_map import attribute_at
+
+    m = XmlMessage.model_of()
+    attr = attribute_at(field) if field else None
+    cls = m.classes.get(attr.range) if attr is not None else (m.root if field == "" else None)
+    if cls is None:
+        return None
+    for child in cls.attributes:
+        if child.name == before:
+            return None
+        low = child.minimum_cardinality if child.multivalued and child.minimum_cardinality is not None else int(child.required)
+        if children.count(child.name) < low:
+            return child.name
+    return None
+
+
+def _missing(pointer: str, field: str, name: str) -> Hit:
+    from kad_spec.structure_map import structure_hit
+
     target = f"{field}.{name}" if field else name
-    rule = structure.claimed_rule("required", target) or "KAD-STR-001"
-    return Hit(rule, f"{pointer}/{name}", {"element": target})
+    return structure_hit("required", target, f"{pointer}/{name}")
 
 
 def _parent(pointer: str) -> str:

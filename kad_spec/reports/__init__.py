@@ -102,7 +102,9 @@ def xpath_of(finding: Finding, root: str) -> str | None:
     base = finding.xpath_base or ""  # an enveloped message: the path of its holder in the envelope
     if not finding.pointer:
         return clean(base) if base else None
-    parts = finding.pointer.strip("/").split("/")
+    from kad_spec.spec.pointer import split
+
+    parts = [part for part in split(finding.pointer) if part]
     steps = [root]
     for part in parts:
         # A number is a position only below a list; elsewhere it is an (unknown) element name.

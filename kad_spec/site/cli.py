@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from kad_spec.cli_support import fail
 from kad_spec.output import echo
 
 
@@ -18,7 +19,6 @@ def docs_command(
     try:
         result = build_site(out)
     except (ValueError, OSError) as exc:  # missing or bad source, or a target folder that is not ours
-        echo(f"kad-spec: {exc}", err=True)
-        raise typer.Exit(2)
+        fail(str(exc))
     echo(f"skrev {result.pages} sider ({result.files} filer) til {result.out} på {result.seconds:.1f} s")
     echo(f"åpne {result.out / 'index.html'} i en nettleser")

@@ -15,6 +15,7 @@ from lxml import etree
 
 from kad_spec.findings import mask_digits
 from kad_spec.model import Class, Model
+from kad_spec.spec.pointer import split
 from kad_spec.xmlmap import to_xml
 
 
@@ -51,7 +52,7 @@ def first_occurrences(m: Model, message: dict) -> dict[str, tuple[str, Any]]:
 def xml_fragment(xml_root: etree._Element, pointer: str) -> str:
     """The element at a JSON pointer in the canonical XML, re-indented on its own."""
     elem = xml_root
-    tokens = [t for t in pointer.split("/")[1:]]
+    tokens = split(pointer)
     index = 0
     while index < len(tokens):
         name = tokens[index]

@@ -11,8 +11,9 @@ import json
 from kad_spec.catalogue import Example, Rule
 from kad_spec.coverage import checked_by_text
 from kad_spec.findings import mask_digits
-from kad_spec.tools.jsonpatch import PatchError, apply_patch, parent_pointer
-from kad_spec.tools.jsonpatch import get as value_at
+from kad_spec.spec import pointer as json_pointer
+from kad_spec.spec.patch import PatchError, apply_patch
+from kad_spec.spec.patch import get as value_at
 
 from .context import BASE_EXAMPLE, SiteContext
 from .fragments import pretty_json
@@ -114,7 +115,7 @@ def _patch_html(ctx: SiteContext, ops: list[dict]) -> str:
         return parts[0] + f'<p class="merknad">Endringen kan ikke brukes på eksempelmeldingen: {esc(exc)}</p>'
     shown: list[str] = []
     for op in ops:
-        where = parent_pointer(op["path"])
+        where = json_pointer.parent(op["path"])
         if where in shown:
             continue
         shown.append(where)

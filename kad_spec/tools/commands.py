@@ -7,14 +7,14 @@ errors), 1 the tool found what it checks for (errors, breaking changes, invalid 
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from kad_spec.output import clean, data_stdout, echo
+from kad_spec.cli_support import LANG_OPTION, Lang, fail, write_data, write_report
+from kad_spec.output import data_stdout, echo
 
 
 class OutputFormat(str, Enum):
@@ -32,37 +32,10 @@ class MessageFormat(str, Enum):
     xml = "xml"
 
 
-class Lang(str, Enum):
-    nb = "nb"
-    en = "en"
-
-
-LangOption = typer.Option(Lang.nb, "--lang", help="Språk i meldingene: nb (bokmål) eller en.")
-
-
 class Level(str, Enum):
     breaking = "breaking"
     non_breaking = "non-breaking"
     documentation = "documentation"
-
-
-def _fail(message: str, code: int) -> None:
-    echo(f"kad-spec: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _emit(text: str, output: Path | None, force: bool = False) -> None:
-    from kad_spec.safe_files import OutputRefused, write_atomic
-
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        write_atomic(output, clean(text), force=force)  # a report: cleaned as standard output is
-    except OutputRefused as exc:
-        _fail(str(exc), 2)
-    except OSError as exc:
-        _fail(f"kan ikke skrive {output}: {exc.strerror or exc}", 2)
 
 
 def lint(
@@ -70,7 +43,7 @@ def lint(
     format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Utdataformat: text eller json."),
     codelists: Optional[Path] = typer.Option(None, "--codelists", help="Kodeverksmappen (standard: codelists/ ved siden av modellen)."),
     no_linkml: bool = typer.Option(False, "--no-linkml", help="Hopp over LinkML-linteren (raskere)."),
-    lang: Lang = LangOption,
+    lang: Lang = LANG_OPTION,
 ) -> None:
     """Kontroller at modellen og regelkatalogen er komplette (LINT-001 …).
 
@@ -82,9 +55,9 @@ def lint(
     if not no_linkml:
         require_linkml("lint", lang.value)
     if model_dir is not None and not model_dir.is_dir():
-        _fail(f"Finner ikke modellmappen {model_dir}", 2)
+        fail(f"Finner ikke modellmappen {model_dir}", 2)
     result = lint_model(model_dir, codelists, linkml=not no_linkml)
-    _emit(render_json(result) if format is OutputFormat.json else render_text(result), None)
+    write_report(render_json(result) if format is OutputFormat.json else render_text(result), None)
     raise typer.Exit(result.exit_code)
 
 
@@ -103,11 +76,11 @@ def convert(
     try:
         fmt = convert_file(input, output, to.value if to else None, force)
     except ConvertUsageError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except ConvertError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     except OSError as exc:
-        _fail(f"{exc.filename or input}: {exc.strerror or exc}", 1)
+        fail(f"{exc.filename or input}: {exc.strerror or exc}", 1)
     echo(f"skrev {output} ({fmt.upper()})")
 
 
@@ -142,7 +115,7 @@ def example(
         if defect:
             made = make_defect(defect, fmt)
             target = out if out is None or not out.is_dir() else inside(out, f"{defect}.{made.format}")
-            _write_bytes(made.data, target, force)
+            write_data(made.data, target, force=force)
             if out is not None:
                 echo(f"skrev {out} ({defect}, {made.format.upper()})", err=True)
             return
@@ -152,9 +125,9 @@ def example(
         )
         written = write_examples(options, out if out is not None else data_stdout(), force=force)
     except (ExampleError, OutputRefused) as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except OSError as exc:
-        _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+        fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
     for path in written:
         echo(f"skrev {path}", err=True)
 
@@ -172,7 +145,7 @@ def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt, f
     from kad_spec.tools.example import defect as make_defect
 
     if fmt == "json":
-        _fail("--envelope skriver alltid XML (hodemeldingen er XML); bruk --format xml eller en .xml-fil", 2)
+        fail("--envelope skriver alltid XML (hodemeldingen er XML); bruk --format xml eller en .xml-fil", 2)
     try:
         if defect:
             from kad_spec.catalogue import catalogue
@@ -180,25 +153,25 @@ def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt, f
             made = make_defect(defect, "xml")
             rule = catalogue().get(defect)
             data = made.data if rule is not None and rule.area == "konvolutt" else envelop_bytes(made.data)
-            _write_bytes(data, out if out is None or not out.is_dir() else inside(out, f"{defect}.xml"), force)
+            write_data(data, out if out is None or not out.is_dir() else inside(out, f"{defect}.xml"), force=force)
             return
         options = ExampleOptions(count=count, seed=seed, year=year, format="xml", stays_per_message=stays_per_message,
                                  until=datetime.combine(date.today(), time()))
         if out is None:
             buffer = io.BytesIO()
             write_examples(options, buffer)
-            _write_bytes(envelop_bytes(buffer.getvalue()), None)
+            write_data(envelop_bytes(buffer.getvalue()), None)
             return
         written = write_examples(options, out, force=force)
         envelop_files(written)
     except OutputRefused as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except (EnvelopeError, ConvertError) as exc:
-        _fail(f"kan ikke legges i en konvolutt: {exc}", 2)
+        fail(f"kan ikke legges i en konvolutt: {exc}", 2)
     except ExampleError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except OSError as exc:
-        _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+        fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
     for path in written:
         echo(f"skrev {path}", err=True)
 
@@ -208,21 +181,10 @@ def _suffix_format(out: Path | None) -> str | None:
     return suffix if suffix in ("json", "xml") else None
 
 
-def _write_bytes(data: bytes, out: Path | None, force: bool = False) -> None:
-    from kad_spec.safe_files import write_atomic
-
-    if out is None:
-        sys.stdout.flush()
-        data_stdout().write(data)
-        data_stdout().flush()
-    else:
-        write_atomic(out, data, force=force)
-
-
 def release(
     out: Path = typer.Option(Path("dist"), "--out", "-o", help="Mappen zip-filen skrives til."),
     model_dir: Optional[Path] = typer.Option(None, "--model", help="Modellmappen (standard: modellen som følger med)."),
-    lang: Lang = LangOption,
+    lang: Lang = LANG_OPTION,
     force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende zip av samme versjon."),
 ) -> None:
     """Bygg en versjonert, reproduserbar zip med skjema, klasser, dokumentasjon, eksempler og kodeverk.
@@ -235,15 +197,15 @@ def release(
 
     require_linkml("release", lang.value)
     if model_dir is not None and not (model_dir / "kad.yaml").is_file():
-        _fail(f"Finner ikke modellen {model_dir / 'kad.yaml'}", 2)
+        fail(f"Finner ikke modellen {model_dir / 'kad.yaml'}", 2)
     try:
         made, notes = build_release(out, model_dir, force=force)
     except OutputRefused as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except ReleaseError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     except OSError as exc:
-        _fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+        fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
     for note in notes:
         echo(f"merk: {note}", err=True)
     echo(f"{made.path} ({made.files} filer, versjon {made.version})")
@@ -271,12 +233,12 @@ def diff(
     try:
         result = run_diff(old, new, repo)
     except DiffError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     if changelog:
         text = render_changelog(result)
     else:
         text = render_json(result) if format is DiffFormat.json else render_markdown(result)
-    _emit(text, output, force)
+    write_report(text, output, force=force)
     raise typer.Exit(1 if result.fails(fail_on.value if fail_on else None) else 0)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from kad_spec.model import Class, Model, model
+from kad_spec.spec.pointer import escape
 
 FORMATS = ("json", "xml")
-UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class ConvertError(Exception):
@@ -29,24 +29,15 @@ class ConvertUsageError(Exception):
 # --- reading ------------------------------------------------------------------------------
 
 
-def detect_format(data: bytes) -> str | None:
-    """'json' or 'xml' by content (first non-blank character), else None."""
-    text = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
-    first = text.lstrip()[:1]
-    if first == b"{":
-        return "json"
-    if first == b"<":
-        return "xml"
-    return None
+def detect_format(data: bytes, name: str = "-") -> str:
+    """'json' or 'xml' by content, as the validator tells them; ConvertError for anything else."""
+    from kad_spec.readers import ReadFailure, sniff
 
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ConvertError(f"nøkkelen «{key}» forekommer mer enn én gang i samme objekt")
-        seen[key] = value
-    return seen
+    try:
+        return sniff(data[:4096])
+    except ReadFailure as failure:
+        reason = failure.params.get("reason") or f"filen er ikke UTF-8 ({failure.params.get('encoding')})"
+        raise ConvertError(f"{name}: {reason}") from None
 
 
 def _not_json(constant: str):
@@ -54,14 +45,18 @@ def _not_json(constant: str):
 
 
 def read_json(data: bytes, name: str, m: Model | None = None) -> dict:
+    from kad_spec.readers import DuplicateKey, strip_bom, unique_keys
+
     try:
-        text = data.decode("utf-8-sig")
+        text = strip_bom(data).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConvertError(f"{name}: filen er ikke UTF-8 (byte {exc.start})") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_not_json)
+        doc = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise ConvertError(f"{name}:{exc.lineno}:{exc.colno}: ugyldig JSON: {exc.msg}") from None
+    except DuplicateKey as exc:
+        raise ConvertError(f"{name}: nøkkelen «{exc.key}» forekommer mer enn én gang i samme objekt") from None
     except ConvertError as exc:
         raise ConvertError(f"{name}: {exc}") from None
     except RecursionError:
@@ -101,12 +96,9 @@ def read_message(path: Path, m: Model | None = None) -> tuple[dict, str]:
 
     with path.open("rb") as handle:
         data = handle.read(os.fstat(handle.fileno()).st_size)
-    kind = detect_format(data)
-    if kind == "json":
-        return read_json(data, str(path), m), kind
-    if kind == "xml":
-        return read_xml(data, str(path), m), kind
-    raise ConvertError(f"{path}: filen er verken JSON eller XML" if data.strip() else f"{path}: filen er tom")
+    kind = detect_format(data, str(path))
+    reader = read_json if kind == "json" else read_xml
+    return reader(data, str(path), m), kind
 
 
 def check_shape(doc: Any, name: str, m: Model) -> None:
@@ -119,7 +111,7 @@ def _check_object(obj: Any, cls: Class, pointer: str, name: str, m: Model) -> No
         raise ConvertError(f"{name}: {pointer or '/'}: forventet et objekt ({cls.name}), fant {_kind(obj)}")
     known = {a.name: a for a in cls.attributes}
     for key, value in obj.items():
-        here = f"{pointer}/{_escape(key)}"
+        here = f"{pointer}/{escape(key)}"
         attr = known.get(key)
         if attr is None:
             raise ConvertError(f"{name}: {here}: ukjent element «{key}» i {cls.name}")
@@ -145,10 +137,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "sann/usann"
     return {dict: "et objekt", list: "en liste", str: "tekst", int: "et tall", float: "et tall"}.get(type(value), type(value).__name__)
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 # --- converting ---------------------------------------------------------------------------
@@ -183,9 +171,9 @@ def _first_difference(a: Any, b: Any, pointer: str) -> tuple[str, Any, Any]:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in a:
             if key not in b:
-                return f"{pointer}/{_escape(key)}", a[key], None
+                return f"{pointer}/{escape(key)}", a[key], None
             if a[key] != b[key] or type(a[key]) is not type(b[key]):
-                return _first_difference(a[key], b[key], f"{pointer}/{_escape(key)}")
+                return _first_difference(a[key], b[key], f"{pointer}/{escape(key)}")
     if isinstance(a, list) and isinstance(b, list):
         for index, (x, y) in enumerate(zip(a, b)):
             if x != y or type(x) is not type(y):

@@ -6,14 +6,14 @@ Exit codes: 0 written; 1 the input cannot be wrapped or unwrapped (named with it
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from kad_spec.output import data_stdout, echo
+from kad_spec.cli_support import fail, write_data
+from kad_spec.output import echo
 
 app = typer.Typer(help="Legg en KAD-melding i en hodemelding (MsgHead 1.2), eller ta den ut igjen.",
                   no_args_is_help=True, add_completion=False)
@@ -24,37 +24,27 @@ class BodyFormat(str, Enum):
     json = "json"
 
 
-def _fail(message: str, code: int) -> None:
-    echo(f"kad-spec: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def _check_paths(source: Path, out: Optional[Path], force: bool) -> None:
     from kad_spec.safe_files import OutputRefused, check_target
 
     if not source.is_file():
-        _fail(f"{source} er en mappe, ikke en fil" if source.is_dir() else f"finner ikke {source}", 2)
+        fail(f"{source} er en mappe, ikke en fil" if source.is_dir() else f"finner ikke {source}", 2)
     if out is not None:
         try:
             check_target(out, [source], force)
         except OutputRefused as error:
-            _fail(str(error), 2)
+            fail(str(error), 2)
 
 
 def _write(data: bytes, source: Path, out: Optional[Path], force: bool) -> None:
-    from kad_spec.safe_files import OutputRefused, write_atomic
+    from kad_spec.safe_files import OutputRefused
 
-    if out is None:
-        # The message is data the user asked for, as convert's is: it goes out whole.
-        sys.stdout.flush()
-        data_stdout().write(data)
-        data_stdout().flush()
-        return
     try:
-        write_atomic(out, data, force=force, inputs=[source])
+        write_data(data, out, force=force, inputs=[source])  # a message: it goes out whole, as convert's does
     except OutputRefused as error:
-        _fail(str(error), 2)
-    echo(f"skrev {out}", err=True)
+        fail(str(error), 2)
+    if out is not None:
+        echo(f"skrev {out}", err=True)
 
 
 def wrapped(source: Path, sender_her: int | None = None) -> bytes:
@@ -85,9 +75,9 @@ def wrap_command(
     try:
         data = wrapped(message, sender_her)
     except (EnvelopeError, ConvertError) as error:
-        _fail(f"{message}: {error}" if str(message) not in str(error) else str(error), 1)
+        fail(f"{message}: {error}" if str(message) not in str(error) else str(error), 1)
     except OSError as error:
-        _fail(f"{message}: {error.strerror or error}", 2)
+        fail(f"{message}: {error.strerror or error}", 2)
     _write(data, message, out, force)
 
 
@@ -109,9 +99,9 @@ def unwrap_command(
         if to is BodyFormat.json:
             data = render(read_xml(data, str(envelope)), "json")
     except (EnvelopeError, ConvertError) as error:
-        _fail(str(error), 1)
+        fail(str(error), 1)
     except OSError as error:
-        _fail(f"{envelope}: {error.strerror or error}", 2)
+        fail(f"{envelope}: {error.strerror or error}", 2)
     _write(data, envelope, out, force)
 
 
@@ -120,7 +110,7 @@ def envelop_bytes(data: bytes, name: str = "-") -> bytes:
     from kad_spec.envelope import wrap
     from kad_spec.tools.convert import detect_format, read_json, read_xml
 
-    reader = read_json if detect_format(data) == "json" else read_xml
+    reader = read_json if detect_format(data, name) == "json" else read_xml
     return wrap(reader(data, name))
 
 

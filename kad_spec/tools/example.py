@@ -465,7 +465,7 @@ def _envelope_defect(rule_id: str, example, fmt: str | None) -> Defect:
 
 def _patched_base(rule_id: str, patch) -> dict:
     from kad_spec.resources import examples_dir
-    from kad_spec.tools.jsonpatch import PatchError, apply_patch
+    from kad_spec.spec.patch import PatchError, apply_patch
 
     base = orjson.loads((examples_dir() / "kad-melding.json").read_bytes())
     try:

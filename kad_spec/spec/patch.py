@@ -9,17 +9,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from kad_spec.spec import pointer as json_pointer
+
 
 class PatchError(ValueError):
     pass
 
 
 def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise PatchError(f"ugyldig JSON-peker {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    try:
+        return json_pointer.split(pointer)
+    except ValueError:
+        raise PatchError(f"ugyldig JSON-peker {pointer!r}") from None
 
 
 def _index(container: list, token: str, allow_end: bool) -> int:
@@ -58,11 +59,6 @@ def get(doc: Any, pointer: str) -> Any:
     for token in _tokens(pointer):
         node = _child(node, token)
     return node
-
-
-def parent_pointer(pointer: str) -> str:
-    """The pointer one level up ("" for a top-level member)."""
-    return pointer.rsplit("/", 1)[0]
 
 
 def _add(doc: Any, pointer: str, value: Any) -> Any:
