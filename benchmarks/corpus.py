@@ -563,7 +563,7 @@ def _stay_index(path: str) -> int | None:
 
 def _patch_mutation(patch: list[dict]) -> Mutation:
     def mutate(stay: dict, m: Mutator) -> list[Entry] | None:
-        from kad_spec.tools.jsonpatch import PatchError, apply_patch
+        from kad_spec.spec.patch import PatchError, apply_patch
 
         try:
             return [Entry(apply_patch({"opphold": [stay]}, patch)["opphold"][0])]
@@ -866,7 +866,7 @@ def write_catalogue_examples(directory: Path) -> list[Path]:
     from kad_spec.catalogue import catalogue
     from kad_spec.envelope import apply_edits
     from kad_spec.resources import examples_dir
-    from kad_spec.tools.jsonpatch import apply_patch
+    from kad_spec.spec.patch import apply_patch
 
     base = orjson.loads((examples_dir() / "kad-melding.json").read_bytes())
     envelope = (examples_dir() / "konvolutt-kad-melding.xml").read_bytes()
