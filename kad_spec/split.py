@@ -90,14 +90,6 @@ def split_bytes(settings) -> int:
         return SPLIT_BYTES
 
 
-def _split_bytes_given(settings) -> int | None:
-    """The split size when one is asked for (Settings.split_bytes or KAD_SPEC_SPLIT_BYTES)."""
-    value = getattr(settings, "split_bytes", None)
-    if value is not None:
-        return value
-    return int(os.environ["KAD_SPEC_SPLIT_BYTES"]) if os.environ.get("KAD_SPEC_SPLIT_BYTES", "").isdigit() else None
-
-
 def can_fork() -> bool:
     import multiprocessing  # here, not at the top: small files never need it
 
@@ -267,17 +259,25 @@ class _PartSource:
 def _read_part(validator, doc, part: Part, into=None) -> PartResult:
     """Parse and check one part. ``into`` is the Reading that part 0 reads straight into."""
     from kad_spec.codelists import load_codelists
-    from kad_spec.validation.reading import Reading
+    from kad_spec.validation.reading import Reading, TypedDecoder
 
     result = PartResult()
     # A later part's collection hits are kept apart: the merge corrects them (see StaysInMessage.merge).
     reading = into if into is not None else Reading(validator, doc, collection_hits_apart=True)
     message = _part_message(doc, part, first=into is not None)
-    message.run(reading.add_stay)
+    if doc.format == "json" and reading.typed is not None:
+        # In pieces, as one process reads a whole file; a part the piece reader does not take
+        # (NotForBatches) fails the split, and the file is read whole.
+        message.read_header()
+        message.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
+    else:
+        message.run(reading.add_stay)
     reading.flush()
     result.stays = reading.stays
     result.hits = reading.hits
-    result.problems = list(message.problems)
+    # Duplicate keys found in pieces go with the reader's problems, as one reading reports them.
+    result.problems = list(message.problems) + reading.problems
+    reading.problems = []
     result.header = dict(message.header)
     if doc.format == "xml":
         result.lines = dict(message.lines)
@@ -354,8 +354,6 @@ def applies(validator, doc, jobs: int) -> bool:
     """Worth a try: a file at least the split size, with fork and mergeable collection checks."""
     if jobs < 2 or doc.format not in ("json", "xml"):
         return False
-    if doc.format == "json" and _split_bytes_given(validator.settings) is None:
-        return False  # read in pieces by one process, JSON is faster than forked streaming readers
     try:
         size = doc.path.stat().st_size
         if size < split_bytes(validator.settings) or size > MAX_SPLIT_BYTES:

@@ -27,6 +27,7 @@ from kad_spec.findings import Hit
 from kad_spec.readers import UTF8_BOM
 
 PIECE_BYTES = 2 << 20
+HEAD_BYTES = 1 << 20  # the members before the stays must lie within this
 MAX_PIECE_BYTES = 64 << 20  # a window this long without a stay boundary: not for batches
 _STAYS_START = re.compile(rb'"opphold"[ \t\r\n]*:[ \t\r\n]*\[')
 _BOUNDARY = re.compile(rb'\}[ \t\r\n]*,[ \t\r\n]*\{[ \t\r\n]*"opphold_id"')
@@ -97,14 +98,15 @@ def read_pieces(handle, header_keys: list[str], decoder: PieceDecoder,
     """The stays of an open JSON file, piece by piece; ``on_tail`` gets the members after them."""
     first = handle.read(len(UTF8_BOM))
     skip = len(UTF8_BOM) if first == UTF8_BOM else 0
-    handle.seek(skip)
-    head = handle.read(1 << 20)
+    if not skip:
+        handle.seek(0)  # reading goes forward from here on: a part of a file can only be read so
+    head = handle.read(HEAD_BYTES)
     start = stays_start(head)
     if start is None:
-        raise NotForBatches("no stays array in the first megabyte")
+        raise NotForBatches("no stays array at the start of the file")
     _check_members_before(head[:start], header_keys)
-    window = _Window(handle, skip + start)
-    handle.seek(skip + start)
+    window = _Window(handle, skip)
+    window.data, window.at_end = head, len(head) < HEAD_BYTES
     index = 0
     position = skip + start
     while True:
