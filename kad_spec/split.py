@@ -268,7 +268,8 @@ def _read_part(validator, doc, part: Part, into=None) -> PartResult:
     if doc.format == "json" and reading.typed is not None:
         # In pieces, as one process reads a whole file; a part the piece reader does not take
         # (NotForBatches) fails the split, and the file is read whole.
-        message.read_header()
+        # The header is the message's, read when it was opened; a later part has none.
+        message.header.update(doc.header if into is not None else {})
         message.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
     else:
         message.run(reading.add_stay)

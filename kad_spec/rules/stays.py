@@ -126,9 +126,9 @@ class StaysInMessage:
                     hit = self._one(state, key, offset + given[j], texts[j], cancelled[j])
                     if hit is not None:
                         found.append((given[j], hit))
-        self._take_new(keys, known, unique, first_of, state, [offset + i for i in given], cancelled)
-        if known.any():
+        if known.any():  # before new keys are inserted: ``at`` points into the table as it was
             self.first[at[known]] = [state[int(k)] for k in keys[known]]
+        self._take_new(keys, known, unique, first_of, state, [offset + i for i in given], cancelled)
         return found
 
     def _one(self, state: dict, key: int, index: int, stay_id: str, cancelled: bool) -> Hit | None:
@@ -199,15 +199,29 @@ class StaysInMessage:
         """
         hits = [self._renumbered(hit, offset) for hit in found]
         self._take_ids(other, offset)
-        entries = sorted((packed >> 2, packed, other.id_of(packed >> 2)) for packed in other.first.tolist())
-        entries += sorted((packed >> 2, packed, text) for text, packed in other.apart.items())
-        for first_index, packed, text in sorted(entries):
-            hits += self._merge_one(text, first_index + offset, packed)
+        firsts = sorted(other.first.tolist(), key=lambda packed: packed >> 2)
+        given = [packed >> 2 for packed in firsts]
+        texts = [other.id_of(i) for i in given]
+        # The first entry of each id of the later part, against the earlier parts, as one stay each.
+        hits += [hit for _, hit in self._repeats(offset, given, texts, [bool(p & 1) for p in firsts])]
+        self._mark_cancelled([text for text, packed in zip(texts, firsts) if packed & 2])
+        for text, packed in sorted(other.apart.items(), key=lambda item: item[1] >> 2):
+            hits += self._merge_one(text, (packed >> 2) + offset, packed)
         for name in ("patient1", "patient2", "start", "end"):
             getattr(self, name).extend(getattr(other, name))
         self.index.extend(i + offset for i in other.index)
         other.__init__(None)
         return hits
+
+    def _mark_cancelled(self, texts: list[str]) -> None:
+        """Note that a later part cancelled these ids (in an entry after its first)."""
+        for text in texts:
+            key = _id_key(text)
+            at = int(np.searchsorted(self.keys, key))
+            if at < len(self.keys) and self.keys[at] == key and self.id_of(int(self.first[at]) >> 2) == text:
+                self.first[at] |= 2
+            elif text in self.apart:
+                self.apart[text] |= 2
 
     def _merge_one(self, text: str, first_index: int, packed: int) -> list[Hit]:
         """The first entry of an id in a later part, against the earlier parts."""
