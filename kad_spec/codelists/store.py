@@ -6,8 +6,6 @@ standard library and parses each list lazily, the first time it is asked for.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -168,25 +166,52 @@ class CodeList:
     retrieved: str = ""
     editions: list[Edition] = field(default_factory=list)
     _by_code: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict, repr=False)
-    used_editions: set[str] = field(default_factory=set, repr=False)
-    _by_upper: dict[str, str] | None = field(default=None, repr=False)
+    used_editions: set[str] = field(default_factory=set, compare=False, repr=False)
+    _by_upper: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    # Compiled rows (see compiled_form) not yet made into entries: a run that checks a handful of
+    # codes makes a handful of entries, not 20 000. While set, it holds every code in file order.
+    _rows: dict[str, bytes | tuple] | None = field(default=None, compare=False, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CodeList):
+            return NotImplemented
+        mine, theirs = self._all_entries(), other._all_entries()
+        return (mine == theirs and self.editions == other.editions
+                and all(getattr(self, key) == getattr(other, key) for key in METADATA_KEYS))
 
     # -- reading -----------------------------------------------------------------------
+    def _codes(self) -> dict:
+        """Every code (as keys), in file order, without making entries."""
+        return self._by_code if self._rows is None else self._rows
+
+    def _entries_of(self, code: str) -> tuple[CodeEntry, ...]:
+        found = self._by_code.get(code)
+        if found is None and self._rows is not None and code in self._rows:
+            found = self._by_code[code] = _entries_from_rows(code, self._rows[code])
+        return found or ()
+
+    def _all_entries(self) -> dict[str, tuple[CodeEntry, ...]]:
+        if self._rows is not None:
+            made = self._by_code
+            self._by_code = {code: made.get(code) or _entries_from_rows(code, rows) for code, rows in self._rows.items()}
+            self._rows = None
+        return self._by_code
+
     def __len__(self) -> int:
-        return len(self._by_code)
+        return len(self._codes())
 
     def __contains__(self, code: str) -> bool:
-        return code in self._by_code
+        return code in self._codes()
 
     def codes(self) -> list[str]:
-        return list(self._by_code)
+        return list(self._codes())
 
     def all_entries(self) -> Iterator[CodeEntry]:
-        for entries in self._by_code.values():
+        for entries in self._all_entries().values():
             yield from entries
 
     def entries(self, code: str) -> list[CodeEntry]:
-        return list(self._by_code.get(code, ()))
+        return list(self._entries_of(code))
 
     def official_spelling(self, code: str) -> str | None:
         """The code as the list spells it, matched without regard to letter case ('I210A' -> 'I210a').
@@ -194,20 +219,21 @@ class CodeList:
         Norwegian ICD-10 spells some codes with lower-case letters (I210a, V0n0a, T4n); no two codes
         differ by case alone, so the match is unique. None when the list has no such code.
         """
-        if code in self._by_code:
+        codes = self._codes()
+        if code in codes:
             return code
         if self._by_upper is None:
-            self._by_upper = {c.upper(): c for c in self._by_code}
+            self._by_upper = {c.upper(): c for c in codes}
         return self._by_upper.get(code.upper())
 
     def lookup(self, code: str, on: date) -> CodeEntry | None:
-        for entry in self._by_code.get(code, ()):
+        for entry in self._entries_of(code):
             if entry.valid_on(on):
                 return entry
         return None
 
     def codes_on(self, on: date) -> set[str]:
-        return {code for code, entries in self._by_code.items() if any(e.valid_on(on) for e in entries)}
+        return {code for code, entries in self._all_entries().items() if any(e.valid_on(on) for e in entries)}
 
     def covering_edition(self, on: date) -> Edition | None:
         covering = [e for e in self.editions if e.covers(on)]
@@ -225,7 +251,7 @@ class CodeList:
         return edition.label if edition else ""
 
     def check(self, code: str, on: date) -> CodeCheck:
-        entries = self._by_code.get(code, ())
+        entries = self._entries_of(code)
         covering = self.covering_edition(on)
         if covering or not self.editions:
             label = covering.label if covering else ""
@@ -249,10 +275,11 @@ class CodeList:
     # -- changing ----------------------------------------------------------------------
     def set_entries(self, code: str, entries: Iterable[CodeEntry]) -> None:
         ordered = tuple(sorted(entries, key=lambda e: e.valid_from or date.min))
+        by_code = self._all_entries()
         if ordered:
-            self._by_code[code] = ordered
+            by_code[code] = ordered
         else:
-            self._by_code.pop(code, None)
+            by_code.pop(code, None)
         self._by_upper = None
 
     def add_edition(self, edition: Edition) -> Edition:
@@ -343,10 +370,20 @@ def _row_parser(columns: list[str], path: Path):
 
 def read_codelist(path: Path) -> CodeList:
     """Parse one list file; raise CodeListFormatError naming the file and line on bad input."""
+    return parse_codelist(_decoded(path.read_bytes(), path), path)
+
+
+def _decoded(content: bytes, path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CodeListFormatError(f"{path}: not UTF-8 ({exc})") from None
+
+
+def parse_codelist(text: str, path: Path) -> CodeList:
+    """Parse the text of list file ``path`` (named in errors and giving the default list name)."""
+    import csv  # only to parse: a run with compiled lists never needs it
+
     lines = text.splitlines()
     meta, editions, first = _read_header(lines, path)
     reader = csv.reader(lines[first:])
@@ -367,6 +404,66 @@ def read_codelist(path: Path) -> CodeList:
     return codelist
 
 
+# -- compiled form ---------------------------------------------------------------------
+# A list as plain values for kad_spec.compiled: (metadata, editions, rows by code). The rows of
+# one code are one UTF-8 byte string, fields split by US and rows by RS (ASCII unit and record
+# separators): loading 20 000 byte strings is a copy, while 20 000 nested tuples of text take
+# several times longer, and a run decodes only the few codes it checks. A code whose text holds
+# either separator keeps its rows as tuples instead.
+_FIELD, _ROW = "\x1f", "\x1e"
+
+
+def _packed(entries: tuple[CodeEntry, ...]) -> bytes | tuple[tuple[str, ...], ...]:
+    rows = tuple((e.text, e.text_en, format_date(e.valid_from), format_date(e.valid_to), " ".join(e.successor),
+                  e.kind, e.note) for e in entries)
+    if any(_FIELD in value or _ROW in value for row in rows for value in row):
+        return rows
+    return _ROW.join(_FIELD.join(row) for row in rows).encode("utf-8")
+
+
+def compiled_form(codelist: CodeList) -> tuple:
+    metadata = {key: getattr(codelist, key) for key in METADATA_KEYS}
+    editions = tuple((e.label, format_date(e.valid_from), format_date(e.valid_to), e.source, e.provenance)
+                     for e in codelist.editions)
+    rows = {code: _packed(entries) for code, entries in codelist._all_entries().items()}
+    return metadata, editions, rows
+
+
+_DAYS: dict[str, date | None] = {"": None}  # few distinct dates: parse each once
+
+
+def _day(text: str) -> date | None:
+    found = _DAYS.get(text, False)
+    if found is False:
+        found = _DAYS[text] = date.fromisoformat(text)
+    return found
+
+
+def _entries_from_rows(code: str, packed: bytes | tuple[tuple[str, ...], ...]) -> tuple[CodeEntry, ...]:
+    rows = [row.split(_FIELD) for row in packed.decode("utf-8").split(_ROW)] if isinstance(packed, bytes) else packed
+    return tuple(CodeEntry(code, text, text_en, _day(start), _day(end), tuple(successor.split()), kind, note)
+                 for text, text_en, start, end, successor, kind, note in rows)
+
+
+def from_compiled(data: tuple) -> CodeList:
+    metadata, editions, rows = data
+    codelist = CodeList(**metadata, editions=[
+        Edition(label, _day(start), _day(end), source, provenance)
+        for label, start, end, source, provenance in editions])
+    codelist._rows = rows
+    return codelist
+
+
+def load_codelist(path: Path) -> CodeList:
+    """:func:`read_codelist` through the per-user cache of compiled lists (see kad_spec.compiled)."""
+    from kad_spec.compiled import load_compiled
+
+    def compile_list(contents: list[bytes]) -> tuple:
+        return compiled_form(parse_codelist(_decoded(contents[0], path), path))
+
+    return from_compiled(load_compiled("codelist", [path], compile_list))
+
+
 def _refuse_broken_header(codelist: CodeList, path: Path) -> None:
     """A header field with a line break would add header lines (a forged edition, another OID)."""
     fields = [getattr(codelist, key) for key in METADATA_KEYS]
@@ -381,6 +478,9 @@ def _refuse_broken_header(codelist: CodeList, path: Path) -> None:
 
 def write_codelist(codelist: CodeList, path: Path) -> None:
     """Write a list in the documented format (sorted by code, then period)."""
+    import csv
+    import io
+
     _refuse_broken_header(codelist, path)
     out = io.StringIO()
     for key in METADATA_KEYS:
@@ -417,7 +517,7 @@ class CodeLists:
             path = self.folder / f"{name}.csv"
             if not path.is_file():
                 raise KeyError(name)
-            self._loaded[name] = read_codelist(path)
+            self._loaded[name] = load_codelist(path)
         return self._loaded[name]
 
     def get(self, name: str) -> CodeList | None:
