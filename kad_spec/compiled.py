@@ -64,11 +64,13 @@ def entry_path(folder: Path, kind: str, sources: list[Path]) -> Path:
     return folder / f"{kind}-{hashlib.sha256(where.encode()).hexdigest()[:24]}.bin"
 
 
-def load_compiled(kind: str, sources: list[Path], compile_sources: Callable[[list[bytes]], Any]) -> Any:
-    """The compiled form of ``sources``: from the cache when it is valid, else compiled and stored.
+def load_compiled(kind: str, sources: list[Path], compile_sources: Callable[[list[bytes]], Any],
+                  decode: Callable[[Any], Any] = lambda data: data) -> Any:
+    """``decode`` of the compiled form of ``sources``: from the cache when valid, else compiled and stored.
 
     ``compile_sources`` gets the files' bytes in the order given and returns plain data; an error
-    it raises (a malformed source) passes through, and nothing is stored.
+    it raises (a malformed source) passes through, and nothing is stored. ``decode`` turns the
+    plain data into the objects wanted; an entry it cannot decode is compiled again.
     """
     contents = [path.read_bytes() for path in sources]
     wanted = sources_digest(kind, contents)
@@ -77,11 +79,14 @@ def load_compiled(kind: str, sources: list[Path], compile_sources: Callable[[lis
     if target is not None:
         found = read_entry(target, wanted)
         if found is not None:
-            return found[0]
+            try:
+                return decode(found[0])
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+                pass  # not the layout this version writes: compiled again below
     data = compile_sources(contents)
     if target is not None:
         write_entry(target, wanted, data)
-    return data
+    return decode(data)
 
 
 def read_entry(path: Path, wanted: bytes) -> tuple[Any] | None:

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 from kad_spec.catalogue import catalogue
-from kad_spec.compiled import CACHE_DIR_VARIABLE, read_entry, sources_digest
+from kad_spec.compiled import CACHE_DIR_VARIABLE, read_entry, sources_digest, write_entry
 from kad_spec.tools.jsonpatch import apply_patch
 
 LISTS = ROOT / "codelists"
@@ -84,6 +84,17 @@ def test_a_damaged_cache_entry_is_ignored_and_replaced(tmp_path, lists, damage):
         "empty": b"",
     }[damage]
     entry.write_bytes(damaged)
+    assert lookup_halden(cache, lists) == expected
+    assert entry.read_bytes() == good
+
+
+def test_an_entry_of_another_layout_is_compiled_again(tmp_path, lists):
+    cache = tmp_path / "cache"
+    expected = lookup_halden(cache, lists)
+    (entry,) = entries(cache)
+    good = entry.read_bytes()
+    # Whole and with the right digests, but not what this version writes (as after a change of layout).
+    assert write_entry(entry, sources_digest("codelist", [(lists / "kommunenummer.csv").read_bytes()]), ("annet",))
     assert lookup_halden(cache, lists) == expected
     assert entry.read_bytes() == good
 

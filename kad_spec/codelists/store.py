@@ -447,6 +447,8 @@ def _entries_from_rows(code: str, packed: bytes | tuple[tuple[str, ...], ...]) -
 
 def from_compiled(data: tuple) -> CodeList:
     metadata, editions, rows = data
+    if not isinstance(rows, dict):
+        raise TypeError("compiled rows must be a dict")
     codelist = CodeList(**metadata, editions=[
         Edition(label, _day(start), _day(end), source, provenance)
         for label, start, end, source, provenance in editions])
@@ -461,7 +463,7 @@ def load_codelist(path: Path) -> CodeList:
     def compile_list(contents: list[bytes]) -> tuple:
         return compiled_form(parse_codelist(_decoded(contents[0], path), path))
 
-    return from_compiled(load_compiled("codelist", [path], compile_list))
+    return load_compiled("codelist", [path], compile_list, decode=from_compiled)
 
 
 def _refuse_broken_header(codelist: CodeList, path: Path) -> None:
