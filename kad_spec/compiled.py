@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CACHE_DIR_VARIABLE = "KAD_SPEC_CACHE_DIR"
-FORMAT = 1  # raise when the layout of any compiled payload changes
+FORMAT = 2  # raise when the layout of any compiled payload changes
 MAGIC = b"KADSPEC\0"
 _DIGEST_SIZE = 32
 _HEADER_SIZE = len(MAGIC) + 4 + 2 * _DIGEST_SIZE

@@ -167,6 +167,7 @@ class CodeList:
     editions: list[Edition] = field(default_factory=list)
     _by_code: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict, repr=False)
     used_editions: set[str] = field(default_factory=set, compare=False, repr=False)
+    # Codes spelt with lower-case letters, by their upper-case form (the few official_spelling needs).
     _by_upper: dict[str, str] | None = field(default=None, compare=False, repr=False)
     # Compiled rows (see compiled_form) not yet made into entries: a run that checks a handful of
     # codes makes a handful of entries, not 20 000. While set, it holds every code in file order.
@@ -222,9 +223,15 @@ class CodeList:
         codes = self._codes()
         if code in codes:
             return code
+        upper = code.upper()
+        if upper in codes:
+            return upper
+        return self._lower_case_codes().get(upper)
+
+    def _lower_case_codes(self) -> dict[str, str]:
         if self._by_upper is None:
-            self._by_upper = {c.upper(): c for c in codes}
-        return self._by_upper.get(code.upper())
+            self._by_upper = _lower_case_codes(self._codes())
+        return self._by_upper
 
     def lookup(self, code: str, on: date) -> CodeEntry | None:
         for entry in self._entries_of(code):
@@ -405,7 +412,8 @@ def parse_codelist(text: str, path: Path) -> CodeList:
 
 
 # -- compiled form ---------------------------------------------------------------------
-# A list as plain values for kad_spec.compiled: (metadata, editions, rows by code). The rows of
+# A list as plain values for kad_spec.compiled: (metadata, editions, rows by code, the codes
+# spelt with lower-case letters by their upper-case form). The rows of
 # one code are one UTF-8 byte string, fields split by US and rows by RS (ASCII unit and record
 # separators): loading 20 000 byte strings is a copy, while 20 000 nested tuples of text take
 # several times longer, and a run decodes only the few codes it checks. A code whose text holds
@@ -421,12 +429,16 @@ def _packed(entries: tuple[CodeEntry, ...]) -> bytes | tuple[tuple[str, ...], ..
     return _ROW.join(_FIELD.join(row) for row in rows).encode("utf-8")
 
 
+def _lower_case_codes(codes) -> dict[str, str]:
+    return {upper: code for code in codes if (upper := code.upper()) != code}
+
+
 def compiled_form(codelist: CodeList) -> tuple:
     metadata = {key: getattr(codelist, key) for key in METADATA_KEYS}
     editions = tuple((e.label, format_date(e.valid_from), format_date(e.valid_to), e.source, e.provenance)
                      for e in codelist.editions)
     rows = {code: _packed(entries) for code, entries in codelist._all_entries().items()}
-    return metadata, editions, rows
+    return metadata, editions, rows, _lower_case_codes(rows)
 
 
 _DAYS: dict[str, date | None] = {"": None}  # few distinct dates: parse each once
@@ -446,13 +458,14 @@ def _entries_from_rows(code: str, packed: bytes | tuple[tuple[str, ...], ...]) -
 
 
 def from_compiled(data: tuple) -> CodeList:
-    metadata, editions, rows = data
-    if not isinstance(rows, dict):
-        raise TypeError("compiled rows must be a dict")
+    metadata, editions, rows, lower_case = data
+    if not isinstance(rows, dict) or not isinstance(lower_case, dict):
+        raise TypeError("compiled rows and lower-case codes must be dicts")
     codelist = CodeList(**metadata, editions=[
         Edition(label, _day(start), _day(end), source, provenance)
         for label, start, end, source, provenance in editions])
     codelist._rows = rows
+    codelist._by_upper = lower_case
     return codelist
 
 
