@@ -48,7 +48,8 @@ def measure(cmd: list[str], runs: int, cache: Path, cold: bool) -> tuple[float, 
 def make_files(folder: Path) -> Path:
     target = folder / "500-filer"
     subprocess.run([KAD, "example", "--count", "5000", "--stays-per-message", "10", "--seed", "20250101",
-                    "--year", "2025", "--out", str(target)], check=True, capture_output=True)
+                    "--year", "2025", "--out", str(target)], check=True, capture_output=True,
+                   env={**os.environ, "KAD_SPEC_CACHE_DIR": str(folder / "cache" / "examples")})
     return target
 
 
