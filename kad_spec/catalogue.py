@@ -11,15 +11,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kad_spec.compiled import load_yaml
 from kad_spec.resources import model_dir
 from kad_spec.spec.text import Text
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 REQUIRED_KEYS = ("title", "title_en", "severity", "given", "when", "then", "message", "fields", "examples")
 
@@ -118,7 +112,7 @@ def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
 def load_catalogue(directory: Path | None = None) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     for path in sorted((directory or model_dir() / "rules").glob("*.yaml")):
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        raw = load_yaml(path) or {}
         area = raw.get("area", path.stem)
         for rule_id, node in (raw.get("rules") or {}).items():
             if rule_id in rules:

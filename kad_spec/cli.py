@@ -20,7 +20,23 @@ class _RootGroup(TyperGroup):
 
     The parser echoes what it was given (``--format 05893810066``, a path), so its errors are
     worded here and written with :func:`kad_spec.output.echo`, however ``kad-spec`` is called.
+
+    The commands beyond validate, generate and report are mounted when a name outside these is
+    asked for, or the list of commands (``--help``): ``validate`` needs none of their imports.
     """
+
+    def list_commands(self, ctx):
+        self._mount_the_others()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        if name not in self.commands:
+            self._mount_the_others()
+        return super().get_command(ctx, name)
+
+    def _mount_the_others(self) -> None:
+        if _mount_subcommands():
+            self.commands = dict(typer.main.get_group(app).commands)  # in the order of the help
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
@@ -212,7 +228,15 @@ def report(
         echo(f"skrev {out}", err=True)
 
 
-def _mount_subcommands() -> None:
+_mounted = False
+
+
+def _mount_subcommands() -> bool:
+    """Add the other commands to ``app`` once; True when this call added them."""
+    global _mounted
+    if _mounted:
+        return False
+    _mounted = True
     from kad_spec.codelists.cli import app as codelists_app
     from kad_spec.site.cli import docs_command
     from kad_spec.tools.commands import register
@@ -223,9 +247,7 @@ def _mount_subcommands() -> None:
     from kad_spec.tools.envelope_cli import app as envelope_app
 
     app.add_typer(envelope_app, name="envelope", help="Legg en KAD-melding i en hodemelding (MsgHead 1.2), eller ta den ut.")
-
-
-_mount_subcommands()
+    return True
 
 
 def main() -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from lxml import etree
-
+from kad_spec.compiled import load_yaml
 from kad_spec.resources import model_dir
+
+# lxml is imported where it is used: every validation reads spec() for the receipt decisions,
+# but only an XML message or a receipt needs the XML library.
 
 MSGHEAD_NS = "http://www.kith.no/xmlstds/msghead/2006-05-24"
 APPREC_NS = "http://www.kith.no/xmlstds/apprec/2012-02-15"
@@ -35,7 +36,7 @@ class EnvelopeError(Exception):
 @cache
 def spec() -> dict:
     """model/konvolutt.yaml: message type, body form, receivers, receipt decisions."""
-    return yaml.safe_load((model_dir() / "konvolutt.yaml").read_text(encoding="utf-8"))
+    return load_yaml(model_dir() / "konvolutt.yaml")
 
 
 def message_type() -> str:
@@ -51,21 +52,27 @@ def all_kpr_her_ids() -> dict[int, str]:
     return {her: env for env, ids in spec()["mottaker"]["her_id"].items() for her in ids}
 
 
-class _VendoredOnly(etree.Resolver):
-    """Schema imports are served from the vendored folder; nothing else is ever fetched."""
+def _vendored_only():
+    """A resolver that serves schema imports from the vendored folder; nothing else is ever fetched."""
+    from lxml import etree
 
-    def resolve(self, url, public_id, context):
-        name = (url or "").replace("\\", "/").rsplit("/", 1)[-1]
-        if (SCHEMA_DIR / name).is_file():
-            return self.resolve_filename(str(SCHEMA_DIR / name), context)
-        return self.resolve_string("", context)
+    class VendoredOnly(etree.Resolver):
+        def resolve(self, url, public_id, context):
+            name = (url or "").replace("\\", "/").rsplit("/", 1)[-1]
+            if (SCHEMA_DIR / name).is_file():
+                return self.resolve_filename(str(SCHEMA_DIR / name), context)
+            return self.resolve_string("", context)
+
+    return VendoredOnly()
 
 
 @cache
-def schema(name: str) -> etree.XMLSchema:
-    """One of the vendored KITH schemas, with its imports, compiled offline."""
+def schema(name: str):
+    """One of the vendored KITH schemas (an lxml XMLSchema), with its imports, compiled offline."""
+    from lxml import etree
+
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    parser.resolvers.add(_VendoredOnly())
+    parser.resolvers.add(_vendored_only())
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name), parser))
 
 
@@ -77,6 +84,8 @@ def body_holders(root) -> list:
 
 def element_xpath(elem) -> str:
     """A readable XPath of local names, with a position where a name repeats among siblings."""
+    from lxml import etree
+
     steps = []
     while elem is not None:
         name = etree.QName(elem).localname
@@ -94,6 +103,8 @@ def element_xpath(elem) -> str:
 
 
 def _sub(parent, name: str, text: str | None = None, **attributes):
+    from lxml import etree
+
     elem = etree.SubElement(parent, f"{{{MSGHEAD_NS}}}{name}", {k: v for k, v in attributes.items() if v is not None})
     if text is not None:
         elem.text = text
@@ -124,6 +135,8 @@ def wrap(message: dict, sender_her: int | None = None) -> bytes:
     MsgId is melding_id and GenDate opprettet (rules KAD-KONV-007/008); the sender is the
     virksomhet, the receiver KPR's HER-id for the message's environment.
     """
+    from lxml import etree
+
     from kad_spec.tools.convert import ConvertError, render
 
     melding_id = _required(message, "meldingsinfo", "melding_id")
@@ -182,6 +195,8 @@ def apply_edits(data: bytes, edits) -> bytes:
     ``remove`` drops the element; ``add`` appends the XML fragment ``xml`` (default namespace
     MsgHead) as the last child.
     """
+    from lxml import etree
+
     from kad_spec.model import model
 
     root = etree.fromstring(data)

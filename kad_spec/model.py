@@ -14,14 +14,8 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kad_spec.compiled import load_yaml
 from kad_spec.resources import model_dir
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - pyyaml without libyaml
-    _Loader = yaml.SafeLoader
 
 BUILTIN_TYPES = {"string", "integer", "boolean", "float", "date", "datetime", "decimal"}
 
@@ -244,7 +238,7 @@ def _type(name: str, node: dict) -> Type:
 
 def load_model(directory: Path | None = None) -> Model:
     path = (directory or model_dir()) / "kad.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    raw = load_yaml(path)
     return Model(
         name=raw["name"],
         id=raw["id"],

@@ -41,8 +41,6 @@ import re
 import sys
 from pathlib import Path
 
-from kad_spec.ids import duf, personnr
-
 PERSON_DIGITS = 11
 DUF_DIGITS = 12
 KEEP = 2  # digits left visible at the end of a masked id
@@ -73,6 +71,8 @@ def _digit_positions(group: str) -> list[int]:
 
 def _spans_to_mask(group: str, positions: list[int]) -> list[tuple[int, int]]:
     """Character ranges of ``group`` that hold an id; ``positions`` are where its digits are."""
+    from kad_spec.ids import duf, personnr  # python-stdnum loads on the first run of digits, not at start-up
+
     spans = [run.span() for run in _CONTIGUOUS.finditer(group)]  # as written, escapes or not
     digits = "".join(str(int(group[p])) for p in positions)
     oids = [m.span() for m in _OID.finditer(group)]

@@ -33,7 +33,6 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
                    jobs: int = 1, force: bool = False) -> int:
     from kad_spec.manifest import stale_warning
     from kad_spec.reports import writer_for
-    from kad_spec.reports.apprec import ReceiptError, ReceiptUsageError
     from kad_spec.safe_files import OutputRefused, check_target
     from kad_spec.validate import Settings, UsageError, Validator
     from kad_spec.verdict import classify
@@ -61,6 +60,7 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
         settings.severity_overrides = config.severity_overrides
         settings.waived_stays = config.named_stays()
     validator = Validator(settings)
+    receipt_errors = _receipt_errors(fmt)
     writer = writer_for(fmt, lang, fail_on, output_path, force=force, inputs=inputs)
     files, matches = [], {}
     try:
@@ -86,10 +86,19 @@ def run_validation(paths, fmt, lang, fail_on, max_findings, config_path: Path | 
     except UsageError as error:
         _error(str(error))  # names a path, and a file may be named after a person
         return 2
-    except (OutputRefused, ReceiptUsageError, ReceiptError) as error:
+    except (OutputRefused, *receipt_errors) as error:
         _error(str(error))  # a refused target; no folder for several receipts; a faulty receipt
         return 2
     return code
+
+
+def _receipt_errors(fmt: str) -> tuple[type[Exception], ...]:
+    """The receipt writer's errors; its module (lxml, the envelope spec) loads only for receipts."""
+    if fmt != "apprec":
+        return ()
+    from kad_spec.reports.apprec import ReceiptError, ReceiptUsageError
+
+    return ReceiptUsageError, ReceiptError
 
 
 def _write_failed(output_path: Path | None, error: OSError) -> int:

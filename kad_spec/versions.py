@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
+from kad_spec.compiled import load_yaml
 
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 CHANGELOG = "endringslogg.yaml"
@@ -42,9 +42,15 @@ def read_changelog(model_dir: Path) -> list[LoggedVersion]:
     """The versions in the change log, as written (empty when there is no readable log)."""
     path = Path(model_dir) / CHANGELOG
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except (OSError, yaml.YAMLError):
+        doc = load_yaml(path) or {}
+    except OSError:
         return []
+    except Exception as error:
+        import yaml  # already loaded: only its parser raises its errors
+
+        if isinstance(error, yaml.YAMLError):
+            return []
+        raise
     entries = doc.get("versions") if isinstance(doc, dict) else None
     found = []
     for entry in entries or []:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,22 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+def pytest_configure(config):
+    """Compiled code lists and model files go to a folder of this test run, not the user's cache.
+
+    Set before collection: some test modules load the catalogue when they are imported."""
+    if "KAD_SPEC_CACHE_DIR" not in os.environ:
+        config.kad_spec_cache = tempfile.mkdtemp(prefix="kad-spec-cache-")
+        os.environ["KAD_SPEC_CACHE_DIR"] = config.kad_spec_cache
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "kad_spec_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        del os.environ["KAD_SPEC_CACHE_DIR"]
 
 
 def invoke(*args):

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _run(*cmd, cwd=None, timeout=600):
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+def _run(*cmd, cwd=None, timeout=600, env=None):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
 
 
 def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
@@ -39,9 +39,19 @@ def test_wheel_in_a_clean_venv_gives_a_working_command(tmp_path):
     kad = bin_dir / "kad-spec"
     version = _run(kad, "--version", cwd=work)
     assert version.returncode == 0 and "spesifikasjon 1.0.0" in version.stdout
-    valid = _run(kad, "validate", "kad-melding.json", "kad-melding.xml", cwd=work)
+    cache = tmp_path / "cache"
+    cached = {**os.environ, "KAD_SPEC_CACHE_DIR": str(cache)}
+    valid = _run(kad, "validate", "kad-melding.json", "kad-melding.xml", cwd=work, env=cached)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert "2 fil(er), 8 opphold, 0 feil" in valid.stdout
+    # The installed lists and model are compiled into the cache once, then read from it.
+    stored = {path.name: path.read_bytes() for path in cache.glob("*.bin")}
+    assert any(name.startswith("codelist-") for name in stored) and any(name.startswith("yaml-") for name in stored)
+    again = _run(kad, "validate", "kad-melding.json", "kad-melding.xml", cwd=work, env=cached)
+    assert (again.returncode, again.stdout) == (valid.returncode, valid.stdout)
+    assert {path.name: path.read_bytes() for path in cache.glob("*.bin")} == stored
+    package = next((env_dir / "lib").glob("python*/site-packages/kad_spec"))
+    assert not list(package.rglob("*.bin")), "nothing is written into the installed package"
     # The envelope and receipt schemas travel in the wheel.
     shutil.copy(EXAMPLES / "konvolutt-kad-melding.xml", work)
     receipt = _run(kad, "validate", "--format", "apprec", "konvolutt-kad-melding.xml", cwd=work)

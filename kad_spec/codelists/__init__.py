@@ -36,10 +36,15 @@ __all__ = [
 def load_codelists(folder: Path | str | None = None) -> CodeLists:
     """The lists in ``folder`` (default: the bundled ones). Cached per folder; lists parse lazily."""
     if folder is None:
-        from kad_spec.resources import codelists_dir
-
-        folder = codelists_dir()
+        return _bundled()  # asked for once per message: no path resolution each time
     return _load(Path(folder).resolve())
+
+
+@cache
+def _bundled() -> CodeLists:
+    from kad_spec.resources import codelists_dir
+
+    return _load(codelists_dir().resolve())
 
 
 @cache
@@ -49,4 +54,5 @@ def _load(folder: Path) -> CodeLists:
 
 def clear_cache() -> None:
     """Forget loaded lists (after an import into the bundled folder)."""
+    _bundled.cache_clear()
     _load.cache_clear()

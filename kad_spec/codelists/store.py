@@ -7,9 +7,6 @@ standard library and parses each list lazily, the first time it is asked for.
 from __future__ import annotations
 
 from bisect import bisect_right
-
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -175,54 +172,75 @@ class CodeList:
     retrieved: str = ""
     editions: list[Edition] = field(default_factory=list)
     _by_code: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict, repr=False)
-    used_editions: set[str] = field(default_factory=set, repr=False)
-    _by_upper: dict[str, str] | None = field(default=None, repr=False)
-    _periods: dict[date, object] = field(default_factory=dict, repr=False)
-    _boundaries: list[date] | None = field(default=None, repr=False)
+    used_editions: set[str] = field(default_factory=set, compare=False, repr=False)
+    # Codes spelt with lower-case letters, by their upper-case form (the few official_spelling needs).
+    _by_upper: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    # Compiled rows (see compiled_form) not yet made into entries: a run that checks a handful of
+    # codes makes a handful of entries, not 20 000. While set, it holds every code in file order.
+    _rows: dict[str, bytes | tuple] | None = field(default=None, compare=False, repr=False)
+    # Per code, the days its check may answer otherwise than the day before (see period_of).
+    _change_days: dict[str, list[date]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CodeList):
+            return NotImplemented
+        mine, theirs = self._all_entries(), other._all_entries()
+        return (mine == theirs and self.editions == other.editions
+                and all(getattr(self, key) == getattr(other, key) for key in METADATA_KEYS))
 
     # -- reading -----------------------------------------------------------------------
-    def period_of(self, on: date):
-        """The same value for any two days on which every :meth:`check` of this list answers alike.
+    def period_of(self, code: str, on: date):
+        """The same value for any two days on which :meth:`check` answers alike for ``code``.
 
-        Within an edition's coverage the answer changes only where an edition or a code's validity
-        starts or ends; outside it (the nearest edition depends on the distance) every day is its
-        own period. Rules judge a code once per period instead of once per day.
+        Within an edition's coverage the answer changes only where an edition or one of the
+        code's validity periods starts or ends; outside it (the nearest edition depends on the
+        distance) every day is its own period. Rules judge a code once per period, not per day.
         """
-        period = self._periods.get(on)
-        if period is None:
-            if self.covering_edition(on) is None and self.editions:
-                period = ("day", on)
-            else:
-                period = ("from", bisect_right(self._change_days(), on))
-            self._periods[on] = period
-        return period
-
-    def _change_days(self) -> list[date]:
-        if self._boundaries is None:
+        if self.editions and self.covering_edition(on) is None:
+            return ("day", on)
+        changes = self._change_days.get(code)
+        if changes is None:
             days: set[date] = set()
-            for item in (*self.editions, *self.all_entries()):
+            for item in (*self.editions, *self._entries_of(code)):
                 if item.valid_from is not None:
                     days.add(item.valid_from)
                 if item.valid_to is not None:
                     days.add(item.valid_to + timedelta(days=1))
-            self._boundaries = sorted(days)
-        return self._boundaries
+            changes = self._change_days[code] = sorted(days)
+        return ("from", bisect_right(changes, on))
+
+    def _codes(self) -> dict:
+        """Every code (as keys), in file order, without making entries."""
+        return self._by_code if self._rows is None else self._rows
+
+    def _entries_of(self, code: str) -> tuple[CodeEntry, ...]:
+        found = self._by_code.get(code)
+        if found is None and self._rows is not None and code in self._rows:
+            found = self._by_code[code] = _entries_from_rows(code, self._rows[code])
+        return found or ()
+
+    def _all_entries(self) -> dict[str, tuple[CodeEntry, ...]]:
+        if self._rows is not None:
+            made = self._by_code
+            self._by_code = {code: made.get(code) or _entries_from_rows(code, rows) for code, rows in self._rows.items()}
+            self._rows = None
+        return self._by_code
 
     def __len__(self) -> int:
-        return len(self._by_code)
+        return len(self._codes())
 
     def __contains__(self, code: str) -> bool:
-        return code in self._by_code
+        return code in self._codes()
 
     def codes(self) -> list[str]:
-        return list(self._by_code)
+        return list(self._codes())
 
     def all_entries(self) -> Iterator[CodeEntry]:
-        for entries in self._by_code.values():
+        for entries in self._all_entries().values():
             yield from entries
 
     def entries(self, code: str) -> list[CodeEntry]:
-        return list(self._by_code.get(code, ()))
+        return list(self._entries_of(code))
 
     def official_spelling(self, code: str) -> str | None:
         """The code as the list spells it, matched without regard to letter case ('I210A' -> 'I210a').
@@ -230,20 +248,27 @@ class CodeList:
         Norwegian ICD-10 spells some codes with lower-case letters (I210a, V0n0a, T4n); no two codes
         differ by case alone, so the match is unique. None when the list has no such code.
         """
-        if code in self._by_code:
+        codes = self._codes()
+        if code in codes:
             return code
+        upper = code.upper()
+        if upper in codes:
+            return upper
+        return self._lower_case_codes().get(upper)
+
+    def _lower_case_codes(self) -> dict[str, str]:
         if self._by_upper is None:
-            self._by_upper = {c.upper(): c for c in self._by_code}
-        return self._by_upper.get(code.upper())
+            self._by_upper = _lower_case_codes(self._codes())
+        return self._by_upper
 
     def lookup(self, code: str, on: date) -> CodeEntry | None:
-        for entry in self._by_code.get(code, ()):
+        for entry in self._entries_of(code):
             if entry.valid_on(on):
                 return entry
         return None
 
     def codes_on(self, on: date) -> set[str]:
-        return {code for code, entries in self._by_code.items() if any(e.valid_on(on) for e in entries)}
+        return {code for code, entries in self._all_entries().items() if any(e.valid_on(on) for e in entries)}
 
     def covering_edition(self, on: date) -> Edition | None:
         covering = [e for e in self.editions if e.covers(on)]
@@ -261,7 +286,7 @@ class CodeList:
         return edition.label if edition else ""
 
     def check(self, code: str, on: date) -> CodeCheck:
-        entries = self._by_code.get(code, ())
+        entries = self._entries_of(code)
         covering = self.covering_edition(on)
         if covering or not self.editions:
             label = covering.label if covering else ""
@@ -284,17 +309,18 @@ class CodeList:
 
     # -- changing ----------------------------------------------------------------------
     def set_entries(self, code: str, entries: Iterable[CodeEntry]) -> None:
-        self._periods, self._boundaries = {}, None
+        self._change_days = {}
         ordered = tuple(sorted(entries, key=lambda e: e.valid_from or date.min))
+        by_code = self._all_entries()
         if ordered:
-            self._by_code[code] = ordered
+            by_code[code] = ordered
         else:
-            self._by_code.pop(code, None)
+            by_code.pop(code, None)
         self._by_upper = None
 
     def add_edition(self, edition: Edition) -> Edition:
         """Add (or replace, same label) an edition; close an open predecessor; return it as stored."""
-        self._periods, self._boundaries = {}, None
+        self._change_days = {}
         others = [e for e in self.editions if e.label != edition.label]
         later = [e for e in others if e.valid_from and edition.valid_from and e.valid_from > edition.valid_from]
         if edition.valid_to is None and later:
@@ -381,10 +407,20 @@ def _row_parser(columns: list[str], path: Path):
 
 def read_codelist(path: Path) -> CodeList:
     """Parse one list file; raise CodeListFormatError naming the file and line on bad input."""
+    return parse_codelist(_decoded(path.read_bytes(), path), path)
+
+
+def _decoded(content: bytes, path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CodeListFormatError(f"{path}: not UTF-8 ({exc})") from None
+
+
+def parse_codelist(text: str, path: Path) -> CodeList:
+    """Parse the text of list file ``path`` (named in errors and giving the default list name)."""
+    import csv  # only to parse: a run with compiled lists never needs it
+
     lines = text.splitlines()
     meta, editions, first = _read_header(lines, path)
     reader = csv.reader(lines[first:])
@@ -405,6 +441,74 @@ def read_codelist(path: Path) -> CodeList:
     return codelist
 
 
+# -- compiled form ---------------------------------------------------------------------
+# A list as plain values for kad_spec.compiled: (metadata, editions, rows by code, the codes
+# spelt with lower-case letters by their upper-case form). The rows of
+# one code are one UTF-8 byte string, fields split by US and rows by RS (ASCII unit and record
+# separators): loading 20 000 byte strings is a copy, while 20 000 nested tuples of text take
+# several times longer, and a run decodes only the few codes it checks. A code whose text holds
+# either separator keeps its rows as tuples instead.
+_FIELD, _ROW = "\x1f", "\x1e"
+
+
+def _packed(entries: tuple[CodeEntry, ...]) -> bytes | tuple[tuple[str, ...], ...]:
+    rows = tuple((e.text, e.text_en, format_date(e.valid_from), format_date(e.valid_to), " ".join(e.successor),
+                  e.kind, e.note) for e in entries)
+    if any(_FIELD in value or _ROW in value for row in rows for value in row):
+        return rows
+    return _ROW.join(_FIELD.join(row) for row in rows).encode("utf-8")
+
+
+def _lower_case_codes(codes) -> dict[str, str]:
+    return {upper: code for code in codes if (upper := code.upper()) != code}
+
+
+def compiled_form(codelist: CodeList) -> tuple:
+    metadata = {key: getattr(codelist, key) for key in METADATA_KEYS}
+    editions = tuple((e.label, format_date(e.valid_from), format_date(e.valid_to), e.source, e.provenance)
+                     for e in codelist.editions)
+    rows = {code: _packed(entries) for code, entries in codelist._all_entries().items()}
+    return metadata, editions, rows, _lower_case_codes(rows)
+
+
+_DAYS: dict[str, date | None] = {"": None}  # few distinct dates: parse each once
+
+
+def _day(text: str) -> date | None:
+    found = _DAYS.get(text, False)
+    if found is False:
+        found = _DAYS[text] = date.fromisoformat(text)
+    return found
+
+
+def _entries_from_rows(code: str, packed: bytes | tuple[tuple[str, ...], ...]) -> tuple[CodeEntry, ...]:
+    rows = [row.split(_FIELD) for row in packed.decode("utf-8").split(_ROW)] if isinstance(packed, bytes) else packed
+    return tuple(CodeEntry(code, text, text_en, _day(start), _day(end), tuple(successor.split()), kind, note)
+                 for text, text_en, start, end, successor, kind, note in rows)
+
+
+def from_compiled(data: tuple) -> CodeList:
+    metadata, editions, rows, lower_case = data
+    if not isinstance(rows, dict) or not isinstance(lower_case, dict):
+        raise TypeError("compiled rows and lower-case codes must be dicts")
+    codelist = CodeList(**metadata, editions=[
+        Edition(label, _day(start), _day(end), source, provenance)
+        for label, start, end, source, provenance in editions])
+    codelist._rows = rows
+    codelist._by_upper = lower_case
+    return codelist
+
+
+def load_codelist(path: Path) -> CodeList:
+    """:func:`read_codelist` through the per-user cache of compiled lists (see kad_spec.compiled)."""
+    from kad_spec.compiled import load_compiled
+
+    def compile_list(contents: list[bytes]) -> tuple:
+        return compiled_form(parse_codelist(_decoded(contents[0], path), path))
+
+    return load_compiled("codelist", [path], compile_list, decode=from_compiled)
+
+
 def _refuse_broken_header(codelist: CodeList, path: Path) -> None:
     """A header field with a line break would add header lines (a forged edition, another OID)."""
     fields = [getattr(codelist, key) for key in METADATA_KEYS]
@@ -419,6 +523,9 @@ def _refuse_broken_header(codelist: CodeList, path: Path) -> None:
 
 def write_codelist(codelist: CodeList, path: Path) -> None:
     """Write a list in the documented format (sorted by code, then period)."""
+    import csv
+    import io
+
     _refuse_broken_header(codelist, path)
     out = io.StringIO()
     for key in METADATA_KEYS:
@@ -455,7 +562,7 @@ class CodeLists:
             path = self.folder / f"{name}.csv"
             if not path.is_file():
                 raise KeyError(name)
-            self._loaded[name] = read_codelist(path)
+            self._loaded[name] = load_codelist(path)
         return self._loaded[name]
 
     def get(self, name: str) -> CodeList | None:

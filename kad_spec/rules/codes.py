@@ -113,7 +113,7 @@ def _judge(ctx, list_name: str, code: str, day: date | None, allow_unknown: bool
     if list_name not in lists:
         return False
     periods = ctx.code_verdicts.setdefault(("period", list_name), {})
-    key = (code, lists[list_name].period_of(day))
+    key = (code, lists[list_name].period_of(code, day))
     verdict = periods.get(key)
     if verdict is None:
         check = check_code(lists, list_name, code, day)

@@ -134,7 +134,7 @@ def _judge_in_message(ctx, verdicts: dict, system, code, day: date) -> tuple:
         return ()  # the schema reports a missing or malformed code
     lists = ctx.codelists
     name = LIST_OF_SYSTEM.get(system)
-    period = lists[name].period_of(day) if name in lists else day
+    period = lists[name].period_of(code, day) if name in lists else day
     found = verdicts.get((system, code, period))
     if found is None:
         edition, found = _verdict(lists, system, code, day)
