@@ -18,7 +18,7 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from kad_spec.catalogue import catalogue
 from kad_spec.compiled import CACHE_DIR_VARIABLE, read_entry, sources_digest, write_entry
-from kad_spec.tools.jsonpatch import apply_patch
+from kad_spec.spec.patch import apply_patch
 
 LISTS = ROOT / "codelists"
 

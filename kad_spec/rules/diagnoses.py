@@ -134,7 +134,12 @@ def _judge_in_message(ctx, verdicts: dict, system, code, day: date) -> tuple:
         return ()  # the schema reports a missing or malformed code
     lists = ctx.codelists
     name = LIST_OF_SYSTEM.get(system)
-    period = lists[name].period_of(code, day) if name in lists else day
+    if name in lists:
+        # The code as it is looked up (no dot, the list's spelling): its validity decides the period.
+        lookup = normalise_icd10(code) if system == ICD10 and "." in code else code
+        period = lists[name].period_of(official_spelling(lists, name, lookup) or lookup, day)
+    else:
+        period = day
     found = verdicts.get((system, code, period))
     if found is None:
         edition, found = _verdict(lists, system, code, day)
