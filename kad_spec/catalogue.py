@@ -15,7 +15,7 @@ from kad_spec.compiled import load_yaml
 from kad_spec.resources import model_dir
 from kad_spec.spec.text import Text
 
-REQUIRED_KEYS = ("title", "title_en", "severity", "given", "when", "then", "message", "fields", "examples")
+REQUIRED_KEYS = ("title", "title_en", "severity", "given", "when", "then", "message", "fields", "examples", "implementation")
 
 
 class CatalogueError(ValueError):
@@ -37,6 +37,46 @@ class Example:
         return None if self.raw is None else self.raw.encode(self.encoding)
 
 
+IMPLEMENTATION_KINDS = ("check", "schema", "reader")
+
+
+@dataclass(frozen=True)
+class SchemaClaim:
+    """A schema keyword whose errors are this rule's: on one field, or (no field) on any field
+    that no other rule claims."""
+
+    keyword: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """What finds a rule's defects: the one place a reviewer looks.
+
+    - ``check``: check functions or classes (dotted names) registered in kad_spec.rules;
+    - ``schema``: keywords of the generated JSON Schema and XSD (``claims``);
+    - ``reader``: the module that reads the file (file-level problems).
+    """
+
+    kind: str
+    handlers: tuple[str, ...] = ()
+    claims: tuple[SchemaClaim, ...] = ()
+
+
+def _implementation(node, rule_id: str, source: Path) -> Implementation:
+    if not isinstance(node, dict) or len(node) != 1 or next(iter(node)) not in IMPLEMENTATION_KINDS:
+        raise CatalogueError(f"{source}: regel {rule_id}: implementation skal ha nøyaktig én av "
+                             f"{', '.join(IMPLEMENTATION_KINDS)}")
+    kind, value = next(iter(node.items()))
+    if kind == "schema":
+        claims = tuple(SchemaClaim(str(c["keyword"]), c.get("field")) for c in value or ())
+        if not claims:
+            raise CatalogueError(f"{source}: regel {rule_id}: implementation.schema er tom")
+        return Implementation(kind, claims=claims)
+    handlers = tuple(value) if isinstance(value, list) else (str(value),)
+    return Implementation(kind, handlers=handlers)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -51,6 +91,7 @@ class Rule:
     message_en: str
     fields: tuple[str, ...]
     examples: tuple[Example, ...]
+    implementation: Implementation
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @cached_property
@@ -105,6 +146,7 @@ def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
         message_en=node["message"]["en"],
         fields=tuple(node["fields"]),
         examples=examples,
+        implementation=_implementation(node["implementation"], rule_id, source),
         extra=extra,
     )
 

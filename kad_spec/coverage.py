@@ -1,8 +1,8 @@
 """Which published artefact checks which rule, derived from the catalogue and the model.
 
-- JSON Schema: rules the schemas carry (``source: schema``), unless every failing example is
+- JSON Schema: rules the schemas carry (``implementation: schema``), unless every failing example is
   an XML file (element order, say, which JSON does not have).
-- XSD: the same rules, unless every schema keyword the rule claims (``owns_schema``) is on a
+- XSD: the same rules, unless every schema keyword the rule claims on a field is on a
   conditional element (krav B): XSD 1.0 has no conditions.
 - Both also check a rule whose ``schema_type`` names a model type whose pattern (and, in the
   XSD, ``xs:dateTime`` for model annotation ``xsd_type``) refuses what breaks the rule.
@@ -29,7 +29,7 @@ AND = Text("og", "and")
 def checked_by(rule: Rule, m: Model) -> tuple[str, ...]:
     """The artefacts that reject a message breaking ``rule``, in the order of :data:`NAMES`."""
     found = []
-    if rule.extra.get("source") == "schema":
+    if rule.implementation.kind == "schema":
         failing = [ex for ex in rule.examples if ex.expect == "fail"]
         if not failing or any(ex.format != "xml" for ex in failing):
             found.append(JSON_SCHEMA)
@@ -44,9 +44,9 @@ def checked_by(rule: Rule, m: Model) -> tuple[str, ...]:
 
 
 def _only_conditional(rule: Rule, m: Model) -> bool:
-    claims = rule.extra.get("owns_schema") or []
+    claims = [claim for claim in rule.implementation.claims if claim.field is not None]
     attributes = {".".join(path): attr for path, attr in m.walk()}
-    owned = [attributes.get(claim.get("field")) for claim in claims]
+    owned = [attributes.get(claim.field) for claim in claims]
     return bool(owned) and all(attr is not None and attr.requirement == "B" for attr in owned)
 
 

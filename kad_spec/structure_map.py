@@ -3,7 +3,7 @@
 A structural error, whether the JSON Schema or the XSD found it, is named by the JSON Schema
 keyword it breaks and the dotted field it concerns (``opphold.pasient.kjonn``). It belongs to
 the generic structure rule of that keyword, unless a catalogued rule claims the keyword on that
-field (``owns_schema`` in ``model/rules/``): a missing discharge diagnosis is then reported as
+field (``implementation: schema`` in ``model/rules/``): a missing discharge diagnosis is then reported as
 the diagnosis rule, not as "required element". The parameters of the message are made here
 too, so that a JSON file and an XML file with the same content get the same findings.
 """
@@ -30,6 +30,7 @@ GENERIC = {
     "enum": "KAD-KL-001",
     "order": "KAD-STR-007",
 }
+KEYWORDS = frozenset(GENERIC)  # what a rule may claim (``implementation: schema``)
 FALLBACK = "KAD-STR-004"  # a keyword without a rule of its own: the value is not of the right form
 
 # libxml2's XSD error codes (lxml's ``type_name``) for the facets that match a JSON Schema keyword.
@@ -60,8 +61,9 @@ TIME_TYPE = "Tidspunkt"
 def _owners() -> dict[tuple[str, str], str]:
     owners = {}
     for rule in catalogue().values():
-        for claim in rule.extra.get("owns_schema") or ():
-            owners[(claim["keyword"], claim["field"])] = rule.id
+        for claim in rule.implementation.claims:
+            if claim.field is not None:
+                owners[(claim.keyword, claim.field)] = rule.id
     return owners
 
 

@@ -207,41 +207,45 @@ class Validator:
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def check_document(self, doc, result: FileResult, jobs: int = 1, on_batch=None) -> None:
+    def check_document(self, doc, result: FileResult, jobs: int = 1, on_batch=None, trace=None) -> None:
         """Every finding of an opened message into ``result``: its stays, header and the reader's.
 
         ``on_batch`` is given every StayBatch as it is checked (a report that reads the stays in
-        the same pass); the file is then read in one process.
+        the same pass); ``trace(origin, hit)`` every hit with what found it (see Reading). With
+        either, the file is read in one process.
         """
         reading = None
-        if jobs > 1 and on_batch is None:
+        if jobs > 1 and on_batch is None and trace is None:
             from kad_spec.split import read_stays_split
 
             reading = read_stays_split(self, doc, result, jobs)
         if reading is None:
-            reading = self.read_stays(doc, result, on_batch)
+            reading = self.read_stays(doc, result, on_batch, trace)
         self._report(doc, reading, result)
 
     def new_hits(self) -> CappedHits:
         """Where a reading collects its hits: bounded per rule by ``Settings.max_findings``."""
         return CappedHits(self.settings.max_findings, self.settings.waived_stays)
 
-    def read_stays(self, doc, result: FileResult, on_batch=None) -> Reading:
+    def read_stays(self, doc, result: FileResult, on_batch=None, trace=None) -> Reading:
         """Read and check every stay of ``doc``: in pieces where the file allows, else one by one."""
         seen = 0  # stays already given to ``on_batch`` by a reading in pieces that was given up
         if doc.run_pieces is not None:
-            reading = Reading(self, doc, on_batch)
+            reading = Reading(self, doc, on_batch, trace=trace)
             if reading.typed is not None:
                 try:
                     doc.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
                     return reading
                 except NotForBatches:
                     seen = reading.stays  # read again by the streaming reader, which words any error
-        reading = Reading(self, doc, _after(on_batch, seen) if on_batch is not None and seen else on_batch)
+        reading = Reading(self, doc, _after(on_batch, seen) if on_batch is not None and seen else on_batch,
+                          trace=trace)
         try:
             doc.run(reading.add_stay)
         except ReadFailure as failure:
             hit = Hit(failure.rule_id, "", failure.params, failure.line)
+            if trace:
+                trace("reader", hit)
             result.findings.append(self._finding(str(doc.path), hit, failure.line, failure.column))
         return reading
 

@@ -7,8 +7,8 @@ Three kinds of check, by what they look at:
 - collection checks see every batch of a message in turn and report at the end
   (uniqueness, overlap).
 A check may serve several rule ids, so that shared work (parsing an id, a time) is done once.
-Structure and file rules are produced by the readers and the schema check; they register
-their ids with ``provides``.
+Structure and file rules are produced by the schema check and the readers. Every rule's
+implementation is named by its catalogue entry (see ``Check``), never by the code.
 """
 
 from __future__ import annotations
@@ -21,47 +21,39 @@ from kad_spec.findings import Hit
 
 @dataclass(frozen=True)
 class Check:
-    rule_ids: tuple[str, ...]
+    """A registered check. Which rules it finds is said once, by the catalogue: every rule in
+    ``model/rules/`` names its implementation (``implementation: check: <dotted name>``)."""
+
     func: Callable[..., Iterable[Hit]]
 
-
-MESSAGE_CHECKS: list[Check] = []
-BATCH_CHECKS: list[Check] = []
-COLLECTION_CHECKS: list[Check] = []  # func is a class: (ctx), add_batch(batch), finish()
-_PROVIDED: set[str] = set()
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
 
 
-def message_check(*rule_ids: str):
-    def register(func):
-        MESSAGE_CHECKS.append(Check(rule_ids, func))
-        return func
-
-    return register
+MESSAGE_CHECKS: list[Check] = []  # func(header, ctx) -> hits
+BATCH_CHECKS: list[Check] = []  # func(batch, ctx) -> (index in batch, hit) pairs
+COLLECTION_CHECKS: list[Check] = []  # a class: (ctx), add_batch(batch) -> pairs, finish() -> hits
 
 
-def batch_check(*rule_ids: str):
-    def register(func):
-        BATCH_CHECKS.append(Check(rule_ids, func))
-        return func
-
-    return register
+def message_check(func):
+    MESSAGE_CHECKS.append(Check(func))
+    return func
 
 
-def collection_check(*rule_ids: str):
-    def register(cls):
-        COLLECTION_CHECKS.append(Check(rule_ids, cls))
-        return cls
-
-    return register
+def batch_check(func):
+    BATCH_CHECKS.append(Check(func))
+    return func
 
 
-def provides(*rule_ids: str) -> None:
-    """Declare rule ids that are produced outside the check lists (schema, readers)."""
-    _PROVIDED.update(rule_ids)
+def collection_check(cls):
+    COLLECTION_CHECKS.append(Check(cls))
+    return cls
 
 
 def load_all() -> None:
-    """Import every rule module once, so that their checks register."""
+    """Import every rule module once, so that their checks register (in this order: the order in
+    which a stay's findings are kept)."""
     from kad_spec.rules import (  # noqa: F401
         codes,
         diagnoses,
@@ -73,16 +65,41 @@ def load_all() -> None:
         structure,
         times,
     )
-    import kad_spec.readers  # noqa: F401  - declares the file rules found while reading
+
+
+def registered_checks() -> dict[str, Check]:
+    """Every registered check by its dotted name."""
+    load_all()
+    return {check.name: check for checks in (MESSAGE_CHECKS, BATCH_CHECKS, COLLECTION_CHECKS) for check in checks}
 
 
 def implemented_rule_ids() -> set[str]:
-    load_all()
-    ids = set(_PROVIDED)
-    for checks in (MESSAGE_CHECKS, BATCH_CHECKS, COLLECTION_CHECKS):
-        for check in checks:
-            ids.update(check.rule_ids)
-    return ids
+    """The catalogued rules whose implementation exists: registered checks, schema keywords the
+    structure mapping knows, or a reader module."""
+    import importlib
+
+    from kad_spec.catalogue import catalogue
+    from kad_spec.structure_map import KEYWORDS
+
+    checks = registered_checks()
+    found = set()
+    for rule in catalogue().values():
+        impl = rule.implementation
+        if impl.kind == "check" and all(name in checks for name in impl.handlers):
+            found.add(rule.id)
+        elif impl.kind == "schema" and all(claim.keyword in KEYWORDS for claim in impl.claims):
+            found.add(rule.id)
+        elif impl.kind == "reader" and all(importlib.util.find_spec(name) for name in impl.handlers):
+            found.add(rule.id)
+    return found
+
+
+def unnamed_checks() -> set[str]:
+    """Registered checks that no catalogued rule names (dead code, or a rule without an entry)."""
+    from kad_spec.catalogue import catalogue
+
+    named = {name for rule in catalogue().values() for name in rule.implementation.handlers}
+    return set(registered_checks()) - named
 
 
 def get(node: Any, *keys: str) -> Any:

@@ -82,7 +82,7 @@ def _is_dated_failure(check: CodeCheck | None, allow_unknown: bool) -> bool:
     return check.status == STATUS_NOT_VALID_ON_DATE or (allow_unknown and check.status == STATUS_UNKNOWN)
 
 
-@batch_check("KAD-KL-002")
+@batch_check
 def check_stay_codes(batch, ctx) -> list[tuple[int, Hit]]:
     days = admission_days(batch, ctx)
     found = []
@@ -129,7 +129,7 @@ def _code_hit(verdict: tuple[str, str], pointer: str, code: str, day: date) -> H
     })
 
 
-@collection_check("KAD-KL-003")
+@collection_check
 class ServiceMunicipalities:
     """Each tjenestekommune must be valid on the admission date of every stay in the message.
 

@@ -23,10 +23,9 @@ from kad_spec.codelists import (
     official_spelling,
 )
 from kad_spec.findings import Hit
-from kad_spec.rules import batch_check, provides
+from kad_spec.rules import batch_check
 from kad_spec.rules.codes import admission_days, check_code
 
-provides("KAD-DIA-001", "KAD-DIA-002")
 
 LIST_OF_SYSTEM = {ICD10: "icd10", ICPC2: "icpc2"}
 PROCESS_CODE = re.compile(r"-[3-6][0-9]")  # ICPC-2 process codes -30 … -69
@@ -105,7 +104,7 @@ def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | 
     return looks_like(code, codelists) or other
 
 
-@batch_check("KAD-DIA-003", "KAD-DIA-004", "KAD-DIA-005", "KAD-DIA-006", "KAD-DIA-007", "KAD-DIA-008")
+@batch_check
 def check_diagnoses(batch, ctx) -> list[tuple[int, Hit]]:
     days = admission_days(batch, ctx)
     verdicts = ctx.diagnosis_verdicts

@@ -11,11 +11,9 @@ from datetime import timedelta
 
 from kad_spec.envelope import NS, all_kpr_her_ids, element_xpath, kpr_her_ids, message_type
 from kad_spec.findings import Hit
-from kad_spec.rules import get, provides
+from kad_spec.rules import get
 from kad_spec.rules.times import parse_written, written_epoch
 
-provides("KAD-KONV-001", "KAD-KONV-002", "KAD-KONV-003", "KAD-KONV-004", "KAD-KONV-005",
-         "KAD-KONV-006", "KAD-KONV-007", "KAD-KONV-008", "KAD-KONV-009")
 
 # Sender and receiver clocks differ a little (as for KAD-MLD-002).
 CLOCK_SKEW = timedelta(minutes=5)

@@ -76,8 +76,7 @@ def _reason(exc: ValidationError) -> tuple[str, str, str]:
     return code, nb, en
 
 
-@batch_check("KAD-ID-001", "KAD-ID-002", "KAD-ID-003", "KAD-ID-004", "KAD-ID-005", "KAD-ID-006", "KAD-ID-007",
-             "KAD-ID-008", "KAD-ID-009")
+@batch_check
 def check_patient(batch, ctx) -> list[tuple[int, Hit]]:
     numbers = batch.column("pasient.id")
     id_types = batch.column("pasient.id_type")

@@ -12,10 +12,9 @@ from typing import Iterable
 
 from kad_spec.findings import Hit
 from kad_spec.ids import orgnr
-from kad_spec.rules import batch_check, message_check, provides
+from kad_spec.rules import batch_check, message_check
 from kad_spec.validation.batch import MISSING
 
-provides("KAD-ORG-002", "KAD-ORG-003")
 
 REFERENCES = ("henvist_fra", "utskrevet_til")
 
@@ -35,14 +34,14 @@ def _orgnr_hit(value, pointer: str, element: str) -> Hit | None:
     return Hit("KAD-ORG-001", pointer, {"element": element, "organisasjonsnummer": value})
 
 
-@message_check("KAD-ORG-001")
+@message_check
 def check_unit_orgnr(header: dict, ctx) -> Iterable[Hit]:
     hit = _orgnr_hit(ctx.virksomhet.get("organisasjonsnummer"), "/virksomhet/organisasjonsnummer",
                      "virksomhet.organisasjonsnummer")
     return [hit] if hit else []
 
 
-@batch_check("KAD-ORG-001")
+@batch_check
 def check_stay_orgnr(batch, ctx) -> list[tuple[int, Hit]]:
     found = []
     for key in REFERENCES:

@@ -15,11 +15,10 @@ from typing import Iterable
 import numpy as np
 
 from kad_spec.findings import Hit
-from kad_spec.rules import batch_check, collection_check, provides
+from kad_spec.rules import batch_check, collection_check
 from kad_spec.validation.batch import MISSING
 from kad_spec.rules.times import stay_times
 
-provides("KAD-OPH-004")
 
 CANCEL = "C"
 DISCHARGE_FIELDS = ("utskrivningsdiagnoser", "utskrevet_til")
@@ -27,7 +26,7 @@ DISCHARGE_FIELDS = ("utskrivningsdiagnoser", "utskrevet_til")
 _PATIENT_SALT = os.urandom(16)
 
 
-@batch_check("KAD-OPH-003")
+@batch_check
 def check_discharge_fields(batch, ctx) -> list[tuple[int, Hit]]:
     discharged = batch.column("utskrivningstidspunkt")
     found = []
@@ -54,7 +53,7 @@ _PATIENT_SALT_2 = os.urandom(16)
 _NONE = -1
 
 
-@collection_check("KAD-OPH-001", "KAD-OPH-002", "KAD-OPH-005")
+@collection_check
 class StaysInMessage:
     """opphold_id unique (a cancellation alone for its id); overlapping stays of one patient.
 

@@ -12,15 +12,10 @@ import orjson
 
 from kad_spec.findings import Hit
 from kad_spec.resources import generated_dir
-from kad_spec.rules import provides
 from kad_spec.spec.pointer import join
 from kad_spec.structure_map import (
     GENERIC, field_path, keyword_details, left_to_time_rules, structure_hit, type_details,
 )
-
-# The structure rules, and the file rules, which the readers find while reading (not a check).
-FILE_RULES = ("KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-003", "KAD-FIL-004")
-provides(*GENERIC.values(), *FILE_RULES)
 
 # jsonschema_rs's error kinds (class names) as the JSON Schema keywords they stand for.
 KEYWORDS = {

@@ -84,7 +84,7 @@ def _read(value, pointer: str, element: str, hits: list[Hit]) -> Moment | None:
     return moment
 
 
-@message_check("KAD-TID-004", "KAD-TID-005", "KAD-TID-007")
+@message_check
 def check_created(header: dict, ctx) -> Iterable[Hit]:
     hits: list[Hit] = []
     _read(get(header, "meldingsinfo", "opprettet"), "/meldingsinfo/opprettet", "meldingsinfo.opprettet", hits)
@@ -235,7 +235,7 @@ def _check_time(value, written: datetime | None, key: str, hits: list[Hit]) -> N
         _read(value, f"/{key}", f"opphold.{key}", hits)
 
 
-@batch_check("KAD-TID-001", "KAD-TID-002", "KAD-TID-003", "KAD-TID-004", "KAD-TID-005", "KAD-TID-006", "KAD-TID-007")
+@batch_check
 def check_stay_times(batch, ctx) -> list[tuple[int, Hit]]:
     times = stay_times(batch)
     written_in = batch.column("innleggelsestidspunkt")

@@ -23,6 +23,16 @@ SEVERITY_NAMES = {"error": "Feil", "warning": "Advarsel"}
 EXPECT_NAMES = {"pass": "Består", "fail": "Feiler"}
 
 
+def implementation_html(rule) -> str:
+    """Where the rule is checked: its check functions, the schema keywords, or the reader."""
+    impl = rule.implementation
+    if impl.kind == "schema":
+        keywords = sorted({claim.keyword for claim in impl.claims})
+        return "skjemaet (" + ", ".join(f"<code>{esc(k)}</code>" for k in keywords) + ")"
+    names = ", ".join(f"<code>{esc(name)}</code>" for name in impl.handlers)
+    return names if impl.kind == "check" else f"leseren {names}"
+
+
 def area_title(area: dict, name: str) -> str:
     return str(area.get("title") or name.capitalize())
 
@@ -59,8 +69,10 @@ def rule_page(ctx: SiteContext, rule: Rule, files: list[str] = ()) -> Page:
         ("Felt", fields_html(ctx, page, rule)),
     ]
     facts.append(("Kontrolleres av", esc(checked_by_text(rule, ctx.model))))
-    for claim in rule.extra.get("owns_schema") or []:
-        facts.append(("Skjemafeil", esc(f"{claim.get('keyword')} på {claim.get('field')}")))
+    facts.append(("Implementert i", implementation_html(rule)))
+    for claim in rule.implementation.claims:
+        if claim.field is not None:
+            facts.append(("Skjemafeil", esc(f"{claim.keyword} på {claim.field}")))
     parts = [
         f"<h1>{esc(rule.id)}: {esc(rule.title)}</h1>",
         '<dl class="fakta">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>",

@@ -35,9 +35,12 @@ class TypedDecoder:
 class Reading:
     """The state of one reading: context, collection checks, and the hits so far (bounded)."""
 
-    def __init__(self, validator, doc, on_batch=None, collection_hits_apart: bool = False):
+    def __init__(self, validator, doc, on_batch=None, collection_hits_apart: bool = False, trace=None):
         from kad_spec.validation.typed import typed_stays
 
+        # trace(origin, hit) for every hit: the check's dotted name, "schema" or "reader" (for
+        # proving that each rule is found where its catalogue entry says).
+        self.trace = trace
         self.on_batch = on_batch  # also given every batch (see Validator.check_document)
         self.ctx = MessageContext(header=doc.header, today=validator.settings.today, file=str(doc.path))
         self.structure_checked = doc.structure_checked
@@ -93,13 +96,20 @@ class Reading:
         if self.on_batch is not None:
             self.on_batch(batch)
         per_stay: dict[int, list[Hit]] = {}
+        trace = self.trace
         for i, hits in self._structure(batch):
             per_stay[i] = [_within(batch.start + i, hit) for hit in hits]
+            for hit in hits if trace else ():
+                trace("schema", hit)
         for check in BATCH_CHECKS:
             for i, hit in check.func(batch, self.ctx):
                 per_stay.setdefault(i, []).append(_within(batch.start + i, hit))
+                if trace:
+                    trace(check.name, hit)
         for k, collection in enumerate(self.collections):
             found = collection.add_batch(batch)
+            for _, hit in found if trace else ():
+                trace(COLLECTION_CHECKS[k].name, hit)
             if self.collection_found is not None:
                 self.collection_found[k] += [hit for _, hit in found]
                 continue
@@ -107,6 +117,8 @@ class Reading:
                 per_stay.setdefault(i, []).append(hit)
         for i, hits in batch.reader_hits.items():
             per_stay.setdefault(i, []).extend(hits)
+            for hit in hits if trace else ():
+                trace("reader", hit)
         for i in sorted(per_stay):
             self._keep(batch, i, per_stay[i])
 
@@ -138,15 +150,22 @@ class Reading:
         """Collection verdicts, reader problems and header checks, once every stay is in."""
         self.flush()
         hits = self.hits
-        for collection in self.collections:
-            hits += [(h, h.params.get("opphold_id")) for h in collection.finish()]
+        for check, collection in zip(COLLECTION_CHECKS, self.collections):
+            self._add_at_end(check.name, collection.finish())
         # A streaming reader knows the whole header, and its own problems, only now.
-        hits += [(h, h.params.get("opphold_id")) for h in [*self.problems, *doc.problems]]
+        self._add_at_end("reader", [*self.problems, *doc.problems])
         if not doc.structure_checked:
-            hits += [(h, None) for h in structure.check_header(doc.header)]
+            self._add_at_end("schema", structure.check_header(doc.header), stays=False)
         for check in MESSAGE_CHECKS:
-            hits += [(h, None) for h in check.func(doc.header, self.ctx)]
+            self._add_at_end(check.name, check.func(doc.header, self.ctx), stays=False)
         return hits
+
+    def _add_at_end(self, origin: str, found, stays: bool = True) -> None:
+        found = list(found)
+        if self.trace:
+            for hit in found:
+                self.trace(origin, hit)
+        self.hits += [(h, h.params.get("opphold_id") if stays else None) for h in found]
 
 
 def _within(index: int, hit: Hit) -> Hit:
