@@ -16,6 +16,10 @@ from kad_spec.findings import Hit
 from kad_spec.rules import batch_check, collection_check, get
 from kad_spec.rules.times import stay_times
 
+# The rules this module finds (see their entries in model/rules/).
+KL_002 = "KAD-KL-002"
+KL_003 = "KAD-KL-003"
+
 KOMMUNENUMMER = "kommunenummer"
 SPECIAL_KIND = "special"  # SSB's special values (unknown, Svalbard, Jan Mayen): not a municipality
 # (field, list, whether a code unknown to the list is this rule's): unknown categories are the
@@ -123,7 +127,7 @@ def _judge(ctx, list_name: str, code: str, day: date | None, allow_unknown: bool
 
 def _code_hit(verdict: tuple[str, str], pointer: str, code: str, day: date) -> Hit:
     nb, en = verdict
-    return Hit("KAD-KL-002", pointer, {
+    return Hit(KL_002, pointer, {
         "element": "opphold." + pointer[1:].replace("/", "."), "kode": code, "dato": day.isoformat(),
         "forklaring": nb, "forklaring_en": en,
     })
@@ -189,7 +193,7 @@ class ServiceMunicipalities:
                 nb, en = explain(check)
             else:
                 continue
-            return Hit("KAD-KL-003", f"/virksomhet/tjenestekommuner/{position}", {
+            return Hit(KL_003, f"/virksomhet/tjenestekommuner/{position}", {
                 "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
                 "opphold": days[day] or "-",
             })

@@ -26,6 +26,14 @@ from kad_spec.findings import Hit
 from kad_spec.rules import batch_check
 from kad_spec.rules.codes import admission_days, check_code
 
+# The rules this module finds (see their entries in model/rules/).
+DIA_003 = "KAD-DIA-003"
+DIA_004 = "KAD-DIA-004"
+DIA_005 = "KAD-DIA-005"
+DIA_006 = "KAD-DIA-006"
+DIA_007 = "KAD-DIA-007"
+DIA_008 = "KAD-DIA-008"
+
 
 LIST_OF_SYSTEM = {ICD10: "icd10", ICPC2: "icpc2"}
 PROCESS_CODE = re.compile(r"-[3-6][0-9]")  # ICPC-2 process codes -30 … -69
@@ -38,7 +46,7 @@ def diagnosis_findings(codelists: CodeLists, system: str, code: str, on: date) -
     return [(rule, _dated(rule, params, on)) for rule, params in _verdict(codelists, system, code, on)[1]]
 
 
-DATED = ("KAD-DIA-003", "KAD-DIA-004")  # their findings name the date the code was checked on
+DATED = (DIA_003, DIA_004)  # their findings name the date the code was checked on
 
 
 def _dated(rule: str, params: tuple, on: date) -> dict:
@@ -62,13 +70,13 @@ def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[st
     lookup = code
     if system == ICD10 and "." in code:
         lookup = normalise_icd10(code)
-        found.append(("KAD-DIA-006", (("kode", code), ("kanonisk", lookup))))
+        found.append((DIA_006, (("kode", code), ("kanonisk", lookup))))
     official = official_spelling(codelists, LIST_OF_SYSTEM[system], lookup)
     if system == ICPC2 and official is None and is_chapter_process_code(lookup.upper()):
         # K45 is -45 within chapter K. (As ICD-10, A30 etc. are ICD-10 categories: judged as such.)
         return "", (*found, _process_code(code, system))
     if official is not None and official != lookup:
-        found.append(("KAD-DIA-008", (("kode", lookup), ("offisiell", official), ("kodeverk", system))))
+        found.append((DIA_008, (("kode", lookup), ("offisiell", official), ("kodeverk", system))))
         lookup = official
     check = check_code(codelists, LIST_OF_SYSTEM[system], lookup, on)
     if check is None:
@@ -79,16 +87,16 @@ def _verdict(codelists: CodeLists, system: str, code: str, on: date) -> tuple[st
     # the date (KAD-DIA-003, naming the edition), even when the other system has it too.
     other = _other_system_having(codelists, system, code) if official is None else None
     if other is not None:
-        found.append(("KAD-DIA-005", (("kode", code), ("kodeverk", system), ("ligner", other))))
+        found.append((DIA_005, (("kode", code), ("kodeverk", system), ("ligner", other))))
     elif check.status == STATUS_NOT_IN_NEAREST_EDITION:
-        found.append(("KAD-DIA-004", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition))))
+        found.append((DIA_004, (("kode", lookup), ("kodeverk", system), ("utgave", check.edition))))
     else:
-        found.append(("KAD-DIA-003", (("kode", lookup), ("kodeverk", system), ("utgave", check.edition))))
+        found.append((DIA_003, (("kode", lookup), ("kodeverk", system), ("utgave", check.edition))))
     return check.edition, tuple(found)
 
 
 def _process_code(code: str, system: str) -> tuple:
-    return ("KAD-DIA-007", (("kode", code), ("kodeverk", system)))
+    return (DIA_007, (("kode", code), ("kodeverk", system)))
 
 
 def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | None:

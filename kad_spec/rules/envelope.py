@@ -14,6 +14,17 @@ from kad_spec.findings import Hit
 from kad_spec.rules import get
 from kad_spec.rules.times import parse_written, written_epoch
 
+# The rules this module finds (see their entries in model/rules/).
+KONV_001 = "KAD-KONV-001"
+KONV_002 = "KAD-KONV-002"
+KONV_003 = "KAD-KONV-003"
+KONV_004 = "KAD-KONV-004"
+KONV_005 = "KAD-KONV-005"
+KONV_006 = "KAD-KONV-006"
+KONV_007 = "KAD-KONV-007"
+KONV_008 = "KAD-KONV-008"
+KONV_009 = "KAD-KONV-009"
+
 
 # Sender and receiver clocks differ a little (as for KAD-MLD-002).
 CLOCK_SKEW = timedelta(minutes=5)
@@ -33,7 +44,7 @@ def _first(root, path: str):
 def schema_hit(message: str, line: int | None, xpath: str | None) -> Hit:
     # lxml names elements in Clark notation; the namespace is the same for all of them.
     detail = message.replace("{http://www.kith.no/xmlstds/msghead/2006-05-24}", "")
-    return Hit("KAD-KONV-001", "", {"detalj": detail, "envelope_xpath": xpath}, line)
+    return Hit(KONV_001, "", {"detalj": detail, "envelope_xpath": xpath}, line)
 
 
 def count_hits(root, messages: list) -> list[Hit]:
@@ -43,7 +54,7 @@ def count_hits(root, messages: list) -> list[Hit]:
     if len(messages) == 1 and not others:
         return []
     where = messages[1] if len(messages) > 1 else (others[0] if others else (holders[0] if holders else root))
-    return [_hit("KAD-KONV-002", where, antall=len(messages), andre=len(others))]
+    return [_hit(KONV_002, where, antall=len(messages), andre=len(others))]
 
 
 def header_hits(root, header: dict) -> list[Hit]:
@@ -55,7 +66,7 @@ def _type_hits(root) -> list[Hit]:
     found = elem.get("V") if elem is not None else None
     if found == message_type():
         return []
-    return [_hit("KAD-KONV-003", elem if elem is not None else root, type=found or "-", forventet=message_type())]
+    return [_hit(KONV_003, elem if elem is not None else root, type=found or "-", forventet=message_type())]
 
 
 def _idents(org, kind: str) -> list:
@@ -80,12 +91,12 @@ def _sender_hits(root, header: dict) -> list[Hit]:
     enh = _idents(org, "ENH")
     if orgnr is not None and str(orgnr) not in {_ident_value(i) for i in enh}:
         where = _id_of(enh[0]) if enh else (org if org is not None else root)
-        hits.append(_hit("KAD-KONV-004", where, funnet=", ".join(_ident_value(i) for i in enh) or "-",
+        hits.append(_hit(KONV_004, where, funnet=", ".join(_ident_value(i) for i in enh) or "-",
                          organisasjonsnummer=orgnr))
     her_id = get(header, "virksomhet", "her_id")
     her = _idents(org, "HER")
     if her_id is not None and her and str(her_id) not in {_ident_value(i) for i in her}:
-        hits.append(_hit("KAD-KONV-005", _id_of(her[0]), funnet=", ".join(_ident_value(i) for i in her), her_id=her_id))
+        hits.append(_hit(KONV_005, _id_of(her[0]), funnet=", ".join(_ident_value(i) for i in her), her_id=her_id))
     return hits
 
 
@@ -102,7 +113,7 @@ def _receiver_hits(root, header: dict) -> list[Hit]:
     known = all_kpr_her_ids()
     meant = ", ".join(f"{v} ({known[int(v)]})" if v.isdigit() and int(v) in known else v for v in found) or "-"
     where = _id_of(her[0]) if her else (org if org is not None else root)
-    return [_hit("KAD-KONV-006", where, funnet=meant, miljo=environment,
+    return [_hit(KONV_006, where, funnet=meant, miljo=environment,
                  forventet=" eller ".join(str(e) for e in expected),
                  forventet_en=" or ".join(str(e) for e in expected))]
 
@@ -114,13 +125,13 @@ def _id_and_time_hits(root, header: dict) -> list[Hit]:
     if isinstance(melding_id, str) and msg_id is not None:
         # Exact, but case-blind: a UUID's hex digits may be written in either case (RFC 9562).
         if (msg_id.text or "").strip().lower() != melding_id.strip().lower():
-            hits.append(_hit("KAD-KONV-007", msg_id, msgid=(msg_id.text or "").strip() or "-", melding_id=melding_id))
+            hits.append(_hit(KONV_007, msg_id, msgid=(msg_id.text or "").strip() or "-", melding_id=melding_id))
     gen = _first(root, "mh:MsgInfo/mh:GenDate")
     created = parse_written(get(header, "meldingsinfo", "opprettet"))
     generated = parse_written((gen.text or "").strip()) if gen is not None else None
     if created is not None and generated is not None:
         if written_epoch(generated) < written_epoch(created) - CLOCK_SKEW.total_seconds():
-            hits.append(_hit("KAD-KONV-008", gen, gendate=(gen.text or "").strip(),
+            hits.append(_hit(KONV_008, gen, gendate=(gen.text or "").strip(),
                              opprettet=get(header, "meldingsinfo", "opprettet")))
     return hits
 
@@ -132,5 +143,5 @@ def patient_hits(root, person_ids: set[str]) -> list[Hit]:
         extra = [child for child in patient if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] in PERSONAL_PARTS]
         extra += [ident for ident in patient.xpath("mh:Ident", namespaces=NS) if _ident_value(ident) not in person_ids]
         for elem in extra:
-            hits.append(_hit("KAD-KONV-009", elem, element=elem.tag.rsplit("}", 1)[-1]))
+            hits.append(_hit(KONV_009, elem, element=elem.tag.rsplit("}", 1)[-1]))
     return hits

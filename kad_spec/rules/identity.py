@@ -17,6 +17,17 @@ from kad_spec.rules import batch_check
 from kad_spec.rules.times import stay_times
 from kad_spec.validation.batch import member
 
+# The rules this module finds (see their entries in model/rules/).
+ID_001 = "KAD-ID-001"
+ID_002 = "KAD-ID-002"
+ID_003 = "KAD-ID-003"
+ID_004 = "KAD-ID-004"
+ID_005 = "KAD-ID-005"
+ID_006 = "KAD-ID-006"
+ID_007 = "KAD-ID-007"
+ID_008 = "KAD-ID-008"
+ID_009 = "KAD-ID-009"
+
 ID_TYPES = frozenset({"FNR", "DNR", "HNR", "FHN", "DUF"})
 BIRTH_DATE_KINDS = frozenset({"FNR", "DNR"})  # the kinds whose birth date and sex the rules trust
 ALLOWED_IN_TEST = frozenset({"HNR", "FHN"})  # never a real person's national number
@@ -183,7 +194,7 @@ def _check_one(number, id_type, patient, day, ctx) -> list[Hit]:
         if form is not None and form != id_type:
             return [_mismatch(id_type, form, number)]
         code, nb, en = _reason(exc)
-        rule = "KAD-ID-001" if code in CHECK_DIGIT_REASONS else "KAD-ID-002"
+        rule = ID_001 if code in CHECK_DIGIT_REASONS else ID_002
         return [Hit(rule, "/pasient/id", _params(id_type, number, arsak=nb, arsak_en=en))]
     if person.kind != id_type:
         return [_mismatch(id_type, person.kind, number)]
@@ -195,7 +206,7 @@ def _check_one(number, id_type, patient, day, ctx) -> list[Hit]:
 
 def _mismatch(id_type: str, form: str, number: str) -> Hit:
     form_nb, form_en = KIND_NAMES[form]
-    return Hit("KAD-ID-003", "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))
+    return Hit(ID_003, "/pasient/id_type", _params(id_type, number, form=form_nb, form_en=form_en))
 
 
 def _check_duf(number: str, ctx) -> list[Hit]:
@@ -204,7 +215,7 @@ def _check_duf(number: str, ctx) -> list[Hit]:
         duf.validate(number)
     except ValidationError as exc:
         _, nb, en = _reason(exc)
-        return [Hit("KAD-ID-004", "/pasient/id", _params("DUF", number, arsak=nb, arsak_en=en))]
+        return [Hit(ID_004, "/pasient/id", _params("DUF", number, arsak=nb, arsak_en=en))]
     return _environment(False, "DUF", number, ctx)
 
 
@@ -212,9 +223,9 @@ def _environment(synthetic: bool, id_type: str, number: str, ctx) -> list[Hit]:
     """Synthetic persons only in test; real persons only in production."""
     miljo = ctx.miljo
     if synthetic and miljo == "produksjon":
-        return [Hit("KAD-ID-005", "/pasient/id", _params(id_type, number))]
+        return [Hit(ID_005, "/pasient/id", _params(id_type, number))]
     if not synthetic and miljo == "test" and id_type not in ALLOWED_IN_TEST:
-        return [Hit("KAD-ID-006", "/pasient/id", _params(id_type, number))]
+        return [Hit(ID_006, "/pasient/id", _params(id_type, number))]
     return []
 
 
@@ -222,7 +233,7 @@ def _sex_and_age(person, patient: dict, day, number: str, hits: list[Hit]) -> No
     sex = member(patient, "kjonn")
     # 2032-scheme numbers carry no sex (person.sex is None); 0 and 9 say "not known".
     if person.sex is not None and sex in ("1", "2") and sex != person.sex:
-        hits.append(Hit("KAD-ID-007", "/pasient/kjonn", _params(
+        hits.append(Hit(ID_007, "/pasient/kjonn", _params(
             person.kind, number, kjonn=sex, kjonn_id=person.sex,
             kjonn_tekst=SEX_NAMES[sex][0], kjonn_tekst_en=SEX_NAMES[sex][1],
             kjonn_id_tekst=SEX_NAMES[person.sex][0], kjonn_id_tekst_en=SEX_NAMES[person.sex][1])))
@@ -246,4 +257,4 @@ def _age_rule(person) -> str:
     A D-number may be built on another date (UDI: the registration date, when no number is free
     for the birth date), and from 2032 any new number may: then a mismatch is KAD-ID-009, a warning.
     """
-    return "KAD-ID-008" if person.kind == "FNR" and person.scheme == "classic" else "KAD-ID-009"
+    return ID_008 if person.kind == "FNR" and person.scheme == "classic" else ID_009

@@ -10,6 +10,10 @@ from kad_spec.model import model
 from kad_spec.rules import get, message_check
 from kad_spec.rules.times import epoch
 
+# The rules this module finds (see their entries in model/rules/).
+MLD_001 = "KAD-MLD-001"
+MLD_002 = "KAD-MLD-002"
+
 # Clocks of sender and checker differ a little; a message "from the future" by less is not wrong.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -22,7 +26,7 @@ def check_version(header: dict, ctx) -> Iterable[Hit]:
     supported = model().accepted_versions(min(created.day, ctx.today) if created is not None else ctx.today)
     if not isinstance(version, str) or not version or version in supported:
         return ()
-    return [Hit("KAD-MLD-001", "/meldingsinfo/spesifikasjonsversjon", {
+    return [Hit(MLD_001, "/meldingsinfo/spesifikasjonsversjon", {
         "versjon": version, "stottede": ", ".join(supported)})]
 
 
@@ -33,7 +37,7 @@ def check_created_not_future(header: dict, ctx) -> Iterable[Hit]:
         return ()
     if not _in_future(created, ctx.today):
         return ()
-    return [Hit("KAD-MLD-002", "/meldingsinfo/opprettet", {
+    return [Hit(MLD_002, "/meldingsinfo/opprettet", {
         "opprettet": get(header, "meldingsinfo", "opprettet"), "idag": ctx.today.isoformat()})]
 
 

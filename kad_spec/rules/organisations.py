@@ -15,6 +15,9 @@ from kad_spec.ids import orgnr
 from kad_spec.rules import batch_check, message_check
 from kad_spec.validation.batch import MISSING
 
+# The rules this module finds (see their entries in model/rules/).
+ORG_001 = "KAD-ORG-001"
+
 
 REFERENCES = ("henvist_fra", "utskrevet_til")
 
@@ -31,7 +34,7 @@ def _orgnr_hit(value, pointer: str, element: str) -> Hit | None:
         return None
     if _valid_orgnr(value):
         return None
-    return Hit("KAD-ORG-001", pointer, {"element": element, "organisasjonsnummer": value})
+    return Hit(ORG_001, pointer, {"element": element, "organisasjonsnummer": value})
 
 
 @message_check

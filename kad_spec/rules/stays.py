@@ -19,6 +19,12 @@ from kad_spec.rules import batch_check, collection_check
 from kad_spec.validation.batch import MISSING
 from kad_spec.rules.times import stay_times
 
+# The rules this module finds (see their entries in model/rules/).
+OPH_001 = "KAD-OPH-001"
+OPH_002 = "KAD-OPH-002"
+OPH_003 = "KAD-OPH-003"
+OPH_005 = "KAD-OPH-005"
+
 
 CANCEL = "C"
 DISCHARGE_FIELDS = ("utskrivningsdiagnoser", "utskrevet_til")
@@ -31,7 +37,7 @@ def check_discharge_fields(batch, ctx) -> list[tuple[int, Hit]]:
     discharged = batch.column("utskrivningstidspunkt")
     found = []
     for key in DISCHARGE_FIELDS:
-        hit = Hit("KAD-OPH-003", f"/{key}", {"element": f"opphold.{key}"})
+        hit = Hit(OPH_003, f"/{key}", {"element": f"opphold.{key}"})
         # An empty list says nothing about a discharge; null is no discharge time.
         found += [(i, hit) for i, (value, out) in enumerate(zip(batch.column(key), discharged))
                   if (out is MISSING or out is None) and value is not MISSING and value]
@@ -239,7 +245,7 @@ class StaysInMessage:
             self.keys = np.insert(self.keys, at, key)
             self.first = np.insert(self.first, at, first_index << 2 | packed & 3)
             return []
-        rule = "KAD-OPH-005" if earlier & 2 or packed & 1 else "KAD-OPH-001"
+        rule = OPH_005 if earlier & 2 or packed & 1 else OPH_001
         return [Hit(rule, f"/opphold/{first_index}/opphold_id", {
             "opphold_id": text, "forste": (earlier >> 2) + 1, "denne": first_index + 1})]
 
@@ -258,7 +264,7 @@ class StaysInMessage:
             first, rule = hit.params["forste"] + offset, hit.rule_id
         else:
             first = (earlier >> 2) + 1
-            rule = "KAD-OPH-005" if earlier & 2 else hit.rule_id
+            rule = OPH_005 if earlier & 2 else hit.rule_id
         return Hit(rule, f"/opphold/{index}/opphold_id", {**hit.params, "forste": first, "denne": index + 1})
 
     def _first_entry(self, text: str) -> int | None:
@@ -304,7 +310,7 @@ class StaysInMessage:
             stay_id = self.id_of(index)
             # Discharge and readmission at the same minute is not an overlap.
             if latest_end > start and latest_id != stay_id:
-                hits.append(Hit("KAD-OPH-002", f"/opphold/{index}/innleggelsestidspunkt", {
+                hits.append(Hit(OPH_002, f"/opphold/{index}/innleggelsestidspunkt", {
                     "opphold_id": stay_id, "annet_opphold_id": latest_id}))
             if end > latest_end:
                 latest_end, latest_id = end, stay_id
@@ -312,6 +318,6 @@ class StaysInMessage:
 
 
 def _repeat(index: int, stay_id: str, first: int, any_cancel: bool) -> Hit:
-    rule = "KAD-OPH-005" if any_cancel else "KAD-OPH-001"
+    rule = OPH_005 if any_cancel else OPH_001
     return Hit(rule, f"/opphold/{index}/opphold_id", {
         "opphold_id": stay_id, "forste": (first >> 2) + 1, "denne": index + 1})

@@ -19,6 +19,15 @@ from kad_spec.rules import batch_check, get, message_check
 from kad_spec.validation.batch import MISSING
 from kad_spec.timeutil import MAX_OFFSET, TIME_SHAPE, OSLO, Moment, is_ambiguous_local, is_nonexistent_local, oslo_date, parse_moment
 
+# The rules this module finds (see their entries in model/rules/).
+TID_001 = "KAD-TID-001"
+TID_002 = "KAD-TID-002"
+TID_003 = "KAD-TID-003"
+TID_004 = "KAD-TID-004"
+TID_005 = "KAD-TID-005"
+TID_006 = "KAD-TID-006"
+TID_007 = "KAD-TID-007"
+
 FIRST_ADMISSION = date(2017, 1, 1)  # KPR takes KAD stays from 1.1.2017
 LONG_STAY_DAYS = 30
 SECONDS_PER_DAY = 86400.0
@@ -74,13 +83,13 @@ def _read(value, pointer: str, element: str, hits: list[Hit]) -> Moment | None:
     moment = parse_moment(value)
     if moment is None or (moment.offset is not None and abs(moment.offset) > MAX_OFFSET):
         if isinstance(value, str) and _time_shape().match(value):
-            hits.append(Hit("KAD-TID-007", pointer, {"element": element, "verdi": value}))
+            hits.append(Hit(TID_007, pointer, {"element": element, "verdi": value}))
         return None
     if not moment.has_offset and _may_touch_dst(moment.local):
         if is_nonexistent_local(moment.local):
-            hits.append(Hit("KAD-TID-004", pointer, {"element": element, "verdi": value}))
+            hits.append(Hit(TID_004, pointer, {"element": element, "verdi": value}))
         elif is_ambiguous_local(moment.local):
-            hits.append(Hit("KAD-TID-005", pointer, {"element": element, "verdi": value}))
+            hits.append(Hit(TID_005, pointer, {"element": element, "verdi": value}))
     return moment
 
 
@@ -230,7 +239,7 @@ def _check_time(value, written: datetime | None, key: str, hits: list[Hit]) -> N
     """TID-007 for a pattern-shaped text that is no real time; TID-004/005 around the DST change."""
     if written is None or (written.tzinfo is not None and _beyond_offsets(written)):
         if isinstance(value, str) and _time_shape().match(value):
-            hits.append(Hit("KAD-TID-007", f"/{key}", {"element": f"opphold.{key}", "verdi": value}))
+            hits.append(Hit(TID_007, f"/{key}", {"element": f"opphold.{key}", "verdi": value}))
     elif written.tzinfo is None and _may_touch_dst(written):
         _read(value, f"/{key}", f"opphold.{key}", hits)
 
@@ -248,15 +257,15 @@ def check_stay_times(batch, ctx) -> list[tuple[int, Hit]]:
         _check_time(written_in[i], times.admitted(i), "innleggelsestidspunkt", hits)
         _check_time(written_out[i], times.discharged(i), "utskrivningstidspunkt", hits)
         if day is not None and day < FIRST_ADMISSION:
-            hits.append(Hit("KAD-TID-003", "/innleggelsestidspunkt", {"dato": day.isoformat()}))
+            hits.append(Hit(TID_003, "/innleggelsestidspunkt", {"dato": day.isoformat()}))
         if start is not None and end is not None and end < start:
-            hits.append(Hit("KAD-TID-001", "/utskrivningstidspunkt", {
+            hits.append(Hit(TID_001, "/utskrivningstidspunkt", {
                 "innleggelse": written_in[i], "utskrivning": written_out[i]}))
         if created_at is not None:
             for moment_at, (key, element), value in ((start, STAY_TIMES[0], written_in[i]),
                                                      (end, STAY_TIMES[1], written_out[i])):
                 if moment_at is not None and moment_at > created_at:
-                    hits.append(Hit("KAD-TID-002", f"/{key}", {
+                    hits.append(Hit(TID_002, f"/{key}", {
                         "element": element, "verdi": value, "opprettet": get(ctx.header, "meldingsinfo", "opprettet")}))
         ongoing = written_out[i] is MISSING  # present but unreadable is not "still admitted"
         _long_stay(start, end, created_at if ongoing else None, hits)
@@ -294,5 +303,5 @@ def _long_stay(start, end, created_at, hits: list[Hit]) -> None:
         return
     days = (until - start) / SECONDS_PER_DAY
     if days > LONG_STAY_DAYS:
-        hits.append(Hit("KAD-TID-006", "/innleggelsestidspunkt" if end is None else "/utskrivningstidspunkt", {
+        hits.append(Hit(TID_006, "/innleggelsestidspunkt" if end is None else "/utskrivningstidspunkt", {
             "dogn": int(days), "til": until_nb, "til_en": until_en, "grense": LONG_STAY_DAYS}))
