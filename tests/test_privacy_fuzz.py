@@ -114,10 +114,10 @@ def test_internal_error_message_is_masked(tmp_path, monkeypatch, capsys):
     path = tmp_path / f"{person}.json"
     path.write_text(BASE_JSON.read_text(encoding="utf-8"), encoding="utf-8")
 
-    def broken(self, doc, result):
+    def broken(self, doc, result, *args, **kwargs):
         raise RuntimeError(f"fault near {person}")
 
-    monkeypatch.setattr(Validator, "_check_document", broken)
+    monkeypatch.setattr(Validator, "check_document", broken)
     code = runner.run_validation([path], "json", "nb", "error", None, None, None)
     captured = capsys.readouterr()
     assert code == 2

@@ -27,7 +27,7 @@ def _validator(today: date | None):
     return Validator(Settings(today=today or date.today()))
 
 
-def _check_document(validator, doc, add) -> list:
+def _validated(validator, doc, add) -> list:
     """Validate a document that is already open, its stays handed to ``add`` in the same pass.
 
     Line numbers are not looked up: the report counts findings and does not point at lines.
@@ -63,7 +63,7 @@ def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[i
         add = collector.start_document(doc.header)
         try:
             if validator is not None:
-                hits += _hits(_check_document(validator, doc, add))
+                hits += _hits(_validated(validator, doc, add))
             else:
                 doc.run(lambda _index, stay, *_reader_extras: add(stay))
         except ReadFailure as failure:  # a streaming reader finds a syntax error late
