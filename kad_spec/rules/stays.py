@@ -187,9 +187,11 @@ class StaysInMessage:
             keep = ongoing | (~np.isnan(end) & (end >= start))
         end = np.where(ongoing, np.inf, end)
         kept = [rows[k] for k in np.flatnonzero(keep).tolist()]
-        pairs = [(id_types[i], numbers[i]) for i in kept]
-        self.patient1.extend(map(hash, zip(repeat(_PATIENT_SALT), *zip(*pairs))))
-        self.patient2.extend(map(hash, zip(repeat(_PATIENT_SALT_2), *zip(*pairs))))
+        if not kept:
+            return
+        types, ids = [id_types[i] for i in kept], [numbers[i] for i in kept]
+        self.patient1.extend(map(hash, zip(repeat(_PATIENT_SALT), types, ids)))
+        self.patient2.extend(map(hash, zip(repeat(_PATIENT_SALT_2), types, ids)))
         self.start.frombytes(start[keep].tobytes())
         self.end.frombytes(end[keep].tobytes())
         self.index.extend(batch.start + i for i in kept)
