@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import mmap
 
-WINDOW = 8 << 20  # bytes searched in one call; about twice this is resident at most
+WINDOW = 1 << 20  # bytes searched in one call; about twice this is resident at most
 
 
 def release(data, start: int, end: int) -> None:
@@ -30,16 +30,19 @@ class BoundedMap:
     def __init__(self, data, window: int = WINDOW):
         self.data = data
         self.window = max(1, window)
-        self.released = 0  # the pages before this offset were given back
+        self.released = 0  # the pages before this offset were last given back
 
     def __len__(self) -> int:
         return len(self.data)
 
     def release_before(self, offset: int) -> None:
-        """Give back the pages before ``offset``, once a window's worth has been passed."""
+        """Give back the pages before ``offset``, once a window's worth has been passed.
+
+        From the start of the file, not from the last offset given back: touching a page maps
+        its neighbours too (the kernel's fault-around), also some already given back."""
         if offset - self.released >= self.window:
-            release(self.data, self.released, offset)
-            self.released = offset - offset % mmap.PAGESIZE
+            release(self.data, 0, offset)
+            self.released = offset
 
     def find(self, needle: bytes, start: int, end: int | None = None) -> int:
         """As ``data.find(needle, start, end)``."""
