@@ -21,14 +21,20 @@ def count_line_ends(data, start: int = 0, end: int | None = None) -> int:
     return lf + cr - data.count(b"\r\n", start, end) if cr else lf
 
 
-def count_line_ends_in_pieces(data, start: int, end: int, step: int = 16 << 20) -> int:
-    """As :func:`count_line_ends`, a piece at a time (no copy of a whole mapped file); a CRLF is never split."""
+def count_line_ends_in_pieces(data, start: int, end: int, step: int = 4 << 20) -> int:
+    """As :func:`count_line_ends`, a piece at a time; a CRLF is never split.
+
+    Neither a whole mapped file is copied nor are its pages kept: each piece's pages are given
+    back once counted (see kad_spec.readers.bounded_map)."""
+    from kad_spec.readers.bounded_map import release
+
     total = 0
     while start < end:
         stop = min(start + step, end)
         if stop < end and data[stop - 1 : stop] == b"\r":
             stop += 1
         total += count_line_ends(data[start:stop])  # a slice: a memory map has no count()
+        release(data, start, stop)
         start = stop
     return total
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 MAX_DEPTH = 64  # far above any valid message, far below what harms the parser
 VALUE_WINDOW = 1 << 20  # text values over 4 MB are always refused, under 1 MB never
-CHUNK = 16 << 20
+CHUNK = 4 << 20  # at least two windows (so that every value over four is seen whole in a window); small, so
+# that no buffer large enough to stay in the heap after it is freed (glibc's malloc) is ever made
 
 _DELETE = bytes(b for b in range(256) if b not in b'"[]{}')
 _STRING = re.compile(rb'"[^"]*"')

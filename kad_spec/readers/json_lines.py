@@ -3,7 +3,9 @@
 The fast parser gives no positions, so lines are found afterwards, and only for findings:
 the header by a token scan from the start of the file; a stay by searching (at C speed) for
 its ``opphold_id`` and scanning tokens from there to the end of the stay. The cost depends
-on the number of findings, not on the size of the file.
+on the number of findings, not on the size of the file. The file is searched a window at a
+time and the pages passed are given back (kad_spec.readers.bounded_map), so a one-line file
+costs no more memory than an indented one.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kad_spec.readers import count_line_ends_in_pieces, map_file, nearest_line
+from kad_spec.readers import map_file, nearest_line
+from kad_spec.readers.bounded_map import WINDOW, BoundedMap
 from kad_spec.spec.pointer import escape
 
 _TOKEN = re.compile(rb'"(?:[^"\\\n\r]|\\.)*"|[{}\[\],:]|\r\n?|\n|[^\s{}\[\],:"]+')
 _LINE_ENDS = (b"\n", b"\r\n", b"\r")
+_ID_KEY = b'"opphold_id"'
+_WHITESPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes
 _STAY = re.compile(r"^/opphold/(\d+)(/.*)?$")
 HEADER_SCAN_LIMIT = 4 << 20
 LINE_LOOKUP_LIMIT = 2000  # findings per file that get a line; the rest keep their pointer
@@ -33,9 +38,13 @@ class _Scanner:
         if pointer in self.wanted and pointer not in self.found:
             self.found[pointer] = line
 
-    def scan(self, data, start: int, end: int, line: int, stack: list) -> None:
+    def scan(self, pages: BoundedMap, start: int, end: int, line: int, stack: list) -> None:
         """``stack`` holds [kind, pointer, key_or_index, expecting_key]; stops when it empties."""
-        for match in _TOKEN.finditer(data, start, end):
+        next_release = start + pages.window
+        for match in _TOKEN.finditer(pages.data, start, end):
+            if match.end() > next_release:  # a stay as long as a window: give back what is behind
+                pages.release_before(match.start())
+                next_release = match.end() + pages.window
             token = match.group(0)
             if token in _LINE_ENDS:
                 line += 1
@@ -86,32 +95,56 @@ def _nearest(pointers, found: dict[str, int]) -> dict[str, int]:
     return {pointer: line for pointer, line in lines.items() if line is not None}
 
 
-def _count_newlines(data, start: int, end: int, step: int = 16 << 20) -> int:
-    return count_line_ends_in_pieces(data, start, end, step)
+def _key_before(data, lower: int, at: int) -> int:
+    """Where the ``"opphold_id"`` key of the value at ``at`` starts (separated by a colon and
+    whitespace only, and not before ``lower``), or -1 if that value is not under that key."""
+    colon = _skip_whitespace_back(data, lower, at)
+    if colon <= lower or data[colon - 1 : colon] != b":":
+        return -1
+    key_end = _skip_whitespace_back(data, lower, colon - 1)
+    key_at = key_end - len(_ID_KEY)
+    return key_at if key_at >= lower and data[key_at:key_end] == _ID_KEY else -1
 
 
-def _stay_lines(data, wanted_by_stay: dict[int, tuple[str, set[str]]], found: dict[str, int]) -> None:
+def _skip_whitespace_back(data, lower: int, pos: int) -> int:
+    """The start of the run of whitespace that ends at ``pos`` (``lower`` at the earliest)."""
+    while pos > lower:
+        start = max(lower, pos - 256)
+        kept = data[start:pos].rstrip(_WHITESPACE)
+        if kept:
+            return start + len(kept)
+        pos = start
+    return pos
+
+
+def _find_stay(pages: BoundedMap, stay_id: str, cursor: int) -> int:
+    """Offset of the ``"opphold_id"`` key whose value is ``stay_id``, first from ``cursor`` on; -1 if none."""
+    needle = b'"' + stay_id.encode("utf-8") + b'"'
+    start = cursor
+    while True:
+        at = pages.find(needle, start)
+        if at < 0:
+            return -1
+        key_at = _key_before(pages.data, start, at)
+        if key_at >= 0:
+            return key_at
+        start = at + len(needle)
+
+
+def _stay_lines(pages: BoundedMap, wanted_by_stay: dict[int, tuple[str, set[str]]], found: dict[str, int]) -> None:
     """Find each stay by its opphold_id, in file order, and scan it from that key on."""
     cursor, line = 0, 1
-    key = b'"opphold_id"'
     for index in sorted(wanted_by_stay):
         stay_id, pointers = wanted_by_stay[index]
-        needle = b'"' + stay_id.encode("utf-8") + b'"'
-        while True:
-            at = data.find(needle, cursor)
-            if at < 0:
-                return
-            key_at = data.rfind(key, cursor, at)
-            between = data[key_at + len(key) : at] if key_at >= 0 else b"x"
-            if key_at >= 0 and between.strip() == b":":
-                break
-            cursor = at + len(needle)
-        line += _count_newlines(data, cursor, key_at)
+        key_at = _find_stay(pages, stay_id, cursor)
+        if key_at < 0:
+            return
+        line += pages.count_line_ends(cursor, key_at)
         cursor = key_at
         base = f"/opphold/{index}"
         found.setdefault(base, line)
         local: dict[str, int] = {base: line} if base in pointers else {}
-        _Scanner(pointers, local).scan(data, key_at, len(data), line, [["object", base, None, True]])
+        _Scanner(pointers, local).scan(pages, key_at, len(pages), line, [["object", base, None, True]])
         found.update(local)
 
 
@@ -120,8 +153,11 @@ def _order(pointer: str) -> tuple[int, str]:
     return (int(match.group(1)) + 1 if match else 0, pointer)
 
 
-def lines_for_findings(path: Path, items: list[tuple[str, str | None]]) -> dict[str, int]:
-    """Map JSON pointers of findings to lines; ``items`` are (pointer, opphold_id) pairs."""
+def lines_for_findings(path: Path, items: list[tuple[str, str | None]], window: int = WINDOW) -> dict[str, int]:
+    """Map JSON pointers of findings to lines; ``items`` are (pointer, opphold_id) pairs.
+
+    ``window`` is the number of bytes searched at a time: about twice as many of the file are
+    in memory at most, however long its lines."""
     header, by_stay = set(), {}
     items = sorted(items, key=lambda item: _order(item[0]))[:LINE_LOOKUP_LIMIT]
     for pointer, stay_id in items:
@@ -135,8 +171,9 @@ def lines_for_findings(path: Path, items: list[tuple[str, str | None]]) -> dict[
     if path.stat().st_size == 0:
         return found
     with path.open("rb") as handle, map_file(handle) as data:
+        pages = BoundedMap(data, window)
         if header:
-            _Scanner(header, found, stop_key="opphold").scan(data, 0, min(len(data), HEADER_SCAN_LIMIT), 1, [])
+            _Scanner(header, found, stop_key="opphold").scan(pages, 0, min(len(data), HEADER_SCAN_LIMIT), 1, [])
         if by_stay:
-            _stay_lines(data, by_stay, found)
+            _stay_lines(pages, by_stay, found)
     return _nearest([p for p, _ in items], found)

@@ -9,7 +9,9 @@ each cut, so one reading and a reading in parts disagreed, and the one reading w
 So a stay with findings that lies past that line is found again in the file (by its
 ``opphold_id`` where it has one) and parsed alone: its lines, and its XSD errors' lines, are
 then exact, and moved by the lines before it. If the stay cannot be found again exactly (the
-bytes parsed alone must give the same element), libxml2's lines are kept.
+bytes parsed alone must give the same element), libxml2's lines are kept. The file is searched
+a window at a time, giving back the pages passed (kad_spec.readers.bounded_map), so memory does
+not grow with the distance between two such stays.
 """
 
 from __future__ import annotations
@@ -53,51 +55,54 @@ class StayFinder:
 
     def locate(self, elem):
         """(the stay parsed alone, lines to add to its lines) or None."""
-        from kad_spec.readers import count_line_ends_in_pieces, map_file
+        from kad_spec.readers import map_file
+        from kad_spec.readers.bounded_map import BoundedMap
 
         wanted = etree.tostring(elem, with_tail=False)
         stay_id = elem.findtext(self.id_tag)
         with self.path.open("rb") as handle, map_file(handle) as data:
+            pages = BoundedMap(data)
             end = len(data) if self.end is None else min(self.end, len(data))
-            for start in self._candidates(data, end, stay_id):
-                stop = data.find(_END, start, end)
+            for start in self._candidates(pages, end, stay_id):
+                stop = pages.find(_END, start, end)
                 if stop < 0:
                     return None
                 stop += len(_END)
                 alone = self._parse_alone(data[start:stop], elem)
                 if alone is not None and etree.tostring(alone, with_tail=False) == wanted:
-                    self.lines_before += count_line_ends_in_pieces(data, self.cursor, start)
+                    self.lines_before += pages.count_line_ends(self.cursor, start)
                     shift = self.lines_before  # the stay parsed alone starts on line 1
-                    self.lines_before += count_line_ends_in_pieces(data, start, stop)
+                    self.lines_before += pages.count_line_ends(start, stop)
                     self.cursor = stop
                     return alone, shift
         return None
 
-    def _candidates(self, data, end: int, stay_id: str | None):
+    def _candidates(self, pages, end: int, stay_id: str | None):
         """Offsets of ``<opphold`` start tags that may begin the stay, nearest first."""
         if stay_id:
             needle = stay_id.encode("utf-8")
-            at = data.find(needle, self.cursor, end)
+            at = pages.find(needle, self.cursor, end)
             tried = 0
             while at >= 0 and tried < MAX_CANDIDATES:
-                start = self._start_before(data, at)
+                start = self._start_before(pages, at)
                 if start is not None:
                     yield start
-                at = data.find(needle, at + len(needle), end)
+                at = pages.find(needle, at + len(needle), end)
                 tried += 1
             return
-        for tried, match in enumerate(_START.finditer(data, self.cursor, end)):
+        for tried, match in enumerate(_START.finditer(pages.data, self.cursor, end)):
             if tried >= MAX_CANDIDATES:
                 return
+            pages.release_before(match.start())
             yield match.start()
 
-    def _start_before(self, data, at: int) -> int | None:
+    def _start_before(self, pages, at: int) -> int | None:
         probe = at
         while True:
-            start = data.rfind(b"<opphold", self.cursor, probe)
+            start = pages.rfind(b"<opphold", self.cursor, probe)
             if start < 0:
                 return None
-            if _START.match(data, start):
+            if _START.match(pages.data, start):
                 return start
             probe = start
 
