@@ -148,10 +148,9 @@ def linkml_config() -> dict:
 
 
 def _linkml_checks(subject: Subject, result: LintResult) -> None:
-    from linkml.linter.linter import Linter
-
     if not subject.linkml:
         return
+    from linkml.linter.linter import Linter  # only here: lint --no-linkml runs without LinkML
     schema_path = subject.model_dir / "kad.yaml"
     try:
         problems = list(Linter(linkml_config()).lint(str(schema_path)))
