@@ -14,7 +14,7 @@ from kad_spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
 from kad_spec.readers import ReadFailure, open_document
 from kad_spec.readers.json_batches import NotForBatches
 from kad_spec.rules import load_all
-from kad_spec.validation.batch import StayBatch
+from kad_spec.readers.batch import StayBatch
 from kad_spec.validation.reading import Reading, TypedDecoder
 
 MESSAGE_SUFFIXES = {".json", ".xml"}

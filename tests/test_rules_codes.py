@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.validation.batch import add_one_stay, check_one_stay
+from kad_spec.readers.batch import add_one_stay, check_one_stay
 
 from kad_spec.codelists import load_codelists
 from kad_spec.rules.codes import ServiceMunicipalities, check_stay_codes

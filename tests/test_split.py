@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.validation.batch import add_one_stay
+from kad_spec.readers.batch import add_one_stay
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

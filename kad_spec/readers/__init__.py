@@ -85,6 +85,7 @@ class Document:
     run_pieces: Callable[..., None] | None = None  # JSON: stays in decoded pieces
     xpath_base: str | None = None  # in an envelope: the XPath of the element that holds the message
     envelope: dict | None = None  # in an envelope: its type, id, date, sender and receiver (for a receipt)
+    envelope_read: object | None = None  # in an envelope: what its rules check (kad_spec.readers.msghead.EnvelopeRead)
 
 
 # Signatures of files often sent by mistake: (leading bytes, name in bokmål, name in English).

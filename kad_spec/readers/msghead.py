@@ -16,9 +16,7 @@ from lxml import etree
 
 from kad_spec.envelope import (MSGHEAD_NS, MSGHEAD_XSD, EnvelopeError, body_holders, element_xpath, envelope_facts,
                                schema)
-from kad_spec.findings import Hit
 from kad_spec.readers import Document, ReadFailure
-from kad_spec.rules import envelope as rules
 
 MAX_SCHEMA_FINDINGS = 20  # more XSD errors on one envelope repeat the same fault
 # An envelope is read whole (its schema needs the tree); NPR takes 50 MB per message.
@@ -90,7 +88,18 @@ def _body_bytes(message) -> bytes:
     return b"\n" * ((message.sourceline or 1) - 1) + etree.tostring(message, with_tail=False)
 
 
-def _schema_hits(root) -> list[Hit]:
+class EnvelopeRead:
+    """What the envelope rules (kad_spec.rules.envelope) are checked on, once the body is read:
+    the envelope tree, the KAD messages in it, its schema errors (message, line, XPath) and the
+    person ids of the body's stays (to find them repeated in the envelope). This reader applies
+    no rule itself."""
+
+    def __init__(self, root, messages: list, schema_errors: list):
+        self.root, self.messages, self.schema_errors = root, messages, schema_errors
+        self.person_ids: set[str] = set()
+
+
+def _schema_errors(root) -> list[tuple[str, int | None, str | None]]:
     """The envelope against MsgHead 1.2 without its bodies (they are validated on their own)."""
     bodies = [(holder, list(holder)) for holder in body_holders(root)]
     for holder, children in bodies:
@@ -102,10 +111,7 @@ def _schema_hits(root) -> list[Hit]:
         holder.extend(children)
     if valid:
         return []
-    hits = []
-    for error in list(xsd.error_log)[:MAX_SCHEMA_FINDINGS]:
-        hits.append(rules.schema_hit(error.message, error.line, _xpath_at(root, error.path)))
-    return hits
+    return [(error.message, error.line, _xpath_at(root, error.path)) for error in list(xsd.error_log)[:MAX_SCHEMA_FINDINGS]]
 
 
 def _xpath_at(root, path: str | None) -> str | None:
@@ -122,32 +128,26 @@ def read_msghead(path: Path) -> Document:
     tree = parse_envelope(path)
     root = tree.getroot()
     messages = kad_messages(root)
-    hits = _schema_hits(root) + rules.count_hits(root, messages)
+    read = EnvelopeRead(root, messages, _schema_errors(root))
     if not messages:
-        problems = list(hits) + rules.patient_hits(root, set())
-        return Document(path=path, format="xml", header={}, problems=problems,
-                        structure_checked=True, run=lambda on_stay: None, xpath_base=element_xpath(root),
-                        envelope=envelope_facts(root))
+        return Document(path=path, format="xml", header={}, structure_checked=True, run=lambda on_stay: None,
+                        xpath_base=element_xpath(root), envelope=envelope_facts(root), envelope_read=read)
     body = messages[0]
     message = XmlMessage(_BodySource(_body_bytes(body), str(path)))
     message.read_header()
-    hits += rules.header_hits(root, message.header)
-    person_ids: set[str] = set()
 
     def run(on_stay) -> None:
         def collecting(index, stay, *rest):
             patient = stay.get("pasient") if isinstance(stay, dict) else None
             if isinstance(patient, dict) and patient.get("id") is not None:
-                person_ids.add(str(patient["id"]))
+                read.person_ids.add(str(patient["id"]))
             on_stay(index, stay, *rest)
 
         message.run(collecting)
-        # After the stays: the XML reader fills its problems at the end of reading.
-        message.problems.extend(hits + rules.patient_hits(root, person_ids))
 
     return Document(path=path, format="xml", header=message.header, run=run,
                     problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True,
-                    xpath_base=element_xpath(body.getparent()), envelope=envelope_facts(root))
+                    xpath_base=element_xpath(body.getparent()), envelope=envelope_facts(root), envelope_read=read)
 
 
 def unwrap(path: Path) -> bytes:

@@ -2,7 +2,7 @@
 
 Three kinds of check, by what they look at:
 - message checks see the message header (meldingsinfo, virksomhet) once;
-- batch checks see a batch of stays at a time (kad_spec.validation.batch.StayBatch) and
+- batch checks see a batch of stays at a time (kad_spec.readers.batch.StayBatch) and
   return (index in the batch, hit) pairs, the hit's pointer within its stay;
 - collection checks see every batch of a message in turn and report at the end
   (uniqueness, overlap).
@@ -34,6 +34,7 @@ class Check:
 MESSAGE_CHECKS: list[Check] = []  # func(header, ctx) -> hits
 BATCH_CHECKS: list[Check] = []  # func(batch, ctx) -> (index in batch, hit) pairs
 COLLECTION_CHECKS: list[Check] = []  # a class: (ctx), add_batch(batch) -> pairs, finish() -> hits
+ENVELOPE_CHECKS: list[Check] = []  # func(envelope read, header) -> hits (a message in a MsgHead envelope)
 
 
 def message_check(func):
@@ -43,6 +44,11 @@ def message_check(func):
 
 def batch_check(func):
     BATCH_CHECKS.append(Check(func))
+    return func
+
+
+def envelope_check(func):
+    ENVELOPE_CHECKS.append(Check(func))
     return func
 
 
@@ -70,7 +76,8 @@ def load_all() -> None:
 def registered_checks() -> dict[str, Check]:
     """Every registered check by its dotted name."""
     load_all()
-    return {check.name: check for checks in (MESSAGE_CHECKS, BATCH_CHECKS, COLLECTION_CHECKS) for check in checks}
+    return {check.name: check for checks in (MESSAGE_CHECKS, BATCH_CHECKS, COLLECTION_CHECKS, ENVELOPE_CHECKS)
+            for check in checks}
 
 
 def implemented_rule_ids() -> set[str]:

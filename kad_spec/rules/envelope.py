@@ -1,7 +1,8 @@
 """Rules: the MsgHead envelope the message travels in (KAD-KONV-*).
 
-The envelope reader (kad_spec.readers.msghead) calls these with the parsed envelope and the
-message header; every hit carries the XPath of the envelope element in ``envelope_xpath``.
+The engine calls ``check_envelope`` with what the envelope reader (kad_spec.readers.msghead)
+read, once the body's stays are in; every hit carries the XPath of the envelope element in
+``envelope_xpath``.
 No hit repeats an identifier of a person: only element names and positions.
 """
 
@@ -11,7 +12,7 @@ from datetime import timedelta
 
 from kad_spec.envelope import NS, all_kpr_her_ids, element_xpath, kpr_her_ids, message_type
 from kad_spec.findings import Hit
-from kad_spec.rules import get
+from kad_spec.rules import envelope_check, get
 from kad_spec.rules.times import parse_written, written_epoch
 
 # The rules this module finds (see their entries in model/rules/).
@@ -39,6 +40,15 @@ def _hit(rule_id: str, elem, **params) -> Hit:
 def _first(root, path: str):
     found = root.xpath(path, namespaces=NS)
     return found[0] if found else None
+
+
+@envelope_check
+def check_envelope(read, header: dict) -> list[Hit]:
+    """Every envelope rule, in the order a reading reports them: schema, count, header, persons."""
+    hits = [schema_hit(*error) for error in read.schema_errors] + count_hits(read.root, read.messages)
+    if read.messages:
+        hits += header_hits(read.root, header)
+    return hits + patient_hits(read.root, read.person_ids)
 
 
 def schema_hit(message: str, line: int | None, xpath: str | None) -> Hit:

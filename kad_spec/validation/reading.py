@@ -13,9 +13,9 @@ import msgspec
 
 from kad_spec.findings import Hit
 from kad_spec.readers import nearest_line
-from kad_spec.rules import BATCH_CHECKS, COLLECTION_CHECKS, MESSAGE_CHECKS, structure
+from kad_spec.rules import BATCH_CHECKS, COLLECTION_CHECKS, ENVELOPE_CHECKS, MESSAGE_CHECKS, structure
 from kad_spec.rules.context import MessageContext
-from kad_spec.validation.batch import BATCH_SIZE, StayBatch
+from kad_spec.readers.batch import BATCH_SIZE, StayBatch
 
 
 class TypedDecoder:
@@ -154,6 +154,9 @@ class Reading:
             self._add_at_end(check.name, collection.finish())
         # A streaming reader knows the whole header, and its own problems, only now.
         self._add_at_end("reader", [*self.problems, *doc.problems])
+        if doc.envelope_read is not None:
+            for check in ENVELOPE_CHECKS:
+                self._add_at_end(check.name, check.func(doc.envelope_read, doc.header))
         if not doc.structure_checked:
             self._add_at_end("schema", structure.check_header(doc.header), stays=False)
         for check in MESSAGE_CHECKS:
