@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+@cache
 def modules(root: Path) -> dict[str, Path]:
     return {module_name(p, root): p for p in sorted(root.rglob("*.py")) if "__pycache__" not in p.parts}
 
@@ -44,6 +46,7 @@ def absolute(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+@cache
 def imports(root: Path) -> list[Import]:
     """Every import of a module of ``root``'s package, by any module of it."""
     known = modules(root)
