@@ -1,7 +1,7 @@
 """The package layout holds: no private name crosses a package, and no two packages import each other.
 
-A "package" here is a top-level part of ``kad_spec`` (``kad_spec.rules``, ``kad_spec.reports``, or a
-top-level module such as ``kad_spec.cli``). Every import counts, the ones inside functions too: a
+A "package" here is a top-level part of ``kad_spec``: a subpackage such as ``kad_spec.rules``, or a
+module directly under ``kad_spec``. Every import counts, the ones inside functions too: a
 late import hides a dependency from the reader, it does not remove it. The imports are read with
 ``ast``, so nothing is imported to check them.
 """
