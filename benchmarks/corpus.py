@@ -345,11 +345,11 @@ def other_time_forms(stay: dict, m: Mutator) -> list[Entry]:
             if form == 0:
                 stay[key] = local.isoformat(timespec="minutes")
             elif form == 1:
-                from kad_spec.timeutil import OSLO
+                from kad_spec.spec.timeutil import OSLO
 
                 stay[key] = local.replace(tzinfo=OSLO).isoformat(timespec="seconds")
             elif form == 2:
-                from kad_spec.timeutil import OSLO
+                from kad_spec.spec.timeutil import OSLO
 
                 utc = local.replace(tzinfo=OSLO).astimezone(timezone.utc)
                 stay[key] = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -541,7 +541,7 @@ def code_by_date(stay: dict, m: Mutator) -> list[Entry]:
 
 # The catalogue's failing examples that touch one stay only, moved to the stay being mutated.
 def catalogue_stay_patches() -> list[tuple[str, list[dict]]]:
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     found = []
     for rule_id, rule in sorted(catalogue().items()):
@@ -724,7 +724,7 @@ def _xml_entry(entry: Entry) -> bytes:
 
 
 def write_xml(path: Path, header: dict, entries: Iterable[Entry]) -> int:
-    from kad_spec.model import model
+    from kad_spec.spec.model import model
     from kad_spec.tools.example import permissive_xml
 
     m = model()
@@ -863,9 +863,9 @@ def _example_key(example) -> str:
 
 def write_catalogue_examples(directory: Path) -> list[Path]:
     """Every failing catalogue example as the file the catalogue describes."""
-    from kad_spec.catalogue import catalogue
-    from kad_spec.envelope import apply_edits
-    from kad_spec.resources import examples_dir
+    from kad_spec.spec.catalogue import catalogue
+    from kad_spec.message.envelope import apply_edits
+    from kad_spec.spec.resources import examples_dir
     from kad_spec.spec.patch import apply_patch
 
     base = orjson.loads((examples_dir() / "kad-melding.json").read_bytes())
@@ -921,7 +921,7 @@ def write_envelope(directory: Path, stays: int, seed: int) -> list[Path]:
     """A mutated message in a MsgHead envelope: the body's findings are reported as in a bare file."""
     from lxml import etree
 
-    from kad_spec.envelope import wrap
+    from kad_spec.message.envelope import wrap
 
     body = directory / "k-innhold.xml"
     write_message(body, stays, seed + 4000, "xml")
@@ -1079,7 +1079,7 @@ def read_form(path: Path) -> dict:
 
 
 def print_counts(reference: dict[str, int], now: dict[str, int] | None = None) -> None:
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     for rule_id in sorted(set(catalogue()) | set(reference) | set(now or {})):
         line = f"  {rule_id:<13} {reference.get(rule_id, 0):>8}"

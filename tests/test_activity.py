@@ -242,7 +242,7 @@ def test_open_stays(raw, protected):
 
 
 def test_findings_per_rule_come_from_validation(raw):
-    from kad_spec.validate import Settings, Validator
+    from kad_spec.validation.engine import Settings, Validator
 
     validator = Validator(Settings())
     expected = {}
@@ -337,7 +337,7 @@ def test_html_is_self_contained_and_in_bokmal(protected):
 
 
 def test_xml_messages_give_the_same_figures(tmp_path):
-    from kad_spec import xmlmap
+    from kad_spec.message import xmlmap
 
     xml_files = []
     for path in FILES:
@@ -423,7 +423,7 @@ def test_a_second_walk_over_the_stays_does_not_count_them_twice(tmp_path):
 
 def test_validating_reads_every_stay_into_the_report_once(tmp_path):
     """Validation and the report share one reading; each stay counts once, in JSON and in XML."""
-    from kad_spec.xmlmap import to_xml
+    from kad_spec.message.xmlmap import to_xml
 
     as_xml = []
     for path in FILES:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from kad_spec.catalogue import catalogue
-from kad_spec.compiled import CACHE_DIR_VARIABLE, read_entry, sources_digest, write_entry
+from kad_spec.spec.catalogue import catalogue
+from kad_spec.spec.compiled import CACHE_DIR_VARIABLE, read_entry, sources_digest, write_entry
 from kad_spec.spec.patch import apply_patch
 
 LISTS = ROOT / "codelists"
@@ -140,7 +140,7 @@ def test_findings_are_the_same_without_a_cache_from_a_cold_one_and_from_a_warm_o
 
 
 def test_a_changed_rule_catalogue_file_is_read_again(tmp_path, monkeypatch):
-    from kad_spec.catalogue import load_catalogue
+    from kad_spec.spec.catalogue import load_catalogue
 
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "model" / "rules", rules)

@@ -10,8 +10,8 @@ import pytest
 from junitparser import JUnitXml, Skipped
 
 from conftest import EXAMPLES, base_message, json_report, run_cli
-from kad_spec.config import ConfigError, Waiver, load_config
-from kad_spec.validate import Settings, Validator
+from kad_spec.validation.config import ConfigError, Waiver, load_config
+from kad_spec.validation.engine import Settings, Validator
 
 SAMPLE = EXAMPLES / "kad-spec.yaml"
 TODAY = date(2027, 6, 15)
@@ -214,7 +214,7 @@ def _result():
     (None, True),
 ])
 def test_expiry_with_a_fixed_today(workdir, expires, applies):
-    from kad_spec.config import Config
+    from kad_spec.validation.config import Config
 
     config = Config(path="k.yaml", waivers=[Waiver(rule="KAD-STR-003", reason="r", expires=expires, number=1)])
     result = _result()
@@ -227,7 +227,7 @@ def test_expiry_with_a_fixed_today(workdir, expires, applies):
 
 
 def test_first_matching_waiver_gives_the_reason(workdir):
-    from kad_spec.config import Config
+    from kad_spec.validation.config import Config
 
     config = Config(waivers=[
         Waiver(rule="KAD-STR-003", reason="gammel", expires=date(2020, 1, 1), number=1),

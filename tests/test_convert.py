@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kad_spec.resources import examples_dir
-from kad_spec.xmlmap import from_xml, to_json, to_xml
+from kad_spec.spec.resources import examples_dir
+from kad_spec.message.xmlmap import from_xml, to_json, to_xml
 
 BASE = examples_dir() / "kad-melding.json"
 

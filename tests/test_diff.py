@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kad_spec.resources import model_dir
+from kad_spec.spec.resources import model_dir
 from kad_spec.tools.diff import CHECKS, bump, check_version
-from kad_spec.tools.regex_widening import is_widening
+from kad_spec.tools.diff.regex_widening import is_widening
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 BUMPS = {"breaking": "2.0.0", "non-breaking": "1.1.0", "documentation": "1.0.1"}

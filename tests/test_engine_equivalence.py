@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.catalogue import catalogue
+from kad_spec.spec.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "fixtures" / "corpus" / "expected-4000.json"

@@ -11,13 +11,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kad_spec.catalogue import catalogue
+from kad_spec.spec.catalogue import catalogue
 from kad_spec.codelists import load_codelists
-from kad_spec.findings import ERROR
+from kad_spec.spec.findings import ERROR
 from kad_spec.ids import orgnr, personnr
 from kad_spec.tools.example import ExampleOptions, write_examples
-from kad_spec.validate import Settings, Validator
-from kad_spec.xmlmap import from_xml, to_json, to_xml
+from kad_spec.validation.engine import Settings, Validator
+from kad_spec.message.xmlmap import from_xml, to_json, to_xml
 
 TODAY = date.today()
 

@@ -241,7 +241,7 @@ def test_generate_writes_over_and_removes_only_its_own_files(tmp_path):
 
 
 def test_a_composed_path_stays_inside_its_folder(tmp_path):
-    from kad_spec.safe_files import OutputRefused, inside
+    from kad_spec.output.files import OutputRefused, inside
 
     assert inside(tmp_path, "a/b.html") == tmp_path / "a" / "b.html"
     (tmp_path / "ut").symlink_to("/")

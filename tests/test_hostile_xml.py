@@ -68,7 +68,7 @@ def test_entity_target_never_appears_in_any_output(cli, files, fmt, lang, tmp_pa
 
 
 def test_whole_document_parser_refuses_them_too(files):
-    from kad_spec.xmlmap import XmlInputError, parse_xml_bytes
+    from kad_spec.message.xmlmap import XmlInputError, parse_xml_bytes
 
     for name in REFUSED_BY_DOCTYPE:
         with pytest.raises(XmlInputError):

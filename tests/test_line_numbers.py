@@ -12,8 +12,8 @@ import random
 from typer.testing import CliRunner
 
 from kad_spec.cli import app
-from kad_spec.readers.bounded_map import BoundedMap
-from kad_spec.readers.json_lines import lines_for_findings
+from kad_spec.message.bounded_map import BoundedMap
+from kad_spec.message.json_lines import lines_for_findings
 
 runner = CliRunner()
 DEFECT_STAYS = (3, 29, 57)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kad_spec.resources import codelists_dir, model_dir
+from kad_spec.spec.resources import codelists_dir, model_dir
 from kad_spec.tools.lint import CHECKS, lint_model
 
 

@@ -46,7 +46,7 @@ MUTATIONS = {
 
 @pytest.mark.parametrize("name", MUTATIONS)
 def test_mutations_agree(validate_json, tmp_path, name):
-    from kad_spec.xmlmap import to_xml
+    from kad_spec.message.xmlmap import to_xml
 
     message = copy.deepcopy(BASE)
     MUTATIONS[name](message)

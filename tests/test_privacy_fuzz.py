@@ -107,8 +107,8 @@ def test_hostile_xml_is_masked_too(tmp_path):
 
 def test_internal_error_message_is_masked(tmp_path, monkeypatch, capsys):
     """A fault inside kad-spec is reported on stderr, with digits masked."""
-    from kad_spec import runner
-    from kad_spec.validate import Validator
+    from kad_spec.cli import validate as runner
+    from kad_spec.validation.engine import Validator
 
     person = tenor_person(3)
     path = tmp_path / f"{person}.json"

@@ -32,7 +32,7 @@ LAST_YEAR = date.today().year - 1
 
 @cache
 def validator():
-    from kad_spec.validate import Validator
+    from kad_spec.validation.engine import Validator
 
     return Validator()
 
@@ -67,7 +67,7 @@ def test_generated_messages_pass(message):
 @FUZZ
 @given(seed=st.integers(0, 10_000), year=st.integers(2017, LAST_YEAR))
 def test_generated_xml_messages_pass(seed, year):
-    from kad_spec.xmlmap import to_xml
+    from kad_spec.message.xmlmap import to_xml
 
     errors = [f for f in validate_message(to_xml(generated(seed, year, 3)), ".xml").findings if f.severity == "error"]
     assert errors == []

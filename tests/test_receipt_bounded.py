@@ -147,7 +147,7 @@ def test_receipt_lists_the_kept_findings_and_counts_the_rest_per_rule(one_stay_g
 
 @pytest.fixture(scope="module")
 def apprec_schema():
-    from kad_spec.envelope import APPREC_XSD, schema
+    from kad_spec.message.envelope import APPREC_XSD, schema
 
     return schema(APPREC_XSD)
 

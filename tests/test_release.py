@@ -13,8 +13,8 @@ import yaml
 
 from kad_spec import __version__
 from kad_spec.generate import artefacts
-from kad_spec.model import model
-from kad_spec.resources import model_dir
+from kad_spec.spec.model import model
+from kad_spec.spec.resources import model_dir
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conftest import EXAMPLES, ROOT, base_message, json_report, run_cli
 from kad_spec import __version__
-from kad_spec.catalogue import catalogue
-from kad_spec.model import model
+from kad_spec.spec.catalogue import catalogue
+from kad_spec.spec.model import model
 
 REPORT_SCHEMA = ROOT / "generated" / "jsonschema" / "report.schema.json"
 SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kad_spec.catalogue import catalogue
+from kad_spec.spec.catalogue import catalogue
 from kad_spec.cli import app
 from kad_spec.rules import implemented_rule_ids
 from kad_spec.spec.patch import apply_patch
@@ -27,7 +27,7 @@ RULES = catalogue()
 
 def write_example(example, directory: Path) -> Path:
     if example.envelope is not None:
-        from kad_spec.envelope import apply_edits
+        from kad_spec.message.envelope import apply_edits
 
         path = directory / "example-envelope.xml"
         path.write_bytes(apply_edits(BASE_ENVELOPE.read_bytes(), example.envelope))

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.catalogue import catalogue
-from kad_spec.readers import ReadFailure, open_document
+from kad_spec.spec.catalogue import catalogue
+from kad_spec.message import ReadFailure, open_document
 from kad_spec.rules import registered_checks, unnamed_checks
-from kad_spec.validate import FileResult, Settings, Validator
+from kad_spec.validation.engine import FileResult, Settings, Validator
 from test_rule_catalogue import write_example
 
 RULES = catalogue()

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.readers.batch import add_one_stay, check_one_stay
+from kad_spec.message.batch import add_one_stay, check_one_stay
 
 from kad_spec.codelists import load_codelists
 from kad_spec.rules.codes import ServiceMunicipalities, check_stay_codes
 from kad_spec.rules.context import MessageContext
-from kad_spec.validate import Settings, Validator
+from kad_spec.validation.engine import Settings, Validator
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = json.loads((REPO / "examples" / "kad-melding.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.readers.batch import check_one_stay
+from kad_spec.message.batch import check_one_stay
 
 from kad_spec.codelists import load_codelists
 from kad_spec.rules.context import MessageContext

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.readers.batch import check_one_stay
+from kad_spec.message.batch import check_one_stay
 
 from kad_spec.ids import personnr
 from kad_spec.ids.personnr import K1_WEIGHTS, K2_WEIGHTS

@@ -10,7 +10,7 @@ from pathlib import Path
 from kad_spec.rules.context import MessageContext
 from kad_spec.rules.organisations import check_stay_orgnr, check_unit_orgnr
 from kad_spec.rules.stays import StaysInMessage, check_discharge_fields
-from kad_spec.readers.batch import add_one_stay, check_one_stay
+from kad_spec.message.batch import add_one_stay, check_one_stay
 
 BASE = json.loads((Path(__file__).resolve().parents[1] / "examples" / "kad-melding.json").read_text(encoding="utf-8"))
 PATIENT = "12834041276"  # Tenor synthetic (month + 80)

@@ -11,9 +11,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import etree, html
 
-from kad_spec.catalogue import catalogue
+from kad_spec.spec.catalogue import catalogue
 from kad_spec.codelists import load_codelists
-from kad_spec.model import model
+from kad_spec.spec.model import model
 from kad_spec.site import SiteBuildError, Sources, build_site
 from kad_spec.site.codelist_pages import municipality_changes
 from kad_spec.spec.patch import PatchError, apply_patch
@@ -300,9 +300,9 @@ def test_rule_pages_say_which_artefact_checks_the_rule(site, rule_id, expected):
 
 
 def test_every_rule_page_names_its_checkers_from_the_registry(site):
-    from kad_spec.catalogue import catalogue
-    from kad_spec.coverage import checked_by_text
-    from kad_spec.model import model
+    from kad_spec.spec.catalogue import catalogue
+    from kad_spec.spec.coverage import checked_by_text
+    from kad_spec.spec.model import model
 
     for rule in catalogue().values():
         assert _checked_by_on_page(site, rule.id) == checked_by_text(rule, model())

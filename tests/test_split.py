@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec.readers.batch import add_one_stay
+from kad_spec.message.batch import add_one_stay
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kad_spec import split
+from kad_spec.validation import split
 from kad_spec.reports import render
 from kad_spec.rules.codes import ServiceMunicipalities
 from kad_spec.rules.context import MessageContext
 from kad_spec.rules.stays import StaysInMessage
-from kad_spec.validate import Settings, Validator
+from kad_spec.validation.engine import Settings, Validator
 
 pytestmark = pytest.mark.skipif(not split.can_fork(), reason="the split needs the fork start method")
 
@@ -287,7 +287,7 @@ def test_service_municipalities_merge_equals_one_reading(years, cuts):
 
 @pytest.fixture
 def pool_spy(monkeypatch):
-    from kad_spec import validate
+    from kad_spec.validation import engine as validate
 
     calls = []
     in_processes = validate._in_processes

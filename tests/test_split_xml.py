@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kad_spec import split
-from kad_spec.xmlmap import to_xml
+from kad_spec.validation import split
+from kad_spec.message.xmlmap import to_xml
 from test_split import _message, _report, _stay, _tricky_stays, spy  # noqa: F401 - spy is a fixture
 
 pytestmark = pytest.mark.skipif(not split.can_fork(), reason="the split needs the fork start method")

@@ -67,7 +67,7 @@ def xmllint():
 @pytest.fixture(scope="session")
 def defects(tmp_path_factory):
     """``kad-spec example --defect RULE`` for every catalogued rule, JSON and (where it can) XML."""
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     folder = tmp_path_factory.mktemp("defects")
     made: dict[str, dict[str, object]] = {}
@@ -81,9 +81,9 @@ def defects(tmp_path_factory):
 
 
 def _checked_by(rule_id: str) -> tuple[str, ...]:
-    from kad_spec.catalogue import catalogue
-    from kad_spec.coverage import checked_by
-    from kad_spec.model import model
+    from kad_spec.spec.catalogue import catalogue
+    from kad_spec.spec.coverage import checked_by
+    from kad_spec.spec.model import model
 
     return checked_by(catalogue()[rule_id], model())
 
@@ -218,7 +218,7 @@ def test_kad_spec_reports_an_impossible_time_once_as_kad_tid_007_in_json_and_xml
 
 
 def test_xmllint_rejects_the_xml_defect_of_each_rule_the_xsd_checks_and_only_those(xmllint, defects):
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     for rule_id, by_format in defects.items():
         path = by_format.get("xml")
@@ -269,7 +269,7 @@ def _reported(path, rule_ids) -> set[tuple[str, int, str]]:
 
 
 def test_schematron_carries_the_conditional_requirements_with_rule_id_and_bokmaal_message():
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     text = SCHEMATRON.read_text("utf-8")
     for rule_id in ("KAD-DIA-002", "KAD-OPH-004", "KAD-TID-001"):
@@ -279,7 +279,7 @@ def test_schematron_carries_the_conditional_requirements_with_rule_id_and_bokmaa
 
 
 def test_schematron_fires_exactly_where_kad_spec_reports_its_rules(defects):
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     covered = {rid for rid in catalogue() if "schematron" in _checked_by(rid)}
     assert {"KAD-DIA-002", "KAD-OPH-004", "KAD-TID-001"} <= covered
@@ -319,7 +319,7 @@ def test_xmllint_accepts_the_xml_defect_of_the_conditional_rules_but_schematron_
     ("2016-12-30T10:00", "2017-01-02T10:00", {"KAD-TID-003"}),
 ])
 def test_schematron_and_kad_spec_agree_on_edited_times(tmp_path, admitted, discharged, rules):
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     covered = {rid for rid in catalogue() if "schematron" in _checked_by(rid)}
     text = (EXAMPLES / "kad-melding.xml").read_text("utf-8")

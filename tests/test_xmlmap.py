@@ -13,8 +13,8 @@ import xmlschema
 from lxml import etree
 
 from kad_spec.generate.xsd import generate_xsd
-from kad_spec.model import model
-from kad_spec.xmlmap import (
+from kad_spec.spec.model import model
+from kad_spec.message.xmlmap import (
     Mapped,
     XmlInputError,
     element_to_dict,

@@ -9,7 +9,7 @@ import xmlschema
 from lxml import etree
 
 from kad_spec.generate.xsd import APPINFO_NS, XsdGenerationError, generate_xsd, xsd_pattern
-from kad_spec.model import model
+from kad_spec.spec.model import model
 
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = {"xs": XS, "kadinfo": APPINFO_NS}

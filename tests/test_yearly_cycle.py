@@ -111,7 +111,7 @@ def test_the_previous_version_is_refused_after_the_first_tertial(checkout, tmp_p
 
 
 def test_transition_rule():
-    from kad_spec.versions import LoggedVersion, accepted_versions
+    from kad_spec.spec.versions import LoggedVersion, accepted_versions
 
     logged = [LoggedVersion("1.0.0", "2027-04-01", ""), LoggedVersion("1.1.0", "2028-04-01", ""),
               LoggedVersion("0.9.0", "2026-04-01", "")]

@@ -22,7 +22,7 @@ class RuleHit:
 
 
 def _validator(today: date | None):
-    from kad_spec.validate import Settings, Validator
+    from kad_spec.validation.engine import Settings, Validator
 
     return Validator(Settings(today=today or date.today()))
 
@@ -32,7 +32,7 @@ def _validated(validator, doc, add) -> list:
 
     Line numbers are not looked up: the report counts findings and does not point at lines.
     """
-    from kad_spec.validate import FileResult
+    from kad_spec.validation.engine import FileResult
 
     def each_stay(batch) -> None:
         for stay in batch.plain_rows():
@@ -49,7 +49,7 @@ def _hits(findings) -> list[RuleHit]:
 
 def _read_all(files: list[Path], collector: StayCollector, validator) -> tuple[int, list[RuleHit]]:
     """Read every file into the collector; with a validator, in the same pass as the validation."""
-    from kad_spec.readers import ReadFailure, open_document
+    from kad_spec.message import ReadFailure, open_document
 
     unreadable, hits = 0, []
     for path in files:
@@ -106,7 +106,7 @@ def small_list(list_name: str) -> list[tuple[str, str, str]]:
 
 
 def _rule_titles(rule_id: str) -> tuple[str, str]:
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     rule = catalogue().get(rule_id)
     return (rule.title, rule.title_en) if rule else (rule_id, rule_id)
@@ -120,7 +120,7 @@ def build_report(paths: list[Path], min_cell: int = 5, today: date | None = None
     ``today`` is the reference day for ongoing stays; by default the last day the data covers.
     """
     from kad_spec import __version__
-    from kad_spec.validate import expand_paths, spec_version
+    from kad_spec.validation.engine import expand_paths, spec_version
 
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")

@@ -13,7 +13,7 @@ from kad_spec.activity.chapters import chapter, icd10_chapter
 from kad_spec.activity.records import KNOWN_SYSTEMS, Collected, StayRecord
 from kad_spec.activity.suppression import Cell, Share, Table, share, suppress_series, suppress_table
 from kad_spec.codelists.conversion import icd10_for
-from kad_spec.findings import mask_digits
+from kad_spec.spec.findings import mask_digits
 
 AGE_GROUPS = (("0–17", 0, 17), ("18–49", 18, 49), ("50–66", 50, 66), ("67–79", 67, 79), ("80+", 80, 200))
 UNKNOWN = "ukjent"

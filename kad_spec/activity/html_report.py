@@ -7,7 +7,7 @@ from html import escape
 from kad_spec.activity import svg
 from kad_spec.activity.figures import ONGOING, UNKNOWN, ActivityReport, LabelledTable, Series
 from kad_spec.activity.suppression import Cell, Share
-from kad_spec.findings import mask_digits
+from kad_spec.spec.findings import mask_digits
 from kad_spec.spec.text import Text, language, pick
 
 TEXT = {

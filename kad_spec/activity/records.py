@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kad_spec.codelists import load_codelists, official_spelling
-from kad_spec.timeutil import OSLO, parse_moment
+from kad_spec.spec.timeutil import OSLO, parse_moment
 
 CANCEL = "C"
 KNOWN_SYSTEMS = ("ICPC-2", "ICD-10")

@@ -42,7 +42,7 @@ def load_codelists(folder: Path | str | None = None) -> CodeLists:
 
 @cache
 def _bundled() -> CodeLists:
-    from kad_spec.resources import codelists_dir
+    from kad_spec.spec.resources import codelists_dir
 
     return _load(codelists_dir().resolve())
 

@@ -71,7 +71,7 @@ class Conversion:
 
 def conversions_dir(codelists_folder: Path | None = None) -> Path:
     if codelists_folder is None:
-        from kad_spec.resources import codelists_dir
+        from kad_spec.spec.resources import codelists_dir
 
         codelists_folder = codelists_dir()
     return Path(codelists_folder) / FOLDER

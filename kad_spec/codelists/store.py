@@ -442,7 +442,7 @@ def parse_codelist(text: str, path: Path) -> CodeList:
 
 
 # -- compiled form ---------------------------------------------------------------------
-# A list as plain values for kad_spec.compiled: (metadata, editions, rows by code, the codes
+# A list as plain values for kad_spec.spec.compiled: (metadata, editions, rows by code, the codes
 # spelt with lower-case letters by their upper-case form). The rows of
 # one code are one UTF-8 byte string, fields split by US and rows by RS (ASCII unit and record
 # separators): loading 20 000 byte strings is a copy, while 20 000 nested tuples of text take
@@ -500,8 +500,8 @@ def from_compiled(data: tuple) -> CodeList:
 
 
 def load_codelist(path: Path) -> CodeList:
-    """:func:`read_codelist` through the per-user cache of compiled lists (see kad_spec.compiled)."""
-    from kad_spec.compiled import load_compiled
+    """:func:`read_codelist` through the per-user cache of compiled lists (see kad_spec.spec.compiled)."""
+    from kad_spec.spec.compiled import load_compiled
 
     def compile_list(contents: list[bytes]) -> tuple:
         return compiled_form(parse_codelist(_decoded(contents[0], path), path))

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kad_spec.manifest import MANIFEST, manifest_text
-from kad_spec.model import load_model
-from kad_spec.resources import model_dir  # codelists/ is read too: the docs list them
+from kad_spec.spec.manifest import MANIFEST, manifest_text
+from kad_spec.spec.model import load_model
+from kad_spec.spec.resources import model_dir  # codelists/ is read too: the docs list them
 
 
 def artefacts(model_directory: Path | None = None) -> dict[str, str]:
@@ -21,7 +21,7 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
     from kad_spec.generate.schematron import generate_schematron
     from kad_spec.generate.xsd import generate_xsd
 
-    from kad_spec.catalogue import load_catalogue
+    from kad_spec.spec.catalogue import load_catalogue
     from kad_spec.codelists import load_codelists
 
     directory = model_directory or model_dir()
@@ -53,9 +53,9 @@ def write(out: Path, files: dict[str, str], force: bool = False) -> list[str]:
     """Write the changed artefacts; remove those an earlier run wrote that are no longer made.
 
     A file this command did not write (not in the manifest) is replaced only with ``force``
-    and never removed. Raises :class:`kad_spec.safe_files.OutputRefused`.
+    and never removed. Raises :class:`kad_spec.output.files.OutputRefused`.
     """
-    from kad_spec.safe_files import OutputRefused, check_target, inside, read_manifest, write_atomic, write_manifest
+    from kad_spec.output.files import OutputRefused, check_target, inside, read_manifest, write_atomic, write_manifest
 
     owned = read_manifest(out, OWNED) or set()
     changed = {}

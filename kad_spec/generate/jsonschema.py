@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from kad_spec.model import Model
+from kad_spec.spec.model import Model
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

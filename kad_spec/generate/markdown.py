@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kad_spec.model import Attribute, Model
+from kad_spec.spec.model import Attribute, Model
 
 PROPOSAL_ITEMS = {
     "1": "Virksomhet (navn, adresse og organisasjonsnummer)",
@@ -129,7 +129,7 @@ def codelists_page(lists) -> str:
 
 
 def rules_page(rules, m: Model) -> str:
-    from kad_spec.coverage import checked_by_text
+    from kad_spec.spec.coverage import checked_by_text
 
     lines = ["# Regler", "", "Kontrolleres av: hvilke publiserte skjema som avviser en melding som bryter regelen; "
              "kad-spec kontrollerer alle.", "",

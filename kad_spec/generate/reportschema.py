@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kad_spec.model import Model
-from kad_spec.verdict import VERDICTS
+from kad_spec.spec.model import Model
+from kad_spec.validation.verdict import VERDICTS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1}

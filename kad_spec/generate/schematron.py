@@ -17,8 +17,8 @@ import re
 
 from lxml import etree
 
-from kad_spec.catalogue import Rule
-from kad_spec.model import Model
+from kad_spec.spec.catalogue import Rule
+from kad_spec.spec.model import Model
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

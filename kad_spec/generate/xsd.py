@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from kad_spec.model import Attribute, Class, Enum, Model, Type
+from kad_spec.spec.model import Attribute, Class, Enum, Model, Type
 
 XS = "http://www.w3.org/2001/XMLSchema"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -12,7 +12,7 @@ format plugs in as a :class:`ReportWriter`:
 Every string taken from the data passes :func:`kad_spec.output.clean` as the writer builds it.
 A file's findings beyond ``--max-findings`` per rule arrive as counts (``file.omitted``), and
 its receipt status is decided on all of them before it arrives (``file.verdict``, see
-:mod:`kad_spec.verdict`). The receipts (``apprec``) write file by file too, but as bytes to the
+:mod:`kad_spec.validation.verdict`). The receipts (``apprec``) write file by file too, but as bytes to the
 place they were made for (``own_output``): they are data for the register, masked as they are made.
 """
 
@@ -22,8 +22,8 @@ import shutil
 import tempfile
 from functools import cache
 
-from kad_spec.catalogue import catalogue
-from kad_spec.findings import ERROR, WARNING, Finding
+from kad_spec.spec.catalogue import catalogue
+from kad_spec.spec.findings import ERROR, WARNING, Finding
 from kad_spec.output import clean
 
 FORMATS = ("text", "json", "junit", "sarif", "apprec")
@@ -93,7 +93,7 @@ def pointer_of(finding: Finding) -> str:
 
 @cache
 def _list_fields() -> frozenset[str]:
-    from kad_spec.model import model
+    from kad_spec.spec.model import model
 
     return frozenset(path[-1] for path, attr in model().walk() if attr.multivalued)
 

@@ -1,7 +1,7 @@
 """The application receipt (KITH AppRec 1.1) for each validated file, as the register would send it.
 
 Sender is the receiver of the original (KPR), receiver its sender (the unit). ``Status`` follows
-``kad_spec.verdict`` (Volven 8258); each finding the status rests on is one ``Error`` coded from
+``kad_spec.validation.verdict`` (Volven 8258); each finding the status rests on is one ``Error`` coded from
 Volven 8221, with the rule id and the masked message; the findings of a rule beyond
 ``--max-findings`` are one more ``Error`` with their number. Codes, OIDs and decisions are in
 ``model/konvolutt.yaml``. Every receipt is checked against the official XSD before it is written.
@@ -21,12 +21,12 @@ from pathlib import Path
 from lxml import etree
 
 from kad_spec import __version__, output
-from kad_spec.catalogue import catalogue
-from kad_spec.envelope import APPREC_NS, APPREC_XSD, kpr_her_ids, message_type, schema, spec
-from kad_spec.findings import ERROR, Finding, Omitted, mask_digits
+from kad_spec.spec.catalogue import catalogue
+from kad_spec.message.envelope import APPREC_NS, APPREC_XSD, kpr_her_ids, message_type, schema, spec
+from kad_spec.spec.findings import ERROR, Finding, Omitted, mask_digits
 from kad_spec.reports import ReportWriter, message_of, xpath_of
 from kad_spec.spec.text import Text
-from kad_spec.verdict import ACCEPTED, PARTLY_ACCEPTED, REJECTED, classify, deciding, deciding_omitted
+from kad_spec.validation.verdict import ACCEPTED, PARTLY_ACCEPTED, REJECTED, classify, deciding, deciding_omitted
 
 STATUS = {ACCEPTED: "1", REJECTED: "2", PARTLY_ACCEPTED: "3"}
 WORDS = {
@@ -126,7 +126,7 @@ def _error(parent, finding: Finding, lang: str) -> None:
 
 
 def _root_name() -> str:
-    from kad_spec.model import model
+    from kad_spec.spec.model import model
 
     return model().root.name
 
@@ -231,7 +231,7 @@ class ApprecWriter(ReportWriter):
     validated; otherwise there must be exactly one file, whose receipt goes to ``output`` (a
     file) or to standard output when :meth:`finish` is called. A second file without a folder
     stops the run with :class:`ReceiptUsageError` before it is validated further. Files are
-    written through :mod:`kad_spec.safe_files`: never over an input, an existing file only
+    written through :mod:`kad_spec.output.files`: never over an input, an existing file only
     with ``force``.
     """
 
@@ -250,7 +250,7 @@ class ApprecWriter(ReportWriter):
         self.single: bytes | None = None
 
     def add_file(self, file) -> None:
-        from kad_spec.safe_files import inside, write_atomic
+        from kad_spec.output.files import inside, write_atomic
 
         self.files += 1
         if self.folder is None and self.files > 1:
@@ -265,7 +265,7 @@ class ApprecWriter(ReportWriter):
 
     def finish(self, run, out=None) -> None:
         """The one receipt to ``out`` (a binary stream), to the ``output`` file or to standard output."""
-        from kad_spec.safe_files import write_atomic
+        from kad_spec.output.files import write_atomic
 
         if self.folder is not None:
             return

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import orjson
 
-from kad_spec.findings import ERROR, WARNING, Finding
-from kad_spec.model import model
+from kad_spec.spec.findings import ERROR, WARNING, Finding
+from kad_spec.spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import ReportWriter, message_of, pointer_of, title_of, xpath_of
-from kad_spec.verdict import tally
+from kad_spec.validation.verdict import tally
 
 # Stands in for the files array while the rest of the report is dumped; a cleaned value can
 # never dump as this (a NUL in the data is cleaned to the text "\u0000", dumped as "\\u0000").
@@ -71,7 +71,7 @@ def _head_dict(result, lang: str) -> dict:
             "warnings": result.count(WARNING),
             "waived": result.waived_count(),
             "omitted": 0,  # findings counted but not shown: the writer knows them
-            "receipt": tally(result),  # files accepted, partly accepted, rejected (kad_spec.verdict)
+            "receipt": tally(result),  # files accepted, partly accepted, rejected (kad_spec.validation.verdict)
         },
         "notices": [clean(n) for n in result.notices],
         "files": _FILES,

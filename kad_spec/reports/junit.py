@@ -22,12 +22,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from kad_spec.findings import ERROR, WARNING, Finding
-from kad_spec.model import model
+from kad_spec.spec.findings import ERROR, WARNING, Finding
+from kad_spec.spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import ReportWriter, message_of, title_of, xpath_of
 from kad_spec.spec.text import Text
-from kad_spec.verdict import VERDICTS, classify
+from kad_spec.validation.verdict import VERDICTS, classify
 
 # XML 1.0 cannot carry most control characters; input files can.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -130,7 +130,7 @@ def _testsuite(file, lang: str, fails) -> tuple[ET.Element, dict[str, int]]:
     label = file.path
     unreadable = file.format is None
     suite = ET.Element("testsuite", {"name": _clean(label)})
-    ET.SubElement(suite, _PROPERTIES, receipt=classify(file))  # kad_spec.verdict
+    ET.SubElement(suite, _PROPERTIES, receipt=classify(file))  # kad_spec.validation.verdict
     outcomes = [_testcase(suite, label, f, unreadable, fails, lang) for f in file.findings]
     outcomes += [_omitted_case(suite, label, o, unreadable, fails, lang) for o in file.omitted]
     active = [f for f in file.findings if not f.waived] + [o for o in file.omitted if not o.waived]
@@ -184,7 +184,7 @@ def _suite_properties(run, lang: str, verdict: str | None) -> str:
     holder = ET.Element("holder")
     _properties(holder, run, lang)
     if verdict is not None:
-        _sub(holder[0], "property", name="receipt", value=verdict)  # kad_spec.verdict
+        _sub(holder[0], "property", name="receipt", value=verdict)  # kad_spec.validation.verdict
     ET.indent(holder[0], space="  ", level=2)
     return "    " + ET.tostring(holder[0], encoding="unicode").rstrip() + "\n"
 

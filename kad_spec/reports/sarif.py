@@ -23,13 +23,13 @@ from urllib.parse import quote
 
 import orjson
 
-from kad_spec.catalogue import Rule, catalogue
-from kad_spec.findings import ERROR, WARNING, Finding
-from kad_spec.model import model
+from kad_spec.spec.catalogue import Rule, catalogue
+from kad_spec.spec.findings import ERROR, WARNING, Finding
+from kad_spec.spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import SPOOL_BYTES, ReportWriter, message_of, pointer_of, xpath_of
 from kad_spec.spec.text import Text, pick
-from kad_spec.verdict import classify, tally
+from kad_spec.validation.verdict import classify, tally
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "SRCROOT"
@@ -178,7 +178,7 @@ def _artifact(file, index: int) -> dict:
     artifact = {
         "location": {k: v for k, v in _artifact_location(file.path, index).items() if k != "index"},
         "properties": {"format": file.format, "stays": file.stays, "truncated": file.truncated,
-                       "omitted": omitted, "receipt": classify(file)},  # kad_spec.verdict
+                       "omitted": omitted, "receipt": classify(file)},  # kad_spec.validation.verdict
     }
     if file.format:
         artifact["mimeType"] = "application/json" if file.format == "json" else "application/xml"
@@ -266,7 +266,7 @@ def _log(result, lang: str, rules) -> dict:
             "specificationVersion": result.spec_version,
             "codelistEditions": dict(sorted(result.codelist_editions.items())),
             "notices": [clean(n) for n in result.notices],
-            "receipt": tally(result),  # kad_spec.verdict
+            "receipt": tally(result),  # kad_spec.validation.verdict
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from kad_spec.findings import ERROR, WARNING
-from kad_spec.model import model
+from kad_spec.spec.findings import ERROR, WARNING
+from kad_spec.spec.model import model
 from kad_spec.output import clean
 from kad_spec.reports import ReportWriter, message_of, place_of, title_of
 from kad_spec.spec.text import Text, pick
-from kad_spec.verdict import summary_text
+from kad_spec.validation.verdict import summary_text
 
 LABELS = {
     ERROR: Text("feil", "error"),
@@ -96,7 +96,7 @@ def tail_lines(result, lang: str) -> list[tuple[str, str]]:
         out += [("", ""), ("bold", words["per_rule"])]
         out += [("", f"  {rule_id} {title_of(rule_id, lang)}: {n}") for rule_id, n in sorted(counts.items())]
     out += [("", ""), ("bold", summary_line(result, lang))]
-    out.append(("", summary_text(result, lang)))  # what the register would do (kad_spec.verdict)
+    out.append(("", summary_text(result, lang)))  # what the register would do (kad_spec.validation.verdict)
     return out
 
 

@@ -2,7 +2,7 @@
 
 Three kinds of check, by what they look at:
 - message checks see the message header (meldingsinfo, virksomhet) once;
-- batch checks see a batch of stays at a time (kad_spec.readers.batch.StayBatch) and
+- batch checks see a batch of stays at a time (kad_spec.message.batch.StayBatch) and
   return (index in the batch, hit) pairs, the hit's pointer within its stay;
 - collection checks see every batch of a message in turn and report at the end
   (uniqueness, overlap).
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def implemented_rule_ids() -> set[str]:
     structure mapping knows, or a reader module."""
     import importlib
 
-    from kad_spec.catalogue import catalogue
-    from kad_spec.structure_map import KEYWORDS
+    from kad_spec.spec.catalogue import catalogue
+    from kad_spec.spec.structure_map import KEYWORDS
 
     checks = registered_checks()
     found = set()
@@ -103,7 +103,7 @@ def implemented_rule_ids() -> set[str]:
 
 def unnamed_checks() -> set[str]:
     """Registered checks that no catalogued rule names (dead code, or a rule without an entry)."""
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     named = {name for rule in catalogue().values() for name in rule.implementation.handlers}
     return set(registered_checks()) - named

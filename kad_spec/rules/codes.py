@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from kad_spec.codelists import STATUS_NOT_VALID_ON_DATE, STATUS_UNKNOWN, STATUS_VALID, CodeCheck, CodeLists
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check, collection_check, get
 from kad_spec.rules.times import stay_times
 

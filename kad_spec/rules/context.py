@@ -7,7 +7,7 @@ from datetime import date
 from functools import cached_property
 
 from kad_spec.rules import get
-from kad_spec.timeutil import Moment, parse_moment
+from kad_spec.spec.timeutil import Moment, parse_moment
 
 
 @dataclass

@@ -22,7 +22,7 @@ from kad_spec.codelists import (
     normalise_icd10,
     official_spelling,
 )
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check
 from kad_spec.rules.codes import admission_days, check_code
 

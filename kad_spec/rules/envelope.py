@@ -1,6 +1,6 @@
 """Rules: the MsgHead envelope the message travels in (KAD-KONV-*).
 
-The engine calls ``check_envelope`` with what the envelope reader (kad_spec.readers.msghead)
+The engine calls ``check_envelope`` with what the envelope reader (kad_spec.message.msghead)
 read, once the body's stays are in; every hit carries the XPath of the envelope element in
 ``envelope_xpath``.
 No hit repeats an identifier of a person: only element names and positions.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kad_spec.envelope import NS, all_kpr_her_ids, element_xpath, kpr_her_ids, message_type
-from kad_spec.findings import Hit
+from kad_spec.message.envelope import NS, all_kpr_her_ids, element_xpath, kpr_her_ids, message_type
+from kad_spec.spec.findings import Hit
 from kad_spec.rules import envelope_check, get
 from kad_spec.rules.times import parse_written, written_epoch
 

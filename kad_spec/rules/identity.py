@@ -12,10 +12,10 @@ import numpy as np
 
 from kad_spec.ids import duf, personnr
 from kad_spec.ids.exceptions import ValidationError
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check
 from kad_spec.rules.times import stay_times
-from kad_spec.readers.batch import member
+from kad_spec.message.batch import member
 
 # The rules this module finds (see their entries in model/rules/).
 ID_001 = "KAD-ID-001"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from kad_spec.findings import Hit
-from kad_spec.model import model
+from kad_spec.spec.findings import Hit
+from kad_spec.spec.model import model
 from kad_spec.rules import get, message_check
 from kad_spec.rules.times import epoch
 

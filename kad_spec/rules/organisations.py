@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterable
 
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 from kad_spec.ids import orgnr
 from kad_spec.rules import batch_check, message_check
-from kad_spec.readers.batch import MISSING
+from kad_spec.message.batch import MISSING
 
 # The rules this module finds (see their entries in model/rules/).
 ORG_001 = "KAD-ORG-001"

@@ -14,9 +14,9 @@ from typing import Iterable
 
 import numpy as np
 
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check, collection_check
-from kad_spec.readers.batch import MISSING
+from kad_spec.message.batch import MISSING
 from kad_spec.rules.times import stay_times
 
 # The rules this module finds (see their entries in model/rules/).

@@ -1,7 +1,7 @@
 """Structure: the generated JSON Schema, turned into findings with rule ids.
 
 Which rule a schema error belongs to, and its message parameters, is decided in
-:mod:`kad_spec.structure_map`, the one table the XML reader's XSD errors go through too.
+:mod:`kad_spec.spec.structure_map`, the one table the XML reader's XSD errors go through too.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from functools import cache
 
 import orjson
 
-from kad_spec.findings import Hit
-from kad_spec.resources import generated_dir
+from kad_spec.spec.findings import Hit
+from kad_spec.spec.resources import generated_dir
 from kad_spec.spec.pointer import join
-from kad_spec.structure_map import (
+from kad_spec.spec.structure_map import (
     GENERIC, field_path, keyword_details, left_to_time_rules, structure_hit, type_details,
 )
 

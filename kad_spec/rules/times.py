@@ -14,10 +14,10 @@ from typing import Iterable
 
 import numpy as np
 
-from kad_spec.findings import Hit
+from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check, get, message_check
-from kad_spec.readers.batch import MISSING
-from kad_spec.timeutil import MAX_OFFSET, TIME_SHAPE, OSLO, Moment, is_ambiguous_local, is_nonexistent_local, oslo_date, parse_moment
+from kad_spec.message.batch import MISSING
+from kad_spec.spec.timeutil import MAX_OFFSET, TIME_SHAPE, OSLO, Moment, is_ambiguous_local, is_nonexistent_local, oslo_date, parse_moment
 
 # The rules this module finds (see their entries in model/rules/).
 TID_001 = "KAD-TID-001"

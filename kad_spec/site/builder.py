@@ -3,7 +3,7 @@
 The site is written to a fresh folder beside the target and swapped in at the end, so a
 failed build never leaves half a site, and files from an older build never linger. An
 existing folder is replaced only if everything in it is listed in the manifest an earlier
-build wrote there (:func:`kad_spec.safe_files.replace_folder`).
+build wrote there (:func:`kad_spec.output.files.replace_folder`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kad_spec.safe_files import OutputRefused, check_owned_folder, inside, replace_folder
+from kad_spec.output.files import OutputRefused, check_owned_folder, inside, replace_folder
 
 from .assets import SEARCH_SCRIPT, STYLESHEET
 from .codelist_pages import codelist_index, codelist_page, data_path

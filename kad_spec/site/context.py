@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from kad_spec.catalogue import Rule, load_catalogue
+from kad_spec.spec.catalogue import Rule, load_catalogue
 from kad_spec.codelists import CodeLists, load_codelists
-from kad_spec.model import Attribute, Class, Model, load_model
+from kad_spec.spec.model import Attribute, Class, Model, load_model
 
 from .layout import slug
 
@@ -38,7 +38,7 @@ class Sources:
 
     @classmethod
     def bundled(cls) -> "Sources":
-        from kad_spec.resources import codelists_dir, examples_dir, generated_dir, model_dir
+        from kad_spec.spec.resources import codelists_dir, examples_dir, generated_dir, model_dir
 
         return cls(model_dir(), codelists_dir(), examples_dir(), generated_dir())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kad_spec.model import Attribute, Model
+from kad_spec.spec.model import Attribute, Model
 
 from .layout import esc, slug
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from kad_spec.findings import mask_digits
+from kad_spec.spec.findings import mask_digits
 
 from .context import SiteContext
 from .layout import Page, code_block, esc, table
@@ -26,7 +26,7 @@ RECEIPT_TIME = datetime(2025, 3, 5, 5, 10, tzinfo=timezone.utc)
 
 def _receipt(data: bytes, number: int) -> str:
     from kad_spec.reports.apprec import apprec
-    from kad_spec.validate import Validator
+    from kad_spec.validation.engine import Validator
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / ENVELOPE_EXAMPLE
@@ -37,7 +37,7 @@ def _receipt(data: bytes, number: int) -> str:
 
 
 def envelope_page(ctx: SiteContext) -> Page:
-    from kad_spec.envelope import apply_edits
+    from kad_spec.message.envelope import apply_edits
 
     page = Page("konvolutt.html", "Konvolutt og kvittering")
     spec = yaml.safe_load((ctx.sources.model / "konvolutt.yaml").read_text(encoding="utf-8"))

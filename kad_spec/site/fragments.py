@@ -13,10 +13,10 @@ from typing import Any, Iterator
 
 from lxml import etree
 
-from kad_spec.findings import mask_digits
-from kad_spec.model import Class, Model
+from kad_spec.spec.findings import mask_digits
+from kad_spec.spec.model import Class, Model
 from kad_spec.spec.pointer import split
-from kad_spec.xmlmap import to_xml
+from kad_spec.message.xmlmap import to_xml
 
 
 def pretty_json(value: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kad_spec.generate.markdown import PROPOSAL_ITEMS, traceability
-from kad_spec.model import Attribute, Class
+from kad_spec.spec.model import Attribute, Class
 
 from .context import BASE_EXAMPLE, SiteContext, norwegian_date
 from .diagram import render_svg

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-from kad_spec.catalogue import Example, Rule
-from kad_spec.coverage import checked_by_text
-from kad_spec.findings import mask_digits
+from kad_spec.spec.catalogue import Example, Rule
+from kad_spec.spec.coverage import checked_by_text
+from kad_spec.spec.findings import mask_digits
 from kad_spec.spec import pointer as json_pointer
 from kad_spec.spec.patch import PatchError, apply_patch
 from kad_spec.spec.patch import get as value_at

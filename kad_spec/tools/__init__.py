@@ -4,7 +4,7 @@
 * :mod:`~kad_spec.tools.diff` – classifies the changes between two model versions.
 * :mod:`~kad_spec.tools.release` – a deterministic, versioned release zip.
 * :mod:`~kad_spec.tools.example` – synthetic test messages, and messages with one defect.
-* :mod:`~kad_spec.tools.convert` – lossless JSON ↔ XML conversion.
 
-Each module is a library API; :mod:`~kad_spec.tools.commands` holds the thin CLI functions.
+Each module is a library API; :mod:`~kad_spec.cli.tools` holds the thin CLI functions.
+Lossless JSON ↔ XML conversion is message work: :mod:`~kad_spec.message.convert`.
 """

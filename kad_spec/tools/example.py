@@ -10,7 +10,7 @@ taken from the number; organisations are test numbers starting with 3; ``miljo``
 ``count`` is the number of stays. By default they go into one message (one file); with
 ``stays_per_message`` they are split into several messages, one file each. Stays are written
 one at a time (JSON and XML), so a file with a million stays never holds them all in memory.
-The output is the canonical form of :mod:`kad_spec.xmlmap` byte for byte, and it is the same
+The output is the canonical form of :mod:`kad_spec.message.xmlmap` byte for byte, and it is the same
 for the same options (seed, year, count, format): the random generator is seeded from them.
 """
 
@@ -28,8 +28,8 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from kad_spec.ids import orgnr, personnr
-from kad_spec.model import model
-from kad_spec.timeutil import OSLO
+from kad_spec.spec.model import model
+from kad_spec.spec.timeutil import OSLO
 
 FIRST_YEAR = 2017  # KPR's KAD history starts 1.1.2017
 
@@ -338,7 +338,7 @@ def _json_stay(stay: dict) -> bytes:
 
 
 def write_json_message(out: BinaryIO, header: dict, stays: Iterator[dict]) -> int:
-    """Write canonical JSON (as :func:`kad_spec.xmlmap.to_json`) one stay at a time."""
+    """Write canonical JSON (as :func:`kad_spec.message.xmlmap.to_json`) one stay at a time."""
     head = orjson.dumps(header, option=orjson.OPT_INDENT_2)
     written = 0
     for stay in stays:
@@ -353,8 +353,8 @@ def write_json_message(out: BinaryIO, header: dict, stays: Iterator[dict]) -> in
 
 
 def write_xml_message(out: BinaryIO, header: dict, stays: Iterator[dict]) -> int:
-    """Write canonical XML (as :func:`kad_spec.xmlmap.to_xml`) one stay at a time."""
-    from kad_spec.xmlmap import to_xml
+    """Write canonical XML (as :func:`kad_spec.message.xmlmap.to_xml`) one stay at a time."""
+    from kad_spec.message.xmlmap import to_xml
 
     m = model()
     closing = f"</{m.root.name}>\n".encode()
@@ -374,7 +374,7 @@ def write_examples(options: ExampleOptions, out: Path | BinaryIO, force: bool = 
     """Write the messages; ``out`` is a file (one message), a directory (several) or a stream.
 
     Existing files are replaced only with ``force``; each file is renamed into place when complete."""
-    from kad_spec.safe_files import check_target, open_atomic
+    from kad_spec.output.files import check_target, open_atomic
 
     p = plan(options)
     writer = write_xml_message if p.options.format == "xml" else write_json_message
@@ -396,7 +396,7 @@ def write_examples(options: ExampleOptions, out: Path | BinaryIO, force: bool = 
 
 
 def _targets(out: Path, options: ExampleOptions, messages: int) -> list[Path]:
-    from kad_spec.safe_files import inside
+    from kad_spec.output.files import inside
 
     if options.stays_per_message is None:
         if out.is_dir():
@@ -429,7 +429,7 @@ def defect(rule_id: str, fmt: str | None = None) -> Defect:
     Patch examples are applied to the base example (``examples/kad-melding.json``) they were
     written against; ``raw`` examples are the whole file as catalogued (their own format).
     """
-    from kad_spec.catalogue import catalogue
+    from kad_spec.spec.catalogue import catalogue
 
     rules = catalogue()
     rule = rules.get(rule_id)
@@ -454,8 +454,8 @@ def defect(rule_id: str, fmt: str | None = None) -> Defect:
 
 def _envelope_defect(rule_id: str, example, fmt: str | None) -> Defect:
     """An envelope rule's example: its edits applied to the bundled enveloped example (XML only)."""
-    from kad_spec.envelope import apply_edits
-    from kad_spec.resources import examples_dir
+    from kad_spec.message.envelope import apply_edits
+    from kad_spec.spec.resources import examples_dir
 
     if fmt == "json":
         raise ExampleError(f"feilen for {rule_id} gjelder hodemeldingen, som bare finnes som XML")
@@ -464,7 +464,7 @@ def _envelope_defect(rule_id: str, example, fmt: str | None) -> Defect:
 
 
 def _patched_base(rule_id: str, patch) -> dict:
-    from kad_spec.resources import examples_dir
+    from kad_spec.spec.resources import examples_dir
     from kad_spec.spec.patch import PatchError, apply_patch
 
     base = orjson.loads((examples_dir() / "kad-melding.json").read_bytes())
@@ -490,7 +490,7 @@ def permissive_xml(doc: dict) -> bytes:
     """XML for a message that may break the model: unknown elements are written too, after the known."""
     from lxml import etree
 
-    from kad_spec.xmlmap import XML_DECLARATION
+    from kad_spec.message.xmlmap import XML_DECLARATION
 
     m = model()
     root = etree.Element(f"{{{m.namespace}}}{m.root.name}", nsmap={None: m.namespace})
@@ -526,9 +526,9 @@ def _xml_text(value) -> str | None:
 def _breaks_exactly(rule_id: str, data: bytes) -> bool:
     import tempfile
 
-    from kad_spec.catalogue import catalogue
-    from kad_spec.findings import ERROR
-    from kad_spec.validate import Validator
+    from kad_spec.spec.catalogue import catalogue
+    from kad_spec.spec.findings import ERROR
+    from kad_spec.validation.engine import Validator
 
     with tempfile.TemporaryDirectory(prefix="kad-spec-defect-") as tmp:
         path = Path(tmp) / "defect.xml"

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from kad_spec.findings import ERROR, WARNING
+from kad_spec.spec.findings import ERROR, WARNING
 from kad_spec.spec.text import Text
 from kad_spec.tools.checks import Check, registry
 
@@ -83,7 +83,7 @@ def lint_model(model_dir: Path | None = None, codelists_dir: Path | None = None,
     bundled ones. The checks run in the order of the table; the first reads the model, and
     nothing else runs when it cannot.
     """
-    from kad_spec.resources import codelists_dir as bundled_codelists, model_dir as bundled_model
+    from kad_spec.spec.resources import codelists_dir as bundled_codelists, model_dir as bundled_model
 
     model_dir = Path(model_dir or bundled_model())
     sibling = model_dir.parent / "codelists"
@@ -103,8 +103,8 @@ def handlers() -> list:
 
 
 def _load(subject: Subject, result: LintResult) -> None:
-    from kad_spec.catalogue import CatalogueError, load_catalogue
-    from kad_spec.model import load_model
+    from kad_spec.spec.catalogue import CatalogueError, load_catalogue
+    from kad_spec.spec.model import load_model
 
     model_dir = subject.model_dir
     path = model_dir / "kad.yaml"
@@ -287,7 +287,7 @@ def _version_checks(subject: Subject, result: LintResult) -> None:
 
 def _changelog_checks(subject: Subject, result: LintResult) -> None:
     """The change log is the one source of the accepted versions and of the release dates."""
-    from kad_spec.versions import CHANGELOG, semver_key
+    from kad_spec.spec.versions import CHANGELOG, semver_key
 
     m = subject.model
     log = f"{CHANGELOG}"
@@ -317,7 +317,7 @@ def _changelog_checks(subject: Subject, result: LintResult) -> None:
 
 def _rhythm_checks(subject: Subject, result: LintResult) -> None:
     """Major and minor versions: published 1 April, in force 1 January the year after, later than the last."""
-    from kad_spec.versions import previous_version, semver_key
+    from kad_spec.spec.versions import previous_version, semver_key
 
     m = subject.model
     if not SEMVER.match(m.version) or not any(v.version == m.version for v in m.changelog):

@@ -43,7 +43,7 @@ class Sources:
     @classmethod
     def beside(cls, model_dir: Path | None = None) -> "Sources":
         """The model folder and the code lists and examples beside it (else the bundled ones)."""
-        from kad_spec.resources import codelists_dir, examples_dir, model_dir as bundled_model
+        from kad_spec.spec.resources import codelists_dir, examples_dir, model_dir as bundled_model
 
         model = Path(model_dir or bundled_model())
         codelists = model.parent / "codelists"
@@ -141,7 +141,7 @@ def _wheel(sources: Sources, notes: list[str]) -> dict[str, bytes]:
 
 
 def _load(model_dir: Path):
-    from kad_spec.model import load_model
+    from kad_spec.spec.model import load_model
 
     return load_model(model_dir)
 
@@ -189,7 +189,7 @@ def checksums(files: dict[str, bytes]) -> bytes:
 
 def write_zip(target: Path, folder: str, files: dict[str, bytes], stamp: date, force: bool = False) -> None:
     """Written beside ``target`` and renamed into place; an existing bundle is replaced only with ``force``."""
-    from kad_spec.safe_files import inside, open_atomic
+    from kad_spec.output.files import inside, open_atomic
 
     when = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)  # zip dates start in 1980
     with open_atomic(target, force=force) as tmp, zipfile.ZipFile(tmp, "w") as archive:
@@ -206,8 +206,8 @@ def build_release(out: Path, model_dir: Path | None = None, *, check_lint: bool 
                   force: bool = False) -> tuple[Release, list[str]]:
     """Build ``out/kad-spec-<version>.zip``; returns it and notes for the user. An existing
     bundle of the same version is replaced only with ``force``."""
-    from kad_spec.model import load_model
-    from kad_spec.safe_files import check_target
+    from kad_spec.spec.model import load_model
+    from kad_spec.output.files import check_target
 
     sources = Sources.beside(model_dir)
     if check_lint:
@@ -229,7 +229,7 @@ def build_release(out: Path, model_dir: Path | None = None, *, check_lint: bool 
 
 
 def _refuse_if_lint_errors(model_dir: Path) -> None:
-    from kad_spec.findings import ERROR
+    from kad_spec.spec.findings import ERROR
     from kad_spec.tools.lint import lint_model
 
     result = lint_model(model_dir, linkml=False)

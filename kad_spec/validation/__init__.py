@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 if TYPE_CHECKING:
-    from kad_spec.validate import FileResult, Settings as Options, Validator
+    from kad_spec.validation.engine import FileResult, Settings as Options, Validator
 
 __all__ = ["Options", "FileResult", "Validator", "check_document", "check_paths"]
 
 
 def __getattr__(name: str):
     if name in ("Options", "FileResult", "Validator"):
-        from kad_spec import validate
+        from kad_spec.validation import engine as validate
 
         return {"Options": validate.Settings, "FileResult": validate.FileResult, "Validator": validate.Validator}[name]
     raise AttributeError(name)
@@ -33,7 +33,7 @@ def __getattr__(name: str):
 
 def check_paths(paths: Iterable[Path], options: "Options | None" = None, jobs: int = 1) -> Iterator["FileResult"]:
     """The result of every message file in ``paths`` (folders are searched), in order."""
-    from kad_spec.validate import Validator
+    from kad_spec.validation.engine import Validator
 
     return Validator(options).each_file(paths, jobs)
 
@@ -43,7 +43,7 @@ def check_document(source: Path | bytes, options: "Options | None" = None, name:
 
     ``name`` is how findings name the message (default: the path, or ``melding`` for bytes).
     """
-    from kad_spec.validate import Validator
+    from kad_spec.validation.engine import Validator
 
     validator = Validator(options)
     if not isinstance(source, (bytes, bytearray, memoryview)):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import msgspec
 
-from kad_spec.findings import Hit
-from kad_spec.readers import nearest_line
+from kad_spec.spec.findings import Hit
+from kad_spec.message import nearest_line
 from kad_spec.rules import BATCH_CHECKS, COLLECTION_CHECKS, ENVELOPE_CHECKS, MESSAGE_CHECKS, structure
 from kad_spec.rules.context import MessageContext
-from kad_spec.readers.batch import BATCH_SIZE, StayBatch
+from kad_spec.message.batch import BATCH_SIZE, StayBatch
 
 
 class TypedDecoder:
@@ -46,7 +46,7 @@ class Reading:
         self.structure_checked = doc.structure_checked
         self.collections = [check.func(self.ctx) for check in COLLECTION_CHECKS]
         # Per collection check, the hits its batches gave, when kept apart from the stays' hits
-        # (a part of a message read in parts: kad_spec.split merges them).
+        # (a part of a message read in parts: kad_spec.validation.split merges them).
         self.collection_found: list[list[Hit]] | None = [[] for _ in self.collections] if collection_hits_apart else None
         self.hits = validator.new_hits()
         self.problems: list[Hit] = []  # found while reading pieces (duplicate keys), reported with the reader's
@@ -70,7 +70,7 @@ class Reading:
             self.flush()
 
     def add_piece(self, piece) -> None:
-        """Stays decoded together by the JSON batch reader (kad_spec.readers.json_batches.Piece)."""
+        """Stays decoded together by the JSON batch reader (kad_spec.message.json_batches.Piece)."""
         batch = StayBatch(piece.start, piece.stays, typed=piece.typed)
         if piece.key_marks is None or piece.key_marks != self._keys_decoded(batch):
             stays, duplicates = piece.with_hook()  # a key may be given twice: as the streaming reader reads it

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kad_spec.codelists import load_codelists, read_codelist
-from kad_spec.codelists.cli import app
-from kad_spec.resources import codelists_dir
+from kad_spec.cli.codelists import app
+from kad_spec.spec.resources import codelists_dir
 from conftest import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "codelists"

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import invoke
 from kad_spec.codelists import read_codelist
-from kad_spec.resources import codelists_dir
+from kad_spec.spec.resources import codelists_dir
 
 KLASS_HEADER = '"code";"parentCode";"level";"name";"shortName";"notes";"validFrom";"validTo"\n'
 
