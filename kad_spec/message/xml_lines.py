@@ -37,6 +37,18 @@ def _parser():
                            remove_comments=True, remove_pis=True)
 
 
+class SeenInTree:
+    """A stay as it was in the message tree: its text and its root's name (kept for a stay whose
+    lines are looked up after the reader has taken it out of the tree)."""
+
+    def __init__(self, elem):
+        parent = elem.getparent()
+        local = etree.QName(parent).localname if parent is not None else "r"
+        self.root_name = f"{parent.prefix}:{local}" if parent is not None and parent.prefix else local
+        self.text = etree.tostring(elem, with_tail=False)
+        self.nsmap = dict(elem.nsmap)  # taken out of the tree, lxml gives the element a prefix of its own
+
+
 class StayFinder:
     """Finds stays again in the bytes the parser read, in file order (one cursor, moving forward).
 
@@ -53,12 +65,16 @@ class StayFinder:
         self.cursor = self.base
         self.lines_before = 0  # line ends in [base, cursor)
 
-    def locate(self, elem):
-        """(the stay parsed alone, lines to add to its lines) or None."""
+    def locate(self, elem, seen: "SeenInTree | None" = None):
+        """(the stay parsed alone, lines to add to its lines) or None.
+
+        ``seen`` is the stay as it was in the tree, for a stay already taken out of it.
+        """
         from kad_spec.message import map_file
         from kad_spec.message.bounded_map import BoundedMap
 
-        wanted = etree.tostring(elem, with_tail=False)
+        seen = seen or SeenInTree(elem)
+        wanted = seen.text
         stay_id = elem.findtext(self.id_tag)
         with self.path.open("rb") as handle, map_file(handle) as data:
             pages = BoundedMap(data)
@@ -68,7 +84,7 @@ class StayFinder:
                 if stop < 0:
                     return None
                 stop += len(_END)
-                alone = self._parse_alone(data[start:stop], elem)
+                alone = self._parse_alone(data[start:stop], seen)
                 if alone is not None and etree.tostring(alone, with_tail=False) == wanted:
                     self.lines_before += pages.count_line_ends(self.cursor, start)
                     shift = self.lines_before  # the stay parsed alone starts on line 1
@@ -107,13 +123,11 @@ class StayFinder:
             probe = start
 
     @staticmethod
-    def _parse_alone(text: bytes, elem):
+    def _parse_alone(text: bytes, seen: "SeenInTree"):
         # The same root as in the file, so that XSD error paths read as they do there.
-        parent = elem.getparent()
-        local = etree.QName(parent).localname if parent is not None else "r"
-        name = f"{parent.prefix}:{local}" if parent is not None and parent.prefix else local
         declarations = " ".join(f"xmlns={quoteattr(uri)}" if prefix is None else f"xmlns:{prefix}={quoteattr(uri)}"
-                                for prefix, uri in elem.nsmap.items())
+                                for prefix, uri in seen.nsmap.items())
+        name = seen.root_name
         wrapped = f"<{name} {declarations}>".encode() + _LONE_CR.sub(b"\n", text) + f"</{name}>".encode()
         try:
             root = etree.fromstring(wrapped, _parser())

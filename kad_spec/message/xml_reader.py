@@ -17,7 +17,7 @@ from lxml.etree import XMLSyntaxError
 
 from kad_spec.spec.findings import Hit
 from kad_spec.message import Document, ReadFailure, nearest_line, position
-from kad_spec.message.xml_lines import StayFinder, past_exact_lines, shifted_lines
+from kad_spec.message.xml_lines import SeenInTree, StayFinder, past_exact_lines, shifted_lines
 from kad_spec.spec.pointer import split
 
 
@@ -137,6 +137,7 @@ class XmlMessage:
         self.only_stays = True
         self.stay_lines = array("i")
         self.finder: StayFinder | None = None  # made when a stay past line 65 535 has findings
+        self.later_finder: StayFinder | None = None  # the same, for lines looked up after the stay was read
 
     def read_header(self) -> None:
         """The members before the first stay, so that stay checks know the header."""
@@ -218,7 +219,7 @@ class XmlMessage:
                 pointer = f"/opphold/{index}"
                 data = fast.map(elem, "Opphold") if schema.validate(elem) else None
                 if data is not None:
-                    on_stay(index, data, (), _LazyLines(elem, pointer, self._finder(id_tag)))
+                    on_stay(index, data, (), _LazyLines(elem, pointer, self._later_finder(id_tag)))
                 else:
                     _refuse_undeclared_prefix(elem)
                     alone, shift = self._exact(elem, id_tag)
@@ -242,6 +243,13 @@ class XmlMessage:
         if self.finder is None:
             self.finder = StayFinder(self.path, id_tag)
         return self.finder
+
+    def _later_finder(self, id_tag: str):
+        """A finder of its own for lines looked up after the reading has gone on (_LazyLines):
+        a finder searches forward, and each is asked in file order."""
+        if self.later_finder is None:
+            self.later_finder = StayFinder(self.path, id_tag)
+        return self.later_finder
 
     def _exact(self, elem, id_tag: str):
         """The stay to take lines from, and the lines to add: itself, or past libxml2's exact
@@ -344,13 +352,16 @@ class _LazyLines:
 
     def __init__(self, elem, pointer: str, finder):
         self.elem, self.pointer, self.finder = elem, pointer, finder
+        # The map is made after the stay has left the tree (the engine checks stays in batches):
+        # what the finder needs of the tree is kept now, for the few stays past exact lines.
+        self.seen = SeenInTree(elem) if past_exact_lines(elem) else None
 
     def __call__(self) -> dict[str, int]:
         from kad_spec.message.xmlmap import element_to_dict
 
         elem, shift = self.elem, 0
-        if past_exact_lines(elem):
-            found = self.finder.locate(elem)
+        if self.seen is not None:
+            found = self.finder.locate(elem, self.seen)
             if found is not None:
                 elem, shift = found
         return shifted_lines(element_to_dict(elem, "Opphold", pointer=self.pointer).lines, shift)
