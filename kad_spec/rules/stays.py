@@ -288,20 +288,26 @@ class StaysInMessage:
             return []
         first = np.frombuffer(self.patient1, dtype=np.int64)
         second = np.frombuffer(self.patient2, dtype=np.int64)
-        start = np.frombuffer(self.start, dtype=np.float64)
-        end = np.frombuffer(self.end, dtype=np.float64)
-        index = np.frombuffer(self.index, dtype=np.int64)
-        # Each patient's periods by start (then end, then stay), as one sweep needs them.
-        order = np.lexsort((index, end, start, second, first))
-        first, second = first[order], second[order]
-        new_patient = np.ones(len(order), dtype=bool)
-        new_patient[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
-        bounds = np.append(np.flatnonzero(new_patient), len(order))
+        # Patients with more than one period, found by sorting one key (a few arrays of 8 bytes a
+        # period, not a sort by every column); each of them is then swept on its own.
+        order = np.argsort(first, kind="stable")
+        ordered = first[order]
+        same = ordered[1:] == ordered[:-1]
+        del ordered
+        if not same.any():
+            return []
+        starts = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))) == 1)
+        ends = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))) == -1) + 1
         hits = []
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            if b - a > 1:
-                rows = order[a:b]
-                hits.extend(self._overlaps(zip(start[rows].tolist(), end[rows].tolist(), index[rows].tolist())))
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            rows = order[a:b].tolist()
+            by_patient: dict[int, list] = {}
+            for row in rows:  # two persons whose first keys meet are told apart by the second
+                by_patient.setdefault(int(second[row]), []).append(
+                    (self.start[row], self.end[row], self.index[row]))
+            for periods in by_patient.values():
+                if len(periods) > 1:
+                    hits.extend(self._overlaps(sorted(periods)))
         return hits
 
     def _overlaps(self, periods) -> list[Hit]:
