@@ -131,14 +131,22 @@ def _duf(rng: random.Random, year: int, valid: bool = True) -> str:
     return first_ten + check
 
 
+def _parent(stay: dict, path: str) -> tuple[dict | None, str]:
+    """The object that holds the member at ``path`` (slash-separated), and the member's name."""
+    node = stay
+    *parents, last = path.split("/")
+    for key in parents:
+        node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return None, last
+    return node, last
+
+
 def _set(path: str, value: Any) -> Mutation:
     def mutate(stay: dict, m: Mutator) -> list[Entry] | None:
-        node = stay
-        *parents, last = path.split("/")
-        for key in parents:
-            node = node.get(key) if isinstance(node, dict) else None
-            if not isinstance(node, dict):
-                return None
+        node, last = _parent(stay, path)
+        if node is None:
+            return None
         node[last] = copy.deepcopy(value)
         return [Entry(stay)]
     return mutate
@@ -146,13 +154,8 @@ def _set(path: str, value: Any) -> Mutation:
 
 def _drop(path: str) -> Mutation:
     def mutate(stay: dict, m: Mutator) -> list[Entry] | None:
-        node = stay
-        *parents, last = path.split("/")
-        for key in parents:
-            node = node.get(key) if isinstance(node, dict) else None
-            if not isinstance(node, dict):
-                return None
-        if last not in node:
+        node, last = _parent(stay, path)
+        if node is None or last not in node:
             return None
         del node[last]
         return [Entry(stay)]

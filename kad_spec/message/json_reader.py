@@ -15,7 +15,7 @@ from typing import Callable
 import ijson
 
 from kad_spec.spec.findings import Hit
-from kad_spec.message import UTF8_BOM, Document, ReadFailure, position
+from kad_spec.message import UTF8_BOM, Document, ReadFailure, position, strip_bom
 from kad_spec.message.encoding import not_utf8
 
 EXACT_POSITION_LIMIT = 256 << 20  # syntax errors in larger files are placed by a token scan
@@ -83,16 +83,13 @@ class _Stream:
         del stays[:count]
 
 
-def _strip_bom(data: bytes) -> bytes:
-    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
-
-
-def _syntax_failure(path: Path, yajl_message: str) -> ReadFailure:
-    """Name the position of a syntax error: exactly up to the size limit, else the line only."""
-    if path.stat().st_size <= EXACT_POSITION_LIMIT:
+def _syntax_failure(path: Path, yajl_message: str, exact: bool = True) -> ReadFailure:
+    """Name the position of a syntax error: exactly up to the size limit (and when ``exact``),
+    else the line only."""
+    if exact and path.stat().st_size <= EXACT_POSITION_LIMIT:
         import orjson
 
-        data = _strip_bom(path.read_bytes())
+        data = strip_bom(path.read_bytes())
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -150,10 +147,13 @@ def _open(path: Path):
 
 
 class JsonMessage:
-    """One JSON file: the header from a short first pass, then the stays in one C-speed pass."""
+    """One JSON file: the header from a short first pass, then the stays in pieces or in one streaming pass."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, exact_positions: bool = True):
         self.path = path
+        # False for a part of a file (kad_spec.validation.split): its syntax error only sends the
+        # file to be read whole, where the error is placed.
+        self.exact_positions = exact_positions
         self.header: dict = {}
         self.problems: list[Hit] = []
 
@@ -164,7 +164,7 @@ class JsonMessage:
             with _open(self.path) as handle:
                 self._header_until_stays(handle)
         except (ijson.JSONError, UnicodeDecodeError) as error:
-            raise _syntax_failure(self.path, str(error)) from None
+            raise _syntax_failure(self.path, str(error), self.exact_positions) from None
         if not {"meldingsinfo", "virksomhet"} <= self.header.keys():
             self._late_header()
 
@@ -197,7 +197,7 @@ class JsonMessage:
                         self.header[key] = value
                         break
                 except (ijson.JSONError, UnicodeDecodeError) as error:
-                    raise _syntax_failure(self.path, str(error)) from None
+                    raise _syntax_failure(self.path, str(error), self.exact_positions) from None
 
     def run(self, on_stay: OnStay) -> None:
         """Parse the whole file, calling ``on_stay(index, stay)`` for each stay as it completes.
@@ -216,7 +216,7 @@ class JsonMessage:
                 for _ in ijson.items(handle, "", map_type=stream.new_object, use_float=True):
                     pass
         except (ijson.JSONError, UnicodeDecodeError) as error:
-            raise _syntax_failure(self.path, str(error)) from None
+            raise _syntax_failure(self.path, str(error), self.exact_positions) from None
         finally:
             if was_enabled:
                 gc.enable()

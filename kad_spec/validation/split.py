@@ -35,7 +35,6 @@ import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 from kad_spec.spec.findings import Hit
 from kad_spec.message import WrappedFile, count_line_ends_in_pieces, map_file
@@ -247,11 +246,6 @@ class _PartSource:
     def open(self, mode: str = "rb") -> PartFile:
         return PartFile(self.path, self.part)
 
-    def stat(self):
-        # Larger than the reader's limit for placing a syntax error exactly: a part's error is
-        # only a reason to read the file whole, where it is placed.
-        return SimpleNamespace(st_size=1 << 62)
-
     def __str__(self) -> str:
         return str(self.path)
 
@@ -299,7 +293,7 @@ def _part_message(doc, part: Part, first: bool):
         return XmlMessage(source, part=not first)  # the first part holds the header and checks it
     from kad_spec.message.json_reader import JsonMessage
 
-    return JsonMessage(source)
+    return JsonMessage(source, exact_positions=False)
 
 
 _JOB: tuple | None = None  # (validator, doc, parts): set before forking, read by the children
