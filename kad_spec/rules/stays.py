@@ -80,7 +80,7 @@ class StaysInMessage:
         self.id_text = bytearray()
         self.patient1, self.patient2 = array("q"), array("q")
         self.start, self.end = array("d"), array("d")
-        self.index = array("q")
+        self.index = array("i")  # 32 bits: a message holds far fewer than 2^31 stays
 
     # -- opphold_ids ------------------------------------------------------------------------
     def id_of(self, index: int) -> str:
