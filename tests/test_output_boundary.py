@@ -504,3 +504,12 @@ def test_dates_and_years_stay_readable_but_an_id_written_like_a_date_is_masked()
                   if re.fullmatch(r"0[1-9]|[12]\d|3[01]", n[6:8]))
     written = f"{number[:4]}-{number[4:6]}-{number[6:8]} {number[8:]}"
     assert not shows(mask(written), number) and mask(written).endswith(number[-2:])
+
+
+def test_a_sha256_checksum_is_shown_whole_but_an_id_beside_it_is_masked():
+    from kad_spec.output import mask
+
+    digest = "3fc4e5e21853759671146235856ccd9bbec3df5361a5a9792f614b7e3a9c8be6"  # 20 digits in a row
+    assert mask(f"SHA-256 {digest}") == f"SHA-256 {digest}"
+    assert mask(f"{digest} 41819077906") == f"{digest} *********06"
+    assert mask(f"x{digest}") != f"x{digest}"  # not standing on its own: digits masked as ever

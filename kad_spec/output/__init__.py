@@ -61,6 +61,9 @@ _OID = re.compile(r"2\.16\.578(?:\.\d+)+")
 # period, "2023 (2023-01-01–2023-12-31)", must stay readable although its digits pass checksums.
 _DATE_OR_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))?(?!\d)")
 
+# A SHA-256 checksum written in lower-case hex, standing on its own.
+_DIGEST = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{64})(?![0-9A-Za-z])")
+
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -134,14 +137,19 @@ def mask(text: str) -> str:
     of digits and separators, every 11 digits that are a valid person number and every 12 that
     are a valid DUF-nummer. The masked digits and the separators between them become ``*``.
 
-    Left as they are: shorter numbers (organisation numbers, HER-ids, dates, counts), the
+    Left as they are: SHA-256 checksums (64 hex digits on their own), shorter numbers
+    (organisation numbers, HER-ids, dates, counts), the
     OIDs of the Norwegian health sector (``2.16.578.…``), and dates (``2023-01-01``) and years
     written together, as in a period ``2023 (2023-01-01–2023-12-31)``, unless an 11-digit run
     is among them.
     """
     if not isinstance(text, str):
         text = str(text)
-    return _GROUP.sub(_mask_group, text)
+    if _DIGEST.search(text) is None:
+        return _GROUP.sub(_mask_group, text)
+    # A SHA-256 checksum (of a release, a code list file) is shown whole: its digits are no id.
+    parts = _DIGEST.split(text)
+    return "".join(part if i % 2 else _GROUP.sub(_mask_group, part) for i, part in enumerate(parts))
 
 
 def neutralise(text: str) -> str:
