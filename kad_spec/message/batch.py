@@ -33,11 +33,6 @@ class _Absent:
 _ABSENT = _Absent()
 
 
-def is_object(value: Any) -> bool:
-    """A JSON object as decoded: a dict (plain rows) or a Struct (typed rows)."""
-    return isinstance(value, (dict, Struct))
-
-
 def member(node: Any, name: str) -> Any:
     """``node[name]`` of a dict or a Struct; MISSING when absent or when node is no object."""
     if isinstance(node, dict):  # the streaming reader's objects are a dict subclass
@@ -54,7 +49,6 @@ class StayBatch:
     typed: bool = False  # every row is a Struct of kad_spec.validation.typed
     reader_hits: dict[int, list] = field(default_factory=dict)  # local index -> hits the reader found
     lines: dict[int, Any] = field(default_factory=dict)  # local index -> {pointer: line} (or a callable)
-    structure: dict[int, list] = field(default_factory=dict)  # local index -> schema hits
     _columns: dict[str, list] = field(default_factory=dict, repr=False)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)  # values several rules share
 
@@ -105,10 +99,6 @@ class StayBatch:
                 found = [member(element, name) for element in elements]
             self._columns[key] = found
         return found
-
-    def present(self, path: str) -> list[bool]:
-        """Whether each stay has the member (present, whatever its value)."""
-        return [value is not MISSING for value in self.column(path)]
 
     def plain_rows(self) -> list:
         """The stays as plain JSON values (dicts), as a streaming reader gives them."""

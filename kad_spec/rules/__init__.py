@@ -83,7 +83,7 @@ def registered_checks() -> dict[str, Check]:
 def implemented_rule_ids() -> set[str]:
     """The catalogued rules whose implementation exists: registered checks, schema keywords the
     structure mapping knows, or a reader module."""
-    import importlib
+    import importlib.util
 
     from kad_spec.spec.catalogue import catalogue
     from kad_spec.spec.structure_map import KEYWORDS

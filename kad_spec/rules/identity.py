@@ -116,6 +116,7 @@ def _worth_a_look(batch, numbers: list, id_types: list, days: list, ctx) -> list
 
 _K1 = np.array((*personnr.K1_WEIGHTS, 1, 0))
 _K2 = np.array((*personnr.K2_WEIGHTS, 1))
+_SEX_CODES = {"1": 1, "2": 2}  # Volven 3101 male, female; 0 and 9 say nothing
 _DAYS_IN_MONTH = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
 
 
@@ -158,7 +159,7 @@ def _environment_fits(synthetic, d_number, ctx):
 
 def _sex_fits(rows, batch, male):
     sexes = batch.column("pasient.kjonn")
-    given = np.array([{"1": 1, "2": 2}.get(sexes[i], 0) if type(sexes[i]) is str else 0 for i in rows])
+    given = np.array([_SEX_CODES.get(sexes[i], 0) if type(sexes[i]) is str else 0 for i in rows])
     return (given == 0) | (given == np.where(male, 1, 2))
 
 

@@ -23,7 +23,7 @@ class TypedDecoder:
 
     def __init__(self, typed):
         self.typed = typed
-        self.decoder = typed.decoder()
+        self.decoder = typed.decoder
 
     def decode(self, array: bytes) -> tuple[list, bool]:
         try:

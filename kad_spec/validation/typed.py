@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from operator import attrgetter
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -61,7 +61,9 @@ class TypedStays:
     object_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # nested object -> its fields
     list_fields: dict[str, int] = field(default_factory=dict)  # list of objects -> keys per item
 
+    @cached_property
     def decoder(self) -> msgspec.json.Decoder:
+        """One decoder for every message of the run (made once: it compiles the Struct types)."""
         return msgspec.json.Decoder(list[self.stay_type])
 
     def doubtful(self, batch) -> list[int]:
@@ -152,16 +154,12 @@ class _Builder:
             if "maximum" in node:
                 meta["le"] = node["maximum"]
             # JSON Schema's integer also takes 70.0; msgspec refuses it, and the schema then decides.
-            from typing import Annotated
-
             return Annotated[int, msgspec.Meta(**meta)] if meta else int
         if kind == "array":
             if keys - {"type", "items", "minItems"}:
                 raise Unsupported(f"array keywords {keys} at {path}")
             item = self.type_of(node.get("items", {}), path, each=path[-1])
             if "minItems" in node:
-                from typing import Annotated
-
                 return Annotated[list[item], msgspec.Meta(min_length=node["minItems"])]
             return list[item]
         raise Unsupported(f"type {kind!r} at {path}")
