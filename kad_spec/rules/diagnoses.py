@@ -24,7 +24,7 @@ from kad_spec.codelists import (
 )
 from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check
-from kad_spec.rules.codes import admission_days, check_code
+from kad_spec.rules.codes import VERDICTS_KEPT, admission_days, check_code
 
 # The rules this module finds (see their entries in model/rules/).
 DIA_003 = "KAD-DIA-003"
@@ -116,6 +116,8 @@ def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | 
 def check_diagnoses(batch, ctx) -> list[tuple[int, Hit]]:
     days = admission_days(batch, ctx)
     verdicts = ctx.diagnosis_verdicts
+    if len(verdicts) >= VERDICTS_KEPT:
+        verdicts.clear()  # bounded memory for a long backfill, as for the other codes
     found = []
     for key in DIAGNOSIS_LISTS:
         owners, positions, _ = batch.items(key)
