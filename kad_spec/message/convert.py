@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kad_spec.spec.model import Class, Model, model
+from kad_spec.message.walk import members
 from kad_spec.spec.pointer import escape
 
 FORMATS = ("json", "xml")
@@ -109,19 +110,16 @@ def check_shape(doc: Any, name: str, m: Model) -> None:
 def _check_object(obj: Any, cls: Class, pointer: str, name: str, m: Model) -> None:
     if not isinstance(obj, dict):
         raise ConvertError(f"{name}: {pointer or '/'}: forventet et objekt ({cls.name}), fant {_kind(obj)}")
-    known = {a.name: a for a in cls.attributes}
-    for key, value in obj.items():
-        here = f"{pointer}/{escape(key)}"
-        attr = known.get(key)
-        if attr is None:
-            raise ConvertError(f"{name}: {here}: ukjent element «{key}» i {cls.name}")
-        if attr.multivalued:
-            if not isinstance(value, list):
-                raise ConvertError(f"{name}: {here}: forventet en liste, fant {_kind(value)}")
-            for index, item in enumerate(value):
-                _check_value(item, attr.range, f"{here}/{index}", name, m)
+    for member in members(obj, cls, pointer, m):
+        if member.attr is None:
+            raise ConvertError(f"{name}: {member.pointer}: ukjent element «{member.name}» i {cls.name}")
+        if member.attr.multivalued:
+            if not isinstance(member.value, list):
+                raise ConvertError(f"{name}: {member.pointer}: forventet en liste, fant {_kind(member.value)}")
+            for item, here in member.elements():
+                _check_value(item, member.attr.range, here, name, m)
         else:
-            _check_value(value, attr.range, here, name, m)
+            _check_value(member.value, member.attr.range, member.pointer, name, m)
 
 
 def _check_value(value: Any, range_name: str, pointer: str, name: str, m: Model) -> None:

@@ -31,6 +31,7 @@ from lxml import etree
 
 from kad_spec.spec.model import Attribute, Class, Model, model
 from kad_spec.spec.pointer import escape, split
+from kad_spec.message.walk import Member, members, unknown_keys
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -425,10 +426,8 @@ def from_xml(data: bytes) -> dict[str, Any]:
 def _object_keys(obj: Any, cls: Class, pointer: str) -> dict:
     if not isinstance(obj, dict):
         raise ValueError(f"{pointer or '/'}: expected an object for {cls.name}")
-    known = {a.name for a in cls.attributes}
-    for key in obj:
-        if key not in known:
-            raise ValueError(f"{pointer}/{escape(str(key))}: unknown field {key!r} in {cls.name}")
+    for key in unknown_keys(obj, cls):
+        raise ValueError(f"{pointer}/{escape(str(key))}: unknown field {key!r} in {cls.name}")
     return obj
 
 
@@ -442,24 +441,20 @@ def _scalar_text(value: Any, pointer: str) -> str:
 
 
 def _fill(elem: etree._Element, obj: Any, cls: Class, pointer: str, m: Model) -> None:
-    obj = _object_keys(obj, cls, pointer)
-    for attr in cls.attributes:
-        if attr.name not in obj:
-            continue
-        value, here = obj[attr.name], f"{pointer}/{escape(attr.name)}"
-        if attr.multivalued:
-            if not isinstance(value, list):
-                raise ValueError(f"{here}: expected a list")
-            for index, item in enumerate(value):
-                _append(elem, attr, item, f"{here}/{index}", m)
+    for member in members(_object_keys(obj, cls, pointer), cls, pointer, m):
+        if member.attr.multivalued:
+            if not isinstance(member.value, list):
+                raise ValueError(f"{member.pointer}: expected a list")
+            for item, here in member.elements():
+                _append(elem, member, item, here, m)
         else:
-            _append(elem, attr, value, here, m)
+            _append(elem, member, member.value, member.pointer, m)
 
 
-def _append(parent: etree._Element, attr: Attribute, value: Any, pointer: str, m: Model) -> None:
-    child = etree.SubElement(parent, f"{{{m.namespace}}}{attr.name}")
-    if attr.range in m.classes:
-        _fill(child, value, m.classes[attr.range], pointer, m)
+def _append(parent: etree._Element, member: Member, value: Any, pointer: str, m: Model) -> None:
+    child = etree.SubElement(parent, f"{{{m.namespace}}}{member.name}")
+    if member.cls is not None:
+        _fill(child, value, member.cls, pointer, m)
         return
     try:
         child.text = _scalar_text(value, pointer)
@@ -484,20 +479,16 @@ def to_xml(message: dict[str, Any], m: Model | None = None) -> bytes:
 def _ordered(obj: Any, cls: Class, pointer: str, m: Model) -> Any:
     if not isinstance(obj, dict):
         return obj  # the wrong shape is the schema check's to report, not the writer's
-    obj = _object_keys(obj, cls, pointer)
     out: dict[str, Any] = {}
-    for attr in cls.attributes:
-        if attr.name not in obj:
-            continue
-        value, here = obj[attr.name], f"{pointer}/{escape(attr.name)}"
+    for member in members(_object_keys(obj, cls, pointer), cls, pointer, m):
+        attr, value, sub = member.attr, member.value, member.cls
         if attr.multivalued and value == [] and not attr.required and not attr.minimum_cardinality:
             continue  # an empty optional list is the same as an absent one, and XML cannot tell them apart
-        sub = m.classes.get(attr.range)
         if sub and attr.multivalued and isinstance(value, list):
-            value = [_ordered(item, sub, f"{here}/{i}", m) for i, item in enumerate(value)]
+            value = [_ordered(item, sub, here, m) for item, here in member.elements()]
         elif sub:
-            value = _ordered(value, sub, here, m)
-        out[attr.name] = value
+            value = _ordered(value, sub, member.pointer, m)
+        out[member.name] = value
     return out
 
 

@@ -502,17 +502,15 @@ def permissive_xml(doc: dict) -> bytes:
 def _fill_any(elem, obj, cls, m) -> None:
     from lxml import etree
 
+    from kad_spec.message.walk import members
+
     if not isinstance(obj, dict):
         elem.text = _xml_text(obj)
         return
-    known = {a.name: a for a in cls.attributes} if cls is not None else {}
-    for key in [k for k in known if k in obj] + [k for k in obj if k not in known]:
-        attr = known.get(key)
-        sub = m.classes.get(attr.range) if attr is not None else None
-        values = obj[key] if isinstance(obj[key], list) else [obj[key]]
-        for value in values:
-            child = etree.SubElement(elem, f"{{{m.namespace}}}{key}")
-            _fill_any(child, value, sub, m)
+    for member in members(obj, cls, "", m):
+        for value in member.value if isinstance(member.value, list) else [member.value]:
+            child = etree.SubElement(elem, f"{{{m.namespace}}}{member.name}")
+            _fill_any(child, value, member.cls, m)
 
 
 def _xml_text(value) -> str | None:
