@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_, is_not
 from typing import Annotated, Literal, Union
 
 import msgspec
@@ -103,9 +104,9 @@ def _pattern_failures(batch, check: FieldCheck) -> list[int]:
     else:
         owners = batch.items(check.each)[0]
         values = batch.item_column(check.each, check.path[0])
-    if UNSET in values:
-        pairs = [(i, v) for i, v in zip(owners, values) if v is not UNSET]
-        owners, values = [i for i, _ in pairs], [v for _, v in pairs]
+    if any(map(is_, values, repeat(UNSET))):  # by identity: ``in`` would call __eq__ per value
+        given = list(map(is_not, values, repeat(UNSET)))
+        owners, values = list(compress(owners, given)), list(compress(values, given))
     if not values or check.column_validator.is_valid(values):
         return []
     is_valid = check.value_validator.is_valid
