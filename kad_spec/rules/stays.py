@@ -45,11 +45,10 @@ def check_discharge_fields(batch, ctx) -> list[tuple[int, Hit]]:
     return found
 
 
-def _id_key(text: str) -> int:
-    """A 64-bit key for an opphold_id (Python's own string hash, seeded per process).
-
-    Two ids with one key are told apart by their texts (see ``StaysInMessage._repeats``)."""
-    return hash(text)
+# A 64-bit key for an opphold_id: Python's own string hash, seeded per process (the builtin
+# itself, so that a batch's keys are made without a Python call per id). Two ids with one key
+# are told apart by their texts (see ``StaysInMessage._repeats``).
+_id_key = hash
 
 
 # A person is kept as two independent 64-bit keyed hashes of (salt, id type, id) (SipHash, seeded
@@ -89,25 +88,31 @@ class StaysInMessage:
             return ""
         return self.id_text[start : self.id_text.index(0, start)].decode()
 
-    def _remember_ids(self, start: int, ids: list) -> None:
+    def _remember_ids(self, start: int, count: int, given: list[int], texts: list[str]) -> None:
+        """Append the ids of stays ``start`` … ``start + count - 1`` (``texts`` those of ``given``)."""
         starts, text = self.id_start, self.id_text
         if len(starts) < start:
             starts.extend([_NONE] * (start - len(starts)))
-        for stay_id in ids:
-            if type(stay_id) is str:
-                starts.append(len(text))
-                text += stay_id.encode()
-                text.append(0)
-            else:
-                starts.append(_NONE)
+        joined = "\0".join(texts) + "\0" if texts else ""
+        encoded = joined.encode()
+        # Each id's bytes and its 0: from the texts' lengths, when every character is one byte.
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if len(encoded) == len(joined) \
+            else np.array([len(t.encode()) for t in texts], dtype=np.int64)
+        offsets = len(text) + np.cumsum(sizes + 1) - (sizes + 1)
+        row = offsets if len(given) == count else np.full(count, _NONE, dtype=np.int64)
+        if len(given) != count:
+            row[given] = offsets
+        starts.frombytes(row.astype(np.int64).tobytes())
+        text += encoded
 
     def add_batch(self, batch) -> list[tuple[int, Hit]]:
         ids = batch.column("opphold_id")
         statuses = batch.column("status")
-        self._remember_ids(batch.start, ids)
         given = [i for i, stay_id in enumerate(ids) if type(stay_id) is str]
+        texts = [ids[i] for i in given]
+        self._remember_ids(batch.start, len(ids), given, texts)
         cancelled = [statuses[i] == CANCEL for i in given]
-        found = self._repeats(batch.start, given, [ids[i] for i in given], cancelled)
+        found = self._repeats(batch.start, given, texts, cancelled)
         self._remember_periods(batch, given, cancelled)
         return found
 
@@ -162,8 +167,12 @@ class StaysInMessage:
         if not new.any():
             return
         new_keys, positions = unique[new], first_of[new]
-        packed = np.array([state.get(int(k), indices[p] << 2 | cancelled[p] << 1 | cancelled[p])
-                           for k, p in zip(new_keys.tolist(), positions.tolist())], dtype=np.int64)
+        was_cancelled = np.array(cancelled, dtype=np.int64)[positions]
+        packed = np.array(indices, dtype=np.int64)[positions] << 2 | was_cancelled << 1 | was_cancelled
+        for key, value in state.items():  # ids repeated within the batch: their state as _one left it
+            at = int(np.searchsorted(new_keys, key))
+            if at < len(new_keys) and new_keys[at] == key:
+                packed[at] = value
         where = np.searchsorted(self.keys, new_keys)
         self.keys = np.insert(self.keys, where, new_keys)
         self.first = np.insert(self.first, where, packed)
