@@ -83,17 +83,35 @@ class TypedStays:
         return sorted(bad)
 
     def keys_decoded(self, batch) -> int:
-        """How many object keys a typed batch's stays hold (for the duplicate-key check)."""
-        total = 0
-        for name in self.stay_type.__struct_fields__:
-            values = batch.column(name)
-            total += len(values) - values.count(UNSET)
-            for sub in self.object_fields.get(name, ()):
-                column = batch.column(f"{name}.{sub}")
-                total += len(column) - column.count(UNSET)
+        """How many object keys a typed batch's stays hold (for the duplicate-key check).
+
+        A required member is in every object it belongs to: only optional ones are counted.
+        """
+        total, stays = 0, len(batch)
+        for name, required, members in self.key_layout:
+            present = stays if required else stays - batch.column(name).count(UNSET)
+            total += present
+            for sub, sub_required in members:
+                total += present if sub_required else stays - batch.column(f"{name}.{sub}").count(UNSET)
             if name in self.list_fields:
                 total += self.list_fields[name] * len(batch.items(name)[0])
         return total
+
+    @cached_property
+    def key_layout(self) -> list[tuple[str, bool, list[tuple[str, bool]]]]:
+        """Per member of a stay: its name, whether it is required, and the same for an object's members."""
+        layout = []
+        for info in msgspec.structs.fields(self.stay_type):
+            members = []
+            if info.name in self.object_fields:
+                struct = next(t for t in (info.type, *getattr(info.type, "__args__", ())) if _is_struct(t))
+                members = [(sub.name, sub.required) for sub in msgspec.structs.fields(struct)]
+            layout.append((info.name, info.required, members))
+        return layout
+
+
+def _is_struct(kind) -> bool:
+    return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
 
 
 def _pattern_failures(batch, check: FieldCheck) -> list[int]:
