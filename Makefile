@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 
-.PHONY: example test generate check docs benchmark clean
+.PHONY: example test test-huge generate check docs benchmark clean
 
 # The validator alone (runtime dependencies only, no LinkML): enough for `make example`.
 $(RUNTIME): pyproject.toml
@@ -24,6 +24,9 @@ example: $(RUNTIME)  ## set up the validator alone and validate the bundled exam
 
 test: $(STAMP)  ## set up and run the tests
 	$(BIN)/python -m pytest
+
+test-huge: $(STAMP)  ## the tests on files of several GB (minutes, 2 GB of disk)
+	$(BIN)/python -m pytest -m huge -s
 
 generate: $(STAMP)
 	$(BIN)/kad-spec generate
