@@ -42,9 +42,9 @@ STAY_BOUNDARY = re.compile(rb"</opphold>[ \t\r\n]*(<opphold[ \t\r\n>])")
 _FIRST_STAY = re.compile(rb"<opphold[ \t\r\n>/]")
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _WHITE = "[ \t\r\n]*"
-# Text of a plain value: no markup, reference, quote, backslash, brace or control character, so
-# that it is the same in XML and, between quotes, in JSON (see PlainStays).
-_PLAIN_TEXT = "([^<&\"'\\\\{}\x00-\x1f]*)"
+# Text of a plain value: no markup, reference, quote, backslash or control character, so that it
+# is the same in XML and, between quotes, in JSON (see PlainStays).
+_PLAIN_TEXT = '([^<&"\\\\\x00-\x1f]*)'
 # An XSD integer (white space around it collapsed): its sign and digits without leading zeros.
 _INTEGER = "[ \t\r\n]*\\+?(-?)0*([0-9]+)[ \t\r\n]*"
 INLINE_ITEMS = 3  # items of a list read as values of their own (more are read apart)
@@ -192,13 +192,13 @@ class ChunkReader:
 
     def stays(self, data: bytes, root) -> tuple[list, bool]:
         """The chunk's stays in the JSON form (typed where the decoder takes them)."""
-        if self.plain is not None and not any(mark in data for mark in (b"<!--", b"<![CDATA[", b"<?")):
+        if self.plain is not None and not _has_markup(data):
             array, count = self.plain.json(data.decode("utf-8"))
             if count == len(root):  # else a stay is written otherwise (an attribute, a reference, …)
                 try:
                     return self.decoder.decode(array)
                 except msgspec.DecodeError:
-                    pass  # a character %r escapes as JSON does not
+                    pass  # not to be: a plain text needs no escape; the element mapper decides
         if self.fast is None:
             from kad_spec.message.xml_reader import _FastMapper
 
@@ -209,81 +209,110 @@ class ChunkReader:
         return stays, False
 
 
+def _has_markup(data: bytes) -> bool:
+    """Whether the chunk has a comment, CDATA section or processing instruction (``<!``, ``<?``),
+    which the stay expression could read as stays: a search for ``!`` and ``?`` alone goes at
+    the speed of memchr, and they are rare in stays."""
+    return (b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)
+
+
 class _Leaf:
-    """A member with a value (``integer``: written as a JSON number)."""
+    """A member with a value (``integer``: written as a JSON number).
+
+    An optional one captures its own name too, so that an absent one is written with the key
+    None, which no member has (see PlainStays).
+    """
 
     def __init__(self, name: str, integer: bool, optional: bool):
         self.name, self.integer, self.optional = name, integer, optional
 
-    def pattern(self, capture: bool = True) -> str:
+    def pattern(self, capture: bool = True, marked: bool | None = None) -> str:
+        """``marked``: capture the name (default: when optional); ``capture`` False: no group at all."""
+        marked = self.optional if marked is None else marked
         value = _INTEGER if self.integer else _PLAIN_TEXT
+        name = f"({self.name})" if marked and capture else self.name
         if not capture:
             value = value.replace("(", "(?:")
-        body = f"<{self.name}>{value}</{self.name}>{_WHITE}"
+        body = f"<{name}>{value}</{self.name}>{_WHITE}"
         return f"(?:{body})?" if self.optional else body
 
-    def template(self) -> str:
-        """How the member is written: a string with %r (always in single quotes: a plain text
-        holds no quote), an integer as sign and digits; an absent value writes None."""
-        return f',"{self.name}":%s%s' if self.integer else f',"{self.name}":%r'
+    def template(self, first: bool = False, marked: bool | None = None) -> str:
+        marked = self.optional if marked is None else marked
+        key = '"%s"' if marked else f'"{self.name}"'
+        return ("" if first else ",") + key + (":%s%s" if self.integer else ':"%s"')
 
-    def absent(self) -> list[str]:
-        return [self.none()] if self.optional else []
+    def none(self, first: bool = False, marked: bool | None = None) -> str:
+        """What the template writes when the member is absent (every group None)."""
+        template = self.template(first, marked)
+        return template % ((None,) * template.count("%s"))
 
-    def none(self) -> str:
-        """What the template writes for an absent value."""
-        return self.template() % ((None, None) if self.integer else (None,))
+
+def _leaves_template(leaves: list[_Leaf], marked_first: bool = False) -> str:
+    """The leaves of an object, the first without a comma (it is required: see plain_stays)."""
+    return "".join(leaf.template(first=k == 0, marked=True if k == 0 and marked_first else None)
+                   for k, leaf in enumerate(leaves))
 
 
 class _Object:
-    """A member whose value is an object of values; an optional one has a required value."""
+    """A member whose value is an object of values; an optional one captures its name."""
 
     def __init__(self, name: str, leaves: list[_Leaf], optional: bool):
         self.name, self.leaves, self.optional = name, leaves, optional
 
     def pattern(self) -> str:
-        body = f"<{self.name}>{_WHITE}" + "".join(leaf.pattern() for leaf in self.leaves) + f"</{self.name}>{_WHITE}"
+        name = f"({self.name})" if self.optional else self.name
+        body = f"<{name}>{_WHITE}" + "".join(leaf.pattern() for leaf in self.leaves) + f"</{self.name}>{_WHITE}"
         return f"(?:{body})?" if self.optional else body
 
     def template(self) -> str:
-        return f',"{self.name}":{{' + "".join(leaf.template() for leaf in self.leaves) + "}"
+        key = '"%s"' if self.optional else f'"{self.name}"'
+        return f",{key}:{{" + _leaves_template(self.leaves) + "}"
 
-    def absent(self) -> list[str]:
-        if not self.optional:
-            return [text for leaf in self.leaves for text in leaf.absent()]
-        # An absent object's values are all absent; once they are taken out, so is the object
-        # (a present one has a required value).
-        return [leaf.none() for leaf in self.leaves] + [f',"{self.name}":{{}}']
+    def absent(self) -> list[tuple[int, str]]:
+        texts = [(2, leaf.none()) for leaf in self.leaves if leaf.optional]
+        if self.optional:
+            # Its optional values are taken out first; what is left is written from None alone.
+            inner = "".join(leaf.none(first=k == 0) for k, leaf in enumerate(self.leaves) if not leaf.optional)
+            texts.append((0, ',"None":{' + inner + "}"))
+        return texts
 
 
 class _List:
     """A member whose value is a list of objects of required values.
 
-    The first INLINE_ITEMS items are read by the stay's expression like values of their own; any
-    more are captured whole (``rest``) and read item by item, for the few stays that have them.
+    The first INLINE_ITEMS items are read by the stay's expression like values of their own (an
+    item after the first captures its first value's name, so that an absent one is written with
+    the key None); any more are captured whole (``rest``) and read item by item, for the few
+    stays that have them.
     """
 
     def __init__(self, name: str, leaves: list[_Leaf], optional: bool):
         self.name, self.leaves, self.optional = name, leaves, optional
-        self.item = re.compile(self._item(capture=True))
-        self.item_template = "{" + "".join(leaf.template() for leaf in leaves) + "}"
-        self.none_item = self.item_template % ((None,) * self.item.groups)
+        self.item = re.compile(self._item())
+        self.item_template = "{" + _leaves_template(leaves) + "}"
 
-    def _item(self, capture: bool) -> str:
-        return f"<{self.name}>{_WHITE}" + "".join(leaf.pattern(capture) for leaf in self.leaves) \
-            + f"</{self.name}>{_WHITE}"
+    def _item(self, capture: bool = True, marked: bool = False, named: bool = False) -> str:
+        name = f"({self.name})" if named else self.name
+        leaves = "".join(leaf.pattern(capture, marked=True if k == 0 and marked else None)
+                         for k, leaf in enumerate(self.leaves))
+        return f"<{name}>{_WHITE}{leaves}</{self.name}>{_WHITE}"
 
     def pattern(self) -> str:
-        item = self._item(capture=True)
-        first = f"(?:{item})?" if self.optional else item
-        return first + f"(?:{item})?" * (INLINE_ITEMS - 1) + f"((?:{self._item(capture=False)})*)"
+        first = f"(?:{self._item(named=True)})?" if self.optional else self._item()
+        more = f"(?:{self._item(marked=True)})?" * (INLINE_ITEMS - 1)
+        return first + more + f"((?:{self._item(capture=False)})*)"
 
     def template(self) -> str:
-        return f',"{self.name}":[' + ",".join([self.item_template] * INLINE_ITEMS) + "%s]"
+        key = '"%s"' if self.optional else f'"{self.name}"'
+        marked = "{" + _leaves_template(self.leaves, marked_first=True) + "}"
+        return f",{key}:[" + self.item_template + f",{marked}" * (INLINE_ITEMS - 1) + "%s]"
 
-    def absent(self) -> list[str]:
-        # An item not there is written with None; an absent list (XML has no empty one) too.
-        return [f",{self.none_item}"] + ([f',"{self.name}":[{self.none_item}]'] if self.optional else [])
+    def absent(self) -> list[tuple[int, str]]:
+        marked = "{" + _leaves_template(self.leaves, marked_first=True) + "}"
+        texts = [(1, "," + marked % ((None,) * marked.count("%s")))]
+        if self.optional:  # absent as a whole (XML has no empty list): its first item from None alone
+            texts.append((0, ',"None":[' + self.item_template % ((None,) * self.item_template.count("%s")) + "]"))
+        return texts
 
     def rest(self, text: str) -> str:
         """The items after the first INLINE_ITEMS, each with a comma before it."""
@@ -294,19 +323,25 @@ class _List:
 class PlainStays:
     """Stays written plainly, read by one regular expression made from the model and written as JSON.
 
-    Each stay is written with one format (``template``): the values go in by %r, absent ones as
-    None, and every member is written with a comma before it. The chunk's text is then mended
-    by plain replacements: the quotes made double, each absent member's text taken out, the
-    comma after ``{`` dropped. A plain text holds no quote, brace or backslash, so none of these
-    texts can occur inside a value; where %r writes an escape, JSON reads it as the same
-    character or refuses it, and the chunk is then mapped element by element.
+    Each stay is written with one format (``template``), its values between quotes as they are
+    (a plain text needs no escape in JSON). An absent member gives None to its groups: an
+    optional member captures its own name, which then writes the key "None", and the texts so
+    written are taken out of the chunk's text by plain replacements, innermost first. No member
+    is called None, and a value is never followed by a colon, so ``,"None":`` is only ever such
+    a text.
     """
 
     def __init__(self, members: list):
         self.members = members
         self.stay = re.compile("<opphold>" + _WHITE + "".join(member.pattern() for member in members) + "</opphold>")
-        self.template = "{" + "".join(member.template() for member in members) + "}"
-        self.absent = list(dict.fromkeys(text for member in members for text in member.absent()))
+        self.template = "{" + "".join(member.template() for member in members)[1:] + "}"
+        found: list[tuple[int, str]] = []  # (depth, text): the innermost are taken out first
+        for member in members:
+            if not isinstance(member, _Leaf):
+                found += member.absent()
+            elif member.optional:
+                found.append((2, member.none()))
+        self.absent = list(dict.fromkeys(text for _, text in sorted(found, key=lambda pair: -pair[0])))
         self.rests = []  # (group, list member) of each list's items after the first INLINE_ITEMS
         group = 0
         for member in members:
@@ -325,10 +360,9 @@ class PlainStays:
             written = [template % values if not any(rest_of(values)) else self._with_rest(values)
                        for values in groups]
         array = "[" + ",".join(written) + "]"
-        array = array.replace("'", '"')
         for absent in self.absent:
             array = array.replace(absent, "")
-        return array.replace("{,", "{"), len(written)
+        return array, len(written)
 
     def _with_rest(self, values: tuple) -> str:
         values = list(values)
@@ -339,11 +373,15 @@ class PlainStays:
 
 def plain_stays(m) -> PlainStays | None:
     """The reader of plainly written stays for the model, or None for a shape it does not cover
-    (an object in an object, a list of values, an optional object of optional values, list items
-    with optional values): every chunk is then mapped element by element."""
+    (an object in an object, a list of values, an object or stay whose first member is optional,
+    an optional object of optional values, list items with optional values): every chunk is then
+    mapped element by element."""
     members: list = []
     names = []
-    for attr in m.classes["Opphold"].attributes:
+    stay = m.classes["Opphold"].attributes
+    if not stay or not stay[0].required:
+        return None
+    for attr in stay:
         names.append(attr.name)
         optional = not attr.required and not (attr.multivalued and attr.minimum_cardinality)
         if attr.range not in m.classes:
@@ -357,14 +395,14 @@ def plain_stays(m) -> PlainStays | None:
                 return None
             names.append(sub.name)
             leaves.append(_Leaf(sub.name, m.base_type(sub.range) == "integer", not sub.required))
+        if not leaves or leaves[0].optional:
+            return None
         if attr.multivalued:
             if any(leaf.optional for leaf in leaves):
                 return None
             members.append(_List(attr.name, leaves, optional))
-        elif optional and all(leaf.optional for leaf in leaves):
-            return None
         else:
             members.append(_Object(attr.name, leaves, optional))
-    if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in names):
-        return None  # a name that would need escaping in a pattern or in JSON
+    if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name != "None" for name in names):
+        return None  # a name that would need escaping in a pattern or in JSON, or the marker's
     return PlainStays(members)
