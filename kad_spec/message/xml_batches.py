@@ -300,7 +300,7 @@ class _List:
     def pattern(self) -> str:
         first = f"(?:{self._item(named=True)})?" if self.optional else self._item()
         more = f"(?:{self._item(marked=True)})?" * (INLINE_ITEMS - 1)
-        return first + more + f"((?:{self._item(capture=False)})*)"
+        return first + more + f"(?P<rest_{self.name}>(?:{self._item(capture=False)})*)"
 
     def template(self) -> str:
         key = '"%s"' if self.optional else f'"{self.name}"'
@@ -342,12 +342,9 @@ class PlainStays:
             elif member.optional:
                 found.append((2, member.none()))
         self.absent = list(dict.fromkeys(text for _, text in sorted(found, key=lambda pair: -pair[0])))
-        self.rests = []  # (group, list member) of each list's items after the first INLINE_ITEMS
-        group = 0
-        for member in members:
-            group += re.compile(member.pattern()).groups
-            if isinstance(member, _List):
-                self.rests.append((group - 1, member))
+        # (group, list member) of each list's items after the first INLINE_ITEMS
+        self.rests = [(self.stay.groupindex[f"rest_{member.name}"] - 1, member)
+                      for member in members if isinstance(member, _List)]
         self.rest_of = itemgetter(*(group for group, _ in self.rests)) if self.rests else None
 
     def json(self, text: str) -> tuple[str, int]:
