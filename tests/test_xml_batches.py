@@ -158,6 +158,20 @@ def _comment_or_cdata(text: bytes, k: int) -> bytes:
     return text.replace(b"<status>N</status>", b"<status>&#78;</status>", 1)
 
 
+def test_line_ends_and_a_limit_on_findings_are_kept_as_the_streaming_reader_keeps_them(tmp_path, chunks_read,
+                                                                                       streaming):
+    crlf, cr = tmp_path / "crlf.xml", tmp_path / "cr.xml"
+    _message(crlf, 300, seed=19, indent=True)
+    data = crlf.read_bytes()
+    crlf.write_bytes(data.replace(b"\n", b"\r\n"))
+    cr.write_bytes(data.replace(b"\n", b"\r"))
+    limited = Settings(max_findings=3)
+    in_chunks = [_findings(path, settings=settings) for path in (crlf, cr) for settings in (None, limited)]
+    assert chunks_read
+    streaming()
+    assert [_findings(path, settings=settings) for path in (crlf, cr) for settings in (None, limited)] == in_chunks
+
+
 def test_stays_not_written_plainly_are_mapped_element_by_element(tmp_path, chunks_read, streaming):
     path = tmp_path / "melding.xml"
     _message(path, 300, seed=17, edit=_comment_or_cdata)
