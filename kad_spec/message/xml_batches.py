@@ -17,7 +17,7 @@ The stays of an accepted chunk are mapped to the message's JSON form. Written pl
 comment, CDATA section, processing instruction, attribute, prefix or reference in the chunk), a
 stay is read by one regular expression made from the model and written as JSON, which the
 caller's typed decoder turns into the same Structs as a JSON file's stays. Any other chunk is
-mapped element by element (``FastMapper``). Lines: a chunk has fewer than 65 535 lines, so
+mapped element by element, as the streaming reader maps a stay the XSD accepted. Lines: a chunk has fewer than 65 535 lines, so
 libxml2's lines in it are exact; the line ends before the chunk are added.
 """
 
@@ -198,7 +198,7 @@ class ChunkReader:
                 try:
                     return self.decoder.decode(array)
                 except msgspec.DecodeError:
-                    pass  # not to be: a plain text needs no escape; the element mapper decides
+                    pass  # never expected (a plain text needs no escape): the element mapper decides
         if self.fast is None:
             from kad_spec.message.xml_reader import _FastMapper
 
