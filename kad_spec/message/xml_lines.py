@@ -17,7 +17,6 @@ not grow with the distance between two such stays.
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
@@ -124,6 +123,8 @@ class StayFinder:
 
     @staticmethod
     def _parse_alone(text: bytes, seen: "SeenInTree"):
+        from xml.sax.saxutils import quoteattr  # here: it imports urllib, which nothing else needs
+
         # The same root as in the file, so that XSD error paths read as they do there.
         declarations = " ".join(f"xmlns={quoteattr(uri)}" if prefix is None else f"xmlns:{prefix}={quoteattr(uri)}"
                                 for prefix, uri in seen.nsmap.items())

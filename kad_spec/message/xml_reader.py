@@ -81,17 +81,26 @@ def refuse_late_doctype(path: Path, root) -> None:
 
 @cache
 def _stay_schema():
-    """The published XSD with one more global element, so that a single stay can be validated.
+    """The published XSD with two more global elements, so that a single stay, or a chunk of
+    stays, can be validated.
 
-    The types are the published ones; only the entry point is added.
+    The types are the published ones; only the entry points are added.
     """
     from lxml import etree
 
     from kad_spec.spec.resources import generated_dir
     from kad_spec.message.xmlmap import safe_parser
 
+    from kad_spec.message.xml_batches import CHUNK_ROOT
+
+    xs = "{http://www.w3.org/2001/XMLSchema}"
     xsd = etree.parse(str(generated_dir() / "xsd" / "kad.xsd"), safe_parser())
-    etree.SubElement(xsd.getroot(), "{http://www.w3.org/2001/XMLSchema}element", name="opphold", type="kad:Opphold")
+    etree.SubElement(xsd.getroot(), f"{xs}element", name="opphold", type="kad:Opphold")
+    # The root of a chunk of stays (kad_spec.message.xml_batches): stays only.
+    chunk = etree.SubElement(xsd.getroot(), f"{xs}element", name=CHUNK_ROOT)
+    sequence = etree.SubElement(etree.SubElement(chunk, f"{xs}complexType"), f"{xs}sequence")
+    etree.SubElement(sequence, f"{xs}element", name="opphold", type="kad:Opphold", minOccurs="0",
+                     maxOccurs="unbounded")
     return etree.XMLSchema(xsd)
 
 
@@ -200,9 +209,57 @@ class XmlMessage:
             if was_enabled:
                 gc.enable()
 
+    def run_pieces(self, decoder, on_piece) -> None:
+        """Hand the stays over chunk by chunk (kad_spec.message.xml_batches); raises
+        NotForBatches, before the header is touched, when the streaming reader must read the file."""
+        from kad_spec.message import map_file
+        from kad_spec.message.json_batches import NotForBatches
+
+        part = getattr(self.path, "part", None)
+        path = self.path.path if part is not None else self.path
+        was_enabled = gc.isenabled()
+        gc.disable()  # many objects and no cycles: collecting during the reading only costs time
+        try:
+            with path.open("rb") as handle, map_file(handle) as data:
+                self._run_pieces(path, part, data, decoder, on_piece)
+        except ReadFailure:
+            raise NotForBatches("the streaming reader words this failure") from None
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _run_pieces(self, path, part, data, decoder, on_piece) -> None:
+        from kad_spec.message.json_batches import NotForBatches
+        from kad_spec.message.xml_batches import ChunkLines, ChunkReader, XmlPiece
+
+        root_tag = plain_root_tag(path)
+        if root_tag is None:
+            raise NotForBatches("the root declares more than the message namespace")
+        reader = ChunkReader(self.model, decoder, root_tag)
+        end = len(data) if part is None or part.end is None else min(part.end, len(data))
+        header = None
+        if self.part:
+            region = reader.stays_region(data, part.start, end, to_file_end=part.end is None)
+        else:
+            header, region = reader.header_and_stays(data, end, to_file_end=part is None or part.end is None)
+        id_tag = f"{{{self.ns}}}opphold_id"
+        index = 0
+        for chunk, lines in region.chunks():
+            root = reader.parse(chunk)
+            stays, typed = reader.stays(chunk, root)
+            if self.part:
+                for elem in root:
+                    line = _line_of_child(elem, id_tag)
+                    self.stay_lines.append(line + lines if line else 0)
+            on_piece(XmlPiece(index, stays, typed, ChunkLines(root, index, lines)))
+            index += len(stays)
+        if header is not None:
+            self._finish(header)
+
     def _run(self, on_stay) -> None:
         from kad_spec.message.xmlmap import element_to_dict
 
+        self.stay_lines = array("i")  # a reading in pieces that was given up may have begun them
         schema = _stay_schema()
         fast = _FastMapper(self.model)
         index = 0
@@ -379,6 +436,25 @@ class _RelativeTo:
         return self.elem.xpath("." + path[2:]) if path.startswith("/*/") else []
 
 
+def plain_root_tag(path) -> bytes | None:
+    """The root start tag to open a later part with, if the root declares only the default namespace.
+
+    Any other form (a prefix, more declarations, attributes such as xml:space) and the file is
+    read in one piece: a part or chunk must see the stays in the same context as the whole file.
+    """
+    from kad_spec.spec.model import model
+
+    m = model()
+    try:
+        for _, root in iterparse_hardened(path, events=("start",)):
+            plain = root.tag == f"{{{m.namespace}}}{m.root.name}" and root.nsmap == {None: m.namespace} \
+                and not root.attrib
+            return f'<{m.root.name} xmlns="{m.namespace}">'.encode() if plain else None
+    except SYNTAX_ERRORS:
+        return None
+    return None
+
+
 def etree_local(elem) -> str:
     tag = elem.tag
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -389,7 +465,8 @@ def read_xml(path: Path) -> Document:
     message = XmlMessage(path)
     message.read_header()
     return Document(path=path, format="xml", header=message.header, run=message.run,
-                    problems=message.problems, lines_for=lines_finder(message.lines), structure_checked=True)
+                    run_pieces=message.run_pieces, problems=message.problems,
+                    lines_for=lines_finder(message.lines), structure_checked=True)
 
 
 def lines_finder(lines: dict[str, int]):

@@ -234,7 +234,9 @@ class Validator:
             reading = Reading(self, doc, on_batch, trace=trace)
             if reading.typed is not None:
                 try:
-                    doc.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
+                    # XML pieces come checked against the XSD, with their lines; JSON pieces bare.
+                    on_piece = reading.add_checked_piece if doc.structure_checked else reading.add_piece
+                    doc.run_pieces(TypedDecoder(reading.typed), on_piece)
                     return reading
                 except NotForBatches:
                     seen = reading.stays  # read again by the streaming reader, which words any error

@@ -80,6 +80,12 @@ class Reading:
             self.add_batch(batch if len(batch.rows) <= BATCH_SIZE else
                            StayBatch(batch.start + start, batch.rows[start:start + BATCH_SIZE], typed=batch.typed))
 
+    def add_checked_piece(self, piece) -> None:
+        """Stays the reader has checked against its schema, with their lines
+        (kad_spec.message.xml_batches.XmlPiece): no key is given twice in them."""
+        self.flush()
+        self.add_batch(StayBatch(piece.start, piece.stays, typed=piece.typed, lines=piece.lines))
+
     def flush(self) -> None:
         batch, self._pending = self._pending, None
         if batch is not None and batch.rows:
@@ -126,8 +132,12 @@ class Reading:
         """(index, schema hits) of the stays the schema refuses."""
         if batch.typed:
             rows = batch.rows
-            for i in self.typed.doubtful(batch):
-                hits = structure.check_stay(msgspec.to_builtins(rows[i]))
+            if self.structure_checked:  # by the XSD: only the conditional requirements are left
+                doubtful, check = self.typed.unmet_conditions(batch), structure.conditional_stay_hits
+            else:
+                doubtful, check = self.typed.doubtful(batch), structure.check_stay
+            for i in doubtful:
+                hits = check(msgspec.to_builtins(rows[i]))
                 if hits:
                     yield i, hits
             return

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from kad_spec.spec.findings import Hit
 from kad_spec.message import WrappedFile, count_line_ends_in_pieces, map_file
+from kad_spec.message.xml_batches import STAY_BOUNDARY
 
 SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
@@ -47,8 +48,6 @@ _BOUNDARY = re.compile(rb',\s*\{\s*"opphold_id"')
 _STAY_POINTER = re.compile(r"/opphold/(\d+)")
 FIRST_PART_SUFFIX = b"]}"
 LATER_PART_PREFIX = b'{"opphold": ['
-# Between two stays of the root; the cut goes before the second start tag (group 1).
-_XML_BOUNDARY = re.compile(rb"</opphold>[ \t\r\n]*(<opphold[ \t\r\n>])")
 _XML_ID_POINTER = re.compile(r"/opphold/(\d+)/opphold_id")
 
 
@@ -126,7 +125,9 @@ def plan_xml(path: Path, parts: int) -> list[Part]:
     size = path.stat().st_size
     if parts < 2 or size == 0:
         return []
-    root_tag = _plain_root_tag(path)
+    from kad_spec.message.xml_reader import plain_root_tag
+
+    root_tag = plain_root_tag(path)
     if root_tag is None:
         return []
     cuts: list[int] = []
@@ -134,7 +135,7 @@ def plan_xml(path: Path, parts: int) -> list[Part]:
         after = 0
         for k in range(1, parts):
             target = max(k * size // parts, after)
-            match = _XML_BOUNDARY.search(data, target, min(size, target + SEARCH_SPAN))
+            match = STAY_BOUNDARY.search(data, target, min(size, target + SEARCH_SPAN))
             if match is not None:
                 cuts.append(match.start(1))
                 after = match.end()
@@ -146,26 +147,6 @@ def plan_xml(path: Path, parts: int) -> list[Part]:
         last = i + 1 == len(cuts)
         pieces.append(Part(cut, None if last else cuts[i + 1], root_tag, b"" if last else end_tag))
     return pieces
-
-
-def _plain_root_tag(path: Path) -> bytes | None:
-    """The root start tag to open a later part with, if the root declares only the default namespace.
-
-    Any other form (a prefix, more declarations, attributes such as xml:space) and the file is
-    read in one piece: a later part must see the stays in the same context as the whole file.
-    """
-    from kad_spec.spec.model import model
-    from kad_spec.message.xml_reader import SYNTAX_ERRORS, iterparse_hardened
-
-    m = model()
-    try:
-        for _, root in iterparse_hardened(path, events=("start",)):
-            plain = root.tag == f"{{{m.namespace}}}{m.root.name}" and root.nsmap == {None: m.namespace} \
-                and not root.attrib
-            return f'<{m.root.name} xmlns="{m.namespace}">'.encode() if plain else None
-    except SYNTAX_ERRORS:
-        return None
-    return None
 
 
 class NewlinesBefore:
@@ -250,21 +231,32 @@ class _PartSource:
         return str(self.path)
 
 
-def _read_part(validator, doc, part: Part, into=None) -> PartResult:
-    """Parse and check one part. ``into`` is the Reading that part 0 reads straight into."""
-    from kad_spec.codelists import load_codelists
+def _read_part(validator, doc, part: Part, first: bool):
+    """Parse and check one part: its PartResult, and the Reading it was read into."""
+    from kad_spec.message.json_batches import NotForBatches
     from kad_spec.validation.reading import Reading, TypedDecoder
 
+    def new_reading() -> Reading:
+        # A later part's collection hits are kept apart: the merge corrects them (see StaysInMessage.merge).
+        return Reading(validator, doc, collection_hits_apart=not first)
+
     result = PartResult()
-    # A later part's collection hits are kept apart: the merge corrects them (see StaysInMessage.merge).
-    reading = into if into is not None else Reading(validator, doc, collection_hits_apart=True)
-    message = _part_message(doc, part, first=into is not None)
+    reading = new_reading()
+    message = _part_message(doc, part, first)
     if doc.format == "json" and reading.typed is not None:
         # In pieces, as one process reads a whole file; a part the piece reader does not take
         # (NotForBatches) fails the split, and the file is read whole.
         # The header is the message's, read when it was opened; a later part has none.
-        message.header.update(doc.header if into is not None else {})
+        message.header.update(doc.header if first else {})
         message.run_pieces(TypedDecoder(reading.typed), reading.add_piece)
+    elif reading.typed is not None:
+        # XML in chunks, as one process reads a whole file; a part the chunk reader does not
+        # take is read again by the streaming reader, which words its findings.
+        try:
+            message.run_pieces(TypedDecoder(reading.typed), reading.add_checked_piece)
+        except NotForBatches:
+            reading, message = new_reading(), _part_message(doc, part, first)
+            message.run(reading.add_stay)
     else:
         message.run(reading.add_stay)
     reading.flush()
@@ -278,11 +270,13 @@ def _read_part(validator, doc, part: Part, into=None) -> PartResult:
         result.lines = dict(message.lines)
         result.only_stays = message.only_stays
         result.stay_lines = message.stay_lines
-    if into is None:
+    if not first:
+        from kad_spec.codelists import load_codelists
+
         result.found = reading.collection_found
         result.collections = [collection.detached() for collection in reading.collections]
         result.editions = load_codelists().editions_used()
-    return result
+    return result, reading
 
 
 def _part_message(doc, part: Part, first: bool):
@@ -303,7 +297,7 @@ def _child(number: int, sender) -> None:
     """A forked child: read one part, send the result (or why it failed) back, and end."""
     validator, doc, parts = _JOB
     try:
-        message = ("ok", _read_part(validator, doc, parts[number]))
+        message = ("ok", _read_part(validator, doc, parts[number], first=False)[0])
     except BaseException as error:  # noqa: BLE001 - the parent reads the file whole instead
         message = ("failed", f"{type(error).__name__}: {error}")
     sender.send(message)
@@ -383,15 +377,12 @@ def read_stays_split(validator, doc, result, jobs: int):
 
 
 def _read_in_parts(validator, doc, result, parts: list[Part], before: list[str] | None):
-    from kad_spec.validation.reading import Reading
-
     global _JOB
-    reading = Reading(validator, doc)
     _JOB = (validator, doc, parts)
     children = []
     try:
         children = _start_children(len(parts))
-        first = _read_part(validator, doc, parts[0], into=reading)
+        first, reading = _read_part(validator, doc, parts[0], first=True)
         later = _collect(children)
     except Exception:  # noqa: BLE001 - any failure: the file is read in one piece instead
         return None

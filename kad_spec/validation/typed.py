@@ -69,9 +69,14 @@ class TypedStays:
 
     def doubtful(self, batch) -> list[int]:
         """Indices of a typed batch's stays that the schema might still refuse (a pattern, an if/then)."""
-        bad: set[int] = set()
+        bad = set(self.unmet_conditions(batch))
         for check in self.patterns:
             bad.update(_pattern_failures(batch, check))
+        return sorted(bad)
+
+    def unmet_conditions(self, batch) -> list[int]:
+        """Indices of a typed batch's stays that may miss a conditional requirement (an if/then)."""
+        bad: set[int] = set()
         for when, required, non_empty in self.conditions:
             given = [i for i, value in enumerate(batch.column(when)) if value is not UNSET]
             for name in required:
