@@ -2,6 +2,8 @@
 
 One check per stay: the number is classified once and every identity rule reads that result.
 Findings never carry the number itself, only its last two digits (``personnr.mask``).
+The identifier modules (and python-stdnum with them) load for the first stay the batch check
+does not clear: a file of valid numbers never needs them.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from kad_spec.ids import duf, personnr
-from kad_spec.ids.exceptions import ValidationError
+from kad_spec.ids.weights import K1_WEIGHTS, K2_WEIGHTS
 from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check
 from kad_spec.rules.times import stay_times
@@ -77,11 +78,13 @@ def form_of(number: str) -> str | None:
 
 
 def _params(id_type: str, number: str, **extra) -> dict:
+    from kad_spec.ids import personnr
+
     nb, en = KIND_NAMES[id_type]
     return {"id_type": id_type, "id_navn": nb, "id_navn_en": en, "id_maskert": personnr.mask(number), **extra}
 
 
-def _reason(exc: ValidationError) -> tuple[str, str, str]:
+def _reason(exc) -> tuple[str, str, str]:
     code = getattr(exc, "reason", "format")
     nb, en = REASONS.get(code, (str(exc), str(exc)))
     return code, nb, en
@@ -114,8 +117,8 @@ def _worth_a_look(batch, numbers: list, id_types: list, days: list, ctx) -> list
             if type(number) is str and id_type in ID_TYPES and i not in cleared]
 
 
-_K1 = np.array((*personnr.K1_WEIGHTS, 1, 0))
-_K2 = np.array((*personnr.K2_WEIGHTS, 1))
+_K1 = np.array((*K1_WEIGHTS, 1, 0))
+_K2 = np.array((*K2_WEIGHTS, 1))
 _SEX_CODES = {"1": 1, "2": 2}  # Volven 3101 male, female; 0 and 9 say nothing
 _DAYS_IN_MONTH = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
 
@@ -182,6 +185,9 @@ def _check_one(number, id_type, patient, day, ctx) -> list[Hit]:
         return []
     if not (number.isascii() and number.isdigit()):
         return []
+    from kad_spec.ids import personnr
+    from kad_spec.ids.exceptions import ValidationError
+
     if id_type == "DUF" or len(number) == 12:
         form = form_of(number)
         if form != id_type:
@@ -211,6 +217,9 @@ def _mismatch(id_type: str, form: str, number: str) -> Hit:
 
 
 def _check_duf(number: str, ctx) -> list[Hit]:
+    from kad_spec.ids import duf
+    from kad_spec.ids.exceptions import ValidationError
+
     try:
         # Year and check digits (weights 4,6,3,2,4,6,3,2,7,5; sum mod 11 as 00–10), see kad_spec.ids.duf.
         duf.validate(number)
