@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-import orjson
+import msgspec
 
 from kad_spec.spec.findings import Hit
 from kad_spec.spec.resources import generated_dir
@@ -32,7 +32,7 @@ KEYWORDS = {
 
 @cache
 def _schema() -> dict:
-    return orjson.loads((generated_dir() / "jsonschema" / "kad.schema.json").read_bytes())
+    return msgspec.json.decode((generated_dir() / "jsonschema" / "kad.schema.json").read_bytes())
 
 
 def stay_schema() -> dict:

@@ -18,6 +18,7 @@ from kad_spec.message.batch import StayBatch
 from kad_spec.validation.reading import Reading, TypedDecoder
 
 MESSAGE_SUFFIXES = {".json", ".xml"}
+SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 
 
 class UsageError(Exception):
@@ -110,6 +111,17 @@ class Settings:
     max_findings: int | None = None  # detailed findings kept per rule and file (None: all); the rest are counted
     waived_stays: frozenset[str] = frozenset()  # stays a waiver names: their omitted findings are counted apart
     split_bytes: int | None = None  # with jobs > 1, files this large are read in parts (None: the default)
+
+
+def split_bytes(settings) -> int:
+    """The size from which a file is read in parts: Settings.split_bytes, else KAD_SPEC_SPLIT_BYTES, else the default."""
+    value = getattr(settings, "split_bytes", None)
+    if value is not None:
+        return value
+    try:
+        return int(os.environ.get("KAD_SPEC_SPLIT_BYTES", SPLIT_BYTES))
+    except ValueError:
+        return SPLIT_BYTES
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -215,8 +227,8 @@ class Validator:
         either, the file is read in one process.
         """
         reading = None
-        if jobs > 1 and on_batch is None and trace is None:
-            from kad_spec.validation.split import read_stays_split
+        if jobs > 1 and on_batch is None and trace is None and _size(doc.path) >= split_bytes(self.settings):
+            from kad_spec.validation.split import read_stays_split  # only for a file that may be read in parts
 
             reading = read_stays_split(self, doc, result, jobs)
         if reading is None:
@@ -339,20 +351,24 @@ def _worth_a_pool(targets: list[Path], settings: Settings, jobs: int) -> list[in
 
     A large file is left out: it is read in parts by all the processes instead.
     """
-    from kad_spec.validation.split import POOL_BYTES, split_bytes
+    from kad_spec.validation.split import POOL_BYTES
 
     large = split_bytes(settings)
     sizes = {}
     for i, path in enumerate(targets):
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0
+        size = _size(path)
         if not (size >= large and path.suffix.lower() in MESSAGE_SUFFIXES):
             sizes[i] = size
     if len(sizes) < 2 or sum(sizes.values()) < POOL_BYTES:
         return []
     return list(sizes)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _union_of_editions(*used: dict[str, str]) -> dict[str, str]:
