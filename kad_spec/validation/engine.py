@@ -309,7 +309,7 @@ class Validator:
         load_codelists().reset_usage()
         self._used: dict[str, str] = {}
         targets = expand_paths(paths)
-        pooled = _worth_a_pool(targets, self.settings, jobs) if jobs > 1 else []
+        pooled = _worth_a_pool(targets, self.settings, jobs) if jobs > 1 and len(targets) > 1 else []
         results: dict[int, FileResult] = {}
         if pooled:
             files, self._used = _in_processes([targets[i] for i in pooled], self.settings, jobs)
