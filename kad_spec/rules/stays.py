@@ -116,10 +116,7 @@ class StaysInMessage:
         if not given:
             return []
         keys = np.fromiter(map(_id_key, texts), dtype=np.int64, count=len(texts))
-        at = np.searchsorted(self.keys, keys)
-        inside = at < len(self.keys)
-        known = np.zeros(len(keys), dtype=bool)
-        known[inside] = self.keys[at[inside]] == keys[inside]
+        at, known = self._look_up(keys)
         unique, first_of, counts = np.unique(keys, return_index=True, return_counts=True)
         involved = set(keys[known].tolist()) | set(unique[counts > 1].tolist())
         state = {int(k): int(self.first[a]) for k, a in zip(keys[known], at[known])}
@@ -135,6 +132,16 @@ class StaysInMessage:
             self.first[at[known]] = [state[int(k)] for k in keys[known]]
         self._take_new(keys, known, unique, first_of, state, [offset + i for i in given], cancelled)
         return found
+
+    def _look_up(self, keys):
+        """Where each key is or would go in the table, and whether it is there."""
+        known = np.zeros(len(keys), dtype=bool)
+        if not len(self.keys):  # a message's first batch: nothing to look up
+            return np.zeros(len(keys), dtype=np.int64), known
+        at = np.searchsorted(self.keys, keys)
+        inside = at < len(self.keys)
+        known[inside] = self.keys[at[inside]] == keys[inside]
+        return at, known
 
     def _one(self, state: dict, key: int, index: int, stay_id: str, cancelled: bool) -> Hit | None:
         first = state.get(key)
@@ -164,6 +171,9 @@ class StaysInMessage:
         new_keys, positions = unique[new], first_of[new]
         packed = np.array([state.get(int(k), indices[p] << 2 | cancelled[p] << 1 | cancelled[p])
                            for k, p in zip(new_keys.tolist(), positions.tolist())], dtype=np.int64)
+        if not len(self.keys):  # a message's first batch: the new keys are the table (np.insert costs more)
+            self.keys, self.first = new_keys, packed
+            return
         where = np.searchsorted(self.keys, new_keys)
         self.keys = np.insert(self.keys, where, new_keys)
         self.first = np.insert(self.first, where, packed)
