@@ -215,6 +215,38 @@ def _read_with_hook(piece: bytes, index: int) -> tuple[list, list[Hit]]:
     return stays, hits
 
 
+def members_before_stays(head: bytes) -> dict | None:
+    """The members before the stays, read from the file's first bytes (after any byte order mark)
+    in one call as the streaming reader reads them; None when they cannot be read so (no stays
+    array in ``head``, a key given twice, a number yajl refuses, any syntax error), and the
+    streaming reader is to read them and word any error."""
+    start = stays_start(head)
+    if start is None:
+        return None
+    try:
+        members, duplicates = _strict_json(head[:start] + b"]}")
+    except (ValueError, msgspec.DecodeError):
+        return None
+    if duplicates or not isinstance(members, dict) or list(members)[-1:] != ["opphold"]:
+        return None
+    members.pop("opphold")
+    return members if _yajl_reads(members) else None
+
+
+_YAJL_INTEGER = (1 << 63) - 1  # yajl refuses integers beyond this magnitude, which Python reads
+
+
+def _yajl_reads(value) -> bool:
+    """Whether yajl reads every number in ``value`` as Python does (no integer beyond 64 bits)."""
+    if type(value) is int:
+        return -_YAJL_INTEGER <= value <= _YAJL_INTEGER
+    if type(value) is dict:
+        return all(map(_yajl_reads, value.values()))
+    if type(value) is list:
+        return all(map(_yajl_reads, value))
+    return True
+
+
 def _strict_json(data: bytes):
     """Parse as the streaming reader does: by the JSON grammar only (no NaN, no Infinity)."""
     from kad_spec.message.json_reader import first_wins_object

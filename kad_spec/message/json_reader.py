@@ -4,6 +4,10 @@ yajl (through ijson's C backend) builds the message. A hook on object creation h
 completed stay to the caller and drops it from the message, so memory does not grow with
 the number of stays. Every object is an ``_Object`` that notices keys given twice, which
 plain parsers silently resolve by keeping the last value.
+
+The header before the stays is first read in one call (see
+:func:`kad_spec.message.json_batches.members_before_stays`); ijson loads only when that
+cannot be done, or when the stays are read by this reader.
 """
 
 from __future__ import annotations
@@ -11,8 +15,6 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 from typing import Callable
-
-import ijson
 
 from kad_spec.spec.findings import Hit
 from kad_spec.message import UTF8_BOM, Document, ReadFailure, position, strip_bom
@@ -160,15 +162,29 @@ class JsonMessage:
     def read_header(self) -> None:
         """Top-level members written before the stays, so that stay checks know the header."""
         _refuse_deep_nesting(self.path)
-        try:
-            with _open(self.path) as handle:
-                self._header_until_stays(handle)
-        except (ijson.JSONError, UnicodeDecodeError) as error:
-            raise _syntax_failure(self.path, str(error), self.exact_positions) from None
+        members = self._members_before_stays()
+        if members is not None:
+            self.header.update(members)
+        else:
+            import ijson
+
+            try:
+                with _open(self.path) as handle:
+                    self._header_until_stays(handle)
+            except (ijson.JSONError, UnicodeDecodeError) as error:
+                raise _syntax_failure(self.path, str(error), self.exact_positions) from None
         if not {"meldingsinfo", "virksomhet"} <= self.header.keys():
             self._late_header()
 
+    def _members_before_stays(self) -> dict | None:
+        from kad_spec.message.json_batches import HEAD_BYTES, members_before_stays
+
+        with _open(self.path) as handle:
+            return members_before_stays(handle.read(HEAD_BYTES))
+
     def _header_until_stays(self, handle) -> None:
+        import ijson
+
         events = ijson.parse(handle, use_float=True)
         first = next(events, None)
         if first is None or first[1] != "start_map":
@@ -188,6 +204,8 @@ class JsonMessage:
 
     def _late_header(self) -> None:
         """Header members written after the stays: fetched by name, without building the stays."""
+        import ijson
+
         for key in ("meldingsinfo", "virksomhet"):
             if key in self.header:
                 continue
@@ -206,6 +224,8 @@ class JsonMessage:
         the duplicate keys found. The garbage collector is paused: the parse makes millions of
         objects and no cycles, and collecting during it would double the time.
         """
+        import ijson
+
         self.problems.clear()
         _Object.duplicates = []
         stream = _Stream(on_stay, self.problems)
