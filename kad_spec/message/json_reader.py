@@ -13,6 +13,7 @@ cannot be done, or when the stays are read by this reader.
 from __future__ import annotations
 
 import gc
+import io
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,7 @@ from kad_spec.message import UTF8_BOM, Document, ReadFailure, position, strip_bo
 from kad_spec.message.encoding import not_utf8
 
 EXACT_POSITION_LIMIT = 256 << 20  # syntax errors in larger files are placed by a token scan
+SMALL_FILE_BYTES = 1 << 20  # read once into memory: the passes over a small file then open nothing
 
 OnStay = Callable[[int, object], None]
 
@@ -124,12 +126,12 @@ def _not_an_object() -> ReadFailure:
     )
 
 
-def _refuse_deep_nesting(path: Path) -> None:
+def _refuse_deep_nesting(path: Path, data: bytes | None = None) -> None:
     """Deep nesting and huge values are refused before parsing: the parser's cost grows with the
-    square of the depth and of a value's length."""
+    square of the depth and of a value's length. ``data``: the file's bytes, if read already."""
     from kad_spec.message.json_depth import MAX_DEPTH, first_shape_problem
 
-    problem = first_shape_problem(path)
+    problem = first_shape_problem(path, data=data)
     if problem is None:
         return
     kind, line, column = problem
@@ -141,8 +143,7 @@ def _refuse_deep_nesting(path: Path) -> None:
     raise ReadFailure("KAD-FIL-001", {"reason": reason[0], "reason_en": reason[1]}, line, column)
 
 
-def _open(path: Path):
-    handle = path.open("rb")
+def _without_bom(handle):
     if handle.read(len(UTF8_BOM)) != UTF8_BOM:
         handle.seek(0)
     return handle
@@ -151,8 +152,9 @@ def _open(path: Path):
 class JsonMessage:
     """One JSON file: the header from a short first pass, then the stays in pieces or in one streaming pass."""
 
-    def __init__(self, path: Path, exact_positions: bool = True):
+    def __init__(self, path: Path, exact_positions: bool = True, data: bytes | None = None):
         self.path = path
+        self.data = data  # the whole file, when it is small enough to be read once (SMALL_FILE_BYTES)
         # False for a part of a file (kad_spec.validation.split): its syntax error only sends the
         # file to be read whole, where the error is placed.
         self.exact_positions = exact_positions
@@ -161,7 +163,7 @@ class JsonMessage:
 
     def read_header(self) -> None:
         """Top-level members written before the stays, so that stay checks know the header."""
-        _refuse_deep_nesting(self.path)
+        _refuse_deep_nesting(self.path, self.data)
         members = self._members_before_stays()
         if members is not None:
             self.header.update(members)
@@ -169,7 +171,7 @@ class JsonMessage:
             import ijson
 
             try:
-                with _open(self.path) as handle:
+                with _without_bom(self._source()) as handle:
                     self._header_until_stays(handle)
             except (ijson.JSONError, UnicodeDecodeError) as error:
                 raise _syntax_failure(self.path, str(error), self.exact_positions) from None
@@ -179,8 +181,12 @@ class JsonMessage:
     def _members_before_stays(self) -> dict | None:
         from kad_spec.message.json_batches import HEAD_BYTES, members_before_stays
 
-        with _open(self.path) as handle:
+        with _without_bom(self._source()) as handle:
             return members_before_stays(handle.read(HEAD_BYTES))
+
+    def _source(self):
+        """The file to read, from its start: from memory when it has been read once."""
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
 
     def _header_until_stays(self, handle) -> None:
         import ijson
@@ -209,7 +215,7 @@ class JsonMessage:
         for key in ("meldingsinfo", "virksomhet"):
             if key in self.header:
                 continue
-            with _open(self.path) as handle:
+            with _without_bom(self._source()) as handle:
                 try:
                     for value in ijson.items(handle, key, use_float=True, map_type=_Object):
                         self.header[key] = value
@@ -232,7 +238,7 @@ class JsonMessage:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            with _open(self.path) as handle:
+            with _without_bom(self._source()) as handle:
                 for _ in ijson.items(handle, "", map_type=stream.new_object, use_float=True):
                     pass
         except (ijson.JSONError, UnicodeDecodeError) as error:
@@ -269,7 +275,7 @@ class JsonMessage:
         was_enabled = gc.isenabled()
         gc.disable()  # millions of objects and no cycles: collecting during the reading only costs time
         try:
-            with self.path.open("rb") as handle:
+            with self._source() as handle:
                 for piece in read_pieces(handle, list(self.header), decoder, tail.update):
                     on_piece(piece)
         finally:
@@ -325,7 +331,8 @@ def _walk(node, pointer):
 
 
 def read_json(path: Path) -> Document:
-    message = JsonMessage(path)
+    size = getattr(path, "size", None)  # a SizedPath (kad_spec.message.open_document) knows it
+    message = JsonMessage(path, data=path.read_bytes() if size is not None and size <= SMALL_FILE_BYTES else None)
     message.read_header()
 
     def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:
