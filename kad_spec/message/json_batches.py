@@ -94,8 +94,11 @@ def stays_start(head: bytes) -> int | None:
 
 
 def read_pieces(handle, header_keys: list[str], decoder: PieceDecoder,
-                on_tail: Callable[[dict], None]) -> Iterator[Piece]:
-    """The stays of an open JSON file, piece by piece; ``on_tail`` gets the members after them."""
+                on_tail: Callable[[dict], None], head_checked: bool = False) -> Iterator[Piece]:
+    """The stays of an open JSON file, piece by piece; ``on_tail`` gets the members after them.
+
+    ``head_checked``: the members before the stays were read from these very bytes by
+    :func:`members_before_stays`, and gave ``header_keys``: they need no second reading."""
     first = handle.read(len(UTF8_BOM))
     skip = len(UTF8_BOM) if first == UTF8_BOM else 0
     if not skip:
@@ -104,7 +107,8 @@ def read_pieces(handle, header_keys: list[str], decoder: PieceDecoder,
     start = stays_start(head)
     if start is None:
         raise NotForBatches("no stays array at the start of the file")
-    _check_members_before(head[:start], header_keys)
+    if not head_checked:
+        _check_members_before(head[:start], header_keys)
     window = _Window(handle, skip)
     window.data, window.at_end = head, len(head) < HEAD_BYTES
     index = 0

@@ -155,6 +155,7 @@ class JsonMessage:
     def __init__(self, path: Path, exact_positions: bool = True, data: bytes | None = None):
         self.path = path
         self.data = data  # the whole file, when it is small enough to be read once (SMALL_FILE_BYTES)
+        self.head_keys: list[str] | None = None  # the members before the stays, when read in one call
         # False for a part of a file (kad_spec.validation.split): its syntax error only sends the
         # file to be read whole, where the error is placed.
         self.exact_positions = exact_positions
@@ -167,6 +168,7 @@ class JsonMessage:
         members = self._members_before_stays()
         if members is not None:
             self.header.update(members)
+            self.head_keys = list(members)
         else:
             import ijson
 
@@ -275,8 +277,10 @@ class JsonMessage:
         was_enabled = gc.isenabled()
         gc.disable()  # millions of objects and no cycles: collecting during the reading only costs time
         try:
+            # Read from the same bytes in memory, the members before the stays are as read first.
+            head_checked = self.data is not None and self.head_keys == list(self.header)
             with self._source() as handle:
-                for piece in read_pieces(handle, list(self.header), decoder, tail.update):
+                for piece in read_pieces(handle, list(self.header), decoder, tail.update, head_checked):
                     on_piece(piece)
         finally:
             if was_enabled:
