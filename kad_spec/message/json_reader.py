@@ -334,9 +334,9 @@ def _walk(node, pointer):
             yield from _walk(value, f"{pointer}/{i}")
 
 
-def read_json(path: Path) -> Document:
-    size = getattr(path, "size", None)  # a SizedPath (kad_spec.message.open_document) knows it
-    message = JsonMessage(path, data=path.read_bytes() if size is not None and size <= SMALL_FILE_BYTES else None)
+def read_json(path: Path, data: bytes | None = None) -> Document:
+    """The JSON message at ``path``; ``data``: the whole file, when it has been read already."""
+    message = JsonMessage(path, data=data)
     message.read_header()
 
     def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:

@@ -142,9 +142,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
         elif kind == "missing":
             raise UsageError(f"Finner ikke {path}")
         else:
-            candidates = [path]
-        for candidate in candidates:
-            key = os.path.realpath(candidate)
+            candidates = [(path, os.path.realpath(path))]
+        for candidate, key in candidates:
             seen.setdefault(key, candidate)
     return list(seen.values())
 
@@ -161,19 +160,57 @@ def _path_kind(path: Path) -> str:
         return "file"  # no permission to reach it: a finding, not a usage error
 
 
-def _message_files(folder: Path) -> list[Path]:
-    """The message files below ``folder`` (links to folders are not followed), and every
-    folder that could not be read, in path order."""
-    found: list[Path] = []
+def _message_files(folder: Path) -> list[tuple[Path, str]]:
+    """The message files below ``folder`` (links to folders are not followed), and every folder
+    that could not be read, in path order, each with its real path (the key it is known by).
 
-    def unreadable(error: OSError) -> None:
-        found.append(Path(error.filename))
+    Walked as ``os.walk`` walks, but with the folder's own listing: a file that is no link is
+    known as a file, and by its folder's real path, without a system call of its own.
+    """
+    found: list[tuple[Path, str]] = []
 
-    for root, _dirs, names in os.walk(folder, onerror=unreadable):
-        base = Path(root)
-        found += [base / name for name in names
-                  if Path(name).suffix.lower() in MESSAGE_SUFFIXES and (base / name).is_file()]
-    return sorted(found)
+    def walk(top: str) -> None:
+        try:
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError as error:  # the folder cannot be read: a finding of its own
+            found.append((Path(error.filename), os.path.realpath(error.filename)))
+            return
+        real_top = os.path.realpath(top)
+        folders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                folders.append(entry)
+            elif Path(entry.name).suffix.lower() in MESSAGE_SUFFIXES and _is_file(entry):
+                key = os.path.realpath(entry.path) if _is_link(entry) else os.path.join(real_top, entry.name)
+                found.append((Path(top) / entry.name, key))
+        for entry in folders:
+            if not _is_link(entry):
+                walk(os.path.join(top, entry.name))
+
+    walk(os.fspath(folder))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return os.path.islink(entry.path)
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """A regular file, or a link to one (as ``Path.is_file``), from the listing where it can tell."""
+    try:
+        if not entry.is_symlink():
+            return entry.is_file(follow_symlinks=False)
+    except OSError:
+        pass
+    return Path(entry.path).is_file()
 
 
 class Validator:
