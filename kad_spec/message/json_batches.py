@@ -274,6 +274,8 @@ def _check_members_before(head: bytes, header_keys: list[str]) -> None:
 
 def _members_after(tail: bytes) -> dict:
     """The top-level members after the stays array (``tail`` starts after its ``]``)."""
+    if tail.strip(_WHITE) == b"}":
+        return {}  # the usual end of a message: nothing to parse
     try:
         members, duplicates = _strict_json(b'{"opphold": []' + tail)
     except (ValueError, msgspec.DecodeError):
