@@ -425,9 +425,12 @@ def _in_processes(targets: list[Path], settings: Settings, jobs: int):
     context = multiprocessing.get_context(method)
     used: dict[str, set[str]] = {}
     files = []
+    # A few chunks per process: a task costs the parent about as much as validating a small
+    # file, and one chunk each would leave a process idle behind a slow one.
+    chunksize = max(1, len(targets) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
                              initargs=(settings,)) as pool:
-        for result, editions in pool.map(_validate_in_worker, targets, chunksize=1):
+        for result, editions in pool.map(_validate_in_worker, targets, chunksize=chunksize):
             files.append(result)
             for name, labels in editions.items():
                 used.setdefault(name, set()).update(labels.split(", "))
