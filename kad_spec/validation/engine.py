@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kad_spec import __version__
-from kad_spec.spec.catalogue import catalogue
 from kad_spec.spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
 from kad_spec.message import ReadFailure, open_document
 from kad_spec.message.json_batches import NotForBatches
@@ -219,7 +218,13 @@ class Validator:
     def __init__(self, settings: Settings | None = None):
         load_all()
         self.settings = settings or Settings()
-        self.rules = catalogue()
+
+    @property
+    def rules(self) -> dict:
+        """The rule catalogue, read when a finding first needs its severity (a clean run never does)."""
+        from kad_spec.spec.catalogue import catalogue
+
+        return catalogue()
 
     def severity(self, rule_id: str) -> str:
         override = self.settings.severity_overrides.get(rule_id)
