@@ -57,6 +57,8 @@ def check_header(message: dict) -> list[Hit]:
     if isinstance(message, dict) and "opphold" in message and not isinstance(message["opphold"], list):
         header_only["opphold"] = message["opphold"]
     validator, _ = _validators()
+    if validator.is_valid(header_only):
+        return []
     return _one_per_value(_hits(validator.iter_errors(header_only), ()))
 
 
