@@ -10,8 +10,17 @@ raises a ``ValidationError``) and ``is_valid``:
 * ``herid`` – HER-id (Adresseregisteret).
 
 All exceptions come from ``kad_spec.ids.exceptions`` (python-stdnum's classes).
+The modules load when first asked for (``kad_spec.ids.personnr``, or ``from kad_spec.ids
+import personnr``): python-stdnum costs a validation run about as much as its other work, and
+most runs need it only for a number that is not clearly valid.
 """
 
-from kad_spec.ids import duf, exceptions, herid, orgnr, personnr
+import importlib
 
 __all__ = ["duf", "exceptions", "herid", "orgnr", "personnr"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -59,6 +59,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from kad_spec.ids.weights import K1_WEIGHTS, K2_WEIGHTS
 from kad_spec.ids.exceptions import (
     InvalidChecksum,
     InvalidComponent,
@@ -80,8 +81,6 @@ __all__ = [
     "synthetic_fh",
 ]
 
-K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 # Separators people type inside a number; deleted by compact().
 _SEPARATORS = str.maketrans("", "", " -:.\t")

@@ -294,12 +294,15 @@ def open_document(path: Path) -> Document:
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size  # the size at opening: read no further (SizedPath)
         head = handle.read(min(4096, size))
-    path = SizedPath.of(path, size)
-    kind = sniff(head)
-    if kind == "json":
-        from kad_spec.message.json_reader import read_json
+        kind = sniff(head)
+        if kind == "json":
+            from kad_spec.message.json_reader import SMALL_FILE_BYTES, read_json
 
-        return read_json(path)
+            # A small file is read whole now, while it is open: its reader then opens it no more.
+            data = head + handle.read(size - len(head)) if size <= SMALL_FILE_BYTES else None
+    path = SizedPath.of(path, size)
+    if kind == "json":
+        return read_json(path, data)
     from kad_spec.message.msghead import is_msghead, read_msghead
 
     if is_msghead(path):

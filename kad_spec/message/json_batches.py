@@ -94,8 +94,11 @@ def stays_start(head: bytes) -> int | None:
 
 
 def read_pieces(handle, header_keys: list[str], decoder: PieceDecoder,
-                on_tail: Callable[[dict], None]) -> Iterator[Piece]:
-    """The stays of an open JSON file, piece by piece; ``on_tail`` gets the members after them."""
+                on_tail: Callable[[dict], None], head_checked: bool = False) -> Iterator[Piece]:
+    """The stays of an open JSON file, piece by piece; ``on_tail`` gets the members after them.
+
+    ``head_checked``: the members before the stays were read from these very bytes by
+    :func:`members_before_stays`, and gave ``header_keys``: they need no second reading."""
     first = handle.read(len(UTF8_BOM))
     skip = len(UTF8_BOM) if first == UTF8_BOM else 0
     if not skip:
@@ -104,7 +107,8 @@ def read_pieces(handle, header_keys: list[str], decoder: PieceDecoder,
     start = stays_start(head)
     if start is None:
         raise NotForBatches("no stays array at the start of the file")
-    _check_members_before(head[:start], header_keys)
+    if not head_checked:
+        _check_members_before(head[:start], header_keys)
     window = _Window(handle, skip)
     window.data, window.at_end = head, len(head) < HEAD_BYTES
     index = 0
@@ -215,6 +219,38 @@ def _read_with_hook(piece: bytes, index: int) -> tuple[list, list[Hit]]:
     return stays, hits
 
 
+def members_before_stays(head: bytes) -> dict | None:
+    """The members before the stays, read from the file's first bytes (after any byte order mark)
+    in one call as the streaming reader reads them; None when they cannot be read so (no stays
+    array in ``head``, a key given twice, a number yajl refuses, any syntax error), and the
+    streaming reader is to read them and word any error."""
+    start = stays_start(head)
+    if start is None:
+        return None
+    try:
+        members, duplicates = _strict_json(head[:start] + b"]}")
+    except (ValueError, msgspec.DecodeError):
+        return None
+    if duplicates or not isinstance(members, dict) or list(members)[-1:] != ["opphold"]:
+        return None
+    members.pop("opphold")
+    return members if _yajl_reads(members) else None
+
+
+_YAJL_INTEGER = (1 << 63) - 1  # yajl refuses integers beyond this magnitude, which Python reads
+
+
+def _yajl_reads(value) -> bool:
+    """Whether yajl reads every number in ``value`` as Python does (no integer beyond 64 bits)."""
+    if type(value) is int:
+        return -_YAJL_INTEGER <= value <= _YAJL_INTEGER
+    if type(value) is dict:
+        return all(map(_yajl_reads, value.values()))
+    if type(value) is list:
+        return all(map(_yajl_reads, value))
+    return True
+
+
 def _strict_json(data: bytes):
     """Parse as the streaming reader does: by the JSON grammar only (no NaN, no Infinity)."""
     from kad_spec.message.json_reader import first_wins_object
@@ -238,6 +274,8 @@ def _check_members_before(head: bytes, header_keys: list[str]) -> None:
 
 def _members_after(tail: bytes) -> dict:
     """The top-level members after the stays array (``tail`` starts after its ``]``)."""
+    if tail.strip(_WHITE) == b"}":
+        return {}  # the usual end of a message: nothing to parse
     try:
         members, duplicates = _strict_json(b'{"opphold": []' + tail)
     except (ValueError, msgspec.DecodeError):

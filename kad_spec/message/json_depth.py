@@ -41,27 +41,35 @@ class _State:
         self.line_start = 0  # file offset where that line starts
 
 
-def first_shape_problem(path: Path, limit: int = MAX_DEPTH, window: int = VALUE_WINDOW):
-    """("depth" | "long_value", line, column) of the first harmful shape in the file, or None."""
-    state = _State()
+def first_shape_problem(path: Path, limit: int = MAX_DEPTH, window: int = VALUE_WINDOW, data: bytes | None = None):
+    """("depth" | "long_value", line, column) of the first harmful shape in the file, or None.
+
+    ``data``: the file's bytes, when they have been read already (a small file)."""
+    if data is not None:
+        return _first_in_chunks(path, (data[at:at + CHUNK] for at in range(0, len(data), CHUNK)), limit, window)
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            data = state.backslashes + chunk
-            kept = data.rstrip(b"\\")
-            state.backslashes = data[len(kept):]
-            if b"\\" in kept:
-                # Escapes become two neutral bytes: what is left of '"' opens or closes strings,
-                # and positions stay as in the file.
-                kept = kept.replace(b"\\\\", b"__").replace(b'\\"', b"__")
-            start = _snapshot(state)
-            at = _long_value_at(kept, state.in_string, window)
-            if at is not None:
-                return ("long_value", *_line_and_column(kept, state, at))
-            if _may_be_too_deep(kept, state, limit):
-                position = _locate(path, start, len(kept), limit)
-                if position is not None:
-                    return ("depth", *position)
-            _advance(kept, state)
+        return _first_in_chunks(path, iter(lambda: handle.read(CHUNK), b""), limit, window)
+
+
+def _first_in_chunks(path: Path, chunks, limit: int, window: int):
+    state = _State()
+    for chunk in chunks:
+        data = state.backslashes + chunk
+        kept = data.rstrip(b"\\")
+        state.backslashes = data[len(kept):]
+        if b"\\" in kept:
+            # Escapes become two neutral bytes: what is left of '"' opens or closes strings,
+            # and positions stay as in the file.
+            kept = kept.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+        start = _snapshot(state)
+        at = _long_value_at(kept, state.in_string, window)
+        if at is not None:
+            return ("long_value", *_line_and_column(kept, state, at))
+        if _may_be_too_deep(kept, state, limit):
+            position = _locate(path, start, len(kept), limit)
+            if position is not None:
+                return ("depth", *position)
+        _advance(kept, state)
     return None
 
 

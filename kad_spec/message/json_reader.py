@@ -4,21 +4,25 @@ yajl (through ijson's C backend) builds the message. A hook on object creation h
 completed stay to the caller and drops it from the message, so memory does not grow with
 the number of stays. Every object is an ``_Object`` that notices keys given twice, which
 plain parsers silently resolve by keeping the last value.
+
+The header before the stays is first read in one call (see
+:func:`kad_spec.message.json_batches.members_before_stays`); ijson loads only when that
+cannot be done, or when the stays are read by this reader.
 """
 
 from __future__ import annotations
 
 import gc
+import io
 from pathlib import Path
 from typing import Callable
-
-import ijson
 
 from kad_spec.spec.findings import Hit
 from kad_spec.message import UTF8_BOM, Document, ReadFailure, position, strip_bom
 from kad_spec.message.encoding import not_utf8
 
 EXACT_POSITION_LIMIT = 256 << 20  # syntax errors in larger files are placed by a token scan
+SMALL_FILE_BYTES = 1 << 20  # read once into memory: the passes over a small file then open nothing
 
 OnStay = Callable[[int, object], None]
 
@@ -122,12 +126,12 @@ def _not_an_object() -> ReadFailure:
     )
 
 
-def _refuse_deep_nesting(path: Path) -> None:
+def _refuse_deep_nesting(path: Path, data: bytes | None = None) -> None:
     """Deep nesting and huge values are refused before parsing: the parser's cost grows with the
-    square of the depth and of a value's length."""
+    square of the depth and of a value's length. ``data``: the file's bytes, if read already."""
     from kad_spec.message.json_depth import MAX_DEPTH, first_shape_problem
 
-    problem = first_shape_problem(path)
+    problem = first_shape_problem(path, data=data)
     if problem is None:
         return
     kind, line, column = problem
@@ -139,8 +143,7 @@ def _refuse_deep_nesting(path: Path) -> None:
     raise ReadFailure("KAD-FIL-001", {"reason": reason[0], "reason_en": reason[1]}, line, column)
 
 
-def _open(path: Path):
-    handle = path.open("rb")
+def _without_bom(handle):
     if handle.read(len(UTF8_BOM)) != UTF8_BOM:
         handle.seek(0)
     return handle
@@ -149,8 +152,10 @@ def _open(path: Path):
 class JsonMessage:
     """One JSON file: the header from a short first pass, then the stays in pieces or in one streaming pass."""
 
-    def __init__(self, path: Path, exact_positions: bool = True):
+    def __init__(self, path: Path, exact_positions: bool = True, data: bytes | None = None):
         self.path = path
+        self.data = data  # the whole file, when it is small enough to be read once (SMALL_FILE_BYTES)
+        self.head_keys: list[str] | None = None  # the members before the stays, when read in one call
         # False for a part of a file (kad_spec.validation.split): its syntax error only sends the
         # file to be read whole, where the error is placed.
         self.exact_positions = exact_positions
@@ -159,16 +164,35 @@ class JsonMessage:
 
     def read_header(self) -> None:
         """Top-level members written before the stays, so that stay checks know the header."""
-        _refuse_deep_nesting(self.path)
-        try:
-            with _open(self.path) as handle:
-                self._header_until_stays(handle)
-        except (ijson.JSONError, UnicodeDecodeError) as error:
-            raise _syntax_failure(self.path, str(error), self.exact_positions) from None
+        _refuse_deep_nesting(self.path, self.data)
+        members = self._members_before_stays()
+        if members is not None:
+            self.header.update(members)
+            self.head_keys = list(members)
+        else:
+            import ijson
+
+            try:
+                with _without_bom(self._source()) as handle:
+                    self._header_until_stays(handle)
+            except (ijson.JSONError, UnicodeDecodeError) as error:
+                raise _syntax_failure(self.path, str(error), self.exact_positions) from None
         if not {"meldingsinfo", "virksomhet"} <= self.header.keys():
             self._late_header()
 
+    def _members_before_stays(self) -> dict | None:
+        from kad_spec.message.json_batches import HEAD_BYTES, members_before_stays
+
+        with _without_bom(self._source()) as handle:
+            return members_before_stays(handle.read(HEAD_BYTES))
+
+    def _source(self):
+        """The file to read, from its start: from memory when it has been read once."""
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
+
     def _header_until_stays(self, handle) -> None:
+        import ijson
+
         events = ijson.parse(handle, use_float=True)
         first = next(events, None)
         if first is None or first[1] != "start_map":
@@ -188,10 +212,12 @@ class JsonMessage:
 
     def _late_header(self) -> None:
         """Header members written after the stays: fetched by name, without building the stays."""
+        import ijson
+
         for key in ("meldingsinfo", "virksomhet"):
             if key in self.header:
                 continue
-            with _open(self.path) as handle:
+            with _without_bom(self._source()) as handle:
                 try:
                     for value in ijson.items(handle, key, use_float=True, map_type=_Object):
                         self.header[key] = value
@@ -206,13 +232,15 @@ class JsonMessage:
         the duplicate keys found. The garbage collector is paused: the parse makes millions of
         objects and no cycles, and collecting during it would double the time.
         """
+        import ijson
+
         self.problems.clear()
         _Object.duplicates = []
         stream = _Stream(on_stay, self.problems)
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            with _open(self.path) as handle:
+            with _without_bom(self._source()) as handle:
                 for _ in ijson.items(handle, "", map_type=stream.new_object, use_float=True):
                     pass
         except (ijson.JSONError, UnicodeDecodeError) as error:
@@ -249,8 +277,10 @@ class JsonMessage:
         was_enabled = gc.isenabled()
         gc.disable()  # millions of objects and no cycles: collecting during the reading only costs time
         try:
-            with self.path.open("rb") as handle:
-                for piece in read_pieces(handle, list(self.header), decoder, tail.update):
+            # Read from the same bytes in memory, the members before the stays are as read first.
+            head_checked = self.data is not None and self.head_keys == list(self.header)
+            with self._source() as handle:
+                for piece in read_pieces(handle, list(self.header), decoder, tail.update, head_checked):
                     on_piece(piece)
         finally:
             if was_enabled:
@@ -304,8 +334,9 @@ def _walk(node, pointer):
             yield from _walk(value, f"{pointer}/{i}")
 
 
-def read_json(path: Path) -> Document:
-    message = JsonMessage(path)
+def read_json(path: Path, data: bytes | None = None) -> Document:
+    """The JSON message at ``path``; ``data``: the whole file, when it has been read already."""
+    message = JsonMessage(path, data=data)
     message.read_header()
 
     def lines_for(items: list[tuple[str, str | None]]) -> dict[str, int]:

@@ -22,7 +22,6 @@ import shutil
 import tempfile
 from functools import cache
 
-from kad_spec.spec.catalogue import catalogue
 from kad_spec.spec.findings import ERROR, WARNING, Finding
 from kad_spec.output import clean
 
@@ -76,12 +75,16 @@ def writer_for(fmt: str, lang: str, fail_on: str = ERROR, output_path=None, forc
 
 
 def message_of(finding: Finding, lang: str) -> str:
+    from kad_spec.spec.catalogue import catalogue
+
     rule = catalogue().get(finding.rule_id)
     text = rule.message(lang, finding.params) if rule else finding.rule_id
     return clean(text)
 
 
 def title_of(rule_id: str, lang: str) -> str:
+    from kad_spec.spec.catalogue import catalogue
+
     rule = catalogue().get(rule_id)
     return rule.title_in(lang) if rule else rule_id
 

@@ -2,6 +2,8 @@
 
 One check per stay: the number is classified once and every identity rule reads that result.
 Findings never carry the number itself, only its last two digits (``personnr.mask``).
+The identifier modules (and python-stdnum with them) load for the first stay the batch check
+does not clear: a file of valid numbers never needs them.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from kad_spec.ids import duf, personnr
-from kad_spec.ids.exceptions import ValidationError
+from kad_spec.ids.weights import K1_WEIGHTS, K2_WEIGHTS
 from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check
 from kad_spec.rules.times import stay_times
@@ -77,11 +78,13 @@ def form_of(number: str) -> str | None:
 
 
 def _params(id_type: str, number: str, **extra) -> dict:
+    from kad_spec.ids import personnr
+
     nb, en = KIND_NAMES[id_type]
     return {"id_type": id_type, "id_navn": nb, "id_navn_en": en, "id_maskert": personnr.mask(number), **extra}
 
 
-def _reason(exc: ValidationError) -> tuple[str, str, str]:
+def _reason(exc) -> tuple[str, str, str]:
     code = getattr(exc, "reason", "format")
     nb, en = REASONS.get(code, (str(exc), str(exc)))
     return code, nb, en
@@ -114,38 +117,48 @@ def _worth_a_look(batch, numbers: list, id_types: list, days: list, ctx) -> list
             if type(number) is str and id_type in ID_TYPES and i not in cleared]
 
 
-_K1 = np.array((*personnr.K1_WEIGHTS, 1, 0))
-_K2 = np.array((*personnr.K2_WEIGHTS, 1))
+# Per digit of an 11-digit number, its weight in: the K1 remainder (weights, K1), the K2
+# remainder (weights, K1, K2), day, month, year of century, individual number, and the
+# digit that gives the sex. One matrix product reads them all for a batch.
+_FIELDS = np.array([
+    (*K1_WEIGHTS, 1, 0),
+    (*K2_WEIGHTS, 1),
+    (10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    (0, 0, 10, 1, 0, 0, 0, 0, 0, 0, 0),
+    (0, 0, 0, 0, 10, 1, 0, 0, 0, 0, 0),
+    (0, 0, 0, 0, 0, 0, 100, 10, 1, 0, 0),
+    (0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0),
+]).T
+_ZEROS = 48 * _FIELDS.sum(axis=0)  # what the ASCII "0"s add to each field
+# The century of a birth year by the individual number (III) and the year of century (YY), as
+# kad_spec.ids.personnr reads it: rows III < 500, 500–749, 750–899, 900–999; columns YY < 40,
+# 40–53, 54–99; 0 where no century fits.
+_INDIVIDUAL_BANDS, _YEAR_BANDS = np.array((500, 750, 900)), np.array((40, 54))
+_CENTURY = np.array(((1900, 1900, 1900), (2000, 0, 1800), (2000, 0, 0), (2000, 1900, 1900)))
 _SEX_CODES = {"1": 1, "2": 2}  # Volven 3101 male, female; 0 and 9 say nothing
-_DAYS_IN_MONTH = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
+_LAST_DAY = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31) + (0,) * 87)  # 0: no such month
 
 
 def _cleared(rows: list[int], numbers, id_types, batch, days, ctx) -> set[int]:
-    """Of ``rows`` (11-character FNR/DNR ids), those with nothing to report."""
+    """Of ``rows`` (11 ASCII digits, FNR/DNR ids), those with nothing to report."""
     text = "".join(numbers[i] for i in rows).encode()
-    if len(text) != 11 * len(rows):
-        return set()  # a character beyond ASCII: one by one
-    digits = np.frombuffer(text, dtype=np.uint8).reshape(-1, 11).astype(np.int64) - 48
-    if (digits < 0).any() or (digits > 9).any():
-        return set()
-    r1, r2 = digits @ _K1 % 11, digits @ _K2 % 11
-    day, month = digits[:, 0] * 10 + digits[:, 1], digits[:, 2] * 10 + digits[:, 3]
+    codes = np.frombuffer(text, dtype=np.uint8).reshape(-1, 11).astype(np.int64)
+    k1, k2, day, month, yy, individual, sex_digit = (codes @ _FIELDS - _ZEROS).T
     synthetic = month > 80
     month = np.where(synthetic, month - 80, month)
     d_number = day > 40
     day = np.where(d_number, day - 40, day)
     kind_fits = d_number == np.array([id_types[i] == "DNR" for i in rows])
-    yy, individual = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 100 + digits[:, 7] * 10 + digits[:, 8]
-    year = np.select([individual < 500, (individual < 750) & (yy >= 54), yy < 40, individual >= 900],
-                     [1900 + yy, 1800 + yy, 2000 + yy, 1900 + yy], default=-1)
-    month_ok = (month >= 1) & (month <= 12)
+    century = _CENTURY[np.searchsorted(_INDIVIDUAL_BANDS, individual, side="right"),
+                       np.searchsorted(_YEAR_BANDS, yy, side="right")]
+    year = century + yy
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    last_day = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-    ok = (r1 == 0) & (r2 == 0) & (digits[:, 0] < 8) & kind_fits & month_ok & (day >= 1) & (day <= last_day) & (year > 0)
+    last_day = _LAST_DAY[month] + ((month == 2) & leap)
+    ok = (k1 % 11 == 0) & (k2 % 11 == 0) & (codes[:, 0] < 56) & kind_fits & (day >= 1) & (day <= last_day) & (century > 0)
     ok &= _environment_fits(synthetic, d_number, ctx)
-    ok &= _sex_fits(rows, batch, digits[:, 8] % 2 == 1)
+    ok &= _sex_fits(rows, batch, sex_digit % 2 == 1)
     ok &= _age_fits(rows, batch, days, year, month, day)
-    return {rows[k] for k in np.flatnonzero(ok)}
+    return {rows[k] for k in np.flatnonzero(ok).tolist()}
 
 
 def _environment_fits(synthetic, d_number, ctx):
@@ -182,6 +195,9 @@ def _check_one(number, id_type, patient, day, ctx) -> list[Hit]:
         return []
     if not (number.isascii() and number.isdigit()):
         return []
+    from kad_spec.ids import personnr
+    from kad_spec.ids.exceptions import ValidationError
+
     if id_type == "DUF" or len(number) == 12:
         form = form_of(number)
         if form != id_type:
@@ -211,6 +227,9 @@ def _mismatch(id_type: str, form: str, number: str) -> Hit:
 
 
 def _check_duf(number: str, ctx) -> list[Hit]:
+    from kad_spec.ids import duf
+    from kad_spec.ids.exceptions import ValidationError
+
     try:
         # Year and check digits (weights 4,6,3,2,4,6,3,2,7,5; sum mod 11 as 00–10), see kad_spec.ids.duf.
         duf.validate(number)

@@ -121,10 +121,7 @@ class StaysInMessage:
         if not given:
             return []
         keys = np.fromiter(map(_id_key, texts), dtype=np.int64, count=len(texts))
-        at = np.searchsorted(self.keys, keys)
-        inside = at < len(self.keys)
-        known = np.zeros(len(keys), dtype=bool)
-        known[inside] = self.keys[at[inside]] == keys[inside]
+        at, known = self._look_up(keys)
         unique, first_of, counts = np.unique(keys, return_index=True, return_counts=True)
         involved = set(keys[known].tolist()) | set(unique[counts > 1].tolist())
         state = {int(k): int(self.first[a]) for k, a in zip(keys[known], at[known])}
@@ -140,6 +137,16 @@ class StaysInMessage:
             self.first[at[known]] = [state[int(k)] for k in keys[known]]
         self._take_new(keys, known, unique, first_of, state, [offset + i for i in given], cancelled)
         return found
+
+    def _look_up(self, keys):
+        """Where each key is or would go in the table, and whether it is there."""
+        known = np.zeros(len(keys), dtype=bool)
+        if not len(self.keys):  # a message's first batch: nothing to look up
+            return np.zeros(len(keys), dtype=np.int64), known
+        at = np.searchsorted(self.keys, keys)
+        inside = at < len(self.keys)
+        known[inside] = self.keys[at[inside]] == keys[inside]
+        return at, known
 
     def _one(self, state: dict, key: int, index: int, stay_id: str, cancelled: bool) -> Hit | None:
         first = state.get(key)
@@ -173,6 +180,9 @@ class StaysInMessage:
             at = int(np.searchsorted(new_keys, key))
             if at < len(new_keys) and new_keys[at] == key:
                 packed[at] = value
+        if not len(self.keys):  # a message's first batch: the new keys are the table (np.insert costs more)
+            self.keys, self.first = new_keys, packed
+            return
         where = np.searchsorted(self.keys, new_keys)
         self.keys = np.insert(self.keys, where, new_keys)
         self.first = np.insert(self.first, where, packed)

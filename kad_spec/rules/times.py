@@ -142,10 +142,11 @@ class StayTimes:
         written_in = batch.column("innleggelsestidspunkt")
         written_out = batch.column("utskrivningstidspunkt")
         self._written = (written_in, written_out)
-        self.start, self.day, simple_in = _instants(written_in)
-        self.end, _, simple_out = _instants(written_out)
-        absent_out = np.fromiter((v is MISSING for v in written_out), dtype=bool, count=len(written_out))
-        self.simple = simple_in & (simple_out | absent_out)
+        n = len(written_in)
+        instants, days, plain = _instants(written_in + written_out)  # both columns in one pass
+        self.start, self.end, self.day = instants[:n], instants[n:], days[:n]
+        absent_out = np.fromiter((v is MISSING for v in written_out), dtype=bool, count=n)
+        self.simple = plain[:n] & (plain[n:] | absent_out)
 
     def admitted(self, i: int) -> datetime | None:
         return parse_written(self._written[0][i])
@@ -156,7 +157,23 @@ class StayTimes:
 
 _PLAIN_SHAPES = {16: re.compile(rb"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})+"),
                  19: re.compile(rb"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})+")}
-_DAYS_IN_MONTH = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
+
+
+def _field_weights(length: int) -> np.ndarray:
+    """Per character of a plain time, its weight in (date as YYYYMMDD, hour, minute, second,
+    seconds into the day): one matrix product reads every field of a column of times."""
+    places = {"date": (0, 1, 2, 3, 5, 6, 8, 9), "hour": (11, 12), "minute": (14, 15), "second": (17, 18)}
+    weights = np.zeros((length, 5), dtype=np.int64)
+    for column, (name, at) in enumerate(places.items()):
+        for power, position in enumerate(reversed(at)):
+            if position < length:
+                weights[position, column] = 10 ** power
+    weights[:, 4] = weights[:, 1] * 3600 + weights[:, 2] * 60 + weights[:, 3]
+    return weights
+
+
+_WEIGHTS = {length: _field_weights(length) for length in _PLAIN_SHAPES}
+_ZERO_OFFSETS = {length: 48 * weights.sum(axis=0) for length, weights in _WEIGHTS.items()}  # the digits' "0"s
 
 
 def _instants(values: list) -> tuple[list, list, np.ndarray]:
@@ -177,54 +194,43 @@ def _instants(values: list) -> tuple[list, list, np.ndarray]:
 
 
 def _read_plain(values, rows: list[int], length: int, shape, start: list, days: list, plain) -> None:
+    """Times of one plain shape read from their digits; the calendar is consulted once per date."""
     text = "".join(values[i] for i in rows).encode()
     if len(text) != length * len(rows) or shape.fullmatch(text) is None:
         return  # another shape among them: one by one
-    digits = np.frombuffer(text, dtype=np.uint8).reshape(-1, length).astype(np.int64) - 48
-
-    def number(a: int, b: int):
-        value = digits[:, a]
-        for k in range(a + 1, b):
-            value = value * 10 + digits[:, k]
-        return value
-
-    year, month, day = number(0, 4), number(5, 7), number(8, 10)
-    hour, minute = number(11, 13), number(14, 16)
-    second = number(17, 19) if length == 19 else np.zeros(len(rows), dtype=np.int64)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    last = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-    ok = month_ok & (day >= 1) & (day <= last) & (year >= 1) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    codes = np.frombuffer(text, dtype=np.uint8).reshape(-1, length).astype(np.int64)
+    dated, hour, minute, second, into_day = (codes @ _WEIGHTS[length] - _ZERO_OFFSETS[length]).T
+    unique, inverse = np.unique(dated, return_inverse=True)
+    dates, offsets, near_change = _calendar(unique.tolist())
+    offset = np.array(offsets)[inverse]  # nan: no such date, or a day the clock changes
+    ok = ~np.isnan(offset) & (hour <= 23) & (minute <= 59) & (second <= 59)
     # Near a change of clock (last Sunday of March and October, 02:00–03:00) the rules look closer.
-    ok &= ~((hour == 2) & (day >= 25) & ((month == 3) | (month == 10)))
-    ordinal = np.where(ok, _days_from_civil(year, month, day), 0)
-    unique, inverse = np.unique(ordinal, return_inverse=True)
-    dates = [date.fromordinal(int(o)) if o > 0 else None for o in unique]
-    offsets = np.array([_day_offset(d) for d in dates])[inverse]
-    ok &= ~np.isnan(offsets)  # a day the clock changes: one by one
-    local = ((ordinal - 719163) * 86400 + hour * 3600 + minute * 60 + second).astype(np.float64)
-    instants = (local - offsets).tolist()
+    ok &= ~(np.array(near_change)[inverse] & (hour == 2))
+    ordinal = np.array([day.toordinal() if day is not None else 0 for day in dates])[inverse]
+    local = ((ordinal - 719163) * 86400 + into_day).astype(np.float64)
+    instants = (local - offset).tolist()
     inverse = inverse.tolist()
     for k in np.flatnonzero(ok).tolist():
         i = rows[k]
         start[i], days[i], plain[i] = instants[k], dates[inverse[k]], True
 
 
-def _day_offset(day: date | None) -> float:
-    if day is None:
-        return float("nan")
-    offset = _oslo_offset_of_day(day)
-    return float("nan") if offset is None else offset
-
-
-def _days_from_civil(year, month, day):
-    """Python's date ordinals (1 January of year 1 is 1) for arrays of year, month and day."""
-    y = year - (month <= 2)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 305
+def _calendar(dated: list[int]) -> tuple[list, list[float], list[bool]]:
+    """Per date written as YYYYMMDD: the date (None if there is none such), Oslo's offset all day
+    (nan when there is no date or the clock changes that day), and whether it may be a day of change."""
+    dates, offsets, near_change = [], [], []
+    for number in dated:
+        year, rest = divmod(number, 10000)
+        month, day = divmod(rest, 100)
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            found = None
+        offset = _oslo_offset_of_day(found) if found is not None else None
+        dates.append(found)
+        offsets.append(float("nan") if offset is None else offset)
+        near_change.append(day >= 25 and month in (3, 10))
+    return dates, offsets, near_change
 
 
 def stay_times(batch) -> StayTimes:

@@ -150,9 +150,17 @@ class Model:
 
     def accepted_versions(self, on: date | None) -> tuple[str, ...]:
         """The versions a message created on ``on`` may carry (see :mod:`kad_spec.spec.versions`)."""
-        from kad_spec.spec.versions import accepted_versions
+        found = self._accepted_on.get(on)
+        if found is None:
+            from kad_spec.spec.versions import accepted_versions
 
-        return accepted_versions(self.version, self.effective, list(self.changelog), on)
+            found = self._accepted_on[on] = accepted_versions(self.version, self.effective, list(self.changelog), on)
+        return found
+
+    @cached_property
+    def _accepted_on(self) -> dict:
+        """accepted_versions by day, worked out once per day: asked for every message."""
+        return {}
 
     def base_type(self, range_name: str) -> str:
         """The builtin type a range bottoms out in (string for enums and classes' ids)."""

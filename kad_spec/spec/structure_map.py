@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import cache
 from typing import Iterable
 
-from kad_spec.spec.catalogue import catalogue
 from kad_spec.spec.findings import Hit
 from kad_spec.spec.model import model
 from kad_spec.spec.timeutil import is_time_shaped
@@ -59,6 +58,8 @@ TIME_TYPE = "Tidspunkt"
 
 @cache
 def _owners() -> dict[tuple[str, str], str]:
+    from kad_spec.spec.catalogue import catalogue  # read when a schema error is first worded
+
     owners = {}
     for rule in catalogue().values():
         for claim in rule.implementation.claims:

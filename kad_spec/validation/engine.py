@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kad_spec import __version__
-from kad_spec.spec.catalogue import catalogue
 from kad_spec.spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
 from kad_spec.message import ReadFailure, open_document
 from kad_spec.message.json_batches import NotForBatches
@@ -18,6 +17,7 @@ from kad_spec.message.batch import StayBatch
 from kad_spec.validation.reading import Reading, TypedDecoder
 
 MESSAGE_SUFFIXES = {".json", ".xml"}
+SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 
 
 class UsageError(Exception):
@@ -112,6 +112,17 @@ class Settings:
     split_bytes: int | None = None  # with jobs > 1, files this large are read in parts (None: the default)
 
 
+def split_bytes(settings) -> int:
+    """The size from which a file is read in parts: Settings.split_bytes, else KAD_SPEC_SPLIT_BYTES, else the default."""
+    value = getattr(settings, "split_bytes", None)
+    if value is not None:
+        return value
+    try:
+        return int(os.environ.get("KAD_SPEC_SPLIT_BYTES", SPLIT_BYTES))
+    except ValueError:
+        return SPLIT_BYTES
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files as given, directories searched for *.json and *.xml; each file once, in order.
 
@@ -130,9 +141,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
         elif kind == "missing":
             raise UsageError(f"Finner ikke {path}")
         else:
-            candidates = [path]
-        for candidate in candidates:
-            key = os.path.realpath(candidate)
+            candidates = [(path, os.path.realpath(path))]
+        for candidate, key in candidates:
             seen.setdefault(key, candidate)
     return list(seen.values())
 
@@ -149,19 +159,57 @@ def _path_kind(path: Path) -> str:
         return "file"  # no permission to reach it: a finding, not a usage error
 
 
-def _message_files(folder: Path) -> list[Path]:
-    """The message files below ``folder`` (links to folders are not followed), and every
-    folder that could not be read, in path order."""
-    found: list[Path] = []
+def _message_files(folder: Path) -> list[tuple[Path, str]]:
+    """The message files below ``folder`` (links to folders are not followed), and every folder
+    that could not be read, in path order, each with its real path (the key it is known by).
 
-    def unreadable(error: OSError) -> None:
-        found.append(Path(error.filename))
+    Walked as ``os.walk`` walks, but with the folder's own listing: a file that is no link is
+    known as a file, and by its folder's real path, without a system call of its own.
+    """
+    found: list[tuple[Path, str]] = []
 
-    for root, _dirs, names in os.walk(folder, onerror=unreadable):
-        base = Path(root)
-        found += [base / name for name in names
-                  if Path(name).suffix.lower() in MESSAGE_SUFFIXES and (base / name).is_file()]
-    return sorted(found)
+    def walk(top: str) -> None:
+        try:
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError as error:  # the folder cannot be read: a finding of its own
+            found.append((Path(error.filename), os.path.realpath(error.filename)))
+            return
+        real_top = os.path.realpath(top)
+        folders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                folders.append(entry)
+            elif Path(entry.name).suffix.lower() in MESSAGE_SUFFIXES and _is_file(entry):
+                key = os.path.realpath(entry.path) if _is_link(entry) else os.path.join(real_top, entry.name)
+                found.append((Path(top) / entry.name, key))
+        for entry in folders:
+            if not _is_link(entry):
+                walk(os.path.join(top, entry.name))
+
+    walk(os.fspath(folder))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return os.path.islink(entry.path)
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """A regular file, or a link to one (as ``Path.is_file``), from the listing where it can tell."""
+    try:
+        if not entry.is_symlink():
+            return entry.is_file(follow_symlinks=False)
+    except OSError:
+        pass
+    return Path(entry.path).is_file()
 
 
 class Validator:
@@ -170,7 +218,13 @@ class Validator:
     def __init__(self, settings: Settings | None = None):
         load_all()
         self.settings = settings or Settings()
-        self.rules = catalogue()
+
+    @property
+    def rules(self) -> dict:
+        """The rule catalogue, read when a finding first needs its severity (a clean run never does)."""
+        from kad_spec.spec.catalogue import catalogue
+
+        return catalogue()
 
     def severity(self, rule_id: str) -> str:
         override = self.settings.severity_overrides.get(rule_id)
@@ -215,8 +269,8 @@ class Validator:
         either, the file is read in one process.
         """
         reading = None
-        if jobs > 1 and on_batch is None and trace is None:
-            from kad_spec.validation.split import read_stays_split
+        if jobs > 1 and on_batch is None and trace is None and _size(doc.path) >= split_bytes(self.settings):
+            from kad_spec.validation.split import read_stays_split  # only for a file that may be read in parts
 
             reading = read_stays_split(self, doc, result, jobs)
         if reading is None:
@@ -299,7 +353,7 @@ class Validator:
         load_codelists().reset_usage()
         self._used: dict[str, str] = {}
         targets = expand_paths(paths)
-        pooled = _worth_a_pool(targets, self.settings, jobs) if jobs > 1 else []
+        pooled = _worth_a_pool(targets, self.settings, jobs) if jobs > 1 and len(targets) > 1 else []
         results: dict[int, FileResult] = {}
         if pooled:
             files, self._used = _in_processes([targets[i] for i in pooled], self.settings, jobs)
@@ -341,20 +395,24 @@ def _worth_a_pool(targets: list[Path], settings: Settings, jobs: int) -> list[in
 
     A large file is left out: it is read in parts by all the processes instead.
     """
-    from kad_spec.validation.split import POOL_BYTES, split_bytes
+    from kad_spec.validation.split import POOL_BYTES
 
     large = split_bytes(settings)
     sizes = {}
     for i, path in enumerate(targets):
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0
+        size = _size(path)
         if not (size >= large and path.suffix.lower() in MESSAGE_SUFFIXES):
             sizes[i] = size
     if len(sizes) < 2 or sum(sizes.values()) < POOL_BYTES:
         return []
     return list(sizes)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _union_of_editions(*used: dict[str, str]) -> dict[str, str]:
@@ -374,9 +432,12 @@ def _in_processes(targets: list[Path], settings: Settings, jobs: int):
     context = multiprocessing.get_context(method)
     used: dict[str, set[str]] = {}
     files = []
+    # A few chunks per process: a task costs the parent about as much as validating a small
+    # file, and one chunk each would leave a process idle behind a slow one.
+    chunksize = max(1, len(targets) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
                              initargs=(settings,)) as pool:
-        for result, editions in pool.map(_validate_in_worker, targets, chunksize=1):
+        for result, editions in pool.map(_validate_in_worker, targets, chunksize=chunksize):
             files.append(result)
             for name, labels in editions.items():
                 used.setdefault(name, set()).update(labels.split(", "))

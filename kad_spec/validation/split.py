@@ -30,7 +30,6 @@ lines are counted from its cut, so the newlines before the cut are added to them
 from __future__ import annotations
 
 import gc
-import os
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -39,8 +38,8 @@ from pathlib import Path
 from kad_spec.spec.findings import Hit
 from kad_spec.message import WrappedFile, count_line_ends_in_pieces, map_file
 from kad_spec.message.xml_batches import STAY_BOUNDARY
+from kad_spec.validation.engine import split_bytes
 
-SPLIT_BYTES = 8 << 20  # smaller files are read in one piece: see docs/performance.md, "Merknader"
 POOL_BYTES = 4 << 20  # fewer bytes in all are validated one file after the other
 MAX_SPLIT_BYTES = 256 << 20  # larger files (backfills) are read in one piece: memory before speed
 SEARCH_SPAN = 4 << 20  # a boundary must lie this close after the ideal cut; stays are ~1 KB
@@ -75,17 +74,6 @@ class PartResult:
     lines: dict = field(default_factory=dict)  # XML, first part: lines of the header's elements
     only_stays: bool = True  # XML, later part: its root held nothing but stays
     stay_lines: array | None = None  # XML, later part: line of each stay's opphold_id (0: none)
-
-
-def split_bytes(settings) -> int:
-    """The size from which a file is read in parts: Settings.split_bytes, else KAD_SPEC_SPLIT_BYTES, else the default."""
-    value = getattr(settings, "split_bytes", None)
-    if value is not None:
-        return value
-    try:
-        return int(os.environ.get("KAD_SPEC_SPLIT_BYTES", SPLIT_BYTES))
-    except ValueError:
-        return SPLIT_BYTES
 
 
 def can_fork() -> bool:

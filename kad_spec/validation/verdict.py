@@ -12,8 +12,6 @@ finding kept.
 
 from __future__ import annotations
 
-from kad_spec.spec.catalogue import catalogue
-from kad_spec.message.envelope import spec
 from kad_spec.spec.findings import ERROR, Finding, Omitted, StaySet, stay_index
 from kad_spec.spec.text import Text, pick
 
@@ -40,6 +38,9 @@ def stay_of(finding: Finding) -> int | None:
 
 
 def _rejecting_area(rule_id: str) -> bool:
+    from kad_spec.message.envelope import spec
+    from kad_spec.spec.catalogue import catalogue
+
     rule = catalogue().get(rule_id)
     whole = spec()["kvittering"]["avvisning"]["avviser_hele_meldingen"]
     return rule is None or rule.area in whole
