@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 
 from kad_spec.codelists import load_codelists, official_spelling
 from kad_spec.spec.timeutil import OSLO, parse_moment

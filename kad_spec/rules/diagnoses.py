@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
 
 from kad_spec.codelists import (
     ICD10,

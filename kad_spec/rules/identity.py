@@ -8,7 +8,6 @@ does not clear: a file of valid numbers never needs them.
 
 from __future__ import annotations
 
-from typing import Iterable
 
 import numpy as np
 

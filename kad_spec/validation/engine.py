@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kad_spec import __version__
-from kad_spec.spec.findings import ERROR, WARNING, CappedHits, Finding, Hit, Omitted
+from kad_spec.spec.findings import ERROR, CappedHits, Finding, Hit, Omitted
 from kad_spec.message import ReadFailure, open_document
 from kad_spec.message.json_batches import NotForBatches
 from kad_spec.rules import load_all

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import compress, repeat
-from operator import attrgetter, is_, is_not
+from operator import is_, is_not
 from typing import Annotated, Literal, Union
 
 import msgspec
@@ -165,7 +165,6 @@ class _Builder:
                     raise Unsupported(f"enum with pattern at {path}")
                 return Literal[tuple(node["enum"])]
             if "pattern" in node:
-                pattern = node["pattern"]
                 relative = path[1:] if each is None else path[2:]
                 self.typed.patterns.append(FieldCheck(relative, node["pattern"], each))
             return str
