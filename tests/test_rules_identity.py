@@ -169,6 +169,13 @@ def test_duf_number_in_test_is_a_warning():
     assert _rules(_stay("DUF", "201924952306"), miljo="produksjon") == []
 
 
+def test_an_eleven_digit_number_of_no_form_given_as_duf_is_an_invalid_duf_number():
+    # Day + 40 and month + 40 is neither a D- nor an H-number: the form says nothing, and
+    # eleven digits are no DUF number (DUF numbers have twelve).
+    assert form_of("41419012345") is None
+    assert _rules(_stay("DUF", "41419012345")) == ["KAD-ID-004"]
+
+
 def test_sex_mismatch_is_reported_and_unknown_sex_is_not():
     assert _rules(_stay("FNR", TENOR_WOMAN_1940, kjonn="1")) == ["KAD-ID-007"]
     assert _rules(_stay("FNR", TENOR_WOMAN_1940, kjonn="0")) == []

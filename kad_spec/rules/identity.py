@@ -199,9 +199,9 @@ def _check_one(number, id_type, patient, day, ctx) -> list[Hit]:
 
     if id_type == "DUF" or len(number) == 12:
         form = form_of(number)
-        if form != id_type:
+        if form is not None and form != id_type:
             return [_mismatch(id_type, form, number)]
-        return _check_duf(number, ctx)
+        return _check_duf(number, ctx)  # an 11-digit number of no form is no DUF number either
     try:
         person = personnr.classify(number)
     except ValidationError as exc:
