@@ -151,3 +151,21 @@ def test_a_member_name_with_slash_and_tilde_is_an_escaped_pointer_with_its_own_l
     assert code == 1 and finding["rule_id"] == "KAD-STR-002"
     assert finding["pointer"] == "/opphold/0/pasient/a~1b~0c"
     assert finding["line"] == next(i for i, line in enumerate(text.splitlines(), 1) if '"a/b~c"' in line)
+
+
+def test_a_clean_small_file_loads_nothing_it_does_not_use():
+    """Start-up is most of a small run: what a clean JSON file never needs is not imported."""
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: sys.__stderr__.write(' '.join(sorted(sys.modules)) + '\\n'))\n"
+        f"sys.argv = ['kad-spec', 'validate', {str(EXAMPLES / 'kad-melding.json')!r}]\n"
+        "from kad_spec.cli import main\n"
+        "main()\n"
+    )
+    for _ in range(2):  # the first run may compile the code lists and model into the cache (with PyYAML)
+        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+    loaded = set(run.stderr.split())
+    unused = {"stdnum", "ijson", "orjson", "yaml", "lxml", "rich", "kad_spec.spec.catalogue",
+              "kad_spec.validation.split", "kad_spec.ids.personnr", "kad_spec.cli.tools"}
+    assert not loaded & unused

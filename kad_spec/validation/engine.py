@@ -409,6 +409,9 @@ def _worth_a_pool(targets: list[Path], settings: Settings, jobs: int) -> list[in
 
 
 def _size(path: Path) -> int:
+    known = getattr(path, "size", None)  # an opened file's size at opening (kad_spec.message.SizedPath)
+    if known is not None:
+        return known
     try:
         return path.stat().st_size
     except OSError:
