@@ -24,7 +24,6 @@ the small files beside the main messages, because their defect is not in a stay:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus_module import load_corpus_module
 from kad_spec.spec.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,14 +43,6 @@ ONLY_BESIDE_MAIN_MESSAGES = {
     "KAD-DIA-004", "KAD-ID-005", "KAD-KL-003", "KAD-MLD-001", "KAD-MLD-002",
     "KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-004", *(f"KAD-KONV-{n:03d}" for n in range(1, 10)),
 }
-
-
-def load_corpus_module():
-    spec = importlib.util.spec_from_file_location("kad_corpus", ROOT / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
 
 
 corpus = load_corpus_module()

@@ -10,14 +10,13 @@ that there are many), and in chunks read in parts by several processes.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from corpus_module import load_corpus_module
 from kad_spec.message import xml_batches
 from kad_spec.message.json_batches import NotForBatches
 from kad_spec.message.xml_reader import XmlMessage
@@ -30,15 +29,7 @@ from kad_spec.validation.engine import Settings, Validator
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _corpus():
-    spec = importlib.util.spec_from_file_location("kad_corpus_chunks", ROOT / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _corpus()
+corpus = load_corpus_module()
 
 
 def _xsd():
