@@ -225,16 +225,21 @@ def members_before_stays(head: bytes) -> dict | None:
     array in ``head``, a key given twice, a number yajl refuses, any syntax error), and the
     streaming reader is to read them and word any error."""
     start = stays_start(head)
-    if start is None:
-        return None
+    members = None if start is None else _members_before(head[:start])
+    return members if members is not None and _yajl_reads(members) else None
+
+
+def _members_before(head: bytes) -> dict | None:
+    """The members in ``head`` (the file up to the stays array's ``[``), read as the streaming
+    reader reads them: None if they do not parse so or repeat a key."""
     try:
-        members, duplicates = _strict_json(head[:start] + b"]}")
+        members, duplicates = _strict_json(head + b"]}")
     except (ValueError, msgspec.DecodeError):
         return None
     if duplicates or not isinstance(members, dict) or list(members)[-1:] != ["opphold"]:
         return None
     members.pop("opphold")
-    return members if _yajl_reads(members) else None
+    return members
 
 
 _YAJL_INTEGER = (1 << 63) - 1  # yajl refuses integers beyond this magnitude, which Python reads
@@ -262,13 +267,10 @@ def _strict_json(data: bytes):
 
 def _check_members_before(head: bytes, header_keys: list[str]) -> None:
     """The members before the stays must be read as the streaming reader read them (no repeats)."""
-    try:
-        members, duplicates = _strict_json(head + b"]}")
-    except (ValueError, msgspec.DecodeError):
-        raise NotForBatches("the stays array is not a member of the top-level object") from None
-    if duplicates or not isinstance(members, dict) or list(members)[-1:] != ["opphold"]:
+    members = _members_before(head)
+    if members is None:
         raise NotForBatches("members before the stays are not as the streaming reader has them")
-    if [key for key in members if key != "opphold"] != header_keys:
+    if list(members) != header_keys:
         raise NotForBatches("the header read first differs")
 
 
