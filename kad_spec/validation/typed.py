@@ -127,7 +127,7 @@ def _pattern_failures(batch, check: FieldCheck) -> list[int]:
     else:
         owners = batch.items(check.each)[0]
         values = batch.item_column(check.each, check.path[0])
-    if any(map(is_, values, repeat(UNSET))):  # by identity: ``in`` would call __eq__ per value
+    if any(map(is_, values, repeat(UNSET))):  # absent values are dropped by compress, not a Python loop
         given = list(map(is_not, values, repeat(UNSET)))
         owners, values = list(compress(owners, given)), list(compress(values, given))
     if not values or check.column_validator.is_valid(values):
