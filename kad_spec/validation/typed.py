@@ -59,7 +59,8 @@ class TypedStays:
     stay_type: type
     patterns: list[FieldCheck] = field(default_factory=list)
     conditions: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
-    object_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # nested object -> its fields
+    # nested object -> its fields, each with whether it is required
+    object_fields: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
     list_fields: dict[str, int] = field(default_factory=dict)  # list of objects -> keys per item
 
     @cached_property
@@ -103,20 +104,10 @@ class TypedStays:
         return total
 
     @cached_property
-    def key_layout(self) -> list[tuple[str, bool, list[tuple[str, bool]]]]:
+    def key_layout(self) -> list[tuple[str, bool, tuple[tuple[str, bool], ...]]]:
         """Per member of a stay: its name, whether it is required, and the same for an object's members."""
-        layout = []
-        for info in msgspec.structs.fields(self.stay_type):
-            members = []
-            if info.name in self.object_fields:
-                struct = next(t for t in (info.type, *getattr(info.type, "__args__", ())) if _is_struct(t))
-                members = [(sub.name, sub.required) for sub in msgspec.structs.fields(struct)]
-            layout.append((info.name, info.required, members))
-        return layout
-
-
-def _is_struct(kind) -> bool:
-    return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+        return [(info.name, info.required, self.object_fields.get(info.name, ()))
+                for info in msgspec.structs.fields(self.stay_type)]
 
 
 def _pattern_failures(batch, check: FieldCheck) -> list[int]:
@@ -206,7 +197,7 @@ class _Builder:
         # gc=False: a stay holds no cycles; tracking a million Structs would only cost collections.
         struct = msgspec.defstruct(f"Typed{name}", fields, kw_only=True, forbid_unknown_fields=True, gc=False)
         if len(path) == 2 and each is None:
-            self.typed.object_fields[path[1]] = tuple(member for member, *_ in fields)
+            self.typed.object_fields[path[1]] = tuple((member, member in required) for member, *_ in fields)
         elif len(path) == 2 and each is not None:
             if any(len(f) == 3 for f in fields) or any(self._is_nested(sub) for sub in node.get("properties", {}).values()):
                 raise Unsupported(f"list items with optional or nested members at {path}")
