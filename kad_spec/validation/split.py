@@ -491,21 +491,33 @@ def _shifted(hit: Hit, offset: int, lines: int = 0) -> Hit:
 
 
 def _keys_before_stays(path: Path) -> list[str] | None:
-    """The top-level keys written before the stays, in order; None if there are no stays to cut."""
+    """The top-level keys written before the stays, in order; None if there are no stays to cut.
+
+    Read in one call where the members before the stays allow it (as the reader's header read
+    does), else token by token."""
+    from kad_spec.message import UTF8_BOM
+    from kad_spec.message.json_batches import HEAD_BYTES, members_before_stays
+
+    with path.open("rb") as handle:
+        start = len(UTF8_BOM) if handle.read(len(UTF8_BOM)) == UTF8_BOM else 0
+        handle.seek(start)
+        members = members_before_stays(handle.read(HEAD_BYTES))
+        if members is not None:
+            return list(members)
+        handle.seek(start)
+        return _keys_token_by_token(handle)
+
+
+def _keys_token_by_token(handle) -> list[str] | None:
     import ijson
 
-    from kad_spec.message import UTF8_BOM
-
     keys: list[str] = []
-    with path.open("rb") as handle:
-        if handle.read(len(UTF8_BOM)) != UTF8_BOM:
-            handle.seek(0)
-        try:
-            for prefix, event, value in ijson.parse(handle):
-                if prefix == "" and event == "map_key":
-                    if value == "opphold":
-                        return keys
-                    keys.append(value)
-        except (ijson.JSONError, UnicodeDecodeError):
-            return None
+    try:
+        for prefix, event, value in ijson.parse(handle):
+            if prefix == "" and event == "map_key":
+                if value == "opphold":
+                    return keys
+                keys.append(value)
+    except (ijson.JSONError, UnicodeDecodeError):
+        return None
     return None
