@@ -40,7 +40,7 @@ import hashlib
 import hmac
 import random
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -80,6 +80,15 @@ class Rates:
     forgotten: float = 0.003  # the discharge is never sent
     late: float = 0.03
     repeat: float = 0.02
+
+    def story(self, draw: float) -> str | None:
+        """What happens to a stay, from one draw in [0, 1): each of the three rates is a slice of it."""
+        for story, rate in (("forgotten", self.forgotten), ("cancellation", self.cancellation),
+                            ("correction", self.correction)):
+            if draw < rate:
+                return story
+            draw -= rate
+        return None
 
     def manifest(self) -> dict:
         return {"korttid": self.short_stay, "korreksjon": self.correction, "annullering": self.cancellation,
@@ -127,8 +136,7 @@ def resolve_sequence(options: SequenceOptions, today: date | None = None) -> Seq
     if options.format not in ("json", "xml"):
         raise ExampleError(f"ukjent format «{options.format}»; bruk json eller xml")
     _check_rates(options.rates)
-    count = options.count if options.count is not None else STAYS_PER_DAY * options.days
-    return SequenceOptions(options.first, options.last, options.units, count, options.seed, options.format, options.rates)
+    return replace(options, count=options.count if options.count is not None else STAYS_PER_DAY * options.days)
 
 
 def _check_rates(rates: Rates) -> None:
@@ -179,7 +187,9 @@ def _line(record: dict) -> bytes:
 
 
 class _Handles:
-    """A person's handle in the manifest: a keyed hash of the id, the key never written anywhere."""
+    """A person's handle in the manifest: a keyed hash of the id, so that the manifest holds none.
+
+    The key comes from the seed and is written nowhere; it is no secret (the persons are synthetic)."""
 
     def __init__(self, seed: int):
         self.key = random.Random(f"kad-spec-sequence-handles:{seed}").getrandbits(256).to_bytes(32, "big")
@@ -332,9 +342,9 @@ class _Unit:
     def _plan(self, index: int) -> _Stay:
         rng, rates = self.rng, self.rates
         admitted = self.factory.admission(index, self.options.count)
-        draw = rng.random()
+        story = rates.story(rng.random())
         discharged = self._discharge(admitted)
-        forgotten = draw < rates.forgotten and admitted <= self.period.end - FORGOTTEN_MARGIN
+        forgotten = story == "forgotten" and admitted <= self.period.end - FORGOTTEN_MARGIN
         full = self._stay(admitted, None if forgotten else discharged)
         first = message_day(admitted)
         sends = [(first, "N")]
@@ -342,11 +352,10 @@ class _Unit:
         if out is not None and out != first:
             sends.append((out, "M"))
         stay = _Stay(admitted, full, sends, discharged_at_first=out == first)
-        if rates.forgotten <= draw < rates.forgotten + rates.cancellation:
+        if story == "cancellation":
             self._cancel(stay, first + timedelta(days=rng.randint(1, 3)))
-        elif draw >= rates.forgotten + rates.cancellation and draw < rates.forgotten + rates.cancellation + rates.correction:
-            if out is not None:
-                self._correct(stay, out + timedelta(days=rng.randint(1, 5)))
+        elif story == "correction" and out is not None:
+            self._correct(stay, out + timedelta(days=rng.randint(1, 5)))
         return stay
 
     def _discharge(self, admitted: datetime) -> datetime:
