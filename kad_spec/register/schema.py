@@ -1,7 +1,7 @@
 """The register's tables, as SQLAlchemy Core metadata (no ORM).
 
 The names are the model's, in Norwegian. Times are kept twice where the rules compare them: as
-written in the message, and in UTC as fixed-width ISO text (``2025-03-01T13:35:00.000000Z``),
+written in the message, and in UTC as fixed-width ISO text (``2025-03-01T13:35:00Z``),
 which sorts as the times do, the same on SQLite and PostgreSQL. No column holds a personal id:
 the person is a keyed pseudonym (kad_spec.register.keys), and what the rules need from the id
 (birth date, sex, id type) is derived at ingest.

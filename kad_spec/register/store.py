@@ -227,3 +227,194 @@ def _sqlite_begin(connection) -> None:
 def _reason(error) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+CHUNK = 500  # values in one IN (...) list: well within every store's limit on bound parameters
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+# The statements ingest and status run, each on a connection in a transaction of Register:
+# plain SQLAlchemy Core; every query that returns rows says its order.
+
+# -- messages ---------------------------------------------------------------------------
+def message_by_melding_id(connection, melding_id: str):
+    m = schema.melding
+    return connection.execute(m.select().where(m.c.melding_id == melding_id)).first()
+
+
+def add_message(connection, values: dict) -> int:
+    return connection.execute(schema.melding.insert().values(**values)).inserted_primary_key[0]
+
+
+def latest_message_utc(connection, virksomhet: str) -> str | None:
+    """The unit's latest ``opprettet`` (UTC) among the messages taken in."""
+    import sqlalchemy
+
+    m = schema.melding
+    return connection.execute(sqlalchemy.select(sqlalchemy.func.max(m.c.opprettet_utc)).where(
+        m.c.virksomhet == virksomhet, m.c.resultat == "tatt_inn")).scalar()
+
+
+# -- stays ------------------------------------------------------------------------------
+def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
+    """The current version of each of these stays the register has, with its message's opprettet."""
+    import sqlalchemy
+
+    o, m = schema.opphold, schema.melding
+    found = {}
+    for chunk in _chunks(sorted(set(opphold_ids))):
+        query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+                 .join(m, m.c.id == o.c.melding)
+                 .where(o.c.virksomhet == virksomhet, o.c.opphold_id.in_(chunk))
+                 .order_by(o.c.opphold_id))
+        found.update({row.opphold_id: row for row in connection.execute(query)})
+    return found
+
+
+def stays_of_persons(connection, virksomhet: str, persons: list[str]) -> list:
+    """The current versions, not cancelled, of every stay of these persons at the unit."""
+    import sqlalchemy
+
+    o, m = schema.opphold, schema.melding
+    rows = []
+    for chunk in _chunks(sorted(set(persons))):
+        query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+                 .join(m, m.c.id == o.c.melding)
+                 .where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk), o.c.annullert.is_(False))
+                 .order_by(o.c.person, o.c.opphold_id))
+        rows += list(connection.execute(query))
+    return rows
+
+
+def open_stays_admitted_before(connection, virksomhet: str, before_utc: str) -> list:
+    """Stays not cancelled and not discharged, admitted before ``before_utc``."""
+    import sqlalchemy
+
+    o, m = schema.opphold, schema.melding
+    query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+             .join(m, m.c.id == o.c.melding)
+             .where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None),
+                    o.c.innlagt_utc < before_utc)
+             .order_by(o.c.opphold_id))
+    return list(connection.execute(query))
+
+
+def add_stays(connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(schema.opphold.insert(), rows)
+
+
+def replace_stays(connection, rows: list[dict]) -> None:
+    """New current versions of stays the register has (every column but the key and forst_mottatt_utc)."""
+    import sqlalchemy
+
+    if not rows:
+        return
+    o = schema.opphold
+    kept = {"virksomhet", "opphold_id", "forst_mottatt_utc"}
+    columns = [c.name for c in o.columns if c.name not in kept]
+    statement = (o.update()
+                 .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
+                        o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
+                 .values({name: sqlalchemy.bindparam(f"new_{name}") for name in columns}))
+    connection.execute(statement, [
+        {"key_virksomhet": row["virksomhet"], "key_opphold_id": row["opphold_id"],
+         **{f"new_{name}": row[name] for name in columns}} for row in rows])
+
+
+def add_versions(connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(schema.versjon.insert(), rows)
+
+
+# -- the open list ------------------------------------------------------------------------
+def open_findings_of_stays(connection, virksomhet: str, opphold_ids: list[str]) -> list:
+    f = schema.funn
+    rows = []
+    for chunk in _chunks(sorted(set(opphold_ids))):
+        query = (f.select().where(f.c.virksomhet == virksomhet, f.c.opphold_id.in_(chunk),
+                                  f.c.lukket_utc.is_(None)).order_by(f.c.id))
+        rows += list(connection.execute(query))
+    return rows
+
+
+def open_findings_of_message_level(connection, virksomhet: str) -> list:
+    """Open findings about a message, not one stay."""
+    f = schema.funn
+    query = f.select().where(f.c.virksomhet == virksomhet, f.c.opphold_id.is_(None),
+                             f.c.lukket_utc.is_(None)).order_by(f.c.id)
+    return list(connection.execute(query))
+
+
+def open_findings_of_rule(connection, virksomhet: str, regel: str) -> list:
+    f = schema.funn
+    query = f.select().where(f.c.virksomhet == virksomhet, f.c.regel == regel,
+                             f.c.lukket_utc.is_(None)).order_by(f.c.id)
+    return list(connection.execute(query))
+
+
+def add_findings(connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(schema.funn.insert(), rows)
+
+
+def close_findings(connection, ids: list[int], when_utc: str, by_message: int | None) -> None:
+    f = schema.funn
+    for chunk in _chunks(sorted(ids)):
+        connection.execute(f.update().where(f.c.id.in_(chunk)).values(lukket_utc=when_utc, lukket_av=by_message))
+
+
+# -- status ---------------------------------------------------------------------------------
+def unit_status(connection, unit: str | None = None) -> list[dict]:
+    """Per unit (all, or ``unit``): messages, stays, open findings by rule, the latest message."""
+    import sqlalchemy
+
+    m, o, f = schema.melding, schema.opphold, schema.funn
+    count = sqlalchemy.func.count
+
+    def where(table):
+        return [table.c.virksomhet == unit] if unit is not None else []
+
+    units: dict[str, dict] = {}
+
+    def of(name: str) -> dict:
+        return units.setdefault(name, {
+            "virksomhet": name, "messages": {"total": 0, "taken_in": 0, "refused": 0},
+            "last_received_utc": None, "last_created": None,
+            "stays": {"current": 0, "open": 0, "cancelled": 0}, "open_findings": {}})
+
+    rows = connection.execute(sqlalchemy.select(m.c.virksomhet, m.c.resultat, count(), sqlalchemy.func.max(m.c.mottatt_utc))
+                              .where(*where(m)).group_by(m.c.virksomhet, m.c.resultat)
+                              .order_by(m.c.virksomhet, m.c.resultat))
+    for name, result, n, received in rows:
+        unit_facts = of(name)
+        unit_facts["messages"]["total"] += n
+        unit_facts["messages"]["taken_in" if result == "tatt_inn" else "refused"] += n
+        if received is not None and (unit_facts["last_received_utc"] or "") < received:
+            unit_facts["last_received_utc"] = received
+    latest = (sqlalchemy.select(m.c.virksomhet, m.c.opprettet).where(*where(m), m.c.resultat == "tatt_inn")
+              .order_by(m.c.virksomhet, m.c.opprettet_utc.desc(), m.c.melding_id.desc()))
+    for name, created in connection.execute(latest):
+        if of(name)["last_created"] is None:
+            of(name)["last_created"] = created
+    ongoing = sqlalchemy.and_(o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None))
+    rows = connection.execute(sqlalchemy.select(o.c.virksomhet, o.c.annullert, ongoing.label("open"), count())
+                              .where(*where(o)).group_by(o.c.virksomhet, o.c.annullert, ongoing)
+                              .order_by(o.c.virksomhet, o.c.annullert, ongoing))
+    for name, cancelled, is_open, n in rows:
+        stays = of(name)["stays"]
+        if cancelled:
+            stays["cancelled"] += n
+        else:
+            stays["current"] += n
+            stays["open"] += n if is_open else 0
+    rows = connection.execute(sqlalchemy.select(f.c.virksomhet, f.c.regel, count())
+                              .where(*where(f), f.c.lukket_utc.is_(None)).group_by(f.c.virksomhet, f.c.regel)
+                              .order_by(f.c.virksomhet, f.c.regel))
+    for name, rule_id, n in rows:
+        of(name)["open_findings"][rule_id] = n
+    return [units[name] for name in sorted(units)]
