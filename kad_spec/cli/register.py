@@ -53,10 +53,10 @@ REFUSED_LINE = Text("{path}: avvist: melding {melding_id} fra virksomhet {virkso
                     "regel {rule}; ingen opphold er tatt inn",
                     "{path}: refused: message {melding_id} from unit {virksomhet}, created {opprettet}; "
                     "rule {rule}; no stay is taken in")
-NOT_STORED_LINE = Text("{path}: ikke tatt inn: meldingen har ingen lesbar melding_id og virksomhet ({rule}); "
-                       "kad-spec validate viser hvorfor",
-                       "{path}: not taken in: the message has no readable melding_id and unit ({rule}); "
-                       "kad-spec validate shows why")
+NOT_STORED_LINE = Text("{path}: ikke tatt inn: filen kan ikke leses som en KAD-melding med melding_id og virksomhet "
+                       "({rule}); kad-spec validate viser hvorfor",
+                       "{path}: not taken in: the file cannot be read as a KAD message with a melding_id and a unit "
+                       "({rule}); kad-spec validate shows why")
 INTERNAL_LINE = Text("{path}: intern feil i kad-spec: {error}", "{path}: internal error in kad-spec: {error}")
 MORE_FINDINGS = Text("  … og {n} funn til fra valideringen (kad-spec validate viser alle)",
                      "  … and {n} more findings from the validation (kad-spec validate shows them all)")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -174,8 +175,11 @@ def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptio
     if checked.internal_error:
         outcome.internal_error = checked.internal_error
         return outcome
-    if facts.melding_id is None or facts.virksomhet is None:  # nothing to know it by, nor whose it is
-        outcome.rule = _first_error(checked.findings)
+    unreadable = _unreadable(checked.findings)
+    if facts.melding_id is None or facts.virksomhet is None or unreadable:
+        # Nothing to know it by, nor whose it is; or a file that is no whole message (cut short,
+        # say): not received, so that the whole file can be sent again under the same melding_id.
+        outcome.rule = unreadable or _first_error(checked.findings)
         return outcome
     with register.transaction() as connection:
         earlier = store.message_by_melding_id(connection, facts.melding_id)
@@ -268,9 +272,9 @@ class StayCollector:
             id_type, number, sex, age, home = person
             person_key, born, derived_sex = self._person(_text(id_type), _text(number))
             self.records.append(StayRecord(
-                batch.start + i, stay_id, _text(status), person_key, _text(id_type), born,
-                _text(sex) or derived_sex, age if type(age) is int else None, _text(home), _text(admitted),
-                _text(discharged), tuple(map(_text, place)), tuple(map(_text, destination)), first, last))
+                batch.start + i, stay_id, _code(status), person_key, _code(id_type), born,
+                _code(sex) or derived_sex, age if type(age) is int else None, _code(home), _text(admitted),
+                _text(discharged), _place(place), _place(destination), first, last))
 
     def _person(self, id_type: str | None, number: str | None) -> tuple[str | None, str | None, str | None]:
         """(pseudonym, birth date, sex) of a person; the id itself goes no further than here."""
@@ -304,8 +308,22 @@ def _text(value) -> str | None:
     return value if type(value) is str else None
 
 
+def _code(value) -> str | None:
+    """A code many stays share (id type, municipality, category): one string for all of them."""
+    return sys.intern(value) if type(value) is str else None
+
+
+NO_PLACE = (None, None, None)
+
+
+def _place(values) -> tuple:
+    place = tuple(map(_code, values))
+    return NO_PLACE if place == NO_PLACE else place
+
+
 # -- applying one message ----------------------------------------------------------------------
 FindingKey = tuple  # (regel, peker, parametre): a finding on the open list is the same when these are
+WRITE_ROWS = 1000  # rows written in one statement
 
 
 class Application:
@@ -331,19 +349,22 @@ class Application:
             (self.about_message if index is None else self.by_stay.setdefault(index, [])).append(finding)
 
     def run(self) -> None:
-        from kad_spec.validation import refused_stays
+        from kad_spec.validation import refused_stays, refuses_message
 
-        taken_in = self.checked.verdict != "rejected"
-        self.outcome.result = TAKEN_IN if taken_in else REFUSED
+        # Refused as a whole (its header, say): no stay is looked at. A message all of whose stays
+        # are refused is refused too, but each stay's findings are the unit's to see.
+        whole = refuses_message(self.checked)
+        self.outcome.result = TAKEN_IN if self.checked.verdict != "rejected" else REFUSED
         self.message_id = store.add_message(self.connection, {
             "melding_id": self.facts.melding_id, "virksomhet": self.unit, "opprettet": self.facts.opprettet or "",
             "opprettet_utc": self.facts.opprettet_utc, "mottatt_utc": self.received, "sha256": self.digest,
             "antall_opphold": self.checked.stays, "resultat": self.outcome.result,
             "feil": self.outcome.errors, "advarsler": self.outcome.warnings})
-        if taken_in:
+        if self.outcome.result == REFUSED:
+            self.outcome.rule = _first_error(self.about_message) or _first_error(self.checked.findings)
+        if not whole:
             self.apply_stays(refused_stays(self.checked))
         else:
-            self.outcome.rule = _first_error(self.about_message) or _first_error(self.checked.findings)
             self.refuse_every_stay()
         self.settle_message_findings()
         self.settle_open_stays()
@@ -359,8 +380,8 @@ class Application:
         for row in store.stays_of_persons(self.connection, self.unit, persons):
             if row.opphold_id not in in_message:  # stays of this message are KAD-OPH-002's
                 others.setdefault(row.person, []).append(_version(row))
-        rows: dict[str, dict] = {}
-        versions = []
+        applied: dict[str, StayRecord] = {}  # the version each stay has at the end of the message
+        versions: list[tuple] = []  # (opphold_id, status, handling, regel) per version, in file order
         replaced: dict[str, list[FindingKey]] = {}
         added: dict[str, list[FindingKey]] = {}
         for record in records:
@@ -368,15 +389,29 @@ class Application:
             found, judgement = self._judge(record, new, current.get(record.opphold_id), refused, others)
             if judgement.action == history.APPLIED:
                 current[record.opphold_id] = new
-                rows[record.opphold_id] = self._row(record)
-            versions.append({"virksomhet": self.unit, "opphold_id": record.opphold_id, "melding": self.message_id,
-                             "status": record.status, "handling": judgement.action, "regel": judgement.rule})
+                applied[record.opphold_id] = record
+            versions.append((record.opphold_id, record.status, judgement.action, judgement.rule))
             self._count(judgement.action)
-            (replaced if judgement.replaces else added).setdefault(record.opphold_id, []).extend(found)
-        store.add_stays(self.connection, [row for sid, row in sorted(rows.items()) if sid not in stored])
-        store.replace_stays(self.connection, [row for sid, row in sorted(rows.items()) if sid in stored])
-        store.add_versions(self.connection, versions)
+            if found or judgement.replaces:
+                (replaced if judgement.replaces else added).setdefault(record.opphold_id, []).extend(found)
+        self._write_stays(applied, stored)
+        self._write_versions(versions)
         self.settle_stay_findings(replaced, added)
+
+    def _write_stays(self, applied: dict[str, StayRecord], stored: set[str]) -> None:
+        """New stays added, known ones replaced: a thousand rows at a time, so that a yearly file's
+        rows are never all made at once."""
+        order = sorted(applied)
+        for start in range(0, len(order), WRITE_ROWS):
+            chunk = order[start:start + WRITE_ROWS]
+            store.add_stays(self.connection, [self._row(applied[sid]) for sid in chunk if sid not in stored])
+            store.replace_stays(self.connection, [self._row(applied[sid]) for sid in chunk if sid in stored])
+
+    def _write_versions(self, versions: list[tuple]) -> None:
+        for start in range(0, len(versions), WRITE_ROWS):
+            store.add_versions(self.connection, [
+                {"virksomhet": self.unit, "opphold_id": sid, "melding": self.message_id, "status": status,
+                 "handling": action, "regel": rule} for sid, status, action, rule in versions[start:start + WRITE_ROWS]])
 
     def _judge(self, record: StayRecord, new: Version, current: Version | None, refused: frozenset[int],
                others: dict[str, list[Version]]):
@@ -399,10 +434,9 @@ class Application:
         versions = []
         for record in self.records:
             rule = _first_error(self.by_stay.get(record.index, [])) or self.outcome.rule
-            versions.append({"virksomhet": self.unit, "opphold_id": record.opphold_id, "melding": self.message_id,
-                             "status": record.status, "handling": history.REFUSED, "regel": rule})
+            versions.append((record.opphold_id, record.status, history.REFUSED, rule))
             self._count(history.REFUSED)
-        store.add_versions(self.connection, versions)
+        self._write_versions(versions)
 
     def _count(self, action: str) -> None:
         if action == history.APPLIED:
@@ -535,6 +569,15 @@ def _severity(rule_id: str) -> str:
 
     rule = catalogue().get(rule_id)
     return rule.severity if rule else ERROR
+
+
+def _unreadable(findings) -> str | None:
+    """The rule that says the file cannot be read as a message (area ``fil``), if one does."""
+    from kad_spec.spec.catalogue import catalogue
+
+    rules = catalogue()
+    return next((f.rule_id for f in findings if f.severity == ERROR and getattr(rules.get(f.rule_id), "area", None) == "fil"),
+                None)
 
 
 def _first_error(findings) -> str | None:

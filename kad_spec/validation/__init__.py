@@ -10,6 +10,7 @@
     message_files([Path("mappe")])          # the files check_paths would check, in order
     read_header(path)                       # meldingsinfo and virksomhet, before the stays are read
     refused_stays(result)                   # the stays an error finding refuses (indexes)
+    refuses_message(result)                 # whether a finding refuses the message as a whole
 
 ``Options`` are the validator's settings (as-of date, severity overrides, the limit of detailed
 findings per rule, waived stays). The names are imported lazily, so that importing this package
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from kad_spec.validation.engine import FileResult, Settings as Options, Validator
 
 __all__ = ["Options", "FileResult", "UsageError", "Validator", "check_document", "check_paths", "message_files",
-           "read_header", "refused_stays"]
+           "read_header", "refused_stays", "refuses_message"]
 
 
 def __getattr__(name: str):
@@ -87,9 +88,18 @@ def read_header(path: Path) -> dict | None:
         return None
 
 
+def refuses_message(result: "FileResult") -> bool:
+    """Whether a finding refuses the message as a whole (its file, envelope or header), not only its
+    stays. ``result.verdict`` is ``rejected`` also when every stay is refused on its own."""
+    from kad_spec.validation.verdict import deciding, deciding_omitted, omitted_rejects_message, rejects_message
+
+    return bool(result.internal_error) or any(rejects_message(f) for f in deciding(result)) \
+        or any(omitted_rejects_message(o) for o in deciding_omitted(result))
+
+
 def refused_stays(result: "FileResult") -> frozenset[int]:
     """The stays (their index in the message) that a finding at error level points at: the register
-    does not take them in. Whether the whole message is refused is ``result.verdict == "rejected"``."""
+    does not take them in. Whether the whole message is refused: :func:`refuses_message`."""
     from kad_spec.spec.findings import ERROR, stay_index
 
     found = {stay_index(f.pointer) for f in result.findings if f.severity == ERROR and not f.waived}
