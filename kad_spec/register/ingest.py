@@ -239,7 +239,9 @@ class StayRecord:
     alder: int | None
     bostedskommune: str | None
     innlagt: str | None
+    innlagt_utc: str | None
     utskrevet: str | None
+    utskrevet_utc: str | None
     henvist_fra: tuple
     utskrevet_til: tuple
     innskrivningsdiagnoser: str | None
@@ -274,7 +276,8 @@ class StayCollector:
             self.records.append(StayRecord(
                 batch.start + i, stay_id, _code(status), person_key, _code(id_type), born,
                 _code(sex) or derived_sex, age if type(age) is int else None, _code(home), _text(admitted),
-                _text(discharged), _place(place), _place(destination), first, last))
+                utc.as_utc(admitted), _text(discharged), utc.as_utc(discharged), _place(place), _place(destination),
+                first, last))
 
     def _person(self, id_type: str | None, number: str | None) -> tuple[str | None, str | None, str | None]:
         """(pseudonym, birth date, sex) of a person; the id itself goes no further than here."""
@@ -447,8 +450,8 @@ class Application:
             self.outcome.refused += 1
 
     def _version_of(self, record: StayRecord) -> Version:
-        return Version(record.opphold_id, record.status, record.person, record.innlagt, utc.as_utc(record.innlagt),
-                       utc.as_utc(record.utskrevet), self.facts.opprettet_utc or "", self.facts.opprettet or "",
+        return Version(record.opphold_id, record.status, record.person, record.innlagt, record.innlagt_utc,
+                       record.utskrevet_utc, self.facts.opprettet_utc or "", self.facts.opprettet or "",
                        annullert=record.status == CANCEL)
 
     def _row(self, record: StayRecord) -> dict:
@@ -458,8 +461,8 @@ class Application:
             "annullert": record.status == CANCEL, "melding": self.message_id,
             "versjon_utc": self.facts.opprettet_utc or "", "person": record.person, "id_type": record.id_type,
             "fodselsdato": record.fodselsdato, "kjonn": record.kjonn, "alder": record.alder,
-            "bostedskommune": record.bostedskommune, "innlagt": record.innlagt, "innlagt_utc": utc.as_utc(record.innlagt),
-            "utskrevet": record.utskrevet, "utskrevet_utc": utc.as_utc(record.utskrevet),
+            "bostedskommune": record.bostedskommune, "innlagt": record.innlagt, "innlagt_utc": record.innlagt_utc,
+            "utskrevet": record.utskrevet, "utskrevet_utc": record.utskrevet_utc,
             **{f"henvist_fra_{name}": value for name, value in zip(PLACE_FIELDS, referred)},
             **{f"utskrevet_til_{name}": value for name, value in zip(PLACE_FIELDS, discharged_to)},
             "innskrivningsdiagnoser": record.innskrivningsdiagnoser,
