@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+# The register's stores (SQLite and PostgreSQL) for every test that takes ``register_url``.
+from register_stores import postgres_database, register_url  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"

@@ -198,7 +198,13 @@ def test_raw_defect_is_written_as_catalogued(cli, tmp_path):
 
 
 def _defect_cases():
-    return sorted(catalogue())
+    return sorted(rule_id for rule_id, rule in catalogue().items() if rule.implementation.kind != "history")
+
+
+def test_a_history_rule_has_no_single_defect_message(cli):
+    result = cli("example", "--defect", "KAD-REG-001")
+    assert result.exit_code == 2
+    assert "historikkregel" in result.stderr
 
 
 @pytest.mark.parametrize("rule_id", _defect_cases())

@@ -4,6 +4,8 @@ Every catalogued rule has an implementation and every implementation a catalogue
 example is written to a file, validated with ``kad-spec validate --format json`` and must pass or
 fail as catalogued. A failing example must report its own rule and no other rule at error level
 (the examples are the vendors' conformance suite), unless the rule says ``isolated: false``.
+The register's history rules have sequences of messages for examples instead: those run through
+``kad-spec register ingest`` (tests/test_register_rules.py).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def test_rule_is_complete(rule_id):
     area_prefix = {
         "identitet": "KAD-ID-", "organisasjon": "KAD-ORG-", "tid": "KAD-TID-", "diagnose": "KAD-DIA-",
         "opphold": "KAD-OPH-", "melding": "KAD-MLD-", "kodeverk": "KAD-KL-", "struktur": "KAD-STR-", "fil": "KAD-FIL-",
-        "konvolutt": "KAD-KONV-",
+        "konvolutt": "KAD-KONV-", "register": "KAD-REG-",
     }
     assert rule_id.startswith(area_prefix[rule.area]), f"{rule_id} is filed under {rule.area}"
 
@@ -90,11 +92,18 @@ def test_message_placeholders_are_the_same_in_both_languages():
         assert names(rule.message_nb) == names(rule.message_en), rule.id
 
 
+def test_history_rules_and_only_they_have_sequences_for_examples():
+    for rule in RULES.values():
+        history = rule.implementation.kind == "history"
+        assert all((example.sequence is not None) == history for example in rule.examples), rule.id
+
+
 # -- examples through the CLI -------------------------------------------------------------------
 EXAMPLES = [
     pytest.param(rule_id, index, id=f"{rule_id}-{example.name}")
     for rule_id, rule in sorted(RULES.items())
     for index, example in enumerate(rule.examples)
+    if example.sequence is None  # a history rule's sequences: tests/test_register_rules.py
 ]
 
 
@@ -102,7 +111,8 @@ def test_every_example_has_its_own_test_id():
     """The ids are the examples' names; a missing or repeated name would hide an example's id."""
     ids = [param.id for param in EXAMPLES]
     assert all(not test_id.endswith("-") for test_id in ids)
-    assert len(set(ids)) == len(ids) == sum(len(rule.examples) for rule in RULES.values())
+    single = sum(1 for rule in RULES.values() for example in rule.examples if example.sequence is None)
+    assert len(set(ids)) == len(ids) == single
 
 
 @pytest.mark.parametrize(("rule_id", "index"), EXAMPLES)
@@ -135,7 +145,7 @@ def test_no_example_report_shows_a_full_person_id(tmp_path):
     base = json.loads(BASE_EXAMPLE.read_text(encoding="utf-8"))
     for rule in RULES.values():
         for example in rule.examples:
-            if example.raw is not None:
+            if example.raw is not None or example.sequence is not None:
                 continue
             doc = apply_patch(base, example.patch)
             ids = [s["pasient"]["id"] for s in doc.get("opphold", []) if isinstance(s.get("pasient"), dict) and "id" in s["pasient"]]

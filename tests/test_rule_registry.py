@@ -23,7 +23,7 @@ FAILING = [
     pytest.param(rule_id, index, id=f"{rule_id}-{example.name}")
     for rule_id, rule in sorted(RULES.items())
     for index, example in enumerate(rule.examples)
-    if example.expect == "fail"
+    if example.expect == "fail" and example.sequence is None  # history rules: never found in one file
 ]
 
 
@@ -31,6 +31,8 @@ def allowed_origins(rule, file_format: str) -> set[str]:
     impl = rule.implementation
     if impl.kind == "check":
         return set(impl.handlers)
+    if impl.kind == "history":
+        return set()  # found by kad-spec register ingest across messages, never by validating a file
     if impl.kind == "schema":
         # An XML message is checked against the XSD while it is read: schema findings come from the reader.
         return {"schema", "reader"} if file_format == "xml" else {"schema"}

@@ -49,3 +49,31 @@ def test_check_paths_searches_folders_in_order(tmp_path):
     results = list(check_paths([tmp_path], Options(max_findings=1)))
     assert [Path(r.path).name for r in results] == ["feil.json", "ok.json"]
     assert results[0].findings and not results[1].findings
+
+
+def test_on_batch_is_given_every_stay_once_in_file_order(tmp_path):
+    seen = []
+    result = check_document(EXAMPLES / "kad-melding.json", on_batch=lambda batch: seen.extend(
+        (batch.start + i, stay_id) for i, stay_id in enumerate(batch.column("opphold_id"))))
+    assert seen == [(0, "KAD-2025-000123"), (1, "KAD-2025-000124"), (2, "KAD-2025-000125"), (3, "KAD-2025-000126")]
+    assert result.verdict == "accepted"
+
+
+def test_refused_stays_are_those_an_error_points_at(tmp_path):
+    from kad_spec.validation import refused_stays
+
+    result = check_document(_broken(tmp_path), Options(max_findings=None))
+    assert refused_stays(result) == {1, 2}
+    assert result.verdict == "partly_accepted"
+
+
+def test_the_header_is_known_before_the_stays_are_read(tmp_path):
+    from kad_spec.validation import message_files, read_header
+
+    header = read_header(EXAMPLES / "kad-melding.xml")
+    assert header["meldingsinfo"]["melding_id"] == "0b5c7f0e-6c1e-4a8e-9a59-3f1f5d1e2a10"
+    assert header["virksomhet"]["organisasjonsnummer"] == "310000019"
+    (tmp_path / "tom.json").write_bytes(b"")
+    assert read_header(tmp_path / "tom.json") is None
+    assert message_files([EXAMPLES]) == sorted(message_files([EXAMPLES]))
+    assert EXAMPLES / "kad-melding.json" in message_files([EXAMPLES])

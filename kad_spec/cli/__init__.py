@@ -248,6 +248,9 @@ def _mount_subcommands() -> bool:
     from kad_spec.cli.envelope import app as envelope_app
 
     app.add_typer(envelope_app, name="envelope", help="Legg en KAD-melding i en hodemelding (MsgHead 1.2), eller ta den ut.")
+    from kad_spec.cli.register import app as register_app
+
+    app.add_typer(register_app, name="register", help="Registeret over opphold: ta inn meldinger over tid, se status.")
     return True
 
 

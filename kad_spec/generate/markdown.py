@@ -132,7 +132,7 @@ def rules_page(rules, m: Model) -> str:
     from kad_spec.spec.coverage import checked_by_text
 
     lines = ["# Regler", "", "Kontrolleres av: hvilke publiserte skjema som avviser en melding som bryter regelen; "
-             "kad-spec kontrollerer alle.", "",
+             "kad-spec kontrollerer alle, historikkreglene (KAD-REG) i registeret (`kad-spec register ingest`).", "",
              "| Regel | Alvorlighet | Tittel | Gitt / når / så | Kontrolleres av |", "|---|---|---|---|---|"]
     for rule in rules.values():
         gwt = f"Gitt {rule.given}, når {rule.when}, så {rule.then}."

@@ -98,7 +98,21 @@ def implemented_rule_ids() -> set[str]:
             found.add(rule.id)
         elif impl.kind == "reader" and all(importlib.util.find_spec(name) for name in impl.handlers):
             found.add(rule.id)
+        elif impl.kind == "history" and all(_is_function(name) for name in impl.handlers):
+            found.add(rule.id)
     return found
+
+
+def _is_function(dotted: str) -> bool:
+    """A history rule's function exists (kad_spec.register.history, which the rules here never import:
+    the register is built on the engine, not the engine on it)."""
+    import importlib
+
+    module, _, name = dotted.rpartition(".")
+    try:
+        return callable(getattr(importlib.import_module(module), name, None))
+    except ImportError:
+        return False
 
 
 def unnamed_checks() -> set[str]:

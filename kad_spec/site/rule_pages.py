@@ -30,6 +30,8 @@ def implementation_html(rule) -> str:
         keywords = sorted({claim.keyword for claim in impl.claims})
         return "skjemaet (" + ", ".join(f"<code>{esc(k)}</code>" for k in keywords) + ")"
     names = ", ".join(f"<code>{esc(name)}</code>" for name in impl.handlers)
+    if impl.kind == "history":
+        return f"registerets historikkregler {names}"
     return names if impl.kind == "check" else f"leseren {names}"
 
 
@@ -86,9 +88,7 @@ def rule_page(ctx: SiteContext, rule: Rule, files: list[str] = ()) -> Page:
                                          ["engelsk", f"<code>{esc(rule.message_en)}</code>"]]),
         "<p>Feltene i klammer, som <code>{element}</code>, fylles inn med detaljer om funnet.</p>",
         '<h2 id="eksempler">Eksempler</h2>',
-        f"<p>Eksemplene er endringer (JSON Patch, RFC 6902) av eksempelmeldingen "
-        f"{page.a(f'nedlasting/eksempler/{BASE_EXAMPLE}', BASE_EXAMPLE)}, eller en hel fil. "
-        "Testene kjører dem mot validatoren.</p>",
+        _examples_intro(page, rule),
     ]
     parts += [example_html(ctx, page, rule, index, example) for index, example in enumerate(rule.examples, start=1)]
     if files:
@@ -99,11 +99,25 @@ def rule_page(ctx: SiteContext, rule: Rule, files: list[str] = ()) -> Page:
     return page
 
 
+def _examples_intro(page: Page, rule: Rule) -> str:
+    base = page.a(f"nedlasting/eksempler/{BASE_EXAMPLE}", BASE_EXAMPLE)
+    if rule.implementation.kind == "history":
+        return (f"<p>Eksemplene er rekker av meldinger, hver laget av eksempelmeldingen {base} med egen "
+                "<code>melding_id</code> og <code>opprettet</code>, bare de oppholdene som er nevnt (nummer i "
+                "eksempelmeldingen, fra 0), og en endring (JSON Patch, RFC 6902). Testene tar meldingene inn i et "
+                "tomt register, én etter én, med <code>kad-spec register ingest</code>, og ser etter regelen på "
+                "virksomhetens åpne liste.</p>")
+    return (f"<p>Eksemplene er endringer (JSON Patch, RFC 6902) av eksempelmeldingen {base}, eller en hel fil. "
+            "Testene kjører dem mot validatoren.</p>")
+
+
 def example_html(ctx: SiteContext, page: Page, rule: Rule, index: int, example: Example) -> str:
     expect = f'<span class="forventet forventet-{esc(example.expect)}">{esc(EXPECT_NAMES.get(example.expect, example.expect))}</span>'
     name = f' <code class="eksempelnavn">{esc(example.name)}</code>' if example.name else ""
     head = f'<h3 id="eksempel-{index}">Eksempel {index}: {expect}{name}</h3>'
     description = f"<p>{esc(example.description)}</p>" if example.description else ""
+    if example.sequence is not None:
+        return head + description + _sequence_html(ctx, example.sequence)
     if example.raw is not None:
         encoding = "" if example.encoding.lower() in ("utf-8", "utf8") else f" Filen lagres med tegnkoding {esc(example.encoding)}."
         return (head + description + f"<p>Hele filen ({esc(example.format.upper())}).{encoding}</p>"
@@ -118,11 +132,37 @@ def example_html(ctx: SiteContext, page: Page, rule: Rule, index: int, example: 
     return head + description + _patch_html(ctx, list(example.patch))
 
 
-def _patch_html(ctx: SiteContext, ops: list[dict]) -> str:
+def _sequence_html(ctx: SiteContext, sequence) -> str:
+    """Each message of a history rule's example: its id, time and stays, and its change."""
+    items = []
+    for number, step in enumerate(sequence, start=1):
+        try:
+            message = step.document(ctx.message)
+        except (PatchError, IndexError, KeyError) as exc:
+            items.append(f'<li><p class="merknad">Melding {number} kan ikke lages av eksempelmeldingen: {esc(exc)}</p></li>')
+            continue
+        stays = ", ".join(f"<code>{esc(stay.get('opphold_id', '?'))}</code> ({esc(stay.get('status', '?'))})"
+                          for stay in message.get("opphold", [])) or "ingen"
+        facts = (f"<p>Melding {number}: <code>melding_id</code> <code>{esc(step.melding_id)}</code>, opprettet "
+                 f"<code>{esc(step.opprettet)}</code>; opphold: {stays}.</p>")
+        description = f"<p>{esc(step.description)}</p>" if step.description else ""
+        change = _patch_html(ctx, list(step.patch), base=_before_patch(ctx.message, step)) if step.patch else ""
+        items.append(f"<li>{facts}{description}{change}</li>")
+    return '<ol class="sekvens">' + "".join(items) + "</ol>"
+
+
+def _before_patch(base: dict, step) -> dict:
+    """The message of a sequence step before its patch: the stays it names, its id and time."""
+    from dataclasses import replace
+
+    return replace(step, patch=()).document(base)
+
+
+def _patch_html(ctx: SiteContext, ops: list[dict], base: dict | None = None) -> str:
     patch_text = mask_digits(json.dumps(ops, ensure_ascii=False, indent=2))
     parts = [code_block(patch_text, "json", "Endring (JSON Patch)")]
     try:
-        patched = apply_patch(ctx.message, ops)
+        patched = apply_patch(ctx.message if base is None else base, ops)
     except PatchError as exc:
         return parts[0] + f'<p class="merknad">Endringen kan ikke brukes på eksempelmeldingen: {esc(exc)}</p>'
     shown: list[str] = []

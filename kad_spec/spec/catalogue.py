@@ -2,6 +2,10 @@
 
 Each rule has a stable id, a severity, bokmål and English message templates, a
 Given/When/Then description, the fields it concerns and examples that the tests run.
+
+An example is one message (a patch of the bundled example message, a whole file, or edits of
+the bundled envelope), or, for the register's history rules, a ``sequence`` of messages taken
+into an empty register one after the other (:class:`SequenceMessage`).
 """
 
 from __future__ import annotations
@@ -32,12 +36,36 @@ class Example:
     format: str = "json"
     encoding: str = "utf-8"  # how ``raw`` is written to disk
     envelope: tuple[dict, ...] | None = None  # edits to the bundled enveloped example (kad_spec.message.envelope.apply_edits)
+    sequence: tuple["SequenceMessage", ...] | None = None  # messages taken into an empty register in turn
 
     def file_bytes(self) -> bytes | None:
         return None if self.raw is None else self.raw.encode(self.encoding)
 
 
-IMPLEMENTATION_KINDS = ("check", "schema", "reader")
+@dataclass(frozen=True)
+class SequenceMessage:
+    """One message of a history rule's example: the bundled example message with its own
+    ``melding_id`` and ``opprettet``, only the stays ``opphold`` names (their indexes in the
+    bundled message, in this order; None: all of them), then ``patch`` applied."""
+
+    melding_id: str
+    opprettet: str
+    opphold: tuple[int, ...] | None = None
+    patch: tuple[dict, ...] = ()
+    description: str = ""
+
+    def document(self, base: dict) -> dict:
+        """The message made from ``base`` (the bundled example message, which is not changed)."""
+        from kad_spec.spec.patch import apply_patch
+
+        message = {**base, "meldingsinfo": {**base["meldingsinfo"], "melding_id": self.melding_id,
+                                            "opprettet": self.opprettet}}
+        if self.opphold is not None:
+            message["opphold"] = [base["opphold"][i] for i in self.opphold]
+        return apply_patch(message, list(self.patch))
+
+
+IMPLEMENTATION_KINDS = ("check", "schema", "reader", "history")
 
 
 @dataclass(frozen=True)
@@ -55,7 +83,9 @@ class Implementation:
 
     - ``check``: check functions or classes (dotted names) registered in kad_spec.rules;
     - ``schema``: keywords of the generated JSON Schema and XSD (``claims``);
-    - ``reader``: the module that reads the file (file-level problems).
+    - ``reader``: the module that reads the file (file-level problems);
+    - ``history``: functions of the register's history rules (kad_spec.register.history), which
+      ``kad-spec register ingest`` applies across messages, never ``validate`` to one file.
     """
 
     kind: str
@@ -129,6 +159,7 @@ def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
             format=ex.get("format", "json"),
             encoding=ex.get("encoding", "utf-8"),
             envelope=tuple(ex["envelope"] or ()) if "envelope" in ex else None,
+            sequence=_sequence(ex["sequence"], rule_id, source) if "sequence" in ex else None,
         )
         for ex in node["examples"]
     )
@@ -149,6 +180,24 @@ def _rule(rule_id: str, node: dict, area: str, source: Path) -> Rule:
         implementation=_implementation(node["implementation"], rule_id, source),
         extra=extra,
     )
+
+
+def _sequence(node, rule_id: str, source: Path) -> tuple[SequenceMessage, ...]:
+    if not isinstance(node, list) or not node:
+        raise CatalogueError(f"{source}: regel {rule_id}: sequence skal være en liste med minst én melding")
+    messages = []
+    for number, step in enumerate(node, start=1):
+        if not isinstance(step, dict) or not {"melding_id", "opprettet"} <= set(step):
+            raise CatalogueError(f"{source}: regel {rule_id}: melding {number} i sequence mangler melding_id og opprettet")
+        stays = step.get("opphold")
+        messages.append(SequenceMessage(
+            melding_id=str(step["melding_id"]),
+            opprettet=str(step["opprettet"]),
+            opphold=None if stays is None else tuple(int(i) for i in stays),
+            patch=tuple(step.get("patch") or ()),
+            description=str(step.get("description") or ""),
+        ))
+    return tuple(messages)
 
 
 def load_catalogue(directory: Path | None = None) -> dict[str, Rule]:

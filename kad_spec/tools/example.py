@@ -439,6 +439,9 @@ def defect(rule_id: str, fmt: str | None = None) -> Defect:
     if rule is None:
         close = sorted(r for r in rules if r.split("-")[:2] == rule_id.split("-")[:2]) or sorted(rules)
         raise ExampleError(f"ukjent regel «{rule_id}»; kjente regler er blant annet {', '.join(close[:12])}")
+    if rule.implementation.kind == "history":
+        raise ExampleError(f"{rule_id} er en historikkregel: den brytes av en rekke meldinger, ikke av én melding; "
+                           "eksempelsekvensene står i regelkatalogen (model/rules/register.yaml)")
     failing = [ex for ex in rule.examples if ex.expect == "fail"]
     if not failing:
         raise ExampleError(f"regel {rule_id} har ikke noe eksempel som skal avvises i katalogen")

@@ -6,6 +6,11 @@
     result = check_document(body_bytes, name="upload.xml")      # bytes, never written to disk
     for result in check_paths([Path("mappe")], Options(), jobs=2):  # files and folders, in order
         ...
+    check_document(path, on_batch=keep)     # keep(batch): every StayBatch as it is checked
+    message_files([Path("mappe")])          # the files check_paths would check, in order
+    read_header(path)                       # meldingsinfo and virksomhet, before the stays are read
+    refused_stays(result)                   # the stays an error finding refuses (indexes)
+    refuses_message(result)                 # whether a finding refuses the message as a whole
 
 ``Options`` are the validator's settings (as-of date, severity overrides, the limit of detailed
 findings per rule, waived stays). The names are imported lazily, so that importing this package
@@ -20,14 +25,16 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 if TYPE_CHECKING:
     from kad_spec.validation.engine import FileResult, Settings as Options, Validator
 
-__all__ = ["Options", "FileResult", "Validator", "check_document", "check_paths"]
+__all__ = ["Options", "FileResult", "UsageError", "Validator", "check_document", "check_paths", "message_files",
+           "read_header", "refused_stays", "refuses_message"]
 
 
 def __getattr__(name: str):
-    if name in ("Options", "FileResult", "Validator"):
+    if name in ("Options", "FileResult", "UsageError", "Validator"):
         from kad_spec.validation import engine as validate
 
-        return {"Options": validate.Settings, "FileResult": validate.FileResult, "Validator": validate.Validator}[name]
+        return {"Options": validate.Settings, "FileResult": validate.FileResult, "UsageError": validate.UsageError,
+                "Validator": validate.Validator}[name]
     raise AttributeError(name)
 
 
@@ -38,18 +45,68 @@ def check_paths(paths: Iterable[Path], options: "Options | None" = None, jobs: i
     return Validator(options).each_file(paths, jobs)
 
 
-def check_document(source: Path | bytes, options: "Options | None" = None, name: str | None = None) -> "FileResult":
+def check_document(source: Path | bytes, options: "Options | None" = None, name: str | None = None,
+                   on_batch=None) -> "FileResult":
     """The result of one message: a file, or its bytes (read from memory, never from a disk file).
 
     ``name`` is how findings name the message (default: the path, or ``melding`` for bytes).
+    ``on_batch(batch)`` is given every batch of stays as it is checked, in file order (a
+    kad_spec.message.batch.StayBatch: ``batch.start``, ``len(batch)``, ``batch.column("pasient.id")``),
+    so that a caller that keeps the stays reads them in the same pass. The result's ``verdict``
+    is set.
     """
     from kad_spec.validation.engine import Validator
+    from kad_spec.validation.verdict import classify
 
     validator = Validator(options)
     if not isinstance(source, (bytes, bytearray, memoryview)):
-        return _named(validator.validate_file(Path(source)), name)
-    with _in_memory(bytes(source)) as path:
-        return _named(validator.validate_file(path), name or "melding")
+        result = _named(validator.validate_file(Path(source), on_batch=on_batch), name)
+    else:
+        with _in_memory(bytes(source)) as path:
+            result = _named(validator.validate_file(path, on_batch=on_batch), name or "melding")
+    result.verdict = classify(result)
+    return result
+
+
+def message_files(paths: Iterable[Path]) -> list[Path]:
+    """The message files :func:`check_paths` would check, in its order (folders searched for .json
+    and .xml); UsageError for a path that does not exist or a folder without messages."""
+    from kad_spec.validation.engine import expand_paths
+
+    return expand_paths(paths)
+
+
+def read_header(path: Path) -> dict | None:
+    """The message's header as the file gives it before its stays are read: ``meldingsinfo`` and
+    ``virksomhet`` where they come first, as they do in messages kad-spec writes; None when the file
+    cannot be read as a message (validating it says why)."""
+    from kad_spec.message import ReadFailure, open_document
+
+    try:
+        return dict(open_document(Path(path)).header)
+    except (ReadFailure, OSError, ValueError):
+        return None
+
+
+def refuses_message(result: "FileResult") -> bool:
+    """Whether a finding refuses the message as a whole (its file, envelope or header), not only its
+    stays. ``result.verdict`` is ``rejected`` also when every stay is refused on its own."""
+    from kad_spec.validation.verdict import deciding, deciding_omitted, omitted_rejects_message, rejects_message
+
+    return bool(result.internal_error) or any(rejects_message(f) for f in deciding(result)) \
+        or any(omitted_rejects_message(o) for o in deciding_omitted(result))
+
+
+def refused_stays(result: "FileResult") -> frozenset[int]:
+    """The stays (their index in the message) that a finding at error level points at: the register
+    does not take them in. Whether the whole message is refused: :func:`refuses_message`."""
+    from kad_spec.spec.findings import ERROR, stay_index
+
+    found = {stay_index(f.pointer) for f in result.findings if f.severity == ERROR and not f.waived}
+    for counted in result.omitted:  # findings beyond --max-findings, counted with the stays they point at
+        if counted.severity == ERROR and not counted.waived and counted.stays is not None:
+            found.update(counted.stays)
+    return frozenset(index for index in found if index is not None)
 
 
 def _named(result: "FileResult", name: str | None) -> "FileResult":

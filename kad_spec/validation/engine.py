@@ -233,14 +233,15 @@ class Validator:
         rule = self.rules.get(rule_id)
         return rule.severity if rule else ERROR
 
-    def validate_file(self, path: Path, jobs: int = 1) -> FileResult:
-        """One file; with ``jobs`` > 1 a large file is read in that many processes at once."""
+    def validate_file(self, path: Path, jobs: int = 1, on_batch=None) -> FileResult:
+        """One file; with ``jobs`` > 1 a large file is read in that many processes at once.
+        ``on_batch`` is given every batch of stays as it is checked (see :meth:`check_document`)."""
         try:
-            return self._validate_file(path, jobs)
+            return self._validate_file(path, jobs, on_batch)
         except Exception as error:  # noqa: BLE001 - one file's fault must not hide the others' results
             return FileResult(path=str(path), internal_error=f"{type(error).__name__}: {error}")
 
-    def _validate_file(self, path: Path, jobs: int = 1) -> FileResult:
+    def _validate_file(self, path: Path, jobs: int = 1, on_batch=None) -> FileResult:
         result = FileResult(path=str(path))
         try:
             doc = open_document(path)
@@ -252,7 +253,7 @@ class Validator:
             result.findings.append(self._finding(str(path), hit))
             return result
         result.format = doc.format
-        self.check_document(doc, result, jobs)
+        self.check_document(doc, result, jobs, on_batch)
         result.header, result.envelope = dict(doc.header), doc.envelope
         self._add_lines(doc, result)
         if doc.xpath_base is not None:  # an envelope: XPaths point into the envelope file

@@ -1,0 +1,420 @@
+"""The register's store: a SQLite file or a PostgreSQL database, through SQLAlchemy Core.
+
+``Register.open(url)`` connects, makes a new register or upgrades an older one to this
+version's schema (kad_spec.register.schema, by the Alembic migrations beside it), and refuses a
+database that holds something else. Every change is made in :meth:`Register.transaction`: one
+transaction, which on SQLite takes the write lock at once (``BEGIN IMMEDIATE``, so two writers
+wait for each other instead of failing) and on PostgreSQL an advisory lock of the register, so
+that two ingests at once are applied one after the other, each whole.
+
+URLs: ``sqlite:///path.db`` (or a bare file path), ``postgresql://user@host/db`` (driven by
+psycopg 3). Every query that returns rows orders them, so both stores answer alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+from kad_spec.spec.text import Text
+
+from kad_spec.register import schema
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+OUR_TABLES = frozenset(table.name for table in schema.TABLES) | {"alembic_version"}
+SQLITE_BUSY_SECONDS = 600  # how long a writer waits for another one on a SQLite file
+ADVISORY_LOCK = 0x4B41445F524547  # "KAD_REG": the lock one PostgreSQL register's writers take in turn
+KEY_CHECK = "nokkel_kontroll"
+
+
+class RegisterError(Exception):
+    """The register cannot be used: what and where, in either language (exit code 2)."""
+
+    def __init__(self, problem: Text, **params):
+        self.problem = problem
+        self.params = params
+        super().__init__(self.text())
+
+    def text(self, lang: str = "nb") -> str:
+        return self.problem.format(lang, **self.params)
+
+
+NOT_A_REGISTER = Text(
+    "{where} er ikke et kad-spec-register: den har tabeller ({tables}), men ingen registerversjon fra kad-spec. "
+    "Bruk en ny fil eller en tom database.",
+    "{where} is not a kad-spec register: it has tables ({tables}) but no register version from kad-spec. "
+    "Use a new file or an empty database.")
+NOT_A_DATABASE = Text("{where} er ikke et kad-spec-register (ikke en SQLite-database: {reason}).",
+                      "{where} is not a kad-spec register (not a SQLite database: {reason}).")
+NEWER = Text("registeret {where} har skjemaversjon {version}, som denne kad-spec ({known}) ikke kjenner; "
+             "bruk en nyere kad-spec.",
+             "the register {where} has schema version {version}, which this kad-spec ({known}) does not know; "
+             "use a newer kad-spec.")
+UNAVAILABLE = Text("kan ikke åpne registeret {where}: {reason}", "cannot open the register {where}: {reason}")
+UNKNOWN_KIND = Text("--db {where}: registeret er en SQLite-fil (sqlite:///sti.db) eller en PostgreSQL-database "
+                    "(postgresql://bruker@vert/database)",
+                    "--db {where}: the register is a SQLite file (sqlite:///path.db) or a PostgreSQL database "
+                    "(postgresql://user@host/database)")
+WRONG_KEY = Text("nøkkelen er ikke den registeret {where} ble laget med; pseudonymene ville ikke stemt med "
+                 "dem som er lagret. Bruk registerets nøkkel.",
+                 "the key is not the one the register {where} was made with; the pseudonyms would not match "
+                 "the stored ones. Use the register's key.")
+
+
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL of a register: a bare path is a SQLite file; PostgreSQL goes through psycopg 3."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        return f"sqlite://{rest}"
+    raise RegisterError(UNKNOWN_KIND, where=shown(url))
+
+
+def shown(url: str) -> str:
+    """A URL as messages show it: never its password."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc.replace(f":{parts.password}@", ":***@"), parts.path,
+                       parts.query, parts.fragment))
+
+
+class Register:
+    """An open register. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, engine, url: str):
+        self.engine = engine
+        self.url = url
+        self.where = shown(url)
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    # -- opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str) -> "Register":
+        """The register at ``url``, made or upgraded to this version's schema; RegisterError when it cannot be."""
+        register = cls(_engine(url), url)
+        try:
+            register._make_current()
+        except BaseException:
+            register.close()
+            raise
+        return register
+
+    def _make_current(self) -> None:
+        import sqlalchemy
+
+        try:
+            with self.transaction() as connection:
+                version = self._version(connection)
+                if version != schema.SCHEMA_VERSION:
+                    self._upgrade(connection, version)
+        except RegisterError:
+            raise
+        except sqlalchemy.exc.DatabaseError as error:
+            if self.is_sqlite and "not a database" in str(error.orig):
+                raise RegisterError(NOT_A_DATABASE, where=self.where, reason=str(error.orig)) from None
+            raise RegisterError(UNAVAILABLE, where=self.where, reason=_reason(error)) from None
+
+    def _version(self, connection) -> str | None:
+        """The register's schema version; None for an empty database; RegisterError for something else."""
+        import sqlalchemy
+
+        tables = set(sqlalchemy.inspect(connection).get_table_names())
+        if not tables:
+            return None
+        if "alembic_version" not in tables or not tables & (OUR_TABLES - {"alembic_version"}):
+            raise RegisterError(NOT_A_REGISTER, where=self.where, tables=", ".join(sorted(tables)[:5]))
+        rows = connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version ORDER BY version_num"))
+        versions = [row[0] for row in rows]
+        if len(versions) != 1:
+            raise RegisterError(NOT_A_REGISTER, where=self.where, tables=", ".join(sorted(tables)[:5]))
+        return versions[0]
+
+    def _upgrade(self, connection, version: str | None) -> None:
+        """Run the migrations from ``version`` (None: none yet) to this version's, in the open transaction."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        known = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()]
+        if version is not None and version not in known:
+            raise RegisterError(NEWER, where=self.where, version=version, known=schema.SCHEMA_VERSION)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Register":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- transactions -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator:
+        """A connection in one transaction, holding the register's write lock; committed at the end, or
+        rolled back on an exception (or when the process dies: the store never sees a commit)."""
+        import sqlalchemy
+
+        try:
+            connection = self.engine.connect()
+        except sqlalchemy.exc.DBAPIError as error:
+            if self.is_sqlite and "not a database" in str(error.orig):
+                raise RegisterError(NOT_A_DATABASE, where=self.where, reason=str(error.orig)) from None
+            raise RegisterError(UNAVAILABLE, where=self.where, reason=_reason(error)) from None
+        with connection:
+            with connection.begin():
+                if not self.is_sqlite:
+                    connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+                yield connection
+
+    # -- the key ----------------------------------------------------------------------------
+    def check_key(self, connection, key: bytes) -> None:
+        """Remember the key's check value in a new register; refuse another key in an old one."""
+        from kad_spec.register.keys import key_check
+
+        info = schema.registerinfo
+        found = connection.execute(info.select().where(info.c.navn == KEY_CHECK)).first()
+        if found is None:
+            connection.execute(info.insert().values(navn=KEY_CHECK, verdi=key_check(key)))
+        elif found.verdi != key_check(key):
+            raise RegisterError(WRONG_KEY, where=self.where)
+
+
+def _engine(url: str):
+    import sqlalchemy
+
+    address = engine_url(url)
+    if address.startswith("sqlite"):
+        folder = Path(address.removeprefix("sqlite:///")).parent
+        if address.startswith("sqlite:///") and not folder.is_dir():
+            raise RegisterError(UNAVAILABLE, where=shown(url), reason=f"mappen {folder} finnes ikke")
+        engine = sqlalchemy.create_engine(address, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        sqlalchemy.event.listen(engine, "connect", _sqlite_connection)
+        sqlalchemy.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        return sqlalchemy.create_engine(address, connect_args={"connect_timeout": 10})
+    except (ImportError, sqlalchemy.exc.ArgumentError) as error:
+        raise RegisterError(UNAVAILABLE, where=shown(url), reason=str(error)) from None
+
+
+def _sqlite_connection(dbapi_connection, _record) -> None:
+    # The driver's own transaction handling off: the store says BEGIN itself (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # The write lock at the start: a writer that finds another waits (busy timeout) instead of
+    # failing halfway when its read lock cannot be made a write lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _reason(error) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+CHUNK = 500  # values in one IN (...) list: well within every store's limit on bound parameters
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+# The statements ingest and status run, each on a connection in a transaction of Register:
+# plain SQLAlchemy Core; every query that returns rows says its order.
+
+# -- messages ---------------------------------------------------------------------------
+def message_by_melding_id(connection, melding_id: str):
+    m = schema.melding
+    return connection.execute(m.select().where(m.c.melding_id == melding_id)).first()
+
+
+def add_message(connection, values: dict) -> int:
+    return connection.execute(schema.melding.insert().values(**values)).inserted_primary_key[0]
+
+
+def latest_message_utc(connection, virksomhet: str) -> str | None:
+    """The unit's latest ``opprettet`` (UTC) among the messages taken in."""
+    import sqlalchemy
+
+    m = schema.melding
+    return connection.execute(sqlalchemy.select(sqlalchemy.func.max(m.c.opprettet_utc)).where(
+        m.c.virksomhet == virksomhet, m.c.resultat == "tatt_inn")).scalar()
+
+
+# -- stays ------------------------------------------------------------------------------
+def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
+    """The current version of each of these stays the register has, with its message's opprettet."""
+    import sqlalchemy
+
+    o, m = schema.opphold, schema.melding
+    found = {}
+    for chunk in _chunks(sorted(set(opphold_ids))):
+        query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+                 .join(m, m.c.id == o.c.melding)
+                 .where(o.c.virksomhet == virksomhet, o.c.opphold_id.in_(chunk))
+                 .order_by(o.c.opphold_id))
+        found.update({row.opphold_id: row for row in connection.execute(query)})
+    return found
+
+
+def stays_of_persons(connection, virksomhet: str, persons: list[str]) -> list:
+    """The current versions, not cancelled, of every stay of these persons at the unit."""
+    import sqlalchemy
+
+    o, m = schema.opphold, schema.melding
+    rows = []
+    for chunk in _chunks(sorted(set(persons))):
+        query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+                 .join(m, m.c.id == o.c.melding)
+                 .where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk), o.c.annullert.is_(False))
+                 .order_by(o.c.person, o.c.opphold_id))
+        rows += list(connection.execute(query))
+    return rows
+
+
+def open_stays_admitted_before(connection, virksomhet: str, before_utc: str) -> list:
+    """Stays not cancelled and not discharged, admitted before ``before_utc``."""
+    import sqlalchemy
+
+    o, m = schema.opphold, schema.melding
+    query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+             .join(m, m.c.id == o.c.melding)
+             .where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None),
+                    o.c.innlagt_utc < before_utc)
+             .order_by(o.c.opphold_id))
+    return list(connection.execute(query))
+
+
+def add_stays(connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(schema.opphold.insert(), rows)
+
+
+def replace_stays(connection, rows: list[dict]) -> None:
+    """New current versions of stays the register has (every column but the key and forst_mottatt_utc)."""
+    import sqlalchemy
+
+    if not rows:
+        return
+    o = schema.opphold
+    kept = {"virksomhet", "opphold_id", "forst_mottatt_utc"}
+    columns = [c.name for c in o.columns if c.name not in kept]
+    statement = (o.update()
+                 .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
+                        o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
+                 .values({name: sqlalchemy.bindparam(f"new_{name}") for name in columns}))
+    connection.execute(statement, [
+        {"key_virksomhet": row["virksomhet"], "key_opphold_id": row["opphold_id"],
+         **{f"new_{name}": row[name] for name in columns}} for row in rows])
+
+
+def add_versions(connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(schema.versjon.insert(), rows)
+
+
+# -- the open list ------------------------------------------------------------------------
+def open_findings_of_stays(connection, virksomhet: str, opphold_ids: list[str]) -> list:
+    f = schema.funn
+    rows = []
+    for chunk in _chunks(sorted(set(opphold_ids))):
+        query = (f.select().where(f.c.virksomhet == virksomhet, f.c.opphold_id.in_(chunk),
+                                  f.c.lukket_utc.is_(None)).order_by(f.c.id))
+        rows += list(connection.execute(query))
+    return rows
+
+
+def open_findings_of_message_level(connection, virksomhet: str) -> list:
+    """Open findings about a message, not one stay."""
+    f = schema.funn
+    query = f.select().where(f.c.virksomhet == virksomhet, f.c.opphold_id.is_(None),
+                             f.c.lukket_utc.is_(None)).order_by(f.c.id)
+    return list(connection.execute(query))
+
+
+def open_findings_of_rule(connection, virksomhet: str, regel: str) -> list:
+    f = schema.funn
+    query = f.select().where(f.c.virksomhet == virksomhet, f.c.regel == regel,
+                             f.c.lukket_utc.is_(None)).order_by(f.c.id)
+    return list(connection.execute(query))
+
+
+def add_findings(connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(schema.funn.insert(), rows)
+
+
+def close_findings(connection, ids: list[int], when_utc: str, by_message: int | None) -> None:
+    f = schema.funn
+    for chunk in _chunks(sorted(ids)):
+        connection.execute(f.update().where(f.c.id.in_(chunk)).values(lukket_utc=when_utc, lukket_av=by_message))
+
+
+# -- status ---------------------------------------------------------------------------------
+def unit_status(connection, unit: str | None = None) -> list[dict]:
+    """Per unit (all, or ``unit``): messages, stays, open findings by rule, the latest message."""
+    import sqlalchemy
+
+    m, o, f = schema.melding, schema.opphold, schema.funn
+    count = sqlalchemy.func.count
+
+    def where(table):
+        return [table.c.virksomhet == unit] if unit is not None else []
+
+    units: dict[str, dict] = {}
+
+    def of(name: str) -> dict:
+        return units.setdefault(name, {
+            "virksomhet": name, "messages": {"total": 0, "taken_in": 0, "refused": 0},
+            "last_received_utc": None, "last_created": None,
+            "stays": {"current": 0, "open": 0, "cancelled": 0}, "open_findings": {}})
+
+    rows = connection.execute(sqlalchemy.select(m.c.virksomhet, m.c.resultat, count(), sqlalchemy.func.max(m.c.mottatt_utc))
+                              .where(*where(m)).group_by(m.c.virksomhet, m.c.resultat)
+                              .order_by(m.c.virksomhet, m.c.resultat))
+    for name, result, n, received in rows:
+        unit_facts = of(name)
+        unit_facts["messages"]["total"] += n
+        unit_facts["messages"]["taken_in" if result == "tatt_inn" else "refused"] += n
+        if received is not None and (unit_facts["last_received_utc"] or "") < received:
+            unit_facts["last_received_utc"] = received
+    latest = (sqlalchemy.select(m.c.virksomhet, m.c.opprettet).where(*where(m), m.c.resultat == "tatt_inn")
+              .order_by(m.c.virksomhet, m.c.opprettet_utc.desc(), m.c.melding_id.desc()))
+    for name, created in connection.execute(latest):
+        if of(name)["last_created"] is None:
+            of(name)["last_created"] = created
+    ongoing = sqlalchemy.and_(o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None))
+    rows = connection.execute(sqlalchemy.select(o.c.virksomhet, o.c.annullert, ongoing.label("open"), count())
+                              .where(*where(o)).group_by(o.c.virksomhet, o.c.annullert, ongoing)
+                              .order_by(o.c.virksomhet, o.c.annullert, ongoing))
+    for name, cancelled, is_open, n in rows:
+        stays = of(name)["stays"]
+        if cancelled:
+            stays["cancelled"] += n
+        else:
+            stays["current"] += n
+            stays["open"] += n if is_open else 0
+    rows = connection.execute(sqlalchemy.select(f.c.virksomhet, f.c.regel, count())
+                              .where(*where(f), f.c.lukket_utc.is_(None)).group_by(f.c.virksomhet, f.c.regel)
+                              .order_by(f.c.virksomhet, f.c.regel))
+    for name, rule_id, n in rows:
+        of(name)["open_findings"][rule_id] = n
+    return [units[name] for name in sorted(units)]
