@@ -8,12 +8,13 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kad_spec.message.batch import add_one_stay, check_one_stay
 
 from kad_spec.codelists import load_codelists
-from kad_spec.rules.codes import ServiceMunicipalities, check_stay_codes
+from kad_spec.rules.codes import PeriodVerdicts, ServiceMunicipalities, check_stay_codes
 from kad_spec.rules.context import MessageContext
 from kad_spec.validation.engine import Settings, Validator
 
@@ -152,3 +153,34 @@ def test_unknown_category_is_left_to_the_schema_enum():
     stay["utskrevet_til"] = {"kategori": "77"}
     stay["henvist_fra"] = {"kategori": "77"}
     assert list(check_one_stay(check_stay_codes, stay, _ctx())) == []
+
+
+# -- verdicts kept per code and period ---------------------------------------------------------------
+def test_a_code_is_judged_once_per_period_and_outside_the_editions_once_per_day():
+    reform = date(2020, 1, 1)
+    judged = []
+
+    def judge(kind, code, day):
+        judged.append((kind, code, day))
+        return f"{code} fails" if code == "b" and day >= reform else False
+
+    # No edition before 2017 (judged day by day), then one period before the reform and one after.
+    verdicts = PeriodVerdicts(lambda kind, code: ([date(2017, 1, 1), reform], [False, True, True]), judge, kinds=2)
+    days = [date(2019, 5, 1), date(2019, 6, 1), date(2021, 1, 1), date(2016, 1, 1), date(2016, 1, 2),
+            date(2016, 1, 1), date(2022, 3, 3), None, date(2021, 1, 1), date(2021, 1, 1)]
+    codes = ["a", "a", "b", "b", "a", "a", "b", "b", "b", "b"]
+    kinds = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1, -1])
+    ordinals = np.array([day.toordinal() if day else 0 for day in days])
+    rows, found = verdicts.failing(codes, ordinals, kinds)
+    assert rows.tolist() == [2, 6, 8] and found == ["b fails"] * 3
+    assert sorted(judged) == [(0, "a", date(2016, 1, 1)), (0, "a", date(2016, 1, 2)), (0, "a", date(2019, 5, 1)),
+                              (0, "b", date(2016, 1, 1)), (0, "b", date(2021, 1, 1)), (1, "b", date(2021, 1, 1))]
+    rows, found = verdicts.failing(codes[::-1], ordinals[::-1], kinds[::-1])  # a later batch: all known
+    assert rows.tolist() == [1, 3, 7] and len(judged) == 6
+
+
+def test_change_days_part_the_calendar_where_a_check_may_answer_otherwise():
+    municipalities = load_codelists()["kommunenummer"]
+    changes, covered = municipalities.change_days("1201")  # Bergen until the 2020 reform
+    assert changes[0] == date(2017, 1, 1) and date(2020, 1, 1) in changes
+    assert covered[0] is False and all(covered[1:])  # nothing covers the days before 2017

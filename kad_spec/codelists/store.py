@@ -6,7 +6,6 @@ standard library and parses each list lazily, the first time it is asked for.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -178,8 +177,8 @@ class CodeList:
     # Compiled rows (see compiled_form) not yet made into entries: a run that checks a handful of
     # codes makes a handful of entries, not 20 000. While set, it holds every code in file order.
     _rows: dict[str, bytes | tuple] | None = field(default=None, compare=False, repr=False)
-    # Per code, the days its check may answer otherwise than the day before (see period_of).
-    _change_days: dict[str, list[date]] = field(default_factory=dict, compare=False, repr=False)
+    # Per code, the days its check may answer otherwise than the day before (see change_days).
+    _change_days: dict[str, tuple[list[date], list[bool]]] = field(default_factory=dict, compare=False, repr=False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CodeList):
@@ -189,25 +188,29 @@ class CodeList:
                 and all(getattr(self, key) == getattr(other, key) for key in METADATA_KEYS))
 
     # -- reading -----------------------------------------------------------------------
-    def period_of(self, code: str, on: date):
-        """The same value for any two days on which :meth:`check` answers alike for ``code``.
+    def change_days(self, code: str) -> tuple[list[date], list[bool]]:
+        """Where :meth:`check` may answer otherwise for ``code`` than the day before, and whether
+        an edition covers the days in between.
 
-        Within an edition's coverage the answer changes only where an edition or one of the
-        code's validity periods starts or ends; outside it (the nearest edition depends on the
-        distance) every day is its own period. Rules judge a code once per period, not per day.
+        The answer changes only where an edition or one of the code's validity periods starts or
+        ends (the day after its last); those days, sorted, part the calendar into stretches: the
+        one before the first day, then one from each. Per stretch, whether an edition covers it
+        (always, for a list without editions): within coverage every day of a stretch is answered
+        alike; outside it the nearest edition depends on the distance, so every day differs.
+        Rules judge a code once per stretch, not per day (kad_spec.rules.codes.PeriodVerdicts).
         """
-        if self.editions and self.covering_edition(on) is None:
-            return ("day", on)
-        changes = self._change_days.get(code)
-        if changes is None:
+        found = self._change_days.get(code)
+        if found is None:
             days: set[date] = set()
             for item in (*self.editions, *self._entries_of(code)):
                 if item.valid_from is not None:
                     days.add(item.valid_from)
                 if item.valid_to is not None:
                     days.add(item.valid_to + timedelta(days=1))
-            changes = self._change_days[code] = sorted(days)
-        return ("from", bisect_right(changes, on))
+            changes = sorted(days)
+            covered = [not self.editions or self.covering_edition(start) is not None for start in (date.min, *changes)]
+            found = self._change_days[code] = (changes, covered)
+        return found
 
     def _codes(self) -> dict:
         """Every code (as keys), in file order, without making entries."""

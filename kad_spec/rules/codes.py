@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
+from itertools import repeat
+from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from kad_spec.codelists import STATUS_NOT_VALID_ON_DATE, STATUS_UNKNOWN, STATUS_VALID, CodeCheck, CodeLists
 from kad_spec.spec.findings import Hit
@@ -45,14 +48,139 @@ def check_code(codelists: CodeLists, name: str, code: str, on: date) -> CodeChec
     return result
 
 
-def admission_days(batch, ctx) -> list[date | None]:
-    """Per stay, the date codes are checked on: admission, or the message's date if admission is unreadable."""
-    days = batch.memo.get("admission_days")
+def admission_ordinals(batch, ctx) -> np.ndarray:
+    """Per stay, the day codes are checked on as an ordinal: admission, or the message's date if
+    admission is unreadable; 0 when neither is known (the stay's codes are not judged)."""
+    days = batch.memo.get("admission_ordinals")
     if days is None:
         created = ctx.opprettet
-        fallback = created.day if created is not None else None
-        days = batch.memo["admission_days"] = [fallback if day is None else day for day in stay_times(batch).day]
+        fallback = created.day.toordinal() if created is not None else 0
+        admitted = stay_times(batch).day_ordinal
+        days = batch.memo["admission_ordinals"] = np.where(admitted == 0, fallback, admitted)
     return days
+
+
+def text_rows(*columns: list) -> np.ndarray | None:
+    """The rows at which every column holds text (type str), or None when all rows do.
+
+    A code rule judges only text; the schema reports the rest. Most columns are all text,
+    which is found without a Python loop."""
+    found = None
+    for values in columns:
+        types = list(map(type, values))
+        if types.count(str) != len(types):
+            text = np.array([kind is str for kind in types], dtype=bool)
+            found = text if found is None else found & text
+    return None if found is None else np.flatnonzero(found)
+
+
+def taken(values: list, rows: np.ndarray) -> list:
+    """values[row] for each row, in order."""
+    return [values[row] for row in rows.tolist()]
+
+
+DAY_SPAN = 1 << 22  # more than any date's ordinal (date.max has 3 652 059)
+# What is known of a stretch of days of a code (see PeriodVerdicts).
+UNJUDGED, FINE, FAILS, EACH_DAY = 0, 1, 2, 3
+
+
+class PeriodVerdicts:
+    """Verdicts on codes, kept for a message: one per code and stretch of days judged alike
+    (CodeList.change_days), so that a column of (code, day) is looked up in a few numpy calls.
+
+    A code may be judged in one of several kinds (the code system of a diagnosis); each (kind,
+    code) gets an id the first time it is seen. One sorted array holds ``id * DAY_SPAN + day``
+    for the first day of each stretch of each id, after a marker ``id * DAY_SPAN`` per id (so
+    that the stretch before an id's first change day is its own, not the end of the previous
+    id's); ids only grow, so a new id's stretches are appended in order. One searchsorted gives
+    each row its stretch, and a parallel array what is known of it: rows of a stretch judged
+    fine need nothing more. A stretch whose days are judged one by one (outside every edition)
+    keys its rows by (id, day) instead, as a negative number.
+    """
+
+    def __init__(self, stretches: Callable[[int, str], tuple[list[date], list[bool]]],
+                 judge: Callable[[int, str, date], Any], kinds: int = 1):
+        self._stretches = stretches  # (kind, code) -> (change days, per stretch: one verdict for all its days)
+        self._judge = judge  # (kind, code, day) -> verdict; false when the code is fine
+        self._kinds = kinds
+        self._clear()
+
+    def _clear(self) -> None:
+        self._numbers: dict[str, int] = {}  # code -> its number, whatever the kind
+        self._ids = np.full((self._kinds, 0), -1, dtype=np.int64)  # per kind and number; -1: not yet seen
+        self._count = 0  # ids given
+        self._starts = np.zeros(0, dtype=np.int64)
+        self._state = np.zeros(0, dtype=np.int8)
+        self._verdicts: dict[int, Any] = {}  # stretch, or -1 - (id, day), -> verdict
+
+    def failing(self, codes: list[str], days: np.ndarray, kinds: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+        """The rows (positions in ``codes``, in order) whose code is not fine on its day, and their verdicts.
+
+        ``days`` are the rows' day ordinals and ``kinds`` their kinds (all 0 if not given); rows
+        of day 0 or kind -1 are not judged."""
+        if len(self._verdicts) >= VERDICTS_KEPT or len(self._numbers) >= VERDICTS_KEPT:
+            self._clear()  # bounded memory for a long backfill
+        rows, kind, at = self._located(codes, days, kinds)
+        stretch = np.searchsorted(self._starts, at, side="right") - 1
+        looked = np.flatnonzero(self._state[stretch] != FINE)  # the hot path ends here for most rows
+        rows, kind, stretch, at = rows[looked], kind[looked], stretch[looked], at[looked]
+        keys = np.where(self._state[stretch] == EACH_DAY, -1 - at, stretch)
+        unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        verdicts = [self._verdict(key, kind, codes[row], day) for key, kind, row, day
+                    in zip(unique.tolist(), kind[first].tolist(), rows[first].tolist(), days[rows[first]].tolist())]
+        failed = np.flatnonzero(np.fromiter(map(bool, verdicts), dtype=bool, count=len(verdicts))[inverse])
+        return rows[failed], [verdicts[k] for k in inverse[failed].tolist()]
+
+    def _located(self, codes: list[str], days: np.ndarray, kinds: np.ndarray | None):
+        """(rows to judge, their kinds, their ``id * DAY_SPAN + day``); ids for new codes on the way."""
+        numbers = self._numbers_of(codes)
+        rows = np.flatnonzero(days if kinds is None else (days != 0) & (kinds >= 0))
+        kind = np.zeros(len(rows), dtype=np.intp) if kinds is None else kinds[rows]
+        return rows, kind, self._ids_of(kind, numbers[rows], codes, rows) * DAY_SPAN + days[rows]
+
+    def _verdict(self, key: int, kind: int, code: str, day: int):
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._judge(kind, code, date.fromordinal(day))
+            if key >= 0:
+                self._state[key] = FAILS if found else FINE
+        return found
+
+    def _numbers_of(self, codes: list[str]) -> np.ndarray:
+        numbers = np.fromiter(map(self._numbers.get, codes, repeat(-1)), dtype=np.int64, count=len(codes))
+        new = np.flatnonzero(numbers < 0).tolist()
+        if new:
+            for code in dict.fromkeys(map(codes.__getitem__, new)):  # each new code once, in order
+                self._numbers[code] = len(self._numbers)
+            numbers[new] = np.fromiter(map(self._numbers.__getitem__, map(codes.__getitem__, new)),
+                                       dtype=np.int64, count=len(new))
+            if len(self._numbers) > self._ids.shape[1]:
+                grown = np.full((self._kinds, 2 * len(self._numbers)), -1, dtype=np.int64)
+                grown[:, :self._ids.shape[1]] = self._ids
+                self._ids = grown
+        return numbers
+
+    def _ids_of(self, kind: np.ndarray, number: np.ndarray, codes: list[str], rows: np.ndarray) -> np.ndarray:
+        ids = self._ids[kind, number]
+        new = np.flatnonzero(ids < 0)
+        if len(new):
+            _, first = np.unique(kind[new] * self._ids.shape[1] + number[new], return_index=True)
+            new = new[np.sort(first)]  # each new (kind, code) once, in order
+            self._add(kind[new], number[new], [codes[row] for row in rows[new].tolist()])
+            ids = self._ids[kind, number]
+        return ids
+
+    def _add(self, kinds: np.ndarray, numbers: np.ndarray, codes: list[str]) -> None:
+        given = np.arange(self._count, self._count + len(codes), dtype=np.int64)
+        self._ids[kinds, numbers] = given
+        self._count += len(codes)
+        starts, states = [], []
+        for kind, code, offset in zip(kinds.tolist(), codes, (given * DAY_SPAN).tolist()):
+            changes, one_verdict = self._stretches(kind, code)
+            starts += [offset, *(offset + day.toordinal() for day in changes)]
+            states += [UNJUDGED if whole else EACH_DAY for whole in one_verdict]
+        self._starts = np.concatenate((self._starts, np.array(starts, dtype=np.int64)))
+        self._state = np.concatenate((self._state, np.array(states, dtype=np.int8)))
 
 
 def explain(check: CodeCheck) -> tuple[str, str]:
@@ -88,41 +216,40 @@ def _is_dated_failure(check: CodeCheck | None, allow_unknown: bool) -> bool:
 
 @batch_check
 def check_stay_codes(batch, ctx) -> list[tuple[int, Hit]]:
-    days = admission_days(batch, ctx)
+    days = admission_ordinals(batch, ctx)
     found = []
     for path, list_name, allow_unknown in CODED_FIELDS:
+        if list_name not in ctx.codelists:
+            continue
         pointer = "/" + path.replace(".", "/")
-        # A verdict per (code, day), kept per message; most stays share their codes and days.
-        judged = ctx.code_verdicts.setdefault(list_name, {})
-        if len(judged) >= VERDICTS_KEPT:
-            judged.clear()  # bounded memory for a long backfill
-        for i, (code, day) in enumerate(zip(batch.column(path), days)):
-            verdict = judged.get((code, day)) if type(code) is str else False
-            if verdict is None:
-                verdict = judged[(code, day)] = _judge(ctx, list_name, code, day, allow_unknown)
-            if verdict:
-                found.append((i, _code_hit(verdict, pointer, code, day)))
+        column = batch.column(path)
+        rows = text_rows(column)
+        codes, on = (column, days) if rows is None else (taken(column, rows), days[rows])
+        failing, verdicts = _verdicts_of(ctx, list_name, allow_unknown).failing(codes, on)
+        failing = failing if rows is None else rows[failing]
+        for row, verdict in zip(failing.tolist(), verdicts):
+            found.append((row, _code_hit(verdict, pointer, column[row], date.fromordinal(int(days[row])))))
     found.sort(key=lambda pair: pair[0])  # per stay in the order of the fields: stable
     return found
 
 
-def _judge(ctx, list_name: str, code: str, day: date | None, allow_unknown: bool):
-    """The explanation (bokmål, English) when the code is not valid on the day, else False.
+def _verdicts_of(ctx, list_name: str, allow_unknown: bool) -> PeriodVerdicts:
+    """The list's verdicts, kept per message: most stays share their codes and periods."""
+    verdicts = ctx.code_verdicts.get(list_name)
+    if verdicts is None:
+        codelist = ctx.codelists[list_name]
+        verdicts = ctx.code_verdicts[list_name] = PeriodVerdicts(
+            lambda kind, code: codelist.change_days(code),
+            lambda kind, code, day: _judge(ctx, list_name, code, day, allow_unknown))
+    return verdicts
 
-    Judged once per validity period of the list (CodeList.period_of), not once per day.
-    """
-    if day is None or (list_name == KOMMUNENUMMER and not (len(code) == 4 and code.isdigit())):
+
+def _judge(ctx, list_name: str, code: str, day: date, allow_unknown: bool):
+    """The explanation (bokmål, English) when the code is not valid on the day, else False."""
+    if list_name == KOMMUNENUMMER and not (len(code) == 4 and code.isdigit()):
         return False  # the form is the schema's finding
-    lists = ctx.codelists
-    if list_name not in lists:
-        return False
-    periods = ctx.code_verdicts.setdefault(("period", list_name), {})
-    key = (code, lists[list_name].period_of(code, day))
-    verdict = periods.get(key)
-    if verdict is None:
-        check = check_code(lists, list_name, code, day)
-        verdict = periods[key] = explain(check) if _is_dated_failure(check, allow_unknown) else False
-    return verdict
+    check = check_code(ctx.codelists, list_name, code, day)
+    return explain(check) if _is_dated_failure(check, allow_unknown) else False
 
 
 def _code_hit(verdict: tuple[str, str], pointer: str, code: str, day: date) -> Hit:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kad_spec.rules import get
 from kad_spec.spec.timeutil import Moment, parse_moment
+
+if TYPE_CHECKING:
+    from kad_spec.rules.codes import PeriodVerdicts
 
 
 @dataclass
@@ -15,8 +19,10 @@ class MessageContext:
     header: dict
     today: date
     file: str = ""
-    code_verdicts: dict = field(default_factory=dict)  # (list, code, day) -> explanation or False
-    diagnosis_verdicts: dict = field(default_factory=dict)  # (system, code, day) -> findings
+    # Verdicts per code and validity period (kad_spec.rules.codes.PeriodVerdicts), kept for the
+    # message: by list name, and one for the diagnoses (made by their first batch).
+    code_verdicts: dict[str, PeriodVerdicts] = field(default_factory=dict)
+    diagnosis_verdicts: PeriodVerdicts | None = None
 
     @cached_property
     def miljo(self) -> str | None:

@@ -2,7 +2,7 @@
 
 KAD-DIA-001 and KAD-DIA-002 (at least one admission diagnosis; at least one discharge diagnosis
 once discharged) are the JSON Schema's ``required``/``minItems`` errors, claimed in the catalogue.
-The code checks below run per diagnosis, cached on (system, code, date).
+The code checks below are judged once per (system, code) and validity period in a message.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from itertools import repeat
+
+import numpy as np
 
 from kad_spec.codelists import (
     ICD10,
@@ -23,7 +26,7 @@ from kad_spec.codelists import (
 )
 from kad_spec.spec.findings import Hit
 from kad_spec.rules import batch_check
-from kad_spec.rules.codes import VERDICTS_KEPT, admission_days, check_code
+from kad_spec.rules.codes import PeriodVerdicts, admission_ordinals, check_code, taken, text_rows
 
 # The rules this module finds (see their entries in model/rules/).
 DIA_003 = "KAD-DIA-003"
@@ -35,6 +38,8 @@ DIA_008 = "KAD-DIA-008"
 
 
 LIST_OF_SYSTEM = {ICD10: "icd10", ICPC2: "icpc2"}
+SYSTEMS = tuple(LIST_OF_SYSTEM)
+SYSTEM_NUMBER = {system: number for number, system in enumerate(SYSTEMS)}
 PROCESS_CODE = re.compile(r"-[3-6][0-9]")  # ICPC-2 process codes -30 … -69
 DIAGNOSIS_LISTS = ("innskrivningsdiagnoser", "utskrivningsdiagnoser")
 
@@ -113,46 +118,58 @@ def _other_system_having(codelists: CodeLists, system: str, code: str) -> str | 
 
 @batch_check
 def check_diagnoses(batch, ctx) -> list[tuple[int, Hit]]:
-    days = admission_days(batch, ctx)
-    verdicts = ctx.diagnosis_verdicts
-    if len(verdicts) >= VERDICTS_KEPT:
-        verdicts.clear()  # bounded memory for a long backfill, as for the other codes
+    days = admission_ordinals(batch, ctx)
     found = []
     for key in DIAGNOSIS_LISTS:
         owners, positions, _ = batch.items(key)
-        systems = batch.item_column(key, "kodeverk")
-        codes = batch.item_column(key, "kode")
         element = f"opphold.{key}"
-        for i, position, system, code in zip(owners, positions, systems, codes):
-            day = days[i]
-            if day is None or type(code) is not str or type(system) is not str:
-                continue  # the schema reports a missing or malformed code
-            verdict = verdicts.get((system, code, day))  # hot path: one dict look-up per diagnosis
-            if verdict is None:
-                verdict = _judge_in_message(ctx, verdicts, system, code, day)
+        for row, ordinal, verdict in _failing(ctx, batch, key, days[np.array(owners, dtype=np.intp)]):
+            i, position, day = owners[row], positions[row], date.fromordinal(ordinal)
             for rule, params in verdict:
                 found.append((i, Hit(rule, f"/{key}/{position}/kode", dict(_dated(rule, params, day), element=element))))
     found.sort(key=lambda pair: pair[0])  # per stay: admission diagnoses, then discharge diagnoses
     return found
 
 
-def _judge_in_message(ctx, verdicts: dict, system, code, day: date) -> tuple:
-    """First time in a message for (system, code, day): judge it, record the edition for the report."""
-    if not isinstance(code, str) or not isinstance(system, str) or not code:
-        return ()  # the schema reports a missing or malformed code
-    lists = ctx.codelists
-    name = LIST_OF_SYSTEM.get(system)
-    if name in lists:
-        # The code as it is looked up (no dot, the list's spelling): its validity decides the period.
-        lookup = normalise_icd10(code) if system == ICD10 and "." in code else code
-        period = lists[name].period_of(official_spelling(lists, name, lookup) or lookup, day)
-    else:
-        period = day
-    found = verdicts.get((system, code, period))
-    if found is None:
-        edition, found = _verdict(lists, system, code, day)
-        if edition:
-            lists[name].used_editions.add(edition)
-        verdicts[(system, code, period)] = found
-    verdicts[(system, code, day)] = found
+def _failing(ctx, batch, key: str, on: np.ndarray) -> list[tuple[int, int, tuple]]:
+    """(position in the list's items, day ordinal, findings) of every diagnosis with findings, in order.
+
+    A code of another system than ICD-10 and ICPC-2 has none here (the schema's enum finding)."""
+    systems = batch.item_column(key, "kodeverk")
+    codes = batch.item_column(key, "kode")
+    rows = text_rows(systems, codes)  # the schema reports a missing or malformed code or system
+    if rows is not None:
+        systems, codes, on = taken(systems, rows), taken(codes, rows), on[rows]
+    kinds = np.fromiter(map(SYSTEM_NUMBER.get, systems, repeat(-1)), dtype=np.intp, count=len(systems))
+    failing, verdicts = _verdicts_of(ctx).failing(codes, on, kinds)
+    at = failing if rows is None else rows[failing]
+    return list(zip(at.tolist(), on[failing].tolist(), verdicts))
+
+
+def _verdicts_of(ctx) -> PeriodVerdicts:
+    """The verdicts on diagnosis codes, kept per message: most stays share their codes and periods."""
+    if ctx.diagnosis_verdicts is None:
+        lists = ctx.codelists
+        ctx.diagnosis_verdicts = PeriodVerdicts(
+            lambda kind, code: _stretches(lists, SYSTEMS[kind], code),
+            lambda kind, code, day: _judge_in_message(lists, SYSTEMS[kind], code, day), kinds=len(SYSTEMS))
+    return ctx.diagnosis_verdicts
+
+
+def _stretches(lists: CodeLists, system: str, code: str) -> tuple[list[date], list[bool]]:
+    """The periods of the code as it is looked up (no dot, the list's spelling): its validity decides."""
+    name = LIST_OF_SYSTEM[system]
+    if name not in lists:
+        return [], [True]  # no list to look in: the verdict does not depend on the day
+    lookup = normalise_icd10(code) if system == ICD10 and "." in code else code
+    return lists[name].change_days(official_spelling(lists, name, lookup) or lookup)
+
+
+def _judge_in_message(lists: CodeLists, system: str, code: str, day: date) -> tuple:
+    """First time in a message for a code in a period: judge it, record the edition for the report."""
+    if not code:
+        return ()  # the schema reports an empty code
+    edition, found = _verdict(lists, system, code, day)
+    if edition:
+        lists[LIST_OF_SYSTEM[system]].used_editions.add(edition)
     return found

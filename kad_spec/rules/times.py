@@ -128,23 +128,25 @@ class StayTimes:
     """The times of a batch's stays, parsed once and shared by every rule that needs them.
 
     Per stay: the instants in seconds since 1970 (None when absent or unreadable) and the
-    admission's calendar date in Norway; ``simple`` marks the stays whose times are plain local
-    times away from a change of clock (the others get a closer look by the time rules).
+    admission's calendar date in Norway, also as an array of ordinals (``date.toordinal``, 0
+    for None) for the rules that judge a whole column at once; ``simple`` marks the stays whose
+    times are plain local times away from a change of clock (the others get a closer look by
+    the time rules).
 
     Times of the two usual shapes (``YYYY-MM-DDTHH:MM`` and ``…:SS``, no offset) are read for
     the whole batch at once from their digits; any other text, and a time near a change of
     clock, is read by :func:`parse_written` one at a time.
     """
 
-    __slots__ = ("start", "end", "day", "simple", "_written")
+    __slots__ = ("start", "end", "day", "day_ordinal", "simple", "_written")
 
     def __init__(self, batch):
         written_in = batch.column("innleggelsestidspunkt")
         written_out = batch.column("utskrivningstidspunkt")
         self._written = (written_in, written_out)
         n = len(written_in)
-        instants, days, plain = _instants(written_in + written_out)  # both columns in one pass
-        self.start, self.end, self.day = instants[:n], instants[n:], days[:n]
+        instants, days, ordinals, plain = _instants(written_in + written_out)  # both columns in one pass
+        self.start, self.end, self.day, self.day_ordinal = instants[:n], instants[n:], days[:n], ordinals[:n]
         absent_out = np.fromiter((v is MISSING for v in written_out), dtype=bool, count=n)
         self.simple = plain[:n] & (plain[n:] | absent_out)
 
@@ -176,24 +178,26 @@ _WEIGHTS = {length: _field_weights(length) for length in _PLAIN_SHAPES}
 _ZERO_OFFSETS = {length: 48 * weights.sum(axis=0) for length, weights in _WEIGHTS.items()}  # the digits' "0"s
 
 
-def _instants(values: list) -> tuple[list, list, np.ndarray]:
-    """(instants, Oslo dates, plain) of a column of times; plain: read from the digits."""
+def _instants(values: list) -> tuple[list, list, np.ndarray, np.ndarray]:
+    """(instants, Oslo dates, their ordinals, plain) of a column of times; plain: read from the digits."""
     n = len(values)
     start: list = [None] * n
     days: list = [None] * n
+    ordinals = np.zeros(n, dtype=np.int64)
     plain = np.zeros(n, dtype=bool)
     for length, shape in _PLAIN_SHAPES.items():
         rows = [i for i, v in enumerate(values) if type(v) is str and len(v) == length]
         if rows:
-            _read_plain(values, rows, length, shape, start, days, plain)
+            _read_plain(values, rows, length, shape, start, days, ordinals, plain)
     for i in np.flatnonzero(~plain).tolist():
         written = parse_written(values[i])
         if written is not None:
             start[i], days[i] = written_epoch(written), oslo_date(written)
-    return start, days, plain
+            ordinals[i] = days[i].toordinal()
+    return start, days, ordinals, plain
 
 
-def _read_plain(values, rows: list[int], length: int, shape, start: list, days: list, plain) -> None:
+def _read_plain(values, rows: list[int], length: int, shape, start: list, days: list, ordinals, plain) -> None:
     """Times of one plain shape read from their digits; the calendar is consulted once per date."""
     text = "".join(values[i] for i in rows).encode()
     if len(text) != length * len(rows) or shape.fullmatch(text) is None:
@@ -209,6 +213,7 @@ def _read_plain(values, rows: list[int], length: int, shape, start: list, days: 
     ordinal = np.array([day.toordinal() if day is not None else 0 for day in dates])[inverse]
     local = ((ordinal - 719163) * 86400 + into_day).astype(np.float64)
     instants = (local - offset).tolist()
+    ordinals[np.array(rows)[ok]] = ordinal[ok]
     inverse = inverse.tolist()
     for k in np.flatnonzero(ok).tolist():
         i = rows[k]
