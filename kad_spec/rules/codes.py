@@ -7,6 +7,7 @@ today; they are still checked by date, so that adding dates to a list file is en
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
 from functools import lru_cache
 from itertools import repeat
@@ -309,7 +310,14 @@ class ServiceMunicipalities:
 
     def _first_failure(self, position: int, code: str, days: dict[date, str | None]) -> Hit | None:
         lists = self.ctx.codelists
+        if KOMMUNENUMMER not in lists:
+            return None
+        changes, covered = lists[KOMMUNENUMMER].change_days(code)
+        judged_fine: set[int] = set()  # stretches of days judged alike (CodeList.change_days) found fine
         for day in sorted(days):
+            stretch = bisect_right(changes, day)
+            if stretch in judged_fine:
+                continue
             check = check_code(lists, KOMMUNENUMMER, code, day)
             if check is None:
                 return None
@@ -319,6 +327,8 @@ class ServiceMunicipalities:
             elif _is_dated_failure(check, allow_unknown=True):
                 nb, en = explain(check)
             else:
+                if covered[stretch]:
+                    judged_fine.add(stretch)
                 continue
             return Hit(KL_003, f"/virksomhet/tjenestekommuner/{position}", {
                 "kode": code, "dato": day.isoformat(), "forklaring": nb, "forklaring_en": en,
