@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
 import orjson
 import pytest
+
+from peak_memory import peak_kib
 
 from kad_spec.spec.catalogue import catalogue
 from kad_spec.codelists import load_codelists
@@ -166,17 +166,12 @@ def test_years_outside_the_register_are_usage_errors(cli, year):
 
 def test_memory_does_not_grow_with_the_number_of_stays(tmp_path):
     script = (
-        "import resource, sys\n"
+        "import sys\n"
         "from pathlib import Path\n"
         "from kad_spec.tools.example import ExampleOptions, write_examples\n"
         "write_examples(ExampleOptions(count=int(sys.argv[1]), seed=1, year=2024), Path(sys.argv[2]))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    peaks = []
-    for count in (2000, 40000):
-        done = subprocess.run([sys.executable, "-c", script, str(count), str(tmp_path / f"m-{count}.json")],
-                              capture_output=True, text=True, check=True)
-        peaks.append(int(done.stdout.strip()))
+    peaks = [peak_kib(script, str(count), str(tmp_path / f"m-{count}.json")) for count in (2000, 40000)]
     assert peaks[1] - peaks[0] < 15_000, peaks  # KiB: 20× the stays, about the same memory
 
 

@@ -6,14 +6,14 @@ Everything is checked against the files themselves, read back as a register woul
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
+
+from peak_memory import peak_kib
 
 from kad_spec.ids import orgnr, personnr
 from kad_spec.message.xmlmap import from_xml, to_json
@@ -331,16 +331,11 @@ def test_an_existing_folder_is_replaced_only_with_force_and_only_if_ours(cli, tm
 
 def test_memory_does_not_grow_with_the_number_of_stays(tmp_path):
     script = (
-        "import resource, sys\n"
+        "import sys\n"
         "from datetime import date\n"
         "from pathlib import Path\n"
         "from kad_spec.tools.sequence import SequenceOptions, write_sequence\n"
         "write_sequence(SequenceOptions(date(2023, 1, 1), date(2023, 12, 31), count=int(sys.argv[1])), Path(sys.argv[2]))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    peaks = []
-    for count in (3000, 60000):
-        done = subprocess.run([sys.executable, "-c", script, str(count), str(tmp_path / f"s-{count}")],
-                              capture_output=True, text=True, check=True)
-        peaks.append(int(done.stdout.strip()))
+    peaks = [peak_kib(script, str(count), str(tmp_path / f"s-{count}")) for count in (3000, 60000)]
     assert peaks[1] - peaks[0] < 15_000, peaks  # KiB: 20× the stays, about the same memory
