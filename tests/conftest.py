@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 # The register's stores (SQLite and PostgreSQL) for every test that takes ``register_url``.
 from register_stores import postgres_database, register_url  # noqa: F401
+# The real service (kad-spec serve) in a subprocess, for every test that takes ``service`` or ``start_service``.
+from service_server import service, start_service  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

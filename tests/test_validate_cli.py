@@ -168,5 +168,6 @@ def test_a_clean_small_file_loads_nothing_it_does_not_use():
     loaded = set(run.stderr.split())
     unused = {"stdnum", "ijson", "orjson", "yaml", "lxml", "rich", "kad_spec.spec.catalogue",
               "kad_spec.validation.split", "kad_spec.ids.personnr", "kad_spec.cli.tools",
-              "kad_spec.register", "kad_spec.cli.register", "sqlalchemy", "alembic", "psycopg"}
+              "kad_spec.register", "kad_spec.cli.register", "sqlalchemy", "alembic", "psycopg",
+              "kad_spec.service", "kad_spec.cli.serve", "starlette", "uvicorn"}
     assert not loaded & unused

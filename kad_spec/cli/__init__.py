@@ -251,6 +251,9 @@ def _mount_subcommands() -> bool:
     from kad_spec.cli.register import app as register_app
 
     app.add_typer(register_app, name="register", help="Registeret over opphold: ta inn meldinger over tid, se status.")
+    from kad_spec.cli.serve import app as serve_app
+
+    app.add_typer(serve_app, name="serve", help="Valideringstjenesten over HTTP: API og nettsider.")
     return True
 
 
