@@ -54,6 +54,34 @@ def run_server(settings) -> None:
         fail("tjenesten trenger uvicorn og starlette: pip install kad-spec")
     from kad_spec.service import create_app
 
+    _check_config(settings.config_file)
     echo(f"kad-spec serve: http://{settings.host}:{settings.port}/ (Ctrl+C stopper)", err=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+    # uvicorn's own access log is off: it shows the query; the service's shows the route pattern only.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
                 server_header=False, access_log=False)
+
+
+def _check_config(path: Path | None) -> None:
+    """A config that cannot be read stops the start, as it stops validate (each worker reads it again)."""
+    if path is None:
+        return
+    from kad_spec.validation.config import ConfigError, load_config
+
+    try:
+        load_config(path)
+    except ConfigError as error:
+        fail(str(error))
+
+
+def log_config() -> dict:
+    """uvicorn's logging, with the service's loggers (kad_spec.service, .access) to standard error beside it."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["service"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["service"] = {"class": "logging.StreamHandler", "formatter": "service",
+                                     "stream": "ext://sys.stderr"}
+    config["loggers"]["kad_spec.service"] = {"handlers": ["service"], "level": "INFO", "propagate": False}
+    return config

@@ -1,13 +1,22 @@
-"""The service put together: the routes of api, units and pages behind the security headers and the limits."""
+"""The service put together: the routes of api, units and pages behind the limits and the security headers.
+
+From the outside in: the security headers (on every answer), the access log, the guard (time
+limit; an exception becomes a JSON 500, never a traceback), then Starlette's routing, whose 404
+and 405 are JSON too. The worker processes start with the app and stop with it.
+"""
 
 from __future__ import annotations
+
+import contextlib
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from kad_spec.service import api, pages, units
+from kad_spec.service import api, jobs, pages, units
 from kad_spec.service.headers import SecurityHeaders
+from kad_spec.service.limits import AccessLog, Guard
+from kad_spec.service.pool import WorkerPool
 from kad_spec.service.responses import error_response
 from kad_spec.service.settings import ServiceSettings
 
@@ -22,14 +31,20 @@ async def http_error(request, exc: HTTPException):
     return error_response(exc.status_code, feil, error, headers=getattr(exc, "headers", None))
 
 
-async def internal_error(request, exc: Exception):
-    # Never the exception's text: it may quote the input.
-    return error_response(500, "intern feil i tjenesten", "internal error in the service")
-
-
 def create_app(settings: ServiceSettings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        pool = WorkerPool(settings.max_validations, settings.queue_seconds, jobs.setup, (settings.config_file,))
+        app.state.pool = pool
+        try:
+            await pool.start()
+            yield
+        finally:
+            await pool.stop()
+
     routes = [*api.routes(settings), *units.routes(settings), *pages.routes(settings)]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
-                    exception_handlers={HTTPException: http_error, Exception: internal_error})
+    middleware = [Middleware(SecurityHeaders), Middleware(AccessLog), Middleware(Guard, seconds=settings.request_seconds)]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error},
+                    lifespan=lifespan)
     app.state.settings = settings
     return app
