@@ -1,8 +1,46 @@
-"""The validation service (kad-spec serve), started for real and driven over HTTP."""
+"""The validation service (kad-spec serve), started for real and driven over HTTP.
+
+The reports of ``POST /api/v1/validering`` are compared with ``kad-spec validate`` run as a
+process on the same bytes under the same name: the same report, byte for byte, but for the
+receipt's time and id.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+from pathlib import Path
+
 import httpx
+import pytest
+from hostile import EXAMPLES, run_cli
+
+VALIDATE = "/api/v1/validering"
+INVALID = sorted((EXAMPLES / "ugyldig").iterdir())
+MESSAGES = [EXAMPLES / "kad-melding.json", EXAMPLES / "kad-melding.xml", EXAMPLES / "konvolutt-kad-melding.xml",
+            *INVALID]
+FORMATS = ("json", "sarif", "junit", "apprec", "text")
+PERSON_ID = "12834041276"  # a (synthetic) person number in the bundled example
+
+
+def post(server, data: bytes, timeout: float = 60, **params) -> httpx.Response:
+    return httpx.post(server.url + VALIDATE, content=data, params=params, timeout=timeout)
+
+
+def cli_report(path: Path, fmt: str, lang: str, folder: Path, *options) -> str:
+    """``kad-spec validate`` in a process, on a copy of ``path`` named as the service names it."""
+    copy = folder / path.name
+    shutil.copyfile(path, copy)
+    run = run_cli("validate", "--format", fmt, "--lang", lang, *options, copy.name, cwd=folder)
+    assert run.returncode in (0, 1), run.stderr
+    return run.stdout
+
+
+def without_receipt_time(text: str) -> str:
+    """A receipt's time of making and its own id differ from run to run; nothing else may."""
+    text = re.sub(r"<GenDate>[^<]*</GenDate>", "<GenDate/>", text, count=1)
+    return re.sub(r"(</GenDate>|<GenDate/>)(\s*)<Id>[^<]*</Id>", r"\1\2<Id/>", text, count=1)
 
 
 def test_health_answers_with_the_versions(service):
@@ -14,3 +52,99 @@ def test_health_answers_with_the_versions(service):
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert "unsafe-inline" not in answer.headers["content-security-policy"]
     assert answer.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", MESSAGES, ids=lambda p: p.name)
+def test_the_json_report_is_the_cli_report_byte_for_byte(service, path, tmp_path):
+    answer = post(service, path.read_bytes(), format="json", navn=path.name)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.text == cli_report(path, "json", "nb", tmp_path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("lang", ("nb", "en"))
+def test_every_format_in_both_languages_is_the_cli_report(service, fmt, lang, tmp_path):
+    path = EXAMPLES / "ugyldig" / "KAD-KL-001-ukjent-kjonn.xml"
+    answer = post(service, path.read_bytes(), format=fmt, lang=lang, navn=path.name)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["kad-resultat"] == "partly_accepted" and answer.headers["kad-feil"] == "1"
+    expected = cli_report(path, fmt, lang, tmp_path)
+    assert without_receipt_time(answer.text) == without_receipt_time(expected)
+    assert ("is not a valid code for" in answer.text) == (lang == "en")
+
+
+def test_the_config_of_the_server_is_applied_as_validate_applies_it(start_service, tmp_path):
+    config = EXAMPLES / "kad-spec.yaml"
+    server = start_service("--config", config)
+    path = EXAMPLES / "ugyldig" / "KAD-STR-002-ukjent-element.json"
+    answer = post(server, path.read_bytes(), navn=path.name)
+    assert answer.status_code == 200
+    assert answer.text == cli_report(path, "json", "nb", tmp_path, "--config", config)
+    assert json.loads(answer.text)["summary"]["warnings"] == 1  # KAD-STR-002 made a warning by the config
+
+
+def test_a_bad_config_stops_the_start(tmp_path):
+    config = tmp_path / "feil.yaml"
+    config.write_text("severity_overrides: [\n", encoding="utf-8")
+    run = run_cli("serve", "--port", "0", "--config", config, timeout=60)
+    assert run.returncode == 2 and "feil.yaml" in run.stderr
+
+
+@pytest.mark.parametrize("accept, fmt, media", [
+    ("application/json", "json", "application/json"),
+    ("application/sarif+json", "sarif", "application/sarif+json"),
+    ("application/junit+xml", "junit", "application/xml"),
+    ("application/xml", "apprec", "application/xml"),
+    ("text/plain", "text", "text/plain; charset=utf-8"),
+    ("text/html;q=0.9, application/sarif+json;q=0.5, application/xml;q=0.8", "apprec", "application/xml"),
+    ("*/*", "json", "application/json"),
+])
+def test_accept_chooses_the_format(service, accept, fmt, media):
+    data = (EXAMPLES / "kad-melding.json").read_bytes()
+    answer = httpx.post(service.url + VALIDATE, content=data, headers={"accept": accept})
+    assert answer.status_code == 200 and answer.headers["content-type"] == media
+    by_query = post(service, data, format=fmt)
+    assert without_receipt_time(answer.text) == without_receipt_time(by_query.text)
+
+
+@pytest.mark.parametrize("params, headers, status", [
+    ({"lang": "de"}, {}, 400),
+    ({"format": "pdf"}, {}, 400),
+    ({}, {"accept": "image/png"}, 406),
+    ({}, {"content-type": "multipart/form-data; boundary=x"}, 415),
+])
+def test_what_the_service_cannot_do_is_a_clear_json_error(service, params, headers, status):
+    answer = httpx.post(service.url + VALIDATE, content=b"{}", params=params, headers=headers)
+    assert answer.status_code == status
+    body = answer.json()
+    assert body["feil"] and body["error"] and answer.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/finnes-ikke", 404), ("GET", "/api/v1/enheter/12834041276", 404),
+    ("GET", VALIDATE, 405), ("DELETE", "/api/v1/helse", 405),
+])
+def test_unknown_paths_and_methods_are_json_errors_with_the_headers(service, method, path, status):
+    answer = httpx.request(method, service.url + path)
+    assert answer.status_code == status
+    assert set(answer.json()) == {"feil", "error"}
+    assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+    assert answer.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_content_type_is_not_trusted_the_engine_sniffs(service):
+    data = (EXAMPLES / "kad-melding.xml").read_bytes()
+    answer = httpx.post(service.url + VALIDATE, content=data, headers={"content-type": "application/json"})
+    assert answer.status_code == 200 and answer.json()["files"][0]["format"] == "xml"
+
+
+def test_the_log_shows_counts_and_routes_never_content_names_or_ids(service):
+    data = (EXAMPLES / "ugyldig" / "KAD-KL-001-ukjent-kjonn.json").read_bytes()
+    assert post(service, data, navn=f"{PERSON_ID}.json").status_code == 200
+    httpx.get(service.url + f"/api/v1/enheter/{PERSON_ID}/status")
+    log = service.log()
+    assert "validering: json" in log and "POST /api/v1/validering 200" in log
+    for secret in (PERSON_ID, "0b5c7f0e", "KAD-2025-000123", "Nedre Glomma", "navn="):
+        assert secret not in log
+    assert "Traceback" not in log

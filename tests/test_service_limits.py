@@ -1,0 +1,90 @@
+"""The service's limits, on a real server: body size, validations at once, the time limit, the event loop kept free."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from hostile import EXAMPLES, one_line_message
+
+VALIDATE = "/api/v1/validering"
+SMALL = (EXAMPLES / "kad-melding.json").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def slow_message(tmp_path_factory) -> bytes:
+    """A message of 100 000 stays (about 44 MB): a second or more of validation."""
+    return one_line_message(tmp_path_factory.mktemp("stor") / "stor.json", stays=100_000).read_bytes()
+
+
+def test_a_body_said_to_be_too_large_is_refused_before_it_is_read(start_service):
+    server = start_service("--max-body-mb", "0.01")
+    answer = httpx.post(server.url + VALIDATE, content=b" " * 20_000)
+    assert answer.status_code == 413
+    assert "10000 byte" in answer.json()["feil"] and "10000 bytes" in answer.json()["error"]
+    assert httpx.post(server.url + VALIDATE, content=SMALL).status_code == 200  # within the limit
+
+
+def test_a_chunked_body_is_refused_at_the_limit_without_the_rest_being_sent(start_service):
+    """The 413 comes while the client still has most of the body to send: the server stopped reading."""
+    server = start_service("--max-body-mb", "0.01")
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(b"POST /api/v1/validering HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b" " * 4096
+        for _ in range(4):  # 16 KB of the 100 MB this client claims to have
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        answer = b""
+        while part := connection.recv(65536):  # the server closes the connection after its answer
+            answer += part
+        answer = answer.decode("utf-8", "replace")
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert '"feil"' in answer and "connection: close" in answer.lower()
+
+
+def test_excess_validations_wait_then_get_503_with_retry_after(start_service, slow_message):
+    server = start_service("--workers", "1", "--queue-time", "0.2")
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: httpx.post(server.url + VALIDATE, content=slow_message, timeout=120),
+                                range(4)))
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) == {200, 503} and statuses.count(503) >= 2, statuses
+    refused = next(a for a in answers if a.status_code == 503)
+    assert refused.headers["retry-after"] == "1" and refused.json()["error"]
+    assert httpx.post(server.url + VALIDATE, content=SMALL).status_code == 200
+
+
+def test_a_validation_over_the_time_limit_is_stopped_and_the_service_goes_on(start_service, slow_message):
+    server = start_service("--workers", "1", "--time-limit", "0.5")
+    started = time.monotonic()
+    answer = httpx.post(server.url + VALIDATE, content=slow_message, timeout=120)
+    assert answer.status_code == 504 and "0.5" in answer.json()["feil"]
+    assert time.monotonic() - started < 5
+    # The worker was stopped and a new one started in its place; the next message is validated.
+    assert httpx.post(server.url + VALIDATE, content=SMALL, timeout=60).status_code == 200
+    assert "Traceback" not in server.log()
+
+
+def test_a_large_validation_does_not_stall_the_others(start_service, slow_message):
+    server = start_service("--workers", "1")
+    done = threading.Event()
+
+    def large():
+        httpx.post(server.url + VALIDATE, content=slow_message, timeout=120)
+        done.set()
+
+    threading.Thread(target=large, daemon=True).start()
+    time.sleep(0.3)  # the large one is being read or validated
+    waits = []
+    while not done.is_set() and len(waits) < 20:
+        started = time.monotonic()
+        assert httpx.get(server.url + "/api/v1/helse", timeout=10).status_code == 200
+        waits.append(time.monotonic() - started)
+        time.sleep(0.05)
+    assert done.wait(120)
+    assert waits and max(waits) < 0.5, waits
