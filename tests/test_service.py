@@ -148,3 +148,37 @@ def test_the_log_shows_counts_and_routes_never_content_names_or_ids(service):
     for secret in (PERSON_ID, "0b5c7f0e", "KAD-2025-000123", "Nedre Glomma", "navn="):
         assert secret not in log
     assert "Traceback" not in log
+
+
+def test_the_openapi_document_is_valid_3_1_and_covers_every_api_route(service):
+    from openapi_spec_validator import validate
+
+    from kad_spec.service import ServiceSettings
+    from kad_spec.service.app import create_app
+
+    answer = httpx.get(service.url + "/api/openapi.json")
+    assert answer.status_code == 200
+    document = answer.json()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    routes = {(route.path, method.lower()) for route in create_app(ServiceSettings()).routes
+              if route.path.startswith("/api/") and not route.path.endswith(".css")
+              for method in route.methods - {"HEAD"}}
+    described = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert routes <= described
+    for path in ("/api/v1/innsending", "/api/v1/enheter/{orgnr}/status", "/api/v1/enheter/{orgnr}/funn"):
+        assert all(op["security"] == [{"token": []}] for op in document["paths"][path].values())
+        assert {"401", "403"} <= set(next(iter(document["paths"][path].values()))["responses"])
+
+
+def test_the_api_docs_page_is_plain_html_with_no_script_and_no_outside_resource(service):
+    answer = httpx.get(service.url + "/api/docs")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    page = answer.text
+    for path in ("/api/v1/validering", "/api/v1/innsending", "/api/v1/enheter/{orgnr}/funn", "/api/v1/helse"):
+        assert path in page
+    assert "<script" not in page and "style=" not in page and "<style" not in page
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", page)  # nothing from elsewhere
+    css = httpx.get(service.url + "/api/docs.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert 'href="/api/docs.css"' in page

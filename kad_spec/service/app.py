@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from kad_spec.service import api, jobs, pages, units
+from kad_spec.service import api, apidocs, jobs, pages, units
 from kad_spec.service.headers import SecurityHeaders
 from kad_spec.service.limits import AccessLog, Guard
 from kad_spec.service.pool import WorkerPool
@@ -42,7 +42,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
         finally:
             await pool.stop()
 
-    routes = [*api.routes(settings), *units.routes(settings), *pages.routes(settings)]
+    routes = [*api.routes(settings), *apidocs.routes(settings), *units.routes(settings), *pages.routes(settings)]
     middleware = [Middleware(SecurityHeaders), Middleware(AccessLog), Middleware(Guard, seconds=settings.request_seconds)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error},
                     lifespan=lifespan)
