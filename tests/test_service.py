@@ -182,3 +182,24 @@ def test_the_api_docs_page_is_plain_html_with_no_script_and_no_outside_resource(
     css = httpx.get(service.url + "/api/docs.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert 'href="/api/docs.css"' in page
+
+
+def test_the_dockerfile_runs_the_service_as_a_user_with_a_health_check():
+    """No container runtime in the tests: the Dockerfile is held to what docs/tjeneste.md says of it,
+    and copies every folder the package is built from (a new one would break the build)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "Dockerfile").read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    assert lines[0] == "FROM python:3.11-slim"
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    assert any(line.startswith("HEALTHCHECK") for line in lines) and "/api/v1/helse" in text
+    assert 'ENTRYPOINT ["kad-spec", "serve", "--host", "0.0.0.0"]' in lines
+    copied = {line.split()[1] for line in lines if line.startswith("COPY ")}
+    build = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    needed = {source.split("/")[0] for source in build["targets"]["wheel"]["force-include"]} | {"kad_spec"}
+    assert needed <= copied
+    ignored = (root / ".dockerignore").read_text(encoding="utf-8").split()
+    assert not needed & set(ignored)
