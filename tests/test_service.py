@@ -72,6 +72,7 @@ def test_every_format_in_both_languages_is_the_cli_report(service, fmt, lang, tm
     expected = cli_report(path, fmt, lang, tmp_path)
     assert without_receipt_time(answer.text) == without_receipt_time(expected)
     assert ("is not a valid code for" in answer.text) == (lang == "en")
+    assert PERSON_ID not in answer.text
 
 
 def test_the_config_of_the_server_is_applied_as_validate_applies_it(start_service, tmp_path):
@@ -203,3 +204,16 @@ def test_the_dockerfile_runs_the_service_as_a_user_with_a_health_check():
     assert needed <= copied
     ignored = (root / ".dockerignore").read_text(encoding="utf-8").split()
     assert not needed & set(ignored)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_id_echoed_by_a_finding_is_masked_in_every_format(service, fmt):
+    from conftest import base_message
+
+    message = base_message()
+    message["opphold"][0]["pasient"]["id"] = "12834041277"  # a wrong check digit: the finding quotes it
+    data = json.dumps(message, ensure_ascii=False).encode()
+    answer = post(service, data, format=fmt, navn="12834041277.json")
+    assert answer.status_code == 200 and int(answer.headers["kad-feil"]) >= 1
+    assert not re.search(r"\d{11}", answer.text), fmt
+    assert "12834041277" not in service.log()

@@ -88,3 +88,16 @@ def test_a_large_validation_does_not_stall_the_others(start_service, slow_messag
         time.sleep(0.05)
     assert done.wait(120)
     assert waits and max(waits) < 0.5, waits
+
+
+def test_beyond_the_waiting_places_a_request_gets_503_at_once(start_service, slow_message):
+    """Bodies wait in memory: past --max-waiting more are refused before their body is read."""
+    server = start_service("--workers", "1", "--max-waiting", "0", "--queue-time", "60")
+    first = ThreadPoolExecutor(1).submit(httpx.post, server.url + VALIDATE, content=slow_message, timeout=120)
+    time.sleep(0.5)  # the first is being read or validated
+    started = time.monotonic()
+    refused = httpx.post(server.url + VALIDATE, content=SMALL, timeout=60)
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert time.monotonic() - started < 1
+    assert first.result().status_code == 200
+    assert httpx.post(server.url + VALIDATE, content=SMALL).status_code == 200

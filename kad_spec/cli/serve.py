@@ -33,6 +33,8 @@ def serve(
     workers: int = typer.Option(0, "--workers", min=0, help="Valideringer samtidig (0: én per kjerne)."),
     queue_time: float = typer.Option(10, "--queue-time", min=0,
                                      help="Sekunder en forespørsel venter på ledig validering før 503."),
+    max_waiting: int = typer.Option(32, "--max-waiting", min=0,
+                                    help="Forespørsler som lastes opp eller venter utover dem som valideres; flere får 503 straks."),
 ) -> None:
     """Start valideringstjenesten (HTTP API og nettsider). Stopp med Ctrl+C."""
     if ctx.invoked_subcommand is not None:
@@ -41,7 +43,7 @@ def serve(
 
     settings = ServiceSettings(host=host, port=port, db_url=db, config_file=config, key_file=key_file,
                                max_body_bytes=int(max_body_mb * MB), request_seconds=time_limit,
-                               queue_seconds=queue_time)
+                               queue_seconds=queue_time, max_waiting=max_waiting)
     if workers:
         settings.max_validations = workers
     run_server(settings)

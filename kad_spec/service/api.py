@@ -137,9 +137,11 @@ async def validate(request):
     settings = request.app.state.settings
     fmt, lang = chosen_format(request), request.query_params.get("lang", "nb")
     started = time.perf_counter()
+    pool = request.app.state.pool
     try:
-        with await read_body(request, settings.max_body_bytes) as body:
-            result = await request.app.state.pool.run(jobs.report, body, fmt, lang, message_name(request))
+        async with pool.admitted():
+            with await read_body(request, settings.max_body_bytes) as body:
+                result = await pool.run(jobs.report, body, fmt, lang, message_name(request))
     except TooLarge as error:
         return too_large(error.limit)
     except ClientDisconnect:

@@ -34,7 +34,8 @@ async def http_error(request, exc: HTTPException):
 def create_app(settings: ServiceSettings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        pool = WorkerPool(settings.max_validations, settings.queue_seconds, jobs.setup, (settings.config_file,))
+        pool = WorkerPool(settings.max_validations, settings.queue_seconds, jobs.setup, (settings.config_file,),
+                          max_waiting=settings.max_waiting)
         app.state.pool = pool
         try:
             await pool.start()

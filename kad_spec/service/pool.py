@@ -6,7 +6,8 @@ a worker that overruns its time can be stopped without leaving anything half don
 
     pool = WorkerPool(size=2, queue_seconds=10, setup=jobs.setup, setup_args=(config_path,))
     await pool.start()
-    result = await pool.run(jobs.report, body, "json", "nb", "melding")   # function(path, *args) in a worker
+    async with pool.admitted():                  # Busy when the workers and the waiting places are taken
+        result = await pool.run(jobs.report, body, "json", "nb", "melding")   # function(path, *args) in a worker
     await pool.stop()
 
 A job's function is a module-level function ``function(path, *args)``; it is given the request's
@@ -19,6 +20,7 @@ and a fresh one started in its place.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -94,9 +96,11 @@ def _serve(conn, setup, setup_args) -> None:
 
 
 class WorkerPool:
-    def __init__(self, size: int, queue_seconds: float, setup, setup_args=()):
+    def __init__(self, size: int, queue_seconds: float, setup, setup_args=(), max_waiting: int = 32):
         self.size = max(1, size)
         self.queue_seconds = queue_seconds
+        self.admitted_at_most = self.size + max(0, max_waiting)
+        self.in_progress = 0
         self.setup, self.setup_args = setup, setup_args
         self.context = multiprocessing.get_context("spawn")  # a clean process: the server has threads
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
@@ -113,6 +117,19 @@ class WorkerPool:
         for worker in list(self.workers):
             worker.kill()
         self.threads.shutdown(wait=False, cancel_futures=True)
+
+    @contextlib.asynccontextmanager
+    async def admitted(self):
+        """A place for one request that reads a body and then runs a job; Busy at once when the
+        workers and the waiting places are all taken. Bodies are held in memory while they wait,
+        so this bounds the memory: at most (size + max_waiting) bodies at once."""
+        if self.in_progress >= self.admitted_at_most:
+            raise Busy()
+        self.in_progress += 1
+        try:
+            yield
+        finally:
+            self.in_progress -= 1
 
     async def run(self, function, body, *args):
         """``function(path, *args)`` in a free worker, with ``body`` (a kad_spec.service.body.Body) as the path."""

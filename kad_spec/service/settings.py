@@ -25,3 +25,4 @@ class ServiceSettings:
     request_seconds: float = 120.0  # the time limit of one request
     max_validations: int = field(default_factory=_cpu_count)  # validations at once; each in its own process
     queue_seconds: float = 10.0  # how long a request waits for a free validation before 503
+    max_waiting: int = 32  # requests reading or waiting beyond those validating; more get 503 at once
