@@ -217,3 +217,20 @@ def test_an_id_echoed_by_a_finding_is_masked_in_every_format(service, fmt):
     assert answer.status_code == 200 and int(answer.headers["kad-feil"]) >= 1
     assert not re.search(r"\d{11}", answer.text), fmt
     assert "12834041277" not in service.log()
+
+
+def test_a_worker_keeps_its_reports_in_memory_never_in_a_temporary_file(monkeypatch):
+    import tempfile
+
+    from kad_spec.reports import ReportWriter, writer_for
+    from kad_spec.service import jobs
+
+    monkeypatch.setattr(ReportWriter, "spool_bytes", ReportWriter.spool_bytes)  # undone after the test
+    jobs.setup(None)
+    for fmt in ("json", "sarif", "junit", "text"):
+        writer = writer_for(fmt, "nb")
+        spools = [writer.body, *([writer.artifacts] if fmt == "sarif" else [])]
+        for spool in spools:
+            spool.write("x" * (8 << 20))  # twice the size at which the CLI's spool moves to a file
+            assert isinstance(spool, tempfile.SpooledTemporaryFile) and not spool._rolled
+            spool.close()

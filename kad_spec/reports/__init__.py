@@ -33,11 +33,17 @@ class ReportWriter:
     """A report format that is written file by file; see the module's description."""
 
     own_output = False  # True: writes to the place it was made for (receipts), finish() gets no stream
+    # Beyond this a spool moves to a temporary file. The service (kad_spec.service.jobs) sets it
+    # to never: its reports of one message stay in memory, as the message does.
+    spool_bytes = SPOOL_BYTES
 
     def __init__(self, lang: str, fail_on: str = ERROR):
         self.lang = lang
         self.fail_on = fail_on
-        self.body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
+        self.body = self.spool()
+
+    def spool(self):
+        return tempfile.SpooledTemporaryFile(max_size=self.spool_bytes, mode="w+", encoding="utf-8", newline="")
 
     def add_file(self, file) -> None:
         raise NotImplementedError

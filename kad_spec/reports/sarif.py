@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -27,7 +26,7 @@ from kad_spec.spec.catalogue import Rule, catalogue
 from kad_spec.spec.findings import ERROR, WARNING, Finding
 from kad_spec.spec.model import model
 from kad_spec.output import clean
-from kad_spec.reports import SPOOL_BYTES, ReportWriter, message_of, pointer_of, xpath_of
+from kad_spec.reports import ReportWriter, message_of, pointer_of, xpath_of
 from kad_spec.spec.text import Text, pick
 from kad_spec.validation.verdict import classify, tally
 
@@ -193,8 +192,7 @@ def _indented(data: dict, spaces: int) -> str:
 class SarifWriter(ReportWriter):
     def __init__(self, lang: str, fail_on: str = ERROR):
         super().__init__(lang, fail_on)
-        self.artifacts = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8",
-                                                       newline="")
+        self.artifacts = self.spool()
         self.rules = sorted(catalogue().values(), key=lambda r: r.id)
         self.rule_index = {rule.id: i for i, rule in enumerate(self.rules)}
         self.files = 0

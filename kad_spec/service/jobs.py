@@ -17,6 +17,7 @@ from pathlib import Path
 from kad_spec import output
 from kad_spec.spec.findings import DEFAULT_MAX_FINDINGS, ERROR, WARNING
 
+MEMORY_ONLY = 0  # tempfile.SpooledTemporaryFile's max_size for "never to a file"
 _config = None  # the validation config (kad_spec.validation.config.Config), read once per process
 
 
@@ -31,11 +32,16 @@ class Report:
 
 
 def setup(config_path: Path | None) -> None:
-    """Once per process: read the config, and validate the bundled examples so that the first
-    request finds the schema, the rules and the code lists compiled."""
+    """Once per process: reports in memory only, read the config, and validate the bundled
+    examples so that the first request finds the schema, the rules and the code lists compiled."""
     global _config
+    from kad_spec.reports import ReportWriter
     from kad_spec.spec.resources import examples_dir
     from kad_spec.validation import check_document
+
+    # A report stays in memory, never in a temporary file: it quotes the message (masked), and the
+    # message itself is never on a disk. Its size is bounded by the findings kept per rule.
+    ReportWriter.spool_bytes = MEMORY_ONLY
 
     if config_path is not None:
         from kad_spec.validation.config import load_config
