@@ -101,3 +101,38 @@ def test_beyond_the_waiting_places_a_request_gets_503_at_once(start_service, slo
     assert time.monotonic() - started < 1
     assert first.result().status_code == 200
     assert httpx.post(server.url + VALIDATE, content=SMALL).status_code == 200
+
+
+def worker_pids(server) -> list[int]:
+    """The server's validation processes (its children started by multiprocessing)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_a_worker_that_died_between_requests_is_replaced_and_no_request_fails(start_service):
+    import os
+    import signal
+
+    server = start_service("--workers", "1")
+    (worker,) = worker_pids(server)
+    os.kill(worker, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    time.sleep(0.2)
+    answer = httpx.post(server.url + VALIDATE, content=SMALL, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert worker not in worker_pids(server) and len(worker_pids(server)) == 1
+
+
+def test_sigterm_stops_the_server_and_its_workers(start_service):
+    import os
+
+    server = start_service("--workers", "2")
+    workers = worker_pids(server)
+    assert len(workers) == 2
+    server.process.terminate()
+    assert server.process.wait(30) in (0, -15)  # uvicorn shuts down, then ends by the signal it was sent
+    assert "Application shutdown complete" in server.log()
+    for pid in workers:
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert "Traceback" not in server.log()

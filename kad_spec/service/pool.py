@@ -40,6 +40,10 @@ class WorkerFailed(Exception):
     """A worker died or its job raised (the text is the exception's type: never its message, which may quote data)."""
 
 
+class WorkerGone(WorkerFailed):
+    """The worker was gone before it was given the job (killed between jobs): another may take it."""
+
+
 class Worker:
     """One worker process and the socket to it."""
 
@@ -58,8 +62,11 @@ class Worker:
 
     def call(self, function, fd: int, args: tuple):
         """Blocking: the job to the worker, the memory file after it, and its answer back."""
-        self.conn.send((function, args))
-        reduction.send_handle(self.conn, fd, self.process.pid)
+        try:
+            self.conn.send((function, args))
+            reduction.send_handle(self.conn, fd, self.process.pid)
+        except OSError:
+            raise WorkerGone("worker gone") from None
         try:
             return self.conn.recv()  # (True, the function's value) or (False, the type of its exception)
         except (EOFError, OSError):
@@ -73,7 +80,13 @@ class Worker:
 
 def _serve(conn, setup, setup_args) -> None:
     """The worker's loop: set up once, then one job at a time until the server closes the socket."""
+    import signal
+
+    from kad_spec import output
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops the workers
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    output.install()  # what a worker writes itself (a warning) passes the output boundary, as the server's does
     try:
         setup(*setup_args)
     except Exception:  # noqa: BLE001 - said to the server as a failed start, without the data
@@ -133,6 +146,12 @@ class WorkerPool:
 
     async def run(self, function, body, *args):
         """``function(path, *args)`` in a free worker, with ``body`` (a kad_spec.service.body.Body) as the path."""
+        try:
+            return await self._run_once(function, body, args)
+        except WorkerGone:  # it never saw the job: one more try, on another worker
+            return await self._run_once(function, body, args)
+
+    async def _run_once(self, function, body, args):
         try:
             worker = await asyncio.wait_for(self.idle.get(), self.queue_seconds)
         except TimeoutError:
