@@ -153,7 +153,9 @@ class WorkerPool:
 
     async def _run_once(self, function, body, args):
         try:
-            worker = await asyncio.wait_for(self.idle.get(), self.queue_seconds)
+            # Not asyncio.wait_for: on Python 3.11 a cancel that meets a finished get loses the worker it got.
+            async with asyncio.timeout(self.queue_seconds):
+                worker = await self.idle.get()
         except TimeoutError:
             raise Busy() from None
         loop = asyncio.get_running_loop()
