@@ -64,14 +64,16 @@ def text_of(element) -> str:
     return " ".join(element.text_content().split())
 
 
-def page_groups(page) -> list[tuple[str | None, list[tuple[str, str, str]]]]:
-    """Each stay's section on the answer page: its opphold_id (None: the message) and its rows (rule, severity, message)."""
+def page_groups(page) -> list[tuple[str | None, int | None, list[tuple[str, str, str]]]]:
+    """Each stay's section on the answer page: its opphold_id and place (None, None: the message), and its
+    rows (rule, severity, message)."""
     groups = []
-    for section in page.xpath("//section[@class='opphold']"):
+    for section in page.xpath("//section[contains(@class, 'opphold')]"):
         code = section.xpath("./h3/code")
+        place = re.search(r"\((?:nr|no)\. (\d+) ", text_of(section.xpath("./h3")[0]))
         rows = [(text_of(row.xpath("./td[2]/a")[0]), row.xpath("./td[1]/span/@class")[0].split("alvor-")[1],
                  text_of(row.xpath("./td[3]")[0])) for row in section.xpath(".//tbody/tr")]
-        groups.append((text_of(code[0]) if code else None, rows))
+        groups.append((text_of(code[0]) if code else None, int(place.group(1)) if place else None, rows))
     return groups
 
 
@@ -81,13 +83,15 @@ def facts_of(page) -> dict[str, str]:
     return dict(zip(map(text_of, facts.xpath("./dt")), map(text_of, facts.xpath("./dd"))))
 
 
-def report_groups(report: dict) -> list[tuple[str | None, list[tuple[str, str, str]]]]:
-    """The same from the JSON report: the message's findings first, then each stay in the order it first appears."""
-    groups: dict[str | None, list] = {None: []}
+def report_groups(report: dict) -> list[tuple[str | None, int | None, list[tuple[str, str, str]]]]:
+    """The same from the JSON report: the message's findings first, then each stay (its id and its place in
+    the message, from its JSON pointer) in the order it first appears."""
+    groups: dict[tuple, list] = {(None, None): []}
     for finding in report["files"][0]["findings"]:
-        groups.setdefault(finding["opphold_id"], []).append(
-            (finding["rule_id"], finding["severity"], " ".join(finding["message"].split())))
-    return [(stay, rows) for stay, rows in groups.items() if rows]
+        place = re.match(r"/opphold/(\d+)", finding["pointer"] or "")
+        key = (finding["opphold_id"], int(place.group(1)) + 1 if place else None)
+        groups.setdefault(key, []).append((finding["rule_id"], finding["severity"], " ".join(finding["message"].split())))
+    return [(*key, rows) for key, rows in groups.items() if rows]
 
 
 def assert_plain_page(answer: httpx.Response) -> None:
@@ -146,7 +150,7 @@ def test_a_valid_message_is_accepted_with_no_findings(service):
     page = document(answer)
     assert "kad-melding.json" in text_of(page.xpath("//h1")[0])
     assert facts_of(page) == {"Utfall": "Godkjent", "Format": "JSON", "Opphold": "4", "Feil": "0", "Advarsler": "0"}
-    assert page.xpath("//p[@class='ingen-funn']") and not page.xpath("//section[@class='opphold']")
+    assert page.xpath("//p[@class='ingen-funn']") and not page.xpath("//section[contains(@class, 'opphold')]")
 
 
 def test_a_defect_is_shown_under_its_stay_with_a_link_to_its_rule(service, defect):
@@ -154,8 +158,8 @@ def test_a_defect_is_shown_under_its_stay_with_a_link_to_its_rule(service, defec
     assert answer.status_code == 200
     page = document(answer)
     assert page_groups(page) == report_groups(api_report(service, defect.read_bytes(), "f.json"))
-    section = page.xpath("//section[@class='opphold']")[0]
-    assert "Opphold KAD-2025-000123" in text_of(section.xpath("./h3")[0])
+    section = page.xpath("//section[contains(@class, 'opphold')]")[0]
+    assert text_of(section.xpath("./h3")[0]).startswith("Opphold KAD-2025-000123 (nr. 1 i meldingen)")
     assert section.xpath(".//a/@href") == ["/dokumentasjon/regler/kad-tid-001.html"]
     assert facts_of(page)["Utfall"].startswith("Delvis godkjent") and facts_of(page)["Feil"] == "1"
 
@@ -165,21 +169,53 @@ def test_findings_are_grouped_by_stay_as_the_api_reports_them(service, lang):
     data = many_findings()
     page = document(upload(service, data, "mange.json", lang=lang))
     expected = report_groups(api_report(service, data, "mange.json", lang))
-    assert [stay for stay, _ in expected] == [None, "KAD-2025-000123", "KAD-2025-000125"]
+    assert [(stay, place) for stay, place, _ in expected] == [(None, None), ("KAD-2025-000123", 1), ("KAD-2025-000125", 3)]
     assert page_groups(page) == expected
     assert page.get("lang") == lang
-    heading = text_of(page.xpath("//section[@class='opphold']/h3")[0])
+    heading = text_of(page.xpath("//section[contains(@class, 'opphold')]/h3")[0])
     assert heading.startswith("The message as a whole" if lang == "en" else "Meldingen som helhet")
 
 
 def test_every_rule_link_on_the_answer_leads_to_the_rule_page(service):
     page = document(upload(service, many_findings(), "mange.json"))
-    links = page.xpath("//section[@class='opphold']//a/@href")
+    links = page.xpath("//section[contains(@class, 'opphold')]//a/@href")
     assert len(links) == 3
     for link in links:
         target = httpx.get(service.url + link)
         assert target.status_code == 200, link
         assert link.rsplit("/", 1)[1].removesuffix(".html").upper() in target.text
+
+
+def test_findings_over_the_limit_per_rule_are_counted_under_their_stays(service):
+    run = run_cli("example", "-n", "1004")
+    message = json.loads(run.stdout)
+    for stay in message["opphold"]:
+        stay["pasient"]["kjonn"] = "7"  # KAD-KL-001 in every stay: 4 more than the report shows
+    data = json.dumps(message).encode()
+    page = document(upload(service, data, "mange.json"))
+    report = api_report(service, data, "mange.json")
+    omitted = sum(item["count"] for item in report["files"][0]["omitted"])
+    assert omitted == 4 and facts_of(page)["Ikke vist (over grensen per regel)"] == "4"
+    rows = page.xpath("//tr[@class='utelatt']")
+    assert len(rows) == len(report["files"][0]["omitted"]) == 1
+    assert "4 funn til etter regel KAD-KL-001" in text_of(rows[0])
+    assert page.xpath("//section[contains(@class, 'counted')]//tr[@class='utelatt']") == rows
+    # a stay per section, though the output boundary masks some of their ids alike (KAD-2025-0000001 …)
+    assert len(page.xpath("//section[contains(@class, 'stay')]")) == 1000
+    assert page_groups(page)[:-1] == report_groups(report)
+
+
+def test_a_waiver_of_the_servers_config_is_shown_with_its_reason(start_service):
+    server = start_service("--config", EXAMPLES / "kad-spec.yaml")
+    message = json.loads(VALID.read_text(encoding="utf-8"))
+    message["opphold"][1]["pasient"]["kjonn"] = "7"  # KAD-KL-001 in KAD-2025-000124: waived by the config
+    data = json.dumps(message).encode()
+    page = document(upload(server, data, "unntak.json"))
+    report = api_report(server, data, "unntak.json")
+    assert report["summary"]["waived"] == 1
+    assert facts_of(page)["Unntatt"] == "1"
+    row = text_of(page.xpath("//section[contains(@class, 'opphold')]//tbody/tr")[0])
+    assert "unntatt: Statuskoden rettes i fagsystemet" in row
 
 
 def test_no_person_id_is_shown_not_even_in_the_file_name(service):
@@ -208,7 +244,7 @@ def test_the_log_has_counts_never_the_name_or_the_content(service):
 def test_a_file_that_is_not_a_message_gets_a_finding_not_an_error(service, name):
     answer = upload(service, (EXAMPLES / "ugyldig" / name).read_bytes(), name)
     assert answer.status_code == 200
-    assert "KAD-FIL-001" in text_of(document(answer).xpath("//section[@class='opphold']")[0])
+    assert "KAD-FIL-001" in text_of(document(answer).xpath("//section[contains(@class, 'opphold')]")[0])
 
 
 def test_random_bytes_are_a_finding_too(service):
@@ -272,10 +308,14 @@ def test_the_documentation_site_is_served_under_its_own_path(service):
         assert answer.status_code == 404, missing
 
 
-def test_the_front_pages_links_lead_somewhere(service):
-    page = document(httpx.get(service.url + "/"))
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_the_front_pages_links_lead_somewhere(service, lang):
+    page = document(httpx.get(service.url + "/", params={"lang": lang}))
     for link in set(page.xpath("//a/@href")) - {"#innhold"}:
-        assert httpx.get(service.url + link, follow_redirects=True).status_code == 200, link
+        address, _, fragment = link.partition("#")
+        target = httpx.get(service.url + address, follow_redirects=True)
+        assert target.status_code == 200, link
+        assert not fragment or f'id="{fragment}"' in target.text, link
 
 
 # -- a unit's page -------------------------------------------------------------------------------

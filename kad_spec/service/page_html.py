@@ -9,8 +9,9 @@ person's id, however a message hid it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from kad_spec.output import clean
@@ -74,8 +75,13 @@ TEXTS = {
     "no_findings": ("Ingen funn: meldingen følger spesifikasjonen.", "No findings: the message follows the specification."),
     "findings": ("Funn per opphold", "Findings by stay"),
     "message_group": ("Meldingen som helhet", "The message as a whole"),
-    "stay_group": ("Opphold {id}", "Stay {id}"),
-    "group_counts": ("{errors} feil, {warnings} advarsler", "{errors} errors, {warnings} warnings"),
+    "stay_group": ("Opphold", "Stay"),
+    "stay_number": ("(nr. {n} i meldingen)", "(no. {n} in the message)"),
+    "counted_group": ("Talt, ikke vist", "Counted, not shown"),
+    "one_error": ("1 feil", "1 error"),
+    "errors_n": ("{n} feil", "{n} errors"),
+    "one_warning": ("1 advarsel", "1 warning"),
+    "warnings_n": ("{n} advarsler", "{n} warnings"),
     "col_severity": ("Alvorlighet", "Severity"),
     "col_rule": ("Regel", "Rule"),
     "col_message": ("Melding", "Message"),
@@ -111,6 +117,11 @@ def text(key: str, lang: str, **params) -> str:
 
 def lang_of(value: str | None) -> str:
     return value if value in LANGS else "nb"
+
+
+def counted(n: int, one: str, many: str, lang: str) -> str:
+    """``1 error``, ``2 errors``: the number with the word in the right number."""
+    return text(one, lang) if n == 1 else text(many, lang, n=n)
 
 
 def megabytes(limit: int) -> str:
@@ -182,7 +193,7 @@ def upload_form(lang: str, limit: int, problem: str | None = None) -> str:
 
 def front_body(lang: str, limit: int, problem: str | None = None) -> str:
     examples = text("examples", lang, valid=f"{DOCS}nedlasting/eksempler/kad-melding.json",
-                    invalid=f"{DOCS}index.html#eksempler")
+                    invalid=f"{DOCS}index.html#nedlasting-eksempler")
     return f"""<p class="ingress">{text("front_intro", lang)}</p>
 {upload_form(lang, limit, problem)}
 <p>{examples}</p>
@@ -221,37 +232,69 @@ def omitted_row(omitted: dict, lang: str) -> str:
             f"<td colspan=\"2\">{more}</td></tr>")
 
 
+# A stay is known by its place in the message as well as by its id: two stays may have the same id
+# (a finding of its own), and an id the output boundary masks may read like another one.
+STAY_IN_POINTER = re.compile(r"^/opphold/(\d+)(?:/|$)")
+MESSAGE, STAY, COUNTED = "message", "stay", "counted"
+
+
 @dataclass
 class StayGroup:
-    """The findings of one stay (``opphold_id`` None: of the message as a whole), in the report's order."""
+    """The findings of one stay, of the message as a whole, or counted beyond the limit with no stay named."""
 
-    opphold_id: str | None
-    findings: list[dict]
-    omitted: list[dict]
+    kind: str  # MESSAGE, STAY or COUNTED
+    opphold_id: str | None = None
+    number: int | None = None  # the stay's place in the message, from 1
+    findings: list[dict] = field(default_factory=list)
+    omitted: list[dict] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
         return (sum(1 for f in self.findings if f["severity"] == severity)
                 + sum(o["count"] for o in self.omitted if o["severity"] == severity))
 
+    def heading(self, lang: str) -> str:
+        if self.kind == MESSAGE:
+            return text("message_group", lang)
+        if self.kind == COUNTED:
+            return text("counted_group", lang)
+        name = f"<code>{esc(self.opphold_id)}</code>" if self.opphold_id else ""
+        place = text("stay_number", lang, n=self.number) if self.number is not None else ""
+        return " ".join(part for part in (text("stay_group", lang), name, place) if part)
+
+
+def stay_key(finding: dict) -> tuple[str | None, int | None]:
+    """(opphold_id, the stay's place from 1): (None, None) for a finding about the message as a whole."""
+    match = STAY_IN_POINTER.match(finding.get("pointer") or "")
+    return finding.get("opphold_id"), int(match.group(1)) + 1 if match else None
+
 
 def by_stay(findings: Iterable[dict], omitted: Iterable[dict]) -> list[StayGroup]:
-    """Groups in the order their stays first appear in the report; the message as a whole first."""
-    groups: dict[str | None, StayGroup] = {None: StayGroup(None, [], [])}
+    """Groups in the order their stays first appear in the report: the message as a whole first, the
+    findings counted but not shown with no stay named last."""
+    groups: dict[tuple, StayGroup] = {(None, None): StayGroup(MESSAGE)}
     for finding in findings:
-        groups.setdefault(finding.get("opphold_id"), StayGroup(finding.get("opphold_id"), [], [])).findings.append(finding)
+        key = stay_key(finding)
+        if key not in groups:
+            groups[key] = StayGroup(STAY, *key)
+        groups[key].findings.append(finding)
+    counted_group = StayGroup(COUNTED)
     for item in omitted:
-        groups.setdefault(item.get("opphold_id"), StayGroup(item.get("opphold_id"), [], [])).omitted.append(item)
-    return [group for group in groups.values() if group.findings or group.omitted]
+        stay = item.get("opphold_id")
+        target = next((g for g in groups.values() if g.kind == STAY and g.opphold_id == stay), None) if stay else counted_group
+        if target is None:
+            target = groups[(stay, None)] = StayGroup(STAY, stay)
+        target.omitted.append(item)
+    return [group for group in [*groups.values(), counted_group] if group.findings or group.omitted]
 
 
 def group_section(group: StayGroup, number: int, file_format: str, lang: str) -> str:
-    heading = (text("message_group", lang) if group.opphold_id is None
-               else text("stay_group", lang, id=f"<code>{esc(group.opphold_id)}</code>"))
-    counts = text("group_counts", lang, errors=group.count("error"), warnings=group.count("warning"))
+    heading = group.heading(lang)
+    counts = (counted(group.count("error"), "one_error", "errors_n", lang) + ", "
+              + counted(group.count("warning"), "one_warning", "warnings_n", lang))
     head = "".join(f'<th scope="col">{text(key, lang)}</th>' for key in ("col_severity", "col_rule", "col_message", "col_where"))
     rows = [finding_row(f, file_format, lang) for f in group.findings] + [omitted_row(o, lang) for o in group.omitted]
     body = "\n".join(rows)
-    return f"""<section class="opphold" aria-labelledby="gruppe-{number}">
+    return f"""<section class="opphold {group.kind}" aria-labelledby="gruppe-{number}">
 <h3 id="gruppe-{number}">{heading} <span class="antall">({counts})</span></h3>
 <table class="funn">
 <thead><tr>{head}</tr></thead>
