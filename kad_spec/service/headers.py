@@ -5,8 +5,8 @@ from __future__ import annotations
 # No inline script or style anywhere: the pages load their CSS (and any script) as files of the service.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
+CSP_HEADER = (b"content-security-policy", CSP.encode())
 HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -20,7 +20,10 @@ class SecurityHeaders:
     """Pure ASGI middleware: the headers are added to every answer, errors and 404s too.
 
     Every answer is ``no-store`` unless its route set a Cache-Control of its own (static files
-    may): reports and unit data must not stay in a shared cache or a browser's."""
+    may): reports and unit data must not stay in a shared cache or a browser's. Every answer has
+    the :data:`CSP` unless its route set a policy of its own: the documentation site does, to let
+    its pages load its script files and the inline style of its diagram by hash
+    (kad_spec.service.docsite), never ``unsafe-inline``."""
 
     def __init__(self, app):
         self.app = app
@@ -32,8 +35,11 @@ class SecurityHeaders:
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(HEADERS)]
-                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                names = {name.lower() for name, _ in headers}
+                if b"cache-control" not in names:
                     headers.append(NO_STORE)
+                if b"content-security-policy" not in names:
+                    headers.append(CSP_HEADER)
                 message = {**message, "headers": headers + HEADERS}
             await send(message)
 
