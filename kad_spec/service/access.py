@@ -79,6 +79,10 @@ class Unavailable(Refused):
 
     status = 503
 
+    def __init__(self, feil: str, error: str, passing: bool = True):
+        super().__init__(feil, error)
+        self.passing = passing  # worth trying again shortly (Retry-After); not so for a service without a register
+
 
 class AccessConfigError(Exception):
     """The access configuration cannot be used (the service does not start)."""

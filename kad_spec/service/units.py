@@ -46,7 +46,7 @@ def refused(error: access.Refused) -> Response:
     if isinstance(error, access.Unauthorized):
         challenge = 'Bearer realm="kad-spec"' + (', error="invalid_token"' if error.token_given else "")
         headers = {"www-authenticate": challenge}
-    elif isinstance(error, access.Unavailable):
+    elif isinstance(error, access.Unavailable) and error.passing:
         headers = {"retry-after": RETRY_SECONDS}
     return error_response(error.status, error.feil, error.error, headers)
 
@@ -79,7 +79,7 @@ class Units:
     async def caller(self, request, unit: str | None = None) -> access.Caller:
         """The caller, checked; for ``unit`` only when it is the caller's own. Refused otherwise."""
         if self.register is None:
-            raise access.Unavailable(*NO_REGISTER)
+            raise access.Unavailable(*NO_REGISTER, passing=False)
         caller = await self.in_thread(self.verifier.verify, request.headers.get("authorization"))
         if unit is not None:
             access.require_unit(caller, unit)
