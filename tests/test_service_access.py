@@ -462,3 +462,21 @@ def test_jwt_options_go_together_and_the_jwks_must_be_readable(tmp_path):
     missing = run_cli("serve", "--port", "0", "--jwt-issuer", ISSUER, "--jwt-audience", AUDIENCE,
                       "--jwt-jwks", tmp_path / "finnes-ikke.json", timeout=60)
     assert missing.returncode == 2 and "JWKS" in missing.stderr
+
+
+# -- hostile files ------------------------------------------------------------------------------
+def test_hostile_files_sent_in_give_an_answer_never_a_5xx(site, tmp_path):
+    """The classes the CLI survives, sent in for the unit they name: a receipt, a 403 or a 413, never a
+    5xx; nothing of the entity target read; no traceback."""
+    from hostile import SECRET, hostile_json, hostile_xml
+
+    paths = {**hostile_xml(tmp_path), **hostile_json(tmp_path)}
+    paths.pop("hemmelig.txt", None)
+    for name, path in sorted(paths.items()):
+        answer = submit(site, path.read_bytes(), site.tokens[UNIT_A], navn=name)
+        assert answer.status_code in (200, 403, 413), (name, answer.text[:500])
+        assert SECRET not in answer.text, name
+        if answer.status_code == 200:
+            assert answer.json()["register"]["result"] in ("tatt_inn", "avvist", "allerede_mottatt", "ikke_lagret")
+    assert_no_traceback(site.log())
+    assert SECRET not in site.log()
