@@ -137,7 +137,8 @@ def bearer_token(authorization: str | None) -> str:
 def require_unit(caller: Caller, unit: str) -> None:
     """Forbidden unless ``unit`` is the caller's own."""
     if caller.unit != unit:
-        raise Forbidden(OTHER_UNIT[0].format(unit=unit, own=caller.unit), OTHER_UNIT[1].format(unit=unit, own=caller.unit))
+        feil, error = (text.format(unit=unit, own=caller.unit) for text in OTHER_UNIT)
+        raise Forbidden(feil, error)
 
 
 # -- the token table ------------------------------------------------------------------------------
