@@ -6,12 +6,14 @@ Nothing here imports Starlette or uvicorn until the server starts.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from kad_spec.cli.support import fail
+from kad_spec.cli.register import DB_OPTION, _register
+from kad_spec.cli.support import fail, write_data, write_report
 from kad_spec.output import echo
 
 app = typer.Typer(help="Valideringstjenesten over HTTP: API og nettsider.", invoke_without_command=True)
@@ -35,6 +37,16 @@ def serve(
                                      help="Sekunder en forespørsel venter på ledig validering før 503."),
     max_waiting: int = typer.Option(32, "--max-waiting", min=0,
                                     help="Forespørsler som lastes opp eller venter utover dem som valideres; flere får 503 straks."),
+    jwt_issuer: Optional[str] = typer.Option(None, "--jwt-issuer", envvar="KAD_SPEC_JWT_ISSUER", metavar="URL",
+                                             help="Godta JWT-er fra denne utstederen (iss) i stedet for tokenene "
+                                                  "i registeret, f.eks. HelseID."),
+    jwt_audience: Optional[str] = typer.Option(None, "--jwt-audience", envvar="KAD_SPEC_JWT_AUDIENCE",
+                                               help="Tjenestens navn hos utstederen (aud)."),
+    jwt_jwks: Optional[str] = typer.Option(None, "--jwt-jwks", envvar="KAD_SPEC_JWT_JWKS", metavar="FIL|URL",
+                                           help="Utstederens offentlige nøkler: en JWKS-fil eller en https://-adresse."),
+    jwt_orgnr_claim: str = typer.Option("helseid://claims/client/claims/orgnr_parent", "--jwt-orgnr-claim",
+                                        envvar="KAD_SPEC_JWT_ORGNR_CLAIM",
+                                        help="Kravet (claim) i JWT-en som har virksomhetens organisasjonsnummer."),
 ) -> None:
     """Start valideringstjenesten (HTTP API og nettsider). Stopp med Ctrl+C."""
     if ctx.invoked_subcommand is not None:
@@ -46,6 +58,7 @@ def serve(
                                queue_seconds=queue_time, max_waiting=max_waiting)
     if workers:
         settings.max_validations = workers
+    settings.jwt = _jwt_settings(jwt_issuer, jwt_audience, jwt_jwks, jwt_orgnr_claim)
     run_server(settings)
 
 
@@ -57,6 +70,7 @@ def run_server(settings) -> None:
     from kad_spec.service import create_app
 
     _check_config(settings.config_file)
+    _check_access(settings)
     echo(f"kad-spec serve: http://{settings.host}:{settings.port}/ (Ctrl+C stopper)", err=True)
     # uvicorn's own access log is off: it shows the query; the service's shows the route pattern only.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
@@ -75,6 +89,41 @@ def _check_config(path: Path | None) -> None:
         fail(str(error))
 
 
+def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, claim: str):
+    """JWTs instead of the token table when the issuer, the audience and the keys are all given."""
+    given = {"--jwt-issuer": issuer, "--jwt-audience": audience, "--jwt-jwks": jwks}
+    if not any(given.values()):
+        return None
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        fail("JWT-er krever --jwt-issuer, --jwt-audience og --jwt-jwks sammen; mangler " + ", ".join(missing))
+    from kad_spec.service.access import JwtSettings
+
+    return JwtSettings(issuer=issuer, audience=audience, jwks=jwks, orgnr_claim=claim)
+
+
+def _check_access(settings) -> None:
+    """With a register: it opens, the key is there and is the register's; JWT keys can be read."""
+    from kad_spec.service.access import AccessConfigError, jwks_source
+
+    if settings.jwt is not None:
+        try:
+            jwks_source(settings.jwt.jwks)
+        except AccessConfigError as error:
+            fail(str(error))
+    if settings.db_url is None:
+        return
+    from kad_spec.register.keys import RegisterKeyError, load_key
+    from kad_spec.register.store import Register, RegisterError
+
+    try:
+        key = load_key(settings.key_file)
+        with Register.open(settings.db_url) as register, register.transaction() as connection:
+            register.check_key(connection, key)
+    except (RegisterKeyError, RegisterError) as error:
+        fail(error.text())
+
+
 def log_config() -> dict:
     """uvicorn's logging, with the service's loggers (kad_spec.service, .access) to standard error beside it."""
     import copy
@@ -87,3 +136,72 @@ def log_config() -> dict:
                                      "stream": "ext://sys.stderr"}
     config["loggers"]["kad_spec.service"] = {"handlers": ["service"], "level": "INFO", "propagate": False}
     return config
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+token_app = typer.Typer(no_args_is_help=True,
+                        help="Tokenene som gir en virksomhet tilgang til innsending og sine egne data i tjenesten.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("add")
+def token_add(
+    unit: str = typer.Option(..., "--unit", metavar="ORGNR", help="Virksomhetens organisasjonsnummer (9 siffer)."),
+    db: str = DB_OPTION,
+) -> None:
+    """Lag et token for en virksomhet. Tokenet skrives til standard ut én gang og lagres bare som en hash.
+
+    Exit-kode 0: laget; 2: ugyldig organisasjonsnummer, eller registeret kan ikke åpnes.
+    """
+    from kad_spec.ids import orgnr
+    from kad_spec.service.access import add_token
+
+    if not orgnr.is_valid(unit):
+        fail(f"--unit {unit}: ikke et gyldig organisasjonsnummer (9 siffer med kontrollsiffer)")
+    with _register(db, "nb") as register:
+        token_id, token = add_token(register, unit)
+    # Data, not a report: the token is written whole (the output boundary could take digits in it for an id).
+    write_data((token + "\n").encode("ascii"), None)
+    echo(f"token {token_id} for virksomhet {unit}: tokenet vises bare nå; trekk det tilbake med "
+         f"kad-spec serve token revoke {token_id}", err=True)
+
+
+@token_app.command("list")
+def token_list(
+    db: str = DB_OPTION,
+    format: str = typer.Option("text", "--format", "-f", help="Utdataformat: text eller json."),
+) -> None:
+    """Vis tokenene: id, virksomhet, når de ble laget og om de er trukket tilbake (aldri selve tokenet)."""
+    from kad_spec.service.access import list_tokens
+
+    if format not in ("text", "json"):
+        fail("--format må være text eller json")
+    with _register(db, "nb") as register:
+        tokens = list_tokens(register)
+    if format == "json":
+        write_report(json.dumps({"tokens": tokens}, ensure_ascii=False, indent=2) + "\n", None)
+        return
+    if not tokens:
+        write_report("Registeret har ingen tokener.\n", None)
+        return
+    lines = [f"{t['id']}  virksomhet {t['virksomhet']}  laget {t['opprettet_utc']}  "
+             + (f"tilbakekalt {t['tilbakekalt_utc']}" if t["tilbakekalt_utc"] else "gjelder") for t in tokens]
+    write_report("\n".join(lines) + "\n", None)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: str = typer.Argument(..., metavar="ID", help="Tokenets id (fra token add eller token list)."),
+    db: str = DB_OPTION,
+) -> None:
+    """Trekk tilbake et token: det gir ikke tilgang lenger (svaret blir 401).
+
+    Exit-kode 0: trukket tilbake (også om det var det fra før); 2: ingen token med den id-en.
+    """
+    from kad_spec.service.access import revoke_token
+
+    with _register(db, "nb") as register:
+        when = revoke_token(register, token_id)
+    if when is None:
+        fail(f"ingen token med id {token_id}")
+    echo(f"token {token_id} er tilbakekalt ({when})")

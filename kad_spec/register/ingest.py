@@ -153,7 +153,11 @@ def in_order(files: list[Path]) -> list[Path]:
 
 
 # -- one message -------------------------------------------------------------------------------
-def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptions) -> MessageOutcome:
+def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptions,
+                on_checked: Callable[[object, list[StayRecord]], None] | None = None) -> MessageOutcome:
+    """One message into the register. ``on_checked(result, stays)`` is given the engine's result and
+    the stays as kept, before anything is stored: a caller answers from the same validation (the
+    service's receipt), and may stop the ingest there by raising."""
     from kad_spec.validation import Options, check_document, read_header
 
     try:
@@ -169,6 +173,8 @@ def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptio
     stays = StayCollector(key)
     checked = check_document(path, Options(today=options.today or date.today(), max_findings=None),
                              on_batch=stays.add)
+    if on_checked is not None:
+        on_checked(checked, stays.records)
     facts = facts_of(checked.header)
     outcome = MessageOutcome(str(path), NOT_STORED, facts.melding_id, facts.virksomhet, facts.opprettet,
                              stays=checked.stays, errors=checked.count(ERROR), warnings=checked.count("warning"))

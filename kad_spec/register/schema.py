@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
-SCHEMA_VERSION = "0001"  # the Alembic revision that makes this schema (migrations/versions/)
+SCHEMA_VERSION = "0002"  # the Alembic revision that makes this schema (migrations/versions/)
 
 metadata = MetaData()
 
@@ -106,4 +106,14 @@ registerinfo = Table(
     Column("verdi", String, nullable=False),
 )
 
-TABLES = (melding, opphold, versjon, funn, registerinfo)
+# The service's access tokens (kad-spec serve token ...): each tied to one unit, kept as a hash.
+token = Table(
+    "token", metadata,
+    Column("id", String, primary_key=True),  # short and public: what token list shows and revoke takes
+    Column("virksomhet", String, nullable=False),  # organisasjonsnummer
+    Column("sha256", String, nullable=False, unique=True),  # of the token; the token itself is never kept
+    Column("opprettet_utc", String, nullable=False),
+    Column("tilbakekalt_utc", String),  # NULL while the token is in force
+)
+
+TABLES = (melding, opphold, versjon, funn, registerinfo, token)

@@ -29,12 +29,13 @@ ERRORS = {
     "400": _error("Ugyldig parameter (lang, format), eller kroppen kom ikke fram."),
     "401": _error("Mangler gyldig token (ingen, ukjent, tilbakekalt eller utløpt).",
                   {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}),
-    "403": _error("Tokenet hører til en annen virksomhet."),
+    "403": _error("Tokenet hører til en annen virksomhet (eller meldingen er en annen virksomhets)."),
     "404": _error("Finnes ikke."),
     "406": _error("Accept ber om et format tjenesten ikke har."),
     "413": _error("Meldingen er større enn grensen (standard 50 MB)."),
     "415": _error("Kroppen er et skjema (multipart); send meldingen som kroppen selv."),
-    "503": _error("Tjenesten validerer så mange meldinger den kan; prøv igjen etter Retry-After.", RETRY_AFTER),
+    "503": _error("Tjenesten validerer så mange meldinger den kan, eller registeret svarer ikke (eller tjenesten "
+                  "er startet uten --db); prøv igjen etter Retry-After.", RETRY_AFTER),
     "504": _error("Forespørselen brukte mer enn tidsgrensen (standard 120 s)."),
 }
 
@@ -116,13 +117,52 @@ SCHEMAS = {
     },
     "Innsending": {
         "type": "object", "description": "Hva registeret gjorde med meldingen, kvitteringen og funnene.",
+        "required": ["register", "apprec", "rapport"],
         "properties": {
-            "apprec": {"type": "string", "description": "Applikasjonskvitteringen (AppRec 1.1, XML)."},
+            "register": {
+                "type": "object",
+                "description": "Som én melding i `kad-spec register ingest --format json`: resultat, opphold tatt "
+                               "inn (applied), for gamle (kept) og avvist (refused), motorens feil og advarsler, "
+                               "regelen som avviste meldingen, antall funn åpnet og lukket på virksomhetens åpne "
+                               "liste, og historikkreglenes nye funn (history).",
+                "properties": {
+                    "result": {"type": "string", "enum": ["tatt_inn", "avvist", "allerede_mottatt", "ikke_lagret"]},
+                    "melding_id": {"type": ["string", "null"]}, "virksomhet": {"type": ["string", "null"]},
+                    "opprettet": {"type": ["string", "null"]}, "stays": {"type": "integer"},
+                    "applied": {"type": "integer"}, "kept": {"type": "integer"}, "refused": {"type": "integer"},
+                    "errors": {"type": "integer"}, "warnings": {"type": "integer"},
+                    "rule": {"type": ["string", "null"]}, "opened": {"type": "integer"}, "closed": {"type": "integer"},
+                    "history": {"type": "array", "items": {"type": "object", "properties": {
+                        "rule_id": {"type": "string"}, "severity": {"type": "string"},
+                        "opphold_id": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
+                },
+            },
+            "apprec": {"type": "string", "description": "Applikasjonskvitteringen (AppRec 1.1, XML) slik registeret "
+                                                        "avgjorde: motorens funn og historikkreglenes avvisninger "
+                                                        "(KAD-REG-004, -007, -008)."},
             "rapport": {"$ref": "#/components/schemas/Rapport"},
         },
     },
-    "Status": {"type": "object", "description": "Virksomhetens tall i registeret (som `kad-spec register status`)."},
-    "Funn": {"type": "object", "description": "Virksomhetens åpne funn i registeret."},
+    "Status": {
+        "type": "object", "description": "Virksomhetens tall i registeret, som `kad-spec register status --unit "
+                                         "ORGNR --format json` (units er tom før første melding).",
+        "required": ["schema_version", "units"],
+        "properties": {"schema_version": {"type": "string"},
+                       "units": {"type": "array", "maxItems": 1, "items": {"type": "object"}}},
+    },
+    "Funn": {
+        "type": "object", "description": "Virksomhetens åpne funn i registeret, eldste først.",
+        "required": ["virksomhet", "open_findings", "findings"],
+        "properties": {
+            "virksomhet": {"type": "string"}, "open_findings": {"type": "integer"},
+            "findings": {"type": "array", "items": {"type": "object", "properties": {
+                "rule_id": {"type": "string"}, "severity": {"type": "string", "enum": ["error", "warning"]},
+                "opphold_id": {"type": ["string", "null"], "description": "Tom: funnet gjelder meldingen."},
+                "pointer": {"type": "string", "description": "JSON-peker innenfor oppholdet (eller meldingen)."},
+                "opened_utc": {"type": "string"}, "melding_id": {"type": ["string", "null"]},
+                "message": {"type": "string"}, "params": {"type": "object"}}}},
+        },
+    },
 }
 
 
@@ -156,24 +196,45 @@ def document() -> dict:
             f"/api/{VERSION}/innsending": {"post": {
                 "operationId": "innsending",
                 "summary": "Send inn en melding til registeret for tokenets virksomhet",
-                "description": "Valideres som /validering, og tas inn i registeret på vegne av virksomheten "
-                               "tokenet hører til. En melding der `virksomhet` ikke er tokenets egen, avvises (403).",
+                "description": "Valideres og tas inn i registeret på vegne av virksomheten tokenet hører til, "
+                               "som `kad-spec register ingest` tar inn en fil (tjenestens --config brukes ikke: "
+                               "registeret avgjør på motorens funn). En melding der "
+                               "`virksomhet.organisasjonsnummer` ikke er tokenets, avvises (403) og lagres ikke. "
+                               "Svaret er JSON med hva registeret gjorde, kvitteringen og rapporten, eller bare "
+                               "kvitteringen med ?format=apprec eller Accept: application/xml. Status 200 også når "
+                               "registeret avviste meldingen: se Kad-Register og kvitteringen.",
                 "security": BEARER,
-                "parameters": [PARAMETERS["lang"]],
+                "parameters": [
+                    {"name": "format", "in": "query", "required": False,
+                     "description": "json: registerets svar, kvitteringen og rapporten; apprec: bare kvitteringen. "
+                                    "Går foran Accept.",
+                     "schema": {"type": "string", "enum": ["json", "apprec"], "default": "json"}},
+                    PARAMETERS["lang"], PARAMETERS["navn"],
+                    {"name": "Accept", "in": "header", "required": False,
+                     "description": "Formatet når ?format= ikke er gitt: application/json (json), application/xml "
+                                    "eller text/xml (apprec). Uten Accept: json.",
+                     "schema": {"type": "string"}}],
                 "requestBody": MESSAGE_BODY,
-                "responses": {"200": {"description": "Kvitteringen og funnene.",
+                "responses": {"200": {"description": "Registerets svar, kvitteringen og funnene.",
+                                      "headers": {**REPORT_HEADERS, "Kad-Register": {
+                                          "description": "Hva registeret gjorde: tatt_inn, avvist, allerede_mottatt "
+                                                         "eller ikke_lagret.",
+                                          "schema": {"type": "string", "enum": ["tatt_inn", "avvist",
+                                                                                "allerede_mottatt", "ikke_lagret"]}}},
                                       "content": {"application/json": {
-                                          "schema": {"$ref": "#/components/schemas/Innsending"}}}},
-                              **errors("400", "401", "403", "413", "415", "503", "504")},
+                                          "schema": {"$ref": "#/components/schemas/Innsending"}},
+                                          "application/xml": {"schema": {
+                                              "type": "string", "description": "AppRec 1.1 (format=apprec)"}}}},
+                              **errors("400", "401", "403", "406", "413", "415", "503", "504")},
             }},
             f"/api/{VERSION}/enheter/{{orgnr}}/status": {"get": {
                 "operationId": "enhetStatus",
                 "summary": "Virksomhetens tall i registeret (bare egen virksomhet)",
                 "security": BEARER,
-                "parameters": [PARAMETERS["orgnr"], PARAMETERS["lang"]],
+                "parameters": [PARAMETERS["orgnr"]],
                 "responses": {"200": {"description": "Tallene.", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Status"}}}},
-                              **errors("401", "403", "404")},
+                              **errors("401", "403", "503")},
             }},
             f"/api/{VERSION}/enheter/{{orgnr}}/funn": {"get": {
                 "operationId": "enhetFunn",
@@ -182,7 +243,7 @@ def document() -> dict:
                 "parameters": [PARAMETERS["orgnr"], PARAMETERS["lang"]],
                 "responses": {"200": {"description": "De åpne funnene.", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Funn"}}}},
-                              **errors("401", "403", "404")},
+                              **errors("400", "401", "403", "503")},
             }},
             f"/api/{VERSION}/helse": {"get": {
                 "operationId": "helse",
@@ -206,7 +267,9 @@ def document() -> dict:
             "securitySchemes": {"token": {
                 "type": "http", "scheme": "bearer",
                 "description": "Et token laget med `kad-spec serve token add --unit ORGNR`, eller en JWT fra "
-                               "HelseID når tjenesten er satt opp for det.",
+                               "HelseID (eller en annen OAuth2/OIDC-utsteder) når tjenesten er startet med "
+                               "--jwt-issuer, --jwt-audience og --jwt-jwks. Ingen, ukjent, tilbakekalt eller utløpt "
+                               "token: 401 med WWW-Authenticate: Bearer.",
             }},
         },
     }

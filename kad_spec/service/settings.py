@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kad_spec.service.access import JwtSettings
 
 MB = 1000 * 1000
 DEFAULT_MAX_BODY = 50 * MB  # NPR's limit for one message
@@ -26,3 +30,4 @@ class ServiceSettings:
     max_validations: int = field(default_factory=_cpu_count)  # validations at once; each in its own process
     queue_seconds: float = 10.0  # how long a request waits for a free validation before 503
     max_waiting: int = 32  # requests reading or waiting beyond those validating; more get 503 at once
+    jwt: "JwtSettings | None" = None  # check OAuth2/OIDC JWTs (HelseID) instead of the token table
