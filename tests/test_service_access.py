@@ -479,3 +479,12 @@ def test_hostile_files_sent_in_give_an_answer_never_a_5xx(site, tmp_path):
             assert answer.json()["register"]["result"] in ("tatt_inn", "avvist", "allerede_mottatt", "ikke_lagret")
     assert_no_traceback(site.log())
     assert SECRET not in site.log()
+
+
+def test_the_unit_page_checks_its_token_as_the_unit_api_does(site):
+    page = site.url + f"/enheter/{UNIT_A}"
+    own = httpx.post(page, data={"token": site.tokens[UNIT_A]}, timeout=30)
+    assert own.status_code == 200 and UNIT_A in own.text
+    assert httpx.post(page, data={"token": site.tokens[UNIT_B]}, timeout=30).status_code == 403
+    assert httpx.post(page, data={"token": site.tokens[UNIT_E]}, timeout=30).status_code == 401  # revoked
+    assert httpx.post(page, data={"token": "kad_ukjent"}, timeout=30).status_code == 401

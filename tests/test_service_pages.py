@@ -371,10 +371,11 @@ class InProcess:
 
 
 @pytest.fixture
-def unit_client(register_url):
+def unit_client(register_url, monkeypatch):
     """The app with the register, its access check a table of two tokens."""
     from kad_spec.service import ServiceSettings, create_app
 
+    monkeypatch.setenv("KAD_SPEC_REGISTER_KEY", "0123456789abcdef" * 4)  # a test key, as the operator sets one
     app = create_app(ServiceSettings(db_url=register_url))
     app.state.unit_of_token = {"eget": UNIT, "annet": "974600951"}.get
     return InProcess(app)

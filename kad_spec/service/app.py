@@ -43,9 +43,13 @@ def create_app(settings: ServiceSettings) -> Starlette:
         finally:
             await pool.stop()
 
-    routes = [*api.routes(settings), *apidocs.routes(settings), *units.routes(settings), *pages.routes(settings)]
+    unit_state = units.Units(settings)
+    routes = [*api.routes(settings), *apidocs.routes(settings), *units.routes(settings, unit_state),
+              *pages.routes(settings)]
     middleware = [Middleware(SecurityHeaders), Middleware(AccessLog), Middleware(Guard, seconds=settings.request_seconds)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error},
                     lifespan=lifespan)
     app.state.settings = settings
+    if unit_state.verifier is not None:  # the unit's page checks its token as the unit API does
+        app.state.unit_of_token = unit_state.unit_of_token
     return app

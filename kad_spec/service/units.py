@@ -76,6 +76,13 @@ class Units:
             self.key = load_key(settings.key_file)
 
     # -- the caller ---------------------------------------------------------------------------
+    def unit_of_token(self, token: str) -> str | None:
+        """Whose unit a token is (blocking; the unit page's check): None when it is refused."""
+        try:
+            return self.verifier.verify(f"Bearer {token}").unit
+        except access.Refused:
+            return None
+
     async def caller(self, request, unit: str | None = None) -> access.Caller:
         """The caller, checked; for ``unit`` only when it is the caller's own. Refused otherwise."""
         if self.register is None:
@@ -213,8 +220,8 @@ def submit_format(request) -> str | None:
     return chosen if chosen in SUBMIT_FORMATS else None
 
 
-def routes(settings) -> list:
-    units = Units(settings)
+def routes(settings, units: Units | None = None) -> list:
+    units = units or Units(settings)
     return [Route("/api/v1/innsending", units.submit, methods=["POST"]),
             Route("/api/v1/enheter/{orgnr}/status", units.status, methods=["GET"]),
             Route("/api/v1/enheter/{orgnr}/funn", units.findings, methods=["GET"])]
