@@ -85,7 +85,9 @@ def convert(
 
 
 def example(
-    count: int = typer.Option(10, "--count", "-n", min=0, help="Antall opphold i alt."),
+    count: Optional[int] = typer.Option(
+        None, "--count", "-n", min=0,
+        help="Antall opphold i alt (standard 10); med --daily per virksomhet (standard 20 per dag)."),
     seed: int = typer.Option(1, "--seed", help="Frø: samme frø og valg gir samme fil, byte for byte."),
     format: Optional[MessageFormat] = typer.Option(
         None, "--format", "-f", help="json eller xml (standard: filendelsen til --out, ellers json)."),
@@ -95,9 +97,14 @@ def example(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil eller mappe å skrive til (standard: standard ut)."),
     defect: Optional[str] = typer.Option(None, "--defect", help="Skriv en melding som bryter nøyaktig denne regelen (regel-id)."),
     envelope: bool = typer.Option(False, "--envelope", help="Skriv hver melding i en hodemelding (MsgHead 1.2, alltid XML)."),
+    daily: bool = typer.Option(False, "--daily", help="Skriv én melding per virksomhet per dag i perioden --from–--to, med fasit (sekvens.jsonl)."),
+    first: Optional[str] = typer.Option(None, "--from", metavar="ÅÅÅÅ-MM-DD", help="Med --daily: første dag (standard: fire uker før --to)."),
+    last: Optional[str] = typer.Option(None, "--to", metavar="ÅÅÅÅ-MM-DD", help="Med --daily: siste dag (standard: i går)."),
+    units: Optional[int] = typer.Option(None, "--units", min=1, help="Med --daily: antall virksomheter (standard 1)."),
     force: bool = typer.Option(False, "--force", help="Skriv over eksisterende filer."),
 ) -> None:
-    """Lag syntetiske testmeldinger med realistisk form, eller en melding med én bestemt feil.
+    """Lag syntetiske testmeldinger med realistisk form, en melding med én bestemt feil, eller
+    daglige meldinger for en periode (--daily).
 
     Alle personer er syntetiske (Tenor), alle organisasjonsnumre er testnumre.
     Exit-kode 0: skrevet; 2: bruksfeil (ukjent regel, ugyldig år, …).
@@ -108,6 +115,15 @@ def example(
     from kad_spec.tools.example import ExampleError, ExampleOptions, write_examples
     from kad_spec.tools.example import defect as make_defect
 
+    if daily:
+        used = [name for name, given in (("--year", year is not None), ("--stays-per-message", stays_per_message is not None),
+                                         ("--defect", defect is not None), ("--envelope", envelope)) if given]
+        if used:
+            fail(f"--daily kan ikke brukes sammen med {' eller '.join(used)}", 2)
+        return _daily_example(first, last, units, count, seed, format.value if format else "json", out, force)
+    if first is not None or last is not None or units is not None:
+        fail("--from, --to og --units gjelder bare med --daily", 2)
+    count = 10 if count is None else count
     fmt = format.value if format else _suffix_format(out)
     if envelope:
         return _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt, force)
@@ -130,6 +146,39 @@ def example(
         fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
     for path in written:
         echo(f"skrev {path}", err=True)
+
+
+def _daily_example(first: str | None, last: str | None, units: int | None, count: int | None, seed: int,
+                   fmt: str, out: Path | None, force: bool) -> None:
+    """``kad-spec example --daily``: the daily messages of a period, and the manifest of their truth."""
+    from datetime import date, timedelta
+
+    from kad_spec.output.files import OutputRefused
+    from kad_spec.tools.example import ExampleError
+    from kad_spec.tools.sequence import MANIFEST, SequenceOptions, write_sequence
+
+    if out is None:
+        fail("--daily skriver en mappe med mange filer; oppgi den med --out", 2)
+    to = _day("--to", last) if last is not None else date.today() - timedelta(days=1)
+    start = _day("--from", first) if first is not None else to - timedelta(days=27)
+    options = SequenceOptions(start, to, units=units or 1, count=count, seed=seed, format=fmt)
+    try:
+        made = write_sequence(options, out, force=force)
+    except (ExampleError, OutputRefused) as exc:
+        fail(str(exc), 2)
+    except OSError as exc:
+        fail(f"{exc.filename or out}: {exc.strerror or exc}", 2)
+    echo(f"skrev {made.files} filer ({made.messages} meldinger, {made.stays} opphold, "
+         f"{made.units} virksomhet{'er' if made.units > 1 else ''}) i {out}; fasit i {out / MANIFEST}", err=True)
+
+
+def _day(option: str, text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} må være en dato som ÅÅÅÅ-MM-DD, ikke «{text}»", 2)
 
 
 def _enveloped_example(count, seed, year, stays_per_message, out, defect, fmt, force: bool) -> None:

@@ -171,15 +171,18 @@ def build_meldingsinfo(rng: random.Random, period: Period) -> dict:
 # --- stays --------------------------------------------------------------------------------
 
 
-def _valid_conditions(on: date) -> list[tuple[str, str, int]]:
-    """The conditions whose codes exist in both bundled code systems for ``on``."""
+def _valid_conditions(first: date, last: date) -> list[tuple[str, str, int]]:
+    """The conditions whose codes exist in both bundled code systems on ``first`` and on ``last``.
+
+    A period of several years (``kad-spec example --daily``) must only use codes valid all through it."""
     from kad_spec.codelists import load_codelists
 
     lists = load_codelists()
     icpc, icd = lists["icpc2"], lists["icd10"]
-    found = [c for c in CONDITIONS if icpc.check(c[0], on).ok and icd.check(c[1], on).ok]
+    found = [c for c in CONDITIONS
+             if all(icpc.check(c[0], on).ok and icd.check(c[1], on).ok for on in (first, last))]
     if not found:
-        raise ExampleError(f"ingen av diagnosekodene i eksempelgeneratoren er gyldige {on}")
+        raise ExampleError(f"ingen av diagnosekodene i eksempelgeneratoren er gyldige hele perioden {first}–{last}")
     return found
 
 
@@ -196,7 +199,7 @@ class StayFactory:
         self.ages = _Table(AGE_BANDS)
         self.days = _Table(STAY_DAYS)
         self.hours = _Table(ADMISSION_HOURS)
-        self.conditions = _Table([(c, c[2]) for c in _valid_conditions(period.start.date())])
+        self.conditions = _Table([(c, c[2]) for c in _valid_conditions(period.start.date(), period.end.date())])
         self.referred = _Table(REFERRED_FROM)
         self.discharged = _Table(DISCHARGED_TO)
         self.used_ids: set[str] = set()
