@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "fixtures" / "corpus" / "expected-4000.json"
 REFERENCE_100K = ROOT / "tests" / "fixtures" / "corpus" / "reference-100k.json"
 NOT_IN_CORPUS: set[str] = set()
+# The rules validation finds; the register's history rules need a sequence of messages (tests/test_register_rules.py).
+VALIDATED = {rule_id for rule_id, rule in catalogue().items() if rule.implementation.kind != "history"}
 ONLY_BESIDE_MAIN_MESSAGES = {
     "KAD-DIA-004", "KAD-ID-005", "KAD-KL-003", "KAD-MLD-001", "KAD-MLD-002",
     "KAD-FIL-001", "KAD-FIL-002", "KAD-FIL-004", *(f"KAD-KONV-{n:03d}" for n in range(1, 10)),
@@ -86,12 +88,12 @@ def test_findings_equal_the_expected_report(validated, expected):
 def test_every_catalogued_rule_is_found_in_the_corpus(expected):
     found = {row[1] for row in expected["findings"]}
     assert found <= set(catalogue()), f"findings of uncatalogued rules: {sorted(found - set(catalogue()))}"
-    assert set(catalogue()) - found == NOT_IN_CORPUS
+    assert VALIDATED - found == NOT_IN_CORPUS
 
 
 def test_the_main_messages_carry_every_rule_a_stay_can_break(expected):
     in_main = {row[1] for row in expected["findings"] if row[0].startswith("m-")}
-    assert set(catalogue()) - in_main == ONLY_BESIDE_MAIN_MESSAGES
+    assert VALIDATED - in_main == ONLY_BESIDE_MAIN_MESSAGES
 
 
 def test_every_rule_occurs_many_times_in_the_main_messages(expected):
@@ -111,7 +113,7 @@ def test_the_report_shows_no_full_identifier(expected):
 def test_the_100k_reference_covers_every_rule():
     reference = json.loads(REFERENCE_100K.read_text(encoding="utf-8"))
     assert reference["stays"] == 100_000
-    assert set(catalogue()) - set(reference["rule_counts"]) == NOT_IN_CORPUS
+    assert VALIDATED - set(reference["rule_counts"]) == NOT_IN_CORPUS
     assert sum(reference["rule_counts"].values()) == reference["findings"]
     assert re.fullmatch(r"[0-9a-f]{64}", reference["canonical_sha256"])
 

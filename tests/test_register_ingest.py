@@ -310,3 +310,33 @@ def test_a_file_cut_short_is_not_received_and_may_come_again_whole(register_url,
     assert result.exit_code == 1 and "ikke tatt inn" in result.stdout and "KAD-FIL-001" in result.stdout
     assert ingest(register_url, whole).exit_code == 0
     assert [r["opphold_id"] for r in rows(register_url, schema.opphold)] == ["KAD-2025-000123"]
+
+
+# -- status and --today -------------------------------------------------------------------------------
+def test_status_per_unit_in_either_language(register_url, tmp_path):
+    other_unit = lambda doc: doc["virksomhet"].update(organisasjonsnummer="310000027")  # noqa: E731
+    ingest(register_url, message(tmp_path, "1.json", melding_id(1), "2025-03-05T06:00:00+01:00", stays=(0, 2)),
+           message(tmp_path, "2.json", melding_id(2), "2025-03-05T07:00:00+01:00", stays=(3,), changes=[other_unit]))
+    text = invoke("register", "status", "--db", register_url).stdout
+    assert "Virksomhet 310000019" in text and "Virksomhet 310000027" in text
+    assert "opphold: 2 gjeldende, 1 av dem åpne (uten utskrivning), 0 annullert" in text
+    assert "åpne funn: 1 (KAD-REG-001: 1)" in text
+    english = invoke("register", "status", "--db", register_url, "--unit", "310000027", "--lang", "en").stdout
+    assert "Unit 310000027" in english and "310000019" not in english
+    assert "open findings: 1 (KAD-REG-001: 1)" in english
+    nobody = invoke("register", "status", "--db", register_url, "--unit", "999999999")
+    assert nobody.exit_code == 0 and "ingen meldinger fra virksomheten 999999999" in nobody.stdout
+
+
+def test_today_decides_which_stays_have_been_open_too_long(register_url, tmp_path):
+    path = message(tmp_path, "1.json", melding_id(1), "2025-03-05T06:00:00+01:00", stays=(2,))
+    assert ingest(register_url, path, extra=("--today", "2025-03-20")).exit_code == 0
+    assert open_rules(register_url) == []
+    later = message(tmp_path, "2.json", melding_id(2), "2025-03-06T06:00:00+01:00", stays=())
+    assert ingest(register_url, later, extra=("--today", "2025-04-10")).exit_code == 0
+    (finding,) = rows(register_url, schema.funn)
+    assert (finding["regel"], finding["opphold_id"], finding["apnet_utc"]) == (
+        "KAD-REG-005", "KAD-2025-000125", "2025-04-09T22:00:00Z")
+    assert json.loads(finding["parametre"])["dager"] == 36
+    bad = ingest(register_url, later, extra=("--today", "10.04.2025"))
+    assert bad.exit_code == 2 and "ÅÅÅÅ-MM-DD" in bad.stderr

@@ -66,17 +66,19 @@ def xmllint():
 
 @pytest.fixture(scope="session")
 def defects(tmp_path_factory):
-    """``kad-spec example --defect RULE`` for every catalogued rule, JSON and (where it can) XML."""
+    """``kad-spec example --defect RULE`` for every catalogued rule of one message, JSON and (where it
+    can) XML; the register's history rules are broken by sequences of messages, not by one."""
     from kad_spec.spec.catalogue import catalogue
 
     folder = tmp_path_factory.mktemp("defects")
     made: dict[str, dict[str, object]] = {}
-    for rule_id in sorted(catalogue()):
+    single = sorted(rule_id for rule_id, rule in catalogue().items() if rule.implementation.kind != "history")
+    for rule_id in single:
         for fmt in ("json", "xml"):
             target = folder / f"{rule_id}.{fmt}"
             if invoke("example", "--defect", rule_id, "--format", fmt, "-o", target).exit_code == 0:
                 made.setdefault(rule_id, {})[fmt] = target
-    assert len(made) == len(catalogue())
+    assert len(made) == len(single)
     return made
 
 

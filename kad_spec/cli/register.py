@@ -137,7 +137,7 @@ def status_command(
         document = {"schema_version": schema.SCHEMA_VERSION, "units": units}
         write_report(json.dumps(document, ensure_ascii=False, indent=2) + "\n", None)
         return
-    write_report(_status_text(units, lang.value), None)
+    write_report(_status_text(units, lang.value, unit), None)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -259,9 +259,9 @@ STATUS_TEXT = texts({
 })
 
 
-def _status_text(units: list[dict], lang: str) -> str:
+def _status_text(units: list[dict], lang: str, unit: str | None = None) -> str:
     if not units:
-        return STATUS_TEXT["empty"].get(lang) + "\n"
+        return (STATUS_TEXT["no_unit"].format(lang, unit=unit) if unit else STATUS_TEXT["empty"].get(lang)) + "\n"
     lines = []
     for unit in units:
         found = unit["open_findings"]
