@@ -272,3 +272,92 @@ def _status_text(units: list[dict], lang: str, unit: str | None = None) -> str:
                   STATUS_TEXT["stays"].format(lang, **unit["stays"]),
                   STATUS_TEXT["findings"].format(lang, n=sum(found.values()), rules=rules)]
     return "\n".join(lines) + "\n"
+
+
+# -- register findings: the units' open list ----------------------------------------------------
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+LIST_TEXT = texts({
+    # The time last on its line: a number after it would be read together with its digits as an id.
+    "unit": ("Virksomhet {virksomhet}: {n} åpne funn{rules}; siste melding opprettet {last_created}",
+             "Unit {virksomhet}: {n} open findings{rules}; latest message created {last_created}"),
+    "open": ("  {severity} {rule_id}{where} åpent siden {opened_utc}{found_in}: {message}",
+             "  {severity} {rule_id}{where} open since {opened_utc}{found_in}: {message}"),
+    "found_in": (", funnet i melding {melding_id}", ", found in message {melding_id}"),
+    "resolved_head": ("  Løst ({n}):", "  Resolved ({n}):"),
+    "resolved": ("  {severity} {rule_id}{where} løst {closed_utc} av melding {closed_by} (åpnet {opened_utc}): {message}",
+                 "  {severity} {rule_id}{where} resolved {closed_utc} by message {closed_by} (opened {opened_utc}): {message}"),
+})
+
+
+@app.command("findings")
+def findings_command(
+    db: str = DB_OPTION,
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR", help="Bare denne virksomheten (organisasjonsnummer)."),
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Utdataformat: text, json eller csv."),
+    lang: Lang = LANG_OPTION,
+    resolved: bool = typer.Option(False, "--all", help="Ta med funnene som er løst (lukket av en senere versjon), og når."),
+) -> None:
+    """Virksomhetenes åpne liste: per virksomhet hvert funn som står åpent (regel, alvorlighet, opphold,
+    siden når, teksten); med --all også det som er løst, og når.
+
+    Exit-kode 0: vist; 2: ikke et register, eller registeret svarer ikke.
+    """
+    from kad_spec.register import openlist
+
+    with _register(db, lang.value) as register:
+        try:
+            with register.transaction() as connection:
+                lists = openlist.unit_lists(connection, unit, resolved=resolved)
+        except _register_errors() as error:
+            fail(error.text(lang.value))
+    if format is ListFormat.json:
+        document = openlist.lists_document(lists, lang.value, resolved=resolved)
+        write_report(json.dumps(document, ensure_ascii=False, indent=2) + "\n", None)
+    elif format is ListFormat.csv:
+        write_data(_csv_bytes(openlist.CSV_COLUMNS, openlist.csv_rows(lists, lang.value)), None)
+    elif not lists:
+        write_report((STATUS_TEXT["no_unit"].format(lang.value, unit=unit) if unit
+                      else STATUS_TEXT["empty"].get(lang.value)) + "\n", None)
+    else:
+        write_report("\n".join(_list_lines(listed, lang.value) for listed in lists) + "\n", None)
+
+
+def _list_lines(listed, lang: str) -> str:
+    by_rule = listed.open_by_rule()
+    rules = (" (" + ", ".join(f"{rule_id}: {n}" for rule_id, n in by_rule.items()) + ")") if by_rule else ""
+    lines = [LIST_TEXT["unit"].format(lang, virksomhet=listed.virksomhet, last_created=listed.last_created or "–",
+                                      n=len(listed.open), rules=rules)]
+    for f in listed.open:
+        found_in = LIST_TEXT["found_in"].format(lang, melding_id=f.found_in) if f.found_in else ""
+        lines.append(LIST_TEXT["open"].format(lang, **_finding_facts(f, lang), found_in=found_in))
+    if listed.resolved:
+        lines.append(LIST_TEXT["resolved_head"].format(lang, n=len(listed.resolved)))
+        lines += [LIST_TEXT["resolved"].format(lang, **_finding_facts(f, lang), closed_utc=f.closed_utc,
+                                               closed_by=f.closed_by or "–") for f in listed.resolved]
+    return "\n".join(lines)
+
+
+def _finding_facts(finding, lang: str) -> dict:
+    return {"severity": WORDS[finding.severity].get(lang), "rule_id": finding.rule_id,
+            "where": f" [{finding.opphold_id}]" if finding.opphold_id else "", "opened_utc": finding.opened_utc,
+            "message": finding.message(lang)}
+
+
+def _csv_bytes(columns, rows) -> bytes:
+    """CSV with each value cleaned on its own (no personal id shown, no control character acting):
+    a pass over the whole text would read the digits of neighbouring fields as one number."""
+    import csv
+    import io
+
+    from kad_spec.output import clean
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["" if value is None else clean(value) for value in row] for row in rows)
+    return text.getvalue().encode("utf-8")
