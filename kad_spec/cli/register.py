@@ -361,3 +361,81 @@ def _csv_bytes(columns, rows) -> bytes:
     writer.writerow(columns)
     writer.writerows(["" if value is None else clean(value) for value in row] for row in rows)
     return text.getvalue().encode("utf-8")
+
+
+# -- register export: the stays for analysis ----------------------------------------------------
+class ExportFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+EXPORTED = Text("skrev {n} opphold til {out}", "wrote {n} stays to {out}")
+
+
+@app.command("export")
+def export_command(
+    db: str = DB_OPTION,
+    format: ExportFormat = typer.Option(..., "--format", "-f", help="csv (én rad per opphold) eller jsonl (én linje per opphold)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv hit (standard: standard ut)."),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR", help="Bare denne virksomheten (organisasjonsnummer)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --out-fil (aldri registeret selv)."),
+    lang: Lang = LANG_OPTION,
+) -> None:
+    """Gjeldende versjon av hvert opphold som ikke er annullert, for analyse: virksomhet, opphold_id,
+    status, tidspunktene, kodene, fødselsår, kjønn, id-type og pasientens pseudonym (aldri id-en),
+    ordnet etter virksomhet og opphold_id.
+
+    Exit-kode 0: skrevet; 2: bruksfeil, ikke et register, eller registeret svarer ikke.
+    """
+    from kad_spec.output.files import OutputRefused, check_target, open_atomic
+    from kad_spec.register.export import write_export
+
+    inputs = _store_files(db)
+    if out is not None:
+        try:
+            check_target(out, inputs, force)  # before the work: a refused target costs nothing
+        except OutputRefused as error:
+            fail(str(error))
+    with _register(db, lang.value) as register:
+        try:
+            with register.transaction() as connection:
+                if out is None:
+                    _export_to_stdout(connection, format.value, unit)
+                    return
+                with open_atomic(out, force=force, inputs=inputs) as target:
+                    written = write_export(connection, target, format.value, unit)
+        except _register_errors() as error:
+            fail(error.text(lang.value))
+        except OutputRefused as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"kan ikke skrive {out}: {error.strerror or error}")
+    echo(EXPORTED.format(lang.value, n=written, out=out), err=True)
+
+
+def _store_files(db: str) -> list[Path]:
+    """The register's own file, when it is a SQLite file: never written over by an export."""
+    from kad_spec.register.store import RegisterError, engine_url
+
+    try:
+        address = engine_url(db)
+    except RegisterError:
+        return []
+    return [Path(address.removeprefix("sqlite:///"))] if address.startswith("sqlite:///") else []
+
+
+def _export_to_stdout(connection, fmt: str, unit: str | None) -> None:
+    """The export as data on standard output; a reader that stops early (``| head``) ends it quietly."""
+    import os
+    import sys
+
+    from kad_spec.output import data_stdout
+    from kad_spec.register.export import write_export
+
+    sys.stdout.flush()
+    out = data_stdout()
+    try:
+        write_export(connection, out, fmt, unit)
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # nothing more to say to a reader gone
