@@ -390,7 +390,7 @@ def export_command(
     from kad_spec.output.files import OutputRefused, check_target, open_atomic
     from kad_spec.register.export import write_export
 
-    inputs = _store_files(db)
+    inputs = register_inputs(db)
     if out is not None:
         try:
             check_target(out, inputs, force)  # before the work: a refused target costs nothing
@@ -413,7 +413,7 @@ def export_command(
     echo(EXPORTED.format(lang.value, n=written, out=out), err=True)
 
 
-def _store_files(db: str) -> list[Path]:
+def register_inputs(db: str) -> list[Path]:
     """The register's own file, when it is a SQLite file: never written over by an export."""
     from kad_spec.register.store import RegisterError, engine_url
 
@@ -439,3 +439,17 @@ def _export_to_stdout(connection, fmt: str, unit: str | None) -> None:
         out.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # nothing more to say to a reader gone
+
+
+# -- kad-spec report --db: the activity report of the register's stays ----------------------------
+def activity_report(db: str, unit: str | None, min_cell: int, today, validate: bool, lang: str):
+    """The activity report (kad_spec.activity) of the register's current stays; a register that
+    cannot be read ends the command with exit code 2."""
+    from kad_spec.activity.from_register import build_report_from_register
+
+    with _register(db, lang) as register:
+        try:
+            with register.transaction() as connection:
+                return build_report_from_register(connection, unit, min_cell, today, validate=validate)
+        except _register_errors() as error:
+            fail(error.text(lang))

@@ -70,6 +70,36 @@ def record(row) -> dict:
     return {name: values[name] for name in COLUMNS}
 
 
+def as_message_stay(row) -> dict:
+    """A stay of ``current_stays`` in the shape a message gives it (the fields the register keeps,
+    the person without id), for code that reads stays from messages: the activity report."""
+    diagnoses = {name: None if getattr(row, name) is None else
+                 [{"kodeverk": system, "kode": code} for system, code in json.loads(getattr(row, name))]
+                 for name in DIAGNOSES}
+    places = {}
+    for place in PLACES:
+        values = {name: getattr(row, f"{place}_{name}") for name in PLACE_FIELDS}
+        places[place] = {name: value for name, value in values.items() if value is not None} or None
+    return {
+        "opphold_id": row.opphold_id, "status": row.status,
+        "pasient": {"id_type": row.id_type, "kjonn": row.kjonn, "alder": row.alder, "bostedskommune": row.bostedskommune},
+        "innleggelsestidspunkt": row.innlagt, "utskrivningstidspunkt": row.utskrevet,
+        **diagnoses, **places,
+    }
+
+
+def version_counts(connection, unit: str | None = None) -> tuple[int, int]:
+    """(versions of stays received, stays they are versions of): every version the register took
+    in, kept out or refused, not the messages it had received before."""
+    import sqlalchemy
+
+    v = schema.versjon
+    where = [v.c.virksomhet == unit] if unit is not None else []
+    versions = connection.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(v).where(*where)).scalar()
+    stays = sqlalchemy.select(v.c.virksomhet, v.c.opphold_id).where(*where).distinct().subquery()
+    return versions, connection.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(stays)).scalar()
+
+
 def guarded(value):
     """``value``, masked if a valid person number or DUF-nummer stands in it."""
     if type(value) is not str or _DIGITS.search(value) is None or not _holds_id(value):
