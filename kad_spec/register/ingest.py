@@ -343,7 +343,8 @@ class Application:
         self.options = options
         self.outcome = outcome
         self.received = utc.now()
-        self.when = facts.opprettet_utc or self.received  # the time findings open and close at
+        self.version_utc = facts.opprettet_utc or ""  # worked out once: every stay's version has it
+        self.when = self.version_utc or self.received  # the time findings open and close at
         self.message_id: int | None = None
         self.by_stay: dict[int, list] = {}
         self.about_message: list = []
@@ -360,7 +361,7 @@ class Application:
         self.outcome.result = TAKEN_IN if self.checked.verdict != "rejected" else REFUSED
         self.message_id = store.add_message(self.connection, {
             "melding_id": self.facts.melding_id, "virksomhet": self.unit, "opprettet": self.facts.opprettet or "",
-            "opprettet_utc": self.facts.opprettet_utc, "mottatt_utc": self.received, "sha256": self.digest,
+            "opprettet_utc": self.version_utc or None, "mottatt_utc": self.received, "sha256": self.digest,
             "antall_opphold": self.checked.stays, "resultat": self.outcome.result,
             "feil": self.outcome.errors, "advarsler": self.outcome.warnings})
         if self.outcome.result == REFUSED:
@@ -451,7 +452,7 @@ class Application:
 
     def _version_of(self, record: StayRecord) -> Version:
         return Version(record.opphold_id, record.status, record.person, record.innlagt, record.innlagt_utc,
-                       record.utskrevet_utc, self.facts.opprettet_utc or "", self.facts.opprettet or "",
+                       record.utskrevet_utc, self.version_utc, self.facts.opprettet or "",
                        annullert=record.status == CANCEL)
 
     def _row(self, record: StayRecord) -> dict:
@@ -459,7 +460,7 @@ class Application:
         return {
             "virksomhet": self.unit, "opphold_id": record.opphold_id, "status": record.status or "",
             "annullert": record.status == CANCEL, "melding": self.message_id,
-            "versjon_utc": self.facts.opprettet_utc or "", "person": record.person, "id_type": record.id_type,
+            "versjon_utc": self.version_utc, "person": record.person, "id_type": record.id_type,
             "fodselsdato": record.fodselsdato, "kjonn": record.kjonn, "alder": record.alder,
             "bostedskommune": record.bostedskommune, "innlagt": record.innlagt, "innlagt_utc": record.innlagt_utc,
             "utskrevet": record.utskrevet, "utskrevet_utc": record.utskrevet_utc,
@@ -502,15 +503,15 @@ class Application:
         as_of = utc.start_of(self.options.today) if self.options.today else store.latest_message_utc(self.connection, self.unit)
         if as_of is None:
             return
-        wanted: dict[str, list[Hit]] = {}
-        for row in store.open_stays_admitted_before(self.connection, self.unit, history.open_too_long_before(as_of)):
-            hits = history.open_too_long(_version(row), as_of)
-            if hits:
-                wanted[row.opphold_id] = hits
-        open_now = {row.opphold_id: row for row in store.open_findings_of_rule(self.connection, self.unit, history.REG_005)}
-        self._close([row.id for sid, row in open_now.items() if sid not in wanted])
-        self._open([(sid, key, severity, None, as_of) for sid, hits in sorted(wanted.items()) if sid not in open_now
-                    for key, severity in _unique(self._keys(hits)).items()])
+        # Only ids at first: most of these stays are on the list already, and stay there unread.
+        too_long = store.open_stay_ids_admitted_before(self.connection, self.unit, history.open_too_long_before(as_of))
+        open_now = store.open_findings_of_rule_by_stay(self.connection, self.unit, history.REG_005)
+        still_open = set(too_long)
+        self._close([finding for sid, finding in open_now.items() if sid not in still_open])
+        new = [sid for sid in too_long if sid not in open_now]
+        rows = store.current_stays(self.connection, self.unit, new)
+        self._open([(sid, key, severity, None, as_of) for sid in new
+                    for key, severity in _unique(self._keys(history.open_too_long(_version(rows[sid]), as_of))).items()])
 
     def _close(self, ids: list[int]) -> None:
         if ids:

@@ -290,17 +290,17 @@ def stays_of_persons(connection, virksomhet: str, persons: list[str]) -> list:
     return rows
 
 
-def open_stays_admitted_before(connection, virksomhet: str, before_utc: str) -> list:
-    """Stays not cancelled and not discharged, admitted before ``before_utc``."""
+def open_stay_ids_admitted_before(connection, virksomhet: str, before_utc: str) -> list[str]:
+    """The ids, in order, of the stays not cancelled and not discharged, admitted before ``before_utc``."""
     import sqlalchemy
 
-    o, m = schema.opphold, schema.melding
-    query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
-             .join(m, m.c.id == o.c.melding)
+    o = schema.opphold
+    # Sorted here, not by the store: with ORDER BY opphold_id, SQLite walks the primary key (every
+    # stay the unit ever sent) instead of the index of its open stays, once per message.
+    query = (sqlalchemy.select(o.c.opphold_id)
              .where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None),
-                    o.c.innlagt_utc < before_utc)
-             .order_by(o.c.opphold_id))
-    return list(connection.execute(query))
+                    o.c.innlagt_utc < before_utc))
+    return sorted(row[0] for row in connection.execute(query))
 
 
 def add_stays(connection, rows: list[dict]) -> None:
@@ -355,6 +355,16 @@ def open_findings_of_rule(connection, virksomhet: str, regel: str) -> list:
     query = f.select().where(f.c.virksomhet == virksomhet, f.c.regel == regel,
                              f.c.lukket_utc.is_(None)).order_by(f.c.id)
     return list(connection.execute(query))
+
+
+def open_findings_of_rule_by_stay(connection, virksomhet: str, regel: str) -> dict[str, int]:
+    """``{opphold_id: id}`` of the rule's open findings about a stay at the unit."""
+    f = schema.funn
+    query = (f.select().with_only_columns(f.c.opphold_id, f.c.id)
+             .where(f.c.virksomhet == virksomhet, f.c.regel == regel, f.c.lukket_utc.is_(None),
+                    f.c.opphold_id.is_not(None))
+             .order_by(f.c.id))
+    return {sid: finding for sid, finding in connection.execute(query)}
 
 
 def add_findings(connection, rows: list[dict]) -> None:
