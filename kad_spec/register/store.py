@@ -26,6 +26,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 OUR_TABLES = frozenset(table.name for table in schema.TABLES) | {"alembic_version"}
 SQLITE_BUSY_SECONDS = 600  # how long a writer waits for another one on a SQLite file
 SQLITE_CACHE_KIB = 65536  # pages kept in memory: a message touches pages all over a register of years
+SQLITE_CHECKPOINT_PAGES = 4000  # WAL pages (16 MiB) between checkpoints; a daily message writes a few hundred
 ADVISORY_LOCK = 0x4B41445F524547  # "KAD_REG": the lock one PostgreSQL register's writers take in turn
 KEY_CHECK = "nokkel_kontroll"
 
@@ -221,6 +222,7 @@ def _sqlite_connection(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
         cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: no sync at each commit, still atomic
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -312,32 +314,53 @@ def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
     return found
 
 
-def stays_of_persons(connection, virksomhet: str, persons: list[str]) -> list:
-    """The current versions (VERSION_COLUMNS), not cancelled, of every stay of these persons at the unit."""
-    import sqlalchemy
-
-    o, m = schema.opphold, schema.melding
-    rows = []
-    for chunk in _chunks(sorted(set(persons))):
-        query = (sqlalchemy.select(*_version_columns())
-                 .join(m, m.c.id == o.c.melding)
-                 .where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk), o.c.annullert.is_(False))
-                 .order_by(o.c.person, o.c.opphold_id))
-        rows += list(connection.execute(query))
-    return rows
-
-
-def open_stay_ids_admitted_before(connection, virksomhet: str, before_utc: str) -> list[str]:
-    """The ids, in order, of the stays not cancelled and not discharged, admitted before ``before_utc``."""
+def stays_of_persons(connection, virksomhet: str, persons: list[str], besides=frozenset()) -> list:
+    """The current versions (VERSION_COLUMNS), not cancelled, of every stay of these persons at the
+    unit but those in ``besides``, ordered by person and opphold_id."""
     import sqlalchemy
 
     o = schema.opphold
-    # Sorted here, not by the store: with ORDER BY opphold_id, SQLite walks the primary key (every
-    # stay the unit ever sent) instead of the index of its open stays, once per message.
-    query = (sqlalchemy.select(o.c.opphold_id)
-             .where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None),
-                    o.c.innlagt_utc < before_utc))
+    others = set()
+    for chunk in _chunks(sorted(set(persons))):
+        # From ix_opphold_person alone; most persons have no stay but the ones in the message.
+        query = sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk))
+        others.update(sid for (sid,) in connection.execute(query) if sid not in besides)
+    rows = [row for row in current_stays(connection, virksomhet, list(others)).values() if not row.annullert]
+    return sorted(rows, key=lambda row: (row.person, row.opphold_id))
+
+
+def _open_since_before(virksomhet: str, before_utc: str):
+    """The ids of the unit's stays not cancelled and not discharged, admitted before ``before_utc``:
+    read from ix_opphold_pagaende alone."""
+    import sqlalchemy
+
+    o = schema.opphold
+    return sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False),
+                                                   o.c.utskrevet_utc.is_(None), o.c.innlagt_utc < before_utc)
+
+
+def _listed(virksomhet: str, regel: str, *columns):
+    f = schema.funn
+    return (f.select().with_only_columns(*columns)
+            .where(f.c.virksomhet == virksomhet, f.c.regel == regel, f.c.lukket_utc.is_(None)))
+
+
+def open_since_before_not_listed(connection, virksomhet: str, before_utc: str, regel: str) -> list[str]:
+    """The ids, in order, of the unit's stays open since before ``before_utc`` that have no open
+    finding of ``regel``. The store compares the two lists: most of these stays are on the list
+    already, and are not read once per message."""
+    f = schema.funn
+    query = _open_since_before(virksomhet, before_utc).except_(_listed(virksomhet, regel, f.c.opphold_id))
     return sorted(row[0] for row in connection.execute(query))
+
+
+def listed_not_open_since_before(connection, virksomhet: str, before_utc: str, regel: str) -> list[int]:
+    """The ids of the unit's open findings of ``regel`` whose stay is no longer open since before
+    ``before_utc`` (discharged, cancelled, or admitted later)."""
+    f = schema.funn
+    query = (_listed(virksomhet, regel, f.c.id).where(f.c.opphold_id.not_in(_open_since_before(virksomhet, before_utc)))
+             .order_by(f.c.id))
+    return [row[0] for row in connection.execute(query)]
 
 
 def add_stays(connection, rows: list[dict]) -> None:
@@ -349,22 +372,29 @@ REPLACED_COLUMNS = tuple(c.name for c in schema.opphold.columns
                          if c.name not in ("virksomhet", "opphold_id", "forst_mottatt_utc"))
 
 
-def replace_stays(connection, rows: list[dict]) -> None:
-    """New current versions of stays the register has (every column but the key and forst_mottatt_utc)."""
-    if rows:
-        write_many(connection, "opphold update", _replace_statement, [
-            {"key_virksomhet": row["virksomhet"], "key_opphold_id": row["opphold_id"],
-             **{f"new_{name}": row[name] for name in REPLACED_COLUMNS}} for row in rows])
+def replace_stays(connection, rows: list[dict], same_person: bool = False) -> None:
+    """New current versions of stays the register has (every column but the key and forst_mottatt_utc).
+
+    ``same_person``: every row's person is the one stored, and is not written again, so that the
+    stays keep their entries in ix_opphold_person (the store rewrites an index whose column is
+    set, even to the value it had: a page of the index, all over it, for every stay)."""
+    if not rows:
+        return
+    columns = tuple(name for name in REPLACED_COLUMNS if not (same_person and name == "person"))
+    write_many(connection, f"opphold update {'same person' if same_person else 'all'}",
+               lambda: _replace_statement(columns), [
+                   {"key_virksomhet": row["virksomhet"], "key_opphold_id": row["opphold_id"],
+                    **{f"new_{name}": row[name] for name in columns}} for row in rows])
 
 
-def _replace_statement():
+def _replace_statement(columns: tuple[str, ...]):
     import sqlalchemy
 
     o = schema.opphold
     return (o.update()
             .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
                    o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
-            .values({name: sqlalchemy.bindparam(f"new_{name}") for name in REPLACED_COLUMNS}))
+            .values({name: sqlalchemy.bindparam(f"new_{name}") for name in columns}))
 
 
 def add_versions(connection, rows: list[dict]) -> None:
@@ -420,16 +450,6 @@ def open_findings_of_rule(connection, virksomhet: str, regel: str) -> list:
     query = f.select().where(f.c.virksomhet == virksomhet, f.c.regel == regel,
                              f.c.lukket_utc.is_(None)).order_by(f.c.id)
     return list(connection.execute(query))
-
-
-def open_findings_of_rule_by_stay(connection, virksomhet: str, regel: str) -> dict[str, int]:
-    """``{opphold_id: id}`` of the rule's open findings about a stay at the unit."""
-    f = schema.funn
-    query = (f.select().with_only_columns(f.c.opphold_id, f.c.id)
-             .where(f.c.virksomhet == virksomhet, f.c.regel == regel, f.c.lukket_utc.is_(None),
-                    f.c.opphold_id.is_not(None))
-             .order_by(f.c.id))
-    return {sid: finding for sid, finding in connection.execute(query)}
 
 
 def add_findings(connection, rows: list[dict]) -> None:
