@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kad_spec.activity.figures import ActivityReport, compute
-from kad_spec.activity.records import StayCollector
+from kad_spec.activity.records import Collected, StayCollector
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +119,25 @@ def build_report(paths: list[Path], min_cell: int = 5, today: date | None = None
     Every file is read once; with ``validate`` (default) its findings are counted per rule.
     ``today`` is the reference day for ongoing stays; by default the last day the data covers.
     """
-    from kad_spec import __version__
-    from kad_spec.validation.engine import expand_paths, spec_version
+    from kad_spec.validation.engine import expand_paths
 
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     files = expand_paths(paths)
     collector, unreadable, findings = collect(files, today, validate)
+    return report_of(collector.finish(), findings, min_cell=min_cell, today=today, files=len(files),
+                     files_unreadable=unreadable, validated=validate)
+
+
+def report_of(collected: Collected, findings: list[RuleHit], *, min_cell: int, today: date | None, files: int,
+              files_unreadable: int, validated: bool) -> ActivityReport:
+    """The report of stays collected (from files, or from the register) and the findings on them."""
+    from kad_spec import __version__
+    from kad_spec.validation.engine import spec_version
+
     report = compute(
-        collector.finish(), findings, min_cell=min_cell, today=today, files=len(files),
-        files_unreadable=unreadable, validated=validate, code_texts=_code_texts, titles=_rule_titles,
+        collected, findings, min_cell=min_cell, today=today, files=files,
+        files_unreadable=files_unreadable, validated=validated, code_texts=_code_texts, titles=_rule_titles,
         orders={name: [code for code, _, _ in small_list(name)] for name in ("tjenester_og_vesen", "ut_til")},
     )
     report.tool_version = __version__

@@ -187,7 +187,10 @@ def generate(
 
 def report(
     # readable=False: an unreadable file is a finding (KAD-FIL-001), not a usage error that stops the run.
-    paths: List[Path] = typer.Argument(..., readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
+    paths: Optional[List[Path]] = typer.Argument(None, readable=False, help="Filer eller mapper med meldinger (JSON eller XML)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL",
+                                     help="Les oppholdene fra registeret (kad-spec register) i stedet for fra filer."),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR", help="Med --db: bare denne virksomheten."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv rapporten hit (standard: standard ut)."),
     format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f", help="html (selvstendig side) eller json."),
     min_cell: int = typer.Option(5, "--min-cell", min=1, help="Skjul tall under så mange opphold."),
@@ -197,10 +200,10 @@ def report(
     no_validation: bool = typer.Option(False, "--no-validation", help="Ikke valider; ingen funn per regel."),
     force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --out-fil (aldri en inndatafil)."),
 ) -> None:
-    """Lag en aktivitets- og datakvalitetsrapport (HTML eller JSON) fra meldingsfiler.
+    """Lag en aktivitets- og datakvalitetsrapport (HTML eller JSON) fra meldingsfiler, eller fra registeret (--db).
 
     Tall under --min-cell opphold skjules, slik at rapporten kan deles. Rapporten viser aldri
-    personidentifikatorer. Definisjoner: docs/aktivitetsrapport.md.
+    personidentifikatorer. Definisjoner: docs/aktivitetsrapport.md; fra registeret: docs/register.md.
     """
     from datetime import date
 
@@ -212,15 +215,28 @@ def report(
         reference = date.fromisoformat(today) if today else None
     except ValueError:
         fail(f"--today må være en dato som ÅÅÅÅ-MM-DD, ikke «{today}»")
+    if bool(paths) == (db is not None):
+        fail("oppgi filer eller mapper med meldinger, eller --db for registeret (ikke begge)")
+    if unit is not None and db is None:
+        fail("--unit gjelder bare med --db")
+    if db is not None:
+        from kad_spec.cli.register import register_inputs
+
+        paths = register_inputs(db)  # the register's file, if it is one: never written over
     try:
         if out is not None:
             check_target(out, paths, force)
     except OutputRefused as error:
         fail(str(error))
-    try:
-        result = build_report(paths, min_cell=min_cell, today=reference, validate=not no_validation)
-    except UsageError as error:
-        fail(str(error))
+    if db is not None:
+        from kad_spec.cli.register import activity_report
+
+        result = activity_report(db, unit, min_cell, reference, not no_validation, lang.value)
+    else:
+        try:
+            result = build_report(paths, min_cell=min_cell, today=reference, validate=not no_validation)
+        except UsageError as error:
+            fail(str(error))
     text = render_json(result) if format is ReportFormat.json else render_html(result, lang.value)
     write_report(text, out, force=force, inputs=paths)
     if out is not None:

@@ -272,3 +272,184 @@ def _status_text(units: list[dict], lang: str, unit: str | None = None) -> str:
                   STATUS_TEXT["stays"].format(lang, **unit["stays"]),
                   STATUS_TEXT["findings"].format(lang, n=sum(found.values()), rules=rules)]
     return "\n".join(lines) + "\n"
+
+
+# -- register findings: the units' open list ----------------------------------------------------
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+LIST_TEXT = texts({
+    # The time last on its line: a number after it would be read together with its digits as an id.
+    "unit": ("Virksomhet {virksomhet}: {n} åpne funn{rules}; siste melding opprettet {last_created}",
+             "Unit {virksomhet}: {n} open findings{rules}; latest message created {last_created}"),
+    "open": ("  {severity} {rule_id}{where} åpent siden {opened_utc}{found_in}: {message}",
+             "  {severity} {rule_id}{where} open since {opened_utc}{found_in}: {message}"),
+    "found_in": (", funnet i melding {melding_id}", ", found in message {melding_id}"),
+    "resolved_head": ("  Løst ({n}):", "  Resolved ({n}):"),
+    "resolved": ("  {severity} {rule_id}{where} løst {closed_utc} av melding {closed_by} (åpnet {opened_utc}): {message}",
+                 "  {severity} {rule_id}{where} resolved {closed_utc} by message {closed_by} (opened {opened_utc}): {message}"),
+})
+
+
+@app.command("findings")
+def findings_command(
+    db: str = DB_OPTION,
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR", help="Bare denne virksomheten (organisasjonsnummer)."),
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Utdataformat: text, json eller csv."),
+    lang: Lang = LANG_OPTION,
+    resolved: bool = typer.Option(False, "--all", help="Ta med funnene som er løst (lukket av en senere versjon), og når."),
+) -> None:
+    """Virksomhetenes åpne liste: per virksomhet hvert funn som står åpent (regel, alvorlighet, opphold,
+    siden når, teksten); med --all også det som er løst, og når.
+
+    Exit-kode 0: vist; 2: ikke et register, eller registeret svarer ikke.
+    """
+    from kad_spec.register import openlist
+
+    with _register(db, lang.value) as register:
+        try:
+            with register.transaction() as connection:
+                lists = openlist.unit_lists(connection, unit, resolved=resolved)
+        except _register_errors() as error:
+            fail(error.text(lang.value))
+    if format is ListFormat.json:
+        document = openlist.lists_document(lists, lang.value, resolved=resolved)
+        write_report(json.dumps(document, ensure_ascii=False, indent=2) + "\n", None)
+    elif format is ListFormat.csv:
+        write_data(_csv_bytes(openlist.CSV_COLUMNS, openlist.csv_rows(lists, lang.value)), None)
+    elif not lists:
+        write_report((STATUS_TEXT["no_unit"].format(lang.value, unit=unit) if unit
+                      else STATUS_TEXT["empty"].get(lang.value)) + "\n", None)
+    else:
+        write_report("\n".join(_list_lines(listed, lang.value) for listed in lists) + "\n", None)
+
+
+def _list_lines(listed, lang: str) -> str:
+    by_rule = listed.open_by_rule()
+    rules = (" (" + ", ".join(f"{rule_id}: {n}" for rule_id, n in by_rule.items()) + ")") if by_rule else ""
+    lines = [LIST_TEXT["unit"].format(lang, virksomhet=listed.virksomhet, last_created=listed.last_created or "–",
+                                      n=len(listed.open), rules=rules)]
+    for f in listed.open:
+        found_in = LIST_TEXT["found_in"].format(lang, melding_id=f.found_in) if f.found_in else ""
+        lines.append(LIST_TEXT["open"].format(lang, **_finding_facts(f, lang), found_in=found_in))
+    if listed.resolved:
+        lines.append(LIST_TEXT["resolved_head"].format(lang, n=len(listed.resolved)))
+        lines += [LIST_TEXT["resolved"].format(lang, **_finding_facts(f, lang), closed_utc=f.closed_utc,
+                                               closed_by=f.closed_by or "–") for f in listed.resolved]
+    return "\n".join(lines)
+
+
+def _finding_facts(finding, lang: str) -> dict:
+    return {"severity": WORDS[finding.severity].get(lang), "rule_id": finding.rule_id,
+            "where": f" [{finding.opphold_id}]" if finding.opphold_id else "", "opened_utc": finding.opened_utc,
+            "message": finding.message(lang)}
+
+
+def _csv_bytes(columns, rows) -> bytes:
+    """CSV with each value cleaned on its own (no personal id shown, no control character acting):
+    a pass over the whole text would read the digits of neighbouring fields as one number."""
+    import csv
+    import io
+
+    from kad_spec.output import clean
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["" if value is None else clean(value) for value in row] for row in rows)
+    return text.getvalue().encode("utf-8")
+
+
+# -- register export: the stays for analysis ----------------------------------------------------
+class ExportFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+EXPORTED = Text("skrev {n} opphold til {out}", "wrote {n} stays to {out}")
+
+
+@app.command("export")
+def export_command(
+    db: str = DB_OPTION,
+    format: ExportFormat = typer.Option(..., "--format", "-f", help="csv (én rad per opphold) eller jsonl (én linje per opphold)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv hit (standard: standard ut)."),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR", help="Bare denne virksomheten (organisasjonsnummer)."),
+    force: bool = typer.Option(False, "--force", help="Skriv over en eksisterende --out-fil (aldri registeret selv)."),
+    lang: Lang = LANG_OPTION,
+) -> None:
+    """Gjeldende versjon av hvert opphold som ikke er annullert, for analyse: virksomhet, opphold_id,
+    status, tidspunktene, kodene, fødselsår, kjønn, id-type og pasientens pseudonym (aldri id-en),
+    ordnet etter virksomhet og opphold_id.
+
+    Exit-kode 0: skrevet; 2: bruksfeil, ikke et register, eller registeret svarer ikke.
+    """
+    from kad_spec.output.files import OutputRefused, check_target, open_atomic
+    from kad_spec.register.export import write_export
+
+    inputs = register_inputs(db)
+    if out is not None:
+        try:
+            check_target(out, inputs, force)  # before the work: a refused target costs nothing
+        except OutputRefused as error:
+            fail(str(error))
+    with _register(db, lang.value) as register:
+        try:
+            with register.transaction() as connection:
+                if out is None:
+                    _export_to_stdout(connection, format.value, unit)
+                    return
+                with open_atomic(out, force=force, inputs=inputs) as target:
+                    written = write_export(connection, target, format.value, unit)
+        except _register_errors() as error:
+            fail(error.text(lang.value))
+        except OutputRefused as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"kan ikke skrive {out}: {error.strerror or error}")
+    echo(EXPORTED.format(lang.value, n=written, out=out), err=True)
+
+
+def register_inputs(db: str) -> list[Path]:
+    """The register's own file, when it is a SQLite file: never written over by an export."""
+    from kad_spec.register.store import RegisterError, engine_url
+
+    try:
+        address = engine_url(db)
+    except RegisterError:
+        return []
+    return [Path(address.removeprefix("sqlite:///"))] if address.startswith("sqlite:///") else []
+
+
+def _export_to_stdout(connection, fmt: str, unit: str | None) -> None:
+    """The export as data on standard output; a reader that stops early (``| head``) ends it quietly."""
+    import os
+    import sys
+
+    from kad_spec.output import data_stdout
+    from kad_spec.register.export import write_export
+
+    sys.stdout.flush()
+    out = data_stdout()
+    try:
+        write_export(connection, out, fmt, unit)
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # nothing more to say to a reader gone
+
+
+# -- kad-spec report --db: the activity report of the register's stays ----------------------------
+def activity_report(db: str, unit: str | None, min_cell: int, today, validate: bool, lang: str):
+    """The activity report (kad_spec.activity) of the register's current stays; a register that
+    cannot be read ends the command with exit code 2."""
+    from kad_spec.activity.from_register import build_report_from_register
+
+    with _register(db, lang) as register:
+        try:
+            with register.transaction() as connection:
+                return build_report_from_register(connection, unit, min_cell, today, validate=validate)
+        except _register_errors() as error:
+            fail(error.text(lang))

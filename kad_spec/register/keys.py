@@ -83,7 +83,7 @@ def load_key(key_file: Path | None = None) -> bytes:
 
 def pseudonym(key: bytes, id_type: str, person_id: str) -> str:
     """The person's pseudonym: HMAC-SHA256 over ``id_type:id``, as 64 hex digits."""
-    return hmac.new(key, f"{id_type}:{person_id}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{id_type}:{person_id}".encode("utf-8"), "sha256").hex()  # hmac.new's value, quicker
 
 
 def key_check(key: bytes) -> str:

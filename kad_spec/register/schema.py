@@ -65,8 +65,10 @@ opphold = Table(
     Column("forst_mottatt_utc", String, nullable=False),
     Column("sist_endret_utc", String, nullable=False),
 )
-Index("ix_opphold_person", opphold.c.virksomhet, opphold.c.person)
-Index("ix_opphold_pagaende", opphold.c.virksomhet, opphold.c.annullert, opphold.c.utskrevet_utc)
+# Both answer their queries alone (0003): the stay's id is in the index, and so is the admission.
+Index("ix_opphold_person", opphold.c.virksomhet, opphold.c.person, opphold.c.opphold_id)
+Index("ix_opphold_pagaende", opphold.c.virksomhet, opphold.c.annullert, opphold.c.utskrevet_utc,
+      opphold.c.innlagt_utc, opphold.c.opphold_id)
 
 # Every version of a stay received, and what the register did with it.
 versjon = Table(

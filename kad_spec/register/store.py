@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from kad_spec.spec.text import Text
@@ -25,6 +25,8 @@ from kad_spec.register import schema
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 OUR_TABLES = frozenset(table.name for table in schema.TABLES) | {"alembic_version"}
 SQLITE_BUSY_SECONDS = 600  # how long a writer waits for another one on a SQLite file
+SQLITE_CACHE_KIB = 65536  # pages kept in memory: a message touches pages all over a register of years
+SQLITE_CHECKPOINT_PAGES = 4000  # WAL pages (16 MiB) between checkpoints; a daily message writes a few hundred
 ADVISORY_LOCK = 0x4B41445F524547  # "KAD_REG": the lock one PostgreSQL register's writers take in turn
 KEY_CHECK = "nokkel_kontroll"
 
@@ -102,6 +104,8 @@ class Register:
         register = cls(_engine(url), url)
         try:
             register._make_current()
+            if register.is_sqlite:
+                _sqlite_write_ahead(register.engine)
         except BaseException:
             register.close()
             raise
@@ -215,7 +219,28 @@ def _sqlite_connection(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: no sync at each commit, still atomic
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
     cursor.close()
+
+
+def _sqlite_write_ahead(engine) -> None:
+    """A register's SQLite file in WAL mode: a commit appends the pages it changed to the log
+    (register.db-wal) instead of copying the old ones to a journal and syncing twice; with
+    synchronous=NORMAL a commit is not synced at all, only each checkpoint. A message is still
+    applied whole or not at all, also when the process is killed or the machine stops; what the
+    machine stopping can cost is the last messages taken in, which their files can give again.
+    Set only on a file already known as a register (a new one included), never on another."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+    finally:
+        connection.close()
 
 
 def _sqlite_begin(connection) -> None:
@@ -255,19 +280,33 @@ def latest_message_utc(connection, virksomhet: str) -> str | None:
     import sqlalchemy
 
     m = schema.melding
-    return connection.execute(sqlalchemy.select(sqlalchemy.func.max(m.c.opprettet_utc)).where(
-        m.c.virksomhet == virksomhet, m.c.resultat == "tatt_inn")).scalar()
+    # The first from the top of the unit's index of messages by time (max() with the condition
+    # on resultat would read every message of the unit, once per message taken in).
+    return connection.execute(sqlalchemy.select(m.c.opprettet_utc).where(
+        m.c.virksomhet == virksomhet, m.c.resultat == "tatt_inn", m.c.opprettet_utc.is_not(None))
+        .order_by(m.c.opprettet_utc.desc()).limit(1)).scalar()
 
 
 # -- stays ------------------------------------------------------------------------------
+# What the history rules compare of a stay's current version (kad_spec.register.history.Version):
+# the queries for them read no more, since they run once or twice per message.
+VERSION_COLUMNS = ("opphold_id", "status", "person", "innlagt", "innlagt_utc", "utskrevet_utc", "versjon_utc",
+                   "annullert")
+
+
+def _version_columns():
+    o, m = schema.opphold, schema.melding
+    return [o.c[name] for name in VERSION_COLUMNS] + [m.c.opprettet.label("melding_opprettet")]
+
+
 def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
-    """The current version of each of these stays the register has, with its message's opprettet."""
+    """The current version of each of these stays the register has (VERSION_COLUMNS), with its message's opprettet."""
     import sqlalchemy
 
     o, m = schema.opphold, schema.melding
     found = {}
     for chunk in _chunks(sorted(set(opphold_ids))):
-        query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
+        query = (sqlalchemy.select(*_version_columns())
                  .join(m, m.c.id == o.c.melding)
                  .where(o.c.virksomhet == virksomhet, o.c.opphold_id.in_(chunk))
                  .order_by(o.c.opphold_id))
@@ -275,60 +314,116 @@ def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
     return found
 
 
-def stays_of_persons(connection, virksomhet: str, persons: list[str]) -> list:
-    """The current versions, not cancelled, of every stay of these persons at the unit."""
+def stays_of_persons(connection, virksomhet: str, persons: list[str], besides=frozenset()) -> list:
+    """The current versions (VERSION_COLUMNS), not cancelled, of every stay of these persons at the
+    unit but those in ``besides``, ordered by person and opphold_id."""
     import sqlalchemy
 
-    o, m = schema.opphold, schema.melding
-    rows = []
+    o = schema.opphold
+    others = set()
     for chunk in _chunks(sorted(set(persons))):
-        query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
-                 .join(m, m.c.id == o.c.melding)
-                 .where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk), o.c.annullert.is_(False))
-                 .order_by(o.c.person, o.c.opphold_id))
-        rows += list(connection.execute(query))
-    return rows
+        # From ix_opphold_person alone; most persons have no stay but the ones in the message.
+        query = sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk))
+        others.update(sid for (sid,) in connection.execute(query) if sid not in besides)
+    rows = [row for row in current_stays(connection, virksomhet, list(others)).values() if not row.annullert]
+    return sorted(rows, key=lambda row: (row.person, row.opphold_id))
 
 
-def open_stays_admitted_before(connection, virksomhet: str, before_utc: str) -> list:
-    """Stays not cancelled and not discharged, admitted before ``before_utc``."""
+def _open_since_before(virksomhet: str, before_utc: str):
+    """The ids of the unit's stays not cancelled and not discharged, admitted before ``before_utc``:
+    read from ix_opphold_pagaende alone."""
     import sqlalchemy
 
-    o, m = schema.opphold, schema.melding
-    query = (sqlalchemy.select(o, m.c.opprettet.label("melding_opprettet"))
-             .join(m, m.c.id == o.c.melding)
-             .where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False), o.c.utskrevet_utc.is_(None),
-                    o.c.innlagt_utc < before_utc)
-             .order_by(o.c.opphold_id))
-    return list(connection.execute(query))
+    o = schema.opphold
+    return sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == virksomhet, o.c.annullert.is_(False),
+                                                   o.c.utskrevet_utc.is_(None), o.c.innlagt_utc < before_utc)
+
+
+def _listed(virksomhet: str, regel: str, *columns):
+    f = schema.funn
+    return (f.select().with_only_columns(*columns)
+            .where(f.c.virksomhet == virksomhet, f.c.regel == regel, f.c.lukket_utc.is_(None)))
+
+
+def open_since_before_not_listed(connection, virksomhet: str, before_utc: str, regel: str) -> list[str]:
+    """The ids, in order, of the unit's stays open since before ``before_utc`` that have no open
+    finding of ``regel``. The store compares the two lists: most of these stays are on the list
+    already, and are not read once per message."""
+    f = schema.funn
+    query = _open_since_before(virksomhet, before_utc).except_(_listed(virksomhet, regel, f.c.opphold_id))
+    return sorted(row[0] for row in connection.execute(query))
+
+
+def listed_not_open_since_before(connection, virksomhet: str, before_utc: str, regel: str) -> list[int]:
+    """The ids of the unit's open findings of ``regel`` whose stay is no longer open since before
+    ``before_utc`` (discharged, cancelled, or admitted later)."""
+    f = schema.funn
+    query = (_listed(virksomhet, regel, f.c.id).where(f.c.opphold_id.not_in(_open_since_before(virksomhet, before_utc)))
+             .order_by(f.c.id))
+    return [row[0] for row in connection.execute(query)]
 
 
 def add_stays(connection, rows: list[dict]) -> None:
     if rows:
-        connection.execute(schema.opphold.insert(), rows)
+        write_many(connection, "opphold insert", schema.opphold.insert, rows)
 
 
-def replace_stays(connection, rows: list[dict]) -> None:
-    """New current versions of stays the register has (every column but the key and forst_mottatt_utc)."""
-    import sqlalchemy
+REPLACED_COLUMNS = tuple(c.name for c in schema.opphold.columns
+                         if c.name not in ("virksomhet", "opphold_id", "forst_mottatt_utc"))
 
+
+def replace_stays(connection, rows: list[dict], same_person: bool = False) -> None:
+    """New current versions of stays the register has (every column but the key and forst_mottatt_utc).
+
+    ``same_person``: every row's person is the one stored, and is not written again, so that the
+    stays keep their entries in ix_opphold_person (the store rewrites an index whose column is
+    set, even to the value it had: a page of the index, all over it, for every stay)."""
     if not rows:
         return
+    columns = tuple(name for name in REPLACED_COLUMNS if not (same_person and name == "person"))
+    write_many(connection, f"opphold update {'same person' if same_person else 'all'}",
+               lambda: _replace_statement(columns), [
+                   {"key_virksomhet": row["virksomhet"], "key_opphold_id": row["opphold_id"],
+                    **{f"new_{name}": row[name] for name in columns}} for row in rows])
+
+
+def _replace_statement(columns: tuple[str, ...]):
+    import sqlalchemy
+
     o = schema.opphold
-    kept = {"virksomhet", "opphold_id", "forst_mottatt_utc"}
-    columns = [c.name for c in o.columns if c.name not in kept]
-    statement = (o.update()
-                 .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
-                        o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
-                 .values({name: sqlalchemy.bindparam(f"new_{name}") for name in columns}))
-    connection.execute(statement, [
-        {"key_virksomhet": row["virksomhet"], "key_opphold_id": row["opphold_id"],
-         **{f"new_{name}": row[name] for name in columns}} for row in rows])
+    return (o.update()
+            .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
+                   o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
+            .values({name: sqlalchemy.bindparam(f"new_{name}") for name in columns}))
 
 
 def add_versions(connection, rows: list[dict]) -> None:
     if rows:
-        connection.execute(schema.versjon.insert(), rows)
+        write_many(connection, "versjon insert", schema.versjon.insert, rows)
+
+
+_COMPILED: dict[tuple, object] = {}
+
+
+def write_many(connection, name: str, statement: Callable, rows: list[dict]) -> None:
+    """The statement ``statement()`` (known as ``name``) once for each row, the rows handed to the
+    driver as they are.
+
+    The register's columns are plain text, numbers and booleans, which both drivers take as
+    Python gives them; SQLAlchemy's handling of each row's parameters cost more than the store's
+    own work on the row. The statement is compiled once per kind of store and set of columns."""
+    columns = tuple(rows[0])
+    key = (name, connection.dialect.name, columns)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = statement().compile(dialect=connection.dialect, column_keys=list(columns),
+                                                      for_executemany=True)
+    if compiled.positional:  # SQLite: ?, in the statement's order
+        order = compiled.positiontup
+        parameters = [tuple(row[column] for column in order) for row in rows]
+    else:  # psycopg: %(name)s
+        parameters = [{column: row[column] for column in compiled.binds} for row in rows]
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 # -- the open list ------------------------------------------------------------------------
