@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
-SCHEMA_VERSION = "0002"  # the Alembic revision that makes this schema (migrations/versions/)
+SCHEMA_VERSION = "0003"  # the Alembic revision that makes this schema (migrations/versions/)
 
 metadata = MetaData()
 
