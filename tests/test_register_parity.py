@@ -132,3 +132,40 @@ def test_the_export_has_the_manifests_stays(register_url, sequence, manifest):
         assert stay["status"] == ("N" if truth["sendt"][-1][0] == "N" else "M")
         assert pseudonyms.setdefault(truth["person"], stay["person"]) == stay["person"]
     assert len(set(pseudonyms.values())) == len(pseudonyms)  # one pseudonym per person, and one person per pseudonym
+
+
+def outcomes(report: dict) -> list:
+    return [{k: v for k, v in m.items() if k != "path"} | {"file": Path(m["path"]).name} for m in report["messages"]]
+
+
+def test_validating_ahead_in_a_second_process_changes_nothing(register_url, sequence, reference, monkeypatch,
+                                                              tmp_path):
+    """A call of many messages validates the next one in a second process (ingest.Ahead); the
+    same call with every message validated in this process gives the same outcomes and register."""
+    from kad_spec.register import ingest as module
+
+    if module._cores() < 2:
+        pytest.skip("one core: no second process")
+    ahead = ingest(register_url, sequence)
+    monkeypatch.setattr(module, "AHEAD_MIN_FILES", 10**9)
+    here = ingest(f"sqlite:///{tmp_path / 'her.db'}", sequence)
+    assert outcomes(here) == outcomes(ahead)
+    assert exports(register_url) == reference
+
+
+def test_a_second_process_that_fails_leaves_the_message_to_this_one(register_url, sequence, reference, monkeypatch):
+    import os
+
+    from kad_spec.register import ingest as module
+
+    parent, validate = os.getpid(), module.validate
+
+    def failing_elsewhere(*args):
+        if os.getpid() != parent:
+            raise RuntimeError("the second process fails")
+        return validate(*args)
+
+    monkeypatch.setattr(module, "validate", failing_elsewhere)
+    report = ingest(register_url, sequence)
+    assert {m["result"] for m in report["messages"]} == {"tatt_inn", "allerede_mottatt"}
+    assert exports(register_url) == reference

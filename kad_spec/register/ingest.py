@@ -104,11 +104,15 @@ def ingest(paths: Iterable[Path], register: Register, key: bytes, options: Inges
     with register.transaction() as connection:
         register.check_key(connection, key)
     result = IngestResult()
-    for path, facts in ordered(files):
-        outcome = ingest_file(path, register, key, options, early=facts)
-        result.messages.append(outcome)
-        if on_message is not None:
-            on_message(outcome)
+    messages = ordered(files)
+    with Ahead(messages, register, key, options.today or date.today()) as ahead:
+        for position, (path, facts) in enumerate(messages):
+            ahead.reach(position)
+            outcome = ingest_file(path, register, key, options, early=facts, validated=lambda: ahead.result(position))
+            ahead.forget(position)
+            result.messages.append(outcome)
+            if on_message is not None:
+                on_message(outcome)
     return result
 
 
@@ -161,12 +165,12 @@ def ordered(files: list[Path]) -> list[tuple[Path, Facts]]:
 # -- one message -------------------------------------------------------------------------------
 def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptions,
                 on_checked: Callable[[object, list[StayRecord]], None] | None = None,
-                early: Facts | None = None) -> MessageOutcome:
+                early: Facts | None = None, validated: Callable[[], tuple | None] | None = None) -> MessageOutcome:
     """One message into the register. ``on_checked(result, stays)`` is given the engine's result and
     the stays as kept, before anything is stored: a caller answers from the same validation (the
     service's receipt), and may stop the ingest there by raising. ``early``: what its header says,
-    if read already (see ordered)."""
-    from kad_spec.validation import Options, check_document, read_header
+    if read already (see ordered); ``validated()``: the message validated already (see Ahead), or None."""
+    from kad_spec.validation import read_header
 
     try:
         digest = _sha256(path)
@@ -179,11 +183,9 @@ def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptio
             earlier = store.message_by_melding_id(connection, early.melding_id)
             if earlier is not None:  # no need to validate: already received, or refused for its id
                 return _received_before(connection, path, early, earlier, digest)
-    stays = StayCollector(key)
-    checked = check_document(path, Options(today=options.today or date.today(), max_findings=None),
-                             on_batch=stays.add)
+    checked, records = (validated and validated()) or validate(path, key, options.today or date.today())
     if on_checked is not None:
-        on_checked(checked, stays.records)
+        on_checked(checked, records)
     facts = facts_of(checked.header)
     outcome = MessageOutcome(str(path), NOT_STORED, facts.melding_id, facts.virksomhet, facts.opprettet,
                              stays=checked.stays, errors=checked.count(ERROR), warnings=checked.count("warning"))
@@ -200,9 +202,91 @@ def ingest_file(path: Path, register: Register, key: bytes, options: IngestOptio
         earlier = store.message_by_melding_id(connection, facts.melding_id)
         if earlier is not None:  # taken in by another ingest meanwhile
             return _received_before(connection, path, facts, earlier, digest)
-        Application(connection, facts, checked, stays.records, digest, options, outcome).run()
+        Application(connection, facts, checked, records, digest, options, outcome).run()
         _pause_for_tests()
     return outcome
+
+
+def validate(path: Path, key: bytes, today: date) -> tuple:
+    """(the engine's result on one message, its stays as the register keeps them: StayRecords)."""
+    from kad_spec.validation import Options, check_document
+
+    stays = StayCollector(key)
+    checked = check_document(path, Options(today=today, max_findings=None), on_batch=stays.add)
+    return checked, stays.records
+
+
+# -- the next message validated while this one is applied -------------------------------------
+AHEAD_MIN_FILES = 8  # fewer messages are validated in this process: a second one costs more than it saves
+AHEAD_MAX_BYTES = 16 << 20  # a larger file is validated here, so that two of its stays are never held at once
+
+
+class Ahead:
+    """The messages of one call validated one ahead, in a second process, while this process
+    applies the message before: on a machine with two cores the engine's work on the next
+    message and the store's on this one go on at once. The result is the same: the same
+    function validates the same file; a message the register has (by melding_id) when the call
+    starts is not validated; should the second process fail, the message is validated here.
+    Only for calls of many messages (a backfill, a week's files), and only with two cores."""
+
+    def __init__(self, messages: list[tuple[Path, Facts]], register: Register, key: bytes, today: date):
+        self.key, self.today = key, today
+        self.pool = None
+        self.futures: dict[int, object] = {}
+        self.worth: list[bool] = []
+        if len(messages) < AHEAD_MIN_FILES or _cores() < 2:
+            return
+        with register.transaction() as connection:
+            known = store.known_melding_ids(connection, [f.melding_id for _, f in messages if f.melding_id])
+        self.paths = [path for path, _ in messages]
+        self.worth = [facts.melding_id not in known and _size(path) <= AHEAD_MAX_BYTES for path, facts in messages]
+        if sum(self.worth) >= AHEAD_MIN_FILES:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+
+    def __enter__(self) -> "Ahead":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def reach(self, position: int) -> None:
+        """The validations of this message and the next started (called outside any transaction)."""
+        if self.pool is None:
+            return
+        for i in (position, position + 1):
+            if i < len(self.worth) and self.worth[i] and i not in self.futures:
+                self.futures[i] = self.pool.submit(validate, self.paths[i], self.key, self.today)
+
+    def result(self, position: int) -> tuple | None:
+        future = self.futures.get(position)
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - the second process failed: the message is validated here
+            return None
+
+    def forget(self, position: int) -> None:
+        future = self.futures.pop(position, None)
+        if future is not None:
+            future.cancel()  # not needed (the message was received before): its result is dropped
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return AHEAD_MAX_BYTES + 1  # validated here, where a file that cannot be read is reported
 
 
 def _received_before(connection, path: Path, facts: Facts, earlier, digest: str) -> MessageOutcome:
@@ -270,29 +354,35 @@ class StayCollector:
     """``add(batch)`` for the engine's ``on_batch``: every stay with a text opphold_id, as a StayRecord."""
 
     def __init__(self, key: bytes):
+        from kad_spec.ids import personnr
+        from kad_spec.ids.exceptions import ValidationError
+
         self.key = key
         self.records: list[StayRecord] = []
+        self._classify, self._not_an_id = personnr.classify, ValidationError
 
     def add(self, batch) -> None:
-        column = batch.column
-        ids = column("opphold_id")
+        column, start, as_utc, person_of, append = batch.column, batch.start, utc.as_utc, self._person, self.records.append
         people = zip(column("pasient.id_type"), column("pasient.id"), column("pasient.kjonn"),
                      column("pasient.alder"), column("pasient.bostedskommune"))
         places = zip(*(column(f"henvist_fra.{name}") for name in PLACE_FIELDS))
         destinations = zip(*(column(f"utskrevet_til.{name}") for name in PLACE_FIELDS))
-        rows = zip(ids, column("status"), people, column("innleggelsestidspunkt"), column("utskrivningstidspunkt"),
-                   places, destinations, _diagnoses(batch, "innskrivningsdiagnoser"),
+        rows = zip(column("opphold_id"), column("status"), people, column("innleggelsestidspunkt"),
+                   column("utskrivningstidspunkt"), places, destinations, _diagnoses(batch, "innskrivningsdiagnoser"),
                    _diagnoses(batch, "utskrivningsdiagnoser"))
         for i, (stay_id, status, person, admitted, discharged, place, destination, first, last) in enumerate(rows):
             if type(stay_id) is not str:
                 continue  # the engine reports it; a stay without an id cannot be kept
             id_type, number, sex, age, home = person
-            person_key, born, derived_sex = self._person(_text(id_type), _text(number))
-            self.records.append(StayRecord(
-                batch.start + i, stay_id, _code(status), person_key, _code(id_type), born,
-                _code(sex) or derived_sex, age if type(age) is int else None, _code(home), _text(admitted),
-                utc.as_utc(admitted), _text(discharged), utc.as_utc(discharged), _place(place), _place(destination),
-                first, last))
+            person_key, born, derived_sex = person_of(_text(id_type), _text(number))
+            if type(admitted) is not str:
+                admitted = None
+            if type(discharged) is not str:
+                discharged = None
+            append(StayRecord(
+                start + i, stay_id, _code(status), person_key, _code(id_type), born,
+                _code(sex) or derived_sex, age if type(age) is int else None, _code(home), admitted,
+                as_utc(admitted), discharged, as_utc(discharged), _place(place), _place(destination), first, last))
 
     def _person(self, id_type: str | None, number: str | None) -> tuple[str | None, str | None, str | None]:
         """(pseudonym, birth date, sex) of a person; the id itself goes no further than here."""
@@ -300,14 +390,11 @@ class StayCollector:
             return None, None, None
         born = sex = None
         if len(number) == 11:
-            from kad_spec.ids import personnr
-            from kad_spec.ids.exceptions import ValidationError
-
             try:
-                facts = personnr.classify(number)
+                facts = self._classify(number)
                 born = facts.birth_date.isoformat() if facts.birth_date else None
                 sex = facts.sex
-            except ValidationError:
+            except self._not_an_id:
                 pass
         return pseudonym(self.key, id_type, number), born, sex
 

@@ -271,6 +271,19 @@ def message_by_melding_id(connection, melding_id: str):
     return connection.execute(m.select().where(m.c.melding_id == melding_id)).first()
 
 
+def known_melding_ids(connection, melding_ids: list[str]) -> set[str]:
+    """Which of these melding_ids the register has received."""
+    import sqlalchemy
+
+    m = schema.melding
+    query = _query("known_melding_ids", lambda: sqlalchemy.select(m.c.melding_id).where(
+        m.c.melding_id.in_(sqlalchemy.bindparam("ids", expanding=True))))
+    found = set()
+    for chunk in _chunks(sorted(set(melding_ids))):
+        found.update(row[0] for row in connection.execute(query, {"ids": chunk}))
+    return found
+
+
 def add_message(connection, values: dict) -> int:
     return connection.execute(schema.melding.insert().values(**values)).inserted_primary_key[0]
 
@@ -299,32 +312,54 @@ def _version_columns():
     return [o.c[name] for name in VERSION_COLUMNS] + [m.c.opprettet.label("melding_opprettet")]
 
 
-def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
-    """The current version of each of these stays the register has (VERSION_COLUMNS), with its message's opprettet."""
+# The queries run once or more per message with a list of ids are built once: a list given to
+# .in_() becomes a bound parameter per id, each coerced by SQLAlchemy, hundreds per message.
+_QUERIES: dict[str, object] = {}
+
+
+def _query(name: str, build: Callable):
+    query = _QUERIES.get(name)
+    if query is None:
+        query = _QUERIES[name] = build()
+    return query
+
+
+def _current_stays_query():
     import sqlalchemy
 
     o, m = schema.opphold, schema.melding
+    return (sqlalchemy.select(*_version_columns()).join(m, m.c.id == o.c.melding)
+            .where(o.c.virksomhet == sqlalchemy.bindparam("unit"),
+                   o.c.opphold_id.in_(sqlalchemy.bindparam("ids", expanding=True)))
+            .order_by(o.c.opphold_id))
+
+
+def _stays_of_persons_query():
+    import sqlalchemy
+
+    o = schema.opphold
+    return sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == sqlalchemy.bindparam("unit"),
+                                                   o.c.person.in_(sqlalchemy.bindparam("ids", expanding=True)))
+
+
+def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
+    """The current version of each of these stays the register has (VERSION_COLUMNS), with its message's opprettet."""
+    query = _query("current_stays", _current_stays_query)
     found = {}
     for chunk in _chunks(sorted(set(opphold_ids))):
-        query = (sqlalchemy.select(*_version_columns())
-                 .join(m, m.c.id == o.c.melding)
-                 .where(o.c.virksomhet == virksomhet, o.c.opphold_id.in_(chunk))
-                 .order_by(o.c.opphold_id))
-        found.update({row.opphold_id: row for row in connection.execute(query)})
+        found.update({row.opphold_id: row for row in connection.execute(query, {"unit": virksomhet, "ids": chunk})})
     return found
 
 
 def stays_of_persons(connection, virksomhet: str, persons: list[str], besides=frozenset()) -> list:
     """The current versions (VERSION_COLUMNS), not cancelled, of every stay of these persons at the
     unit but those in ``besides``, ordered by person and opphold_id."""
-    import sqlalchemy
-
-    o = schema.opphold
+    query = _query("stays_of_persons", _stays_of_persons_query)  # ix_opphold_person alone
     others = set()
     for chunk in _chunks(sorted(set(persons))):
-        # From ix_opphold_person alone; most persons have no stay but the ones in the message.
-        query = sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == virksomhet, o.c.person.in_(chunk))
-        others.update(sid for (sid,) in connection.execute(query) if sid not in besides)
+        # Most persons have no stay but the ones in the message.
+        others.update(sid for (sid,) in connection.execute(query, {"unit": virksomhet, "ids": chunk})
+                      if sid not in besides)
     rows = [row for row in current_stays(connection, virksomhet, list(others)).values() if not row.annullert]
     return sorted(rows, key=lambda row: (row.person, row.opphold_id))
 
@@ -427,13 +462,20 @@ def write_many(connection, name: str, statement: Callable, rows: list[dict]) -> 
 
 
 # -- the open list ------------------------------------------------------------------------
-def open_findings_of_stays(connection, virksomhet: str, opphold_ids: list[str]) -> list:
+def _open_findings_of_stays_query():
+    import sqlalchemy
+
     f = schema.funn
+    return (f.select().where(f.c.virksomhet == sqlalchemy.bindparam("unit"),
+                             f.c.opphold_id.in_(sqlalchemy.bindparam("ids", expanding=True)),
+                             f.c.lukket_utc.is_(None)).order_by(f.c.id))
+
+
+def open_findings_of_stays(connection, virksomhet: str, opphold_ids: list[str]) -> list:
+    query = _query("open_findings_of_stays", _open_findings_of_stays_query)
     rows = []
     for chunk in _chunks(sorted(set(opphold_ids))):
-        query = (f.select().where(f.c.virksomhet == virksomhet, f.c.opphold_id.in_(chunk),
-                                  f.c.lukket_utc.is_(None)).order_by(f.c.id))
-        rows += list(connection.execute(query))
+        rows += list(connection.execute(query, {"unit": virksomhet, "ids": chunk}))
     return rows
 
 
