@@ -29,6 +29,7 @@ SQLITE_CACHE_KIB = 65536  # pages kept in memory: a message touches pages all ov
 SQLITE_CHECKPOINT_PAGES = 4000  # WAL pages (16 MiB) between checkpoints; a daily message writes a few hundred
 ADVISORY_LOCK = 0x4B41445F524547  # "KAD_REG": the lock one PostgreSQL register's writers take in turn
 KEY_CHECK = "nokkel_kontroll"
+STATISTICS_ROWS = 1000  # PostgreSQL: rows changed in a table before its statistics are gathered again
 
 
 class RegisterError(Exception):
@@ -182,6 +183,26 @@ class Register:
                 if not self.is_sqlite:
                     connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
                 yield connection
+
+    # -- the planner's statistics ---------------------------------------------------------------
+    def keep_statistics(self) -> None:
+        """On PostgreSQL: gather the planner's statistics of the register's tables (ANALYZE) when a
+        tenth of a table has changed since they were last gathered (and at least STATISTICS_ROWS
+        rows), as autovacuum would. A server that does not run autovacuum would otherwise plan a
+        register of years as the empty one it was made as, and read every stay of the unit for
+        each stay a message brings. SQLite plans by the indexes alone; nothing to do there."""
+        import sqlalchemy
+
+        if self.is_sqlite:
+            return
+        with self.transaction() as connection:
+            stale = [name for name, changed, rows in connection.execute(sqlalchemy.text(
+                "SELECT s.relname, s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
+                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('melding', 'opphold', 'versjon', 'funn') "
+                "ORDER BY s.relname"))
+                if changed > STATISTICS_ROWS + max(rows, 0) / 10]
+            if stale:
+                connection.execute(sqlalchemy.text("ANALYZE " + ", ".join(stale)))
 
     # -- the key ----------------------------------------------------------------------------
     def check_key(self, connection, key: bytes) -> None:
