@@ -110,6 +110,7 @@ def ingest(paths: Iterable[Path], register: Register, key: bytes, options: Inges
             ahead.reach(position)
             outcome = ingest_file(path, register, key, options, early=facts, validated=lambda: ahead.result(position))
             ahead.forget(position)
+            register.keep_statistics(outcome.stays * 2)  # a version and, mostly, a stay written for each
             result.messages.append(outcome)
             if on_message is not None:
                 on_message(outcome)

@@ -29,6 +29,7 @@ SQLITE_CACHE_KIB = 65536  # pages kept in memory: a message touches pages all ov
 SQLITE_CHECKPOINT_PAGES = 4000  # WAL pages (16 MiB) between checkpoints; a daily message writes a few hundred
 ADVISORY_LOCK = 0x4B41445F524547  # "KAD_REG": the lock one PostgreSQL register's writers take in turn
 KEY_CHECK = "nokkel_kontroll"
+STATISTICS_ROWS = 1000  # PostgreSQL: rows changed in a table before its statistics are gathered again
 
 
 class RegisterError(Exception):
@@ -95,6 +96,7 @@ class Register:
         self.engine = engine
         self.url = url
         self.where = shown(url)
+        self.written = 0  # rows written since the statistics were last looked at (keep_statistics)
         self.is_sqlite = engine.dialect.name == "sqlite"
 
     # -- opening ----------------------------------------------------------------------------
@@ -182,6 +184,31 @@ class Register:
                 if not self.is_sqlite:
                     connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
                 yield connection
+
+    # -- the planner's statistics ---------------------------------------------------------------
+    def keep_statistics(self, written: int) -> None:
+        """On PostgreSQL: gather the planner's statistics of the register's tables (ANALYZE) when a
+        tenth of a table has changed since they were last gathered (and at least STATISTICS_ROWS
+        rows), as autovacuum would. A server that does not run autovacuum would otherwise plan a
+        register of years as the empty one it was made as, and read every stay of the unit for
+        each stay a message brings. Looked at once STATISTICS_ROWS rows have been ``written``
+        since the last look. SQLite plans by the indexes alone; nothing to do there."""
+        import sqlalchemy
+
+        if self.is_sqlite:
+            return
+        self.written += written
+        if self.written < STATISTICS_ROWS:
+            return
+        self.written = 0
+        with self.transaction() as connection:
+            stale = [name for name, changed, rows in connection.execute(sqlalchemy.text(
+                "SELECT s.relname, s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
+                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('melding', 'opphold', 'versjon', 'funn') "
+                "ORDER BY s.relname"))
+                if changed > STATISTICS_ROWS + max(rows, 0) / 10]
+            if stale:
+                connection.execute(sqlalchemy.text("ANALYZE " + ", ".join(stale)))
 
     # -- the key ----------------------------------------------------------------------------
     def check_key(self, connection, key: bytes) -> None:
@@ -276,8 +303,8 @@ def known_melding_ids(connection, melding_ids: list[str]) -> set[str]:
     import sqlalchemy
 
     m = schema.melding
-    query = _query("known_melding_ids", lambda: sqlalchemy.select(m.c.melding_id).where(
-        m.c.melding_id.in_(sqlalchemy.bindparam("ids", expanding=True))))
+    query = _query(connection, "known_melding_ids",
+                   lambda in_ids: sqlalchemy.select(m.c.melding_id).where(in_ids(m.c.melding_id)))
     found = set()
     for chunk in _chunks(sorted(set(melding_ids))):
         found.update(row[0] for row in connection.execute(query, {"ids": chunk}))
@@ -317,34 +344,47 @@ def _version_columns():
 _QUERIES: dict[str, object] = {}
 
 
-def _query(name: str, build: Callable):
-    query = _QUERIES.get(name)
+def _query(connection, name: str, build: Callable):
+    """The query ``build(in_ids)`` for this kind of store, built once; ``in_ids(column)`` is the
+    condition that ``column`` is one of the list given as the parameter ``ids``: an IN list on
+    SQLite, ``= ANY(array)`` on PostgreSQL, where one statement for any number of ids is planned
+    once instead of once per length of the list."""
+    dialect = connection.dialect.name
+    query = _QUERIES.get((name, dialect))
     if query is None:
-        query = _QUERIES[name] = build()
+        query = _QUERIES[(name, dialect)] = build(_in_ids_of(dialect))
     return query
 
 
-def _current_stays_query():
+def _in_ids_of(dialect: str) -> Callable:
+    import sqlalchemy
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return lambda column: column == sqlalchemy.any_(sqlalchemy.bindparam("ids", type_=ARRAY(sqlalchemy.String)))
+    return lambda column: column.in_(sqlalchemy.bindparam("ids", expanding=True))
+
+
+def _current_stays_query(in_ids):
     import sqlalchemy
 
     o, m = schema.opphold, schema.melding
     return (sqlalchemy.select(*_version_columns()).join(m, m.c.id == o.c.melding)
-            .where(o.c.virksomhet == sqlalchemy.bindparam("unit"),
-                   o.c.opphold_id.in_(sqlalchemy.bindparam("ids", expanding=True)))
+            .where(o.c.virksomhet == sqlalchemy.bindparam("unit"), in_ids(o.c.opphold_id))
             .order_by(o.c.opphold_id))
 
 
-def _stays_of_persons_query():
+def _stays_of_persons_query(in_ids):
     import sqlalchemy
 
     o = schema.opphold
-    return sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == sqlalchemy.bindparam("unit"),
-                                                   o.c.person.in_(sqlalchemy.bindparam("ids", expanding=True)))
+    return sqlalchemy.select(o.c.opphold_id).where(o.c.virksomhet == sqlalchemy.bindparam("unit"), in_ids(o.c.person))
 
 
 def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
     """The current version of each of these stays the register has (VERSION_COLUMNS), with its message's opprettet."""
-    query = _query("current_stays", _current_stays_query)
+    query = _query(connection, "current_stays", _current_stays_query)
     found = {}
     for chunk in _chunks(sorted(set(opphold_ids))):
         found.update({row.opphold_id: row for row in connection.execute(query, {"unit": virksomhet, "ids": chunk})})
@@ -354,7 +394,7 @@ def current_stays(connection, virksomhet: str, opphold_ids: list[str]) -> dict:
 def stays_of_persons(connection, virksomhet: str, persons: list[str], besides=frozenset()) -> list:
     """The current versions (VERSION_COLUMNS), not cancelled, of every stay of these persons at the
     unit but those in ``besides``, ordered by person and opphold_id."""
-    query = _query("stays_of_persons", _stays_of_persons_query)  # ix_opphold_person alone
+    query = _query(connection, "stays_of_persons", _stays_of_persons_query)  # ix_opphold_person alone
     others = set()
     for chunk in _chunks(sorted(set(persons))):
         # Most persons have no stay but the ones in the message.
@@ -448,6 +488,8 @@ def write_many(connection, name: str, statement: Callable, rows: list[dict]) -> 
     Python gives them; SQLAlchemy's handling of each row's parameters cost more than the store's
     own work on the row. The statement is compiled once per kind of store and set of columns."""
     columns = tuple(rows[0])
+    if connection.dialect.name == "postgresql" and name in _COPIED:
+        return _copy_rows(connection, _COPIED[name], columns, rows)
     key = (name, connection.dialect.name, columns)
     compiled = _COMPILED.get(key)
     if compiled is None:
@@ -461,18 +503,32 @@ def write_many(connection, name: str, statement: Callable, rows: list[dict]) -> 
     connection.exec_driver_sql(compiled.string, parameters)
 
 
+_COPIED = {"opphold insert": "opphold", "versjon insert": "versjon"}  # PostgreSQL: new rows by COPY
+
+
+def _copy_rows(connection, table: str, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """New rows into ``table`` by COPY, in the connection's transaction: PostgreSQL takes a
+    message's rows in one stream instead of a statement each."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[column] for column in columns))
+    finally:
+        cursor.close()
+
+
 # -- the open list ------------------------------------------------------------------------
-def _open_findings_of_stays_query():
+def _open_findings_of_stays_query(in_ids):
     import sqlalchemy
 
     f = schema.funn
-    return (f.select().where(f.c.virksomhet == sqlalchemy.bindparam("unit"),
-                             f.c.opphold_id.in_(sqlalchemy.bindparam("ids", expanding=True)),
+    return (f.select().where(f.c.virksomhet == sqlalchemy.bindparam("unit"), in_ids(f.c.opphold_id),
                              f.c.lukket_utc.is_(None)).order_by(f.c.id))
 
 
 def open_findings_of_stays(connection, virksomhet: str, opphold_ids: list[str]) -> list:
-    query = _query("open_findings_of_stays", _open_findings_of_stays_query)
+    query = _query(connection, "open_findings_of_stays", _open_findings_of_stays_query)
     rows = []
     for chunk in _chunks(sorted(set(opphold_ids))):
         rows += list(connection.execute(query, {"unit": virksomhet, "ids": chunk}))
