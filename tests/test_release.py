@@ -42,7 +42,8 @@ def test_contents(built):
     folder = f"kad-spec-{model().version}/"
     names = {name.removeprefix(folder) for name in read(built)}
     for expected in (
-        "jsonschema/kad.schema.json", "jsonschema/report.schema.json", "xsd/kad.xsd", "python/kad_model.py",
+        "jsonschema/kad.schema.json", "jsonschema/report.schema.json", "jsonschema/aktivitetsrapport.schema.json",
+        "xsd/kad.xsd", "python/kad_model.py",
         "docs/index.md", "model/kad.yaml", "model/endringslogg.yaml", "examples/kad-melding.json",
         "codelists/kommunenummer.csv", "codelists/icd10.csv", "release.json", "SHA256SUMS",
         "schematron/kad.sch", f"wheel/kad_spec-{__version__}-py3-none-any.whl",

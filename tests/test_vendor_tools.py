@@ -49,9 +49,9 @@ def ajv():
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
 
-    def run(*args):
+    def run(*args, schema=SCHEMA):
         return subprocess.run([str(binary), *args, "--spec=draft2020", "--strict=true", "-c", "ajv-formats",
-                               "-s", str(SCHEMA)], capture_output=True, text=True, cwd=NPM_TOOLS, timeout=300)
+                               "-s", str(schema)], capture_output=True, text=True, cwd=NPM_TOOLS, timeout=300)
 
     return run
 
@@ -125,6 +125,11 @@ def test_ajv_in_strict_mode_compiles_the_message_schema(ajv):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "strict mode" not in out.stdout + out.stderr
     assert json.loads(SCHEMA.read_text("utf-8"))["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_ajv_in_strict_mode_compiles_the_activity_report_schema(ajv):
+    out = ajv("compile", schema=GENERATED / "jsonschema" / "aktivitetsrapport.schema.json")
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_ajv_python_jsonschema_and_jsonschema_rs_agree_on_every_example_and_defect(ajv, defects):

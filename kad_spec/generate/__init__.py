@@ -13,6 +13,7 @@ from kad_spec.spec.resources import model_dir  # codelists/ is read too: the doc
 
 def artefacts(model_directory: Path | None = None) -> dict[str, str]:
     """Relative path below ``generated/`` → file text, all built from the model."""
+    from kad_spec.generate.activityschema import generate_activity_schema
     from kad_spec.generate.jsonschema import generate_jsonschema
     from kad_spec.generate.linkml_view import schema_view
     from kad_spec.generate.markdown import generate_markdown
@@ -34,6 +35,7 @@ def artefacts(model_directory: Path | None = None) -> dict[str, str]:
         "schematron/kad.sch": generate_schematron(m, rules),
         "python/kad_model.py": generate_python(schema_view(directory)),
         "jsonschema/report.schema.json": generate_report_schema(m),
+        "jsonschema/aktivitetsrapport.schema.json": generate_activity_schema(m),
     }
     files.update({f"docs/{name}": text for name, text in generate_markdown(m, lists, rules).items()})
     files[MANIFEST] = manifest_text(directory)

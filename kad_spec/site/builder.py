@@ -34,6 +34,8 @@ GENERATED_DOWNLOADS = (
     ("schematron/kad.sch", "kad.sch", "ISO Schematron for meldingen (XML): betingede krav og regler mellom felt"),
     ("python/kad_model.py", "kad_model.py", "Python-klasser for meldingen (pydantic 2)"),
     ("jsonschema/report.schema.json", "report.schema.json", "JSON Schema for valideringsrapporten"),
+    ("jsonschema/aktivitetsrapport.schema.json", "aktivitetsrapport.schema.json",
+     "JSON Schema for aktivitets- og datakvalitetsrapporten"),
 )
 
 

@@ -1,0 +1,192 @@
+"""JSON Schema of the activity and data-quality report (``kad-spec report --format json``).
+
+Published beside the validation report's schema so that a dashboard can read the report
+without kad-spec. Every count is a ``Cell`` (its number, or null when it is suppressed) and
+every share a ``Share``; docs/aktivitetsrapport.md defines each figure.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kad_spec.spec.model import Model
+
+SCHEMA_NAME = "aktivitetsrapport.schema.json"
+
+
+def _obj(properties: dict, description: str | None = None, *, optional: tuple[str, ...] = ()) -> dict:
+    """A closed object: every property given is required unless named in ``optional``."""
+    schema = {"type": "object", "additionalProperties": False,
+              "required": [name for name in properties if name not in optional], "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+STRING = {"type": "string"}
+DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+ORGNR = {"type": "string", "pattern": r"^\d{9}$"}
+RULE_ID = {"type": "string", "pattern": "^KAD-[A-Z]+-[0-9]{3}$"}
+SEVERITY = {"enum": ["error", "warning"]}
+TEXTS = _obj({"nb": STRING, "en": STRING})
+
+
+def _defs() -> dict:
+    cell = _obj({"n": {"type": ["integer", "null"], "minimum": 0}, "suppressed": {"type": "boolean"}},
+                "Et antall: n er null når tallet er skjult (små tall).")
+    share = _obj({"part": _ref("Cell"), "whole": _ref("Cell"),
+                  "percent": {"type": ["number", "null"], "minimum": 0, "maximum": 100}},
+                 "En andel: percent er null når den ville avsløre et lite tall, eller når helheten er 0.")
+    series = _obj({"labels": _array(STRING), "cells": _array(_ref("Cell")), "total": _ref("Cell")},
+                  "Tall med etiketter og sum (en endimensjonal tabell).")
+    table = _obj({"rows": _array(STRING), "columns": _array(STRING), "cells": _array(_array(_ref("Cell"))),
+                  "row_totals": _array(_ref("Cell")), "column_totals": _array(_ref("Cell")), "total": _ref("Cell")},
+                 "En todimensjonal tabell med rad-, kolonne- og totalsummer.")
+    delay = _obj({"events": _ref("Cell"), "median_days": NUMBER_OR_NULL, "p90_days": NUMBER_OR_NULL,
+                  "within_2_days": _ref("Share"),
+                  "per_month": _obj({"months": _array(MONTH), "median_days": _array(NUMBER_OR_NULL)})},
+                 "Tid fra hendelsen til meldingen som meldte den, i døgn.")
+    return {"Cell": cell, "Share": share, "Series": series, "Table": table, "Delay": delay}
+
+
+def _top_codes() -> dict:
+    code = _obj({"code": STRING, "text": STRING, "count": _ref("Cell")})
+    return _obj({"system": {"enum": ["ICPC-2", "ICD-10"]}, "side": {"enum": ["innskrivning", "utskrivning"]},
+                 "codes": _array(code), "hidden_codes": {"type": "integer", "minimum": 0},
+                 "stays_with_code": _ref("Cell")})
+
+
+def _existing_sections() -> dict:
+    """The keys the file report has always had."""
+    occupancy = _obj({"first_day": _nullable(DAY), "days": _array(DAY), "cells": _array(_ref("Cell")),
+                      "mean": NUMBER_OR_NULL, "peak": _ref("Cell")})
+    length_of_stay = _obj({"discharged": _ref("Cell"), "median_days": NUMBER_OR_NULL, "p90_days": NUMBER_OR_NULL,
+                           "buckets": _ref("Series")})
+    chapter_change = _obj({"system": STRING, "same": _ref("Cell"), "changed": _ref("Cell"),
+                           "comparable": _ref("Cell"), "share_changed_percent": NUMBER_OR_NULL})
+    chapters = _obj({**_defs()["Table"]["properties"], "unmapped_codes": {"type": "integer", "minimum": 0},
+                     "unmapped_diagnoses": _ref("Cell")},
+                    "Opphold per ICD-10-kapittel og side, begge kodeverk (ICPC-2 via konverteringstabellen).")
+    completeness = _obj({"field": STRING, **_defs()["Share"]["properties"]})
+    rule = _obj({"rule_id": RULE_ID, "title": STRING, "title_en": STRING, "severity": SEVERITY,
+                 "findings": _ref("Cell"), "stays": _ref("Cell")})
+    labels = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": TEXTS}}
+    return {
+        "report": {"const": "kad-spec aktivitetsrapport"},
+        "tool": _obj({"name": {"const": "kad-spec"}, "version": STRING}),
+        "specification_version": STRING,
+        "min_cell": {"type": "integer", "minimum": 1},
+        "reference_day": _nullable(DAY),
+        "first_day": _nullable(DAY),
+        "files": _obj({"read": {"type": "integer", "minimum": 0}, "unreadable": {"type": "integer", "minimum": 0},
+                       "validated": {"type": "boolean"}}),
+        "records": _obj({name: _ref("Cell") for name in ("read", "replaced", "cancelled", "unusable")}),
+        "stays": _ref("Cell"),
+        "activity": _obj({"per_month": _ref("Series"), "occupancy": occupancy, "length_of_stay": length_of_stay,
+                          "age_sex": _ref("Table")}),
+        "diagnoses": _obj({"top_codes": _array(_top_codes()), "chapter_changes": _array(chapter_change),
+                           "not_comparable": _ref("Cell"),
+                           "icd10_chapters": chapters}),
+        "flows": _obj({"referral_to_discharge": _ref("Table"), "to_hospital": _ref("Share"),
+                       "to_hospital_or_own_institution": _ref("Share")}),
+        "data_quality": _obj({"completeness": _array(completeness), "rules": _array(rule),
+                              "ongoing": _ref("Cell"), "open_over_30_days": _ref("Cell"),
+                              "discharge_time_unusable": _ref("Cell")}),
+        "labels": labels,
+    }
+
+
+def _over_time() -> dict:
+    year_to_date = _obj({
+        "year": {"type": "integer"}, "from": DAY, "to": DAY, "last_year_from": DAY, "last_year_to": DAY,
+        "stays": _ref("Cell"), "stays_last_year": _ref("Cell"), "change_percent": NUMBER_OR_NULL,
+    }, "Hittil i år mot samme periode i fjor.")
+    return _nullable(_obj({"per_month": _ref("Series"), "per_year": _ref("Series"), "year_to_date": year_to_date},
+                          "Aktivitet over tid (bare fra registeret)."))
+
+
+def _comparison() -> dict:
+    group = _obj({"units": {"type": "integer", "minimum": 0}, "stays": _ref("Cell")})
+    indicator = _obj({"id": STRING, "unit": NUMBER_OR_NULL, "similar": NUMBER_OR_NULL, "all": NUMBER_OR_NULL,
+                      "unit_share": _nullable(_ref("Share"))})
+    unit_row = _obj({"organisasjonsnummer": ORGNR, "navn": _nullable(STRING), "stays": _ref("Cell"),
+                     "score": NUMBER_OR_NULL})
+    return _nullable(_obj({
+        "size_measure": STRING,
+        "similar_rule": STRING,
+        "groups": _obj({"unit": _nullable(group), "similar": _nullable(group), "all": group}),
+        "indicators": _array(indicator),
+        "units": _nullable(_array(unit_row)),
+    }, "Enheten mot alle enheter og mot enheter av lignende størrelse (antall opphold); bare fra registeret."))
+
+
+def _quality() -> dict:
+    rule_share = _obj({"rule_id": RULE_ID, "title": STRING, "title_en": STRING, "severity": SEVERITY,
+                       "stays": _ref("Share")})
+    open_rule = _obj({"rule_id": RULE_ID, "title": STRING, "title_en": STRING, "severity": SEVERITY,
+                      "findings": _ref("Cell")})
+    component = _obj({"id": {"enum": ["completeness", "validity", "timeliness", "open_stays", "open_findings"]},
+                      "value": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+                      "weight": {"type": "number", "minimum": 0}})
+    return _obj({
+        "completeness_per_month": _obj({"items": _array(STRING), "months": _array(MONTH),
+                                        "shares": _array(_array(_ref("Share")))}),
+        "validity": _array(rule_share),
+        "validity_per_month": _obj({"months": _array(MONTH), "stays_with_error": _array(_ref("Share"))}),
+        "timeliness": _nullable(_obj({"admission": _ref("Delay"), "discharge": _ref("Delay")})),
+        "open_over_30_days": _ref("Share"),
+        "open_findings": _nullable(_obj({"total": _ref("Cell"), "per_rule": _array(open_rule)})),
+        "score": _obj({"value": {"type": ["number", "null"], "minimum": 0, "maximum": 100}, "method": STRING,
+                       "components": _array(component)},
+                      "Én datakvalitetsskår per enhet: uvektet snitt av komponentene som finnes."),
+    }, "Datakvalitet: kompletthet, gyldighet, aktualitet, åpne opphold og åpne funn.")
+
+
+def _tables() -> dict:
+    column = _obj({"id": STRING, "nb": STRING, "en": STRING})
+    # anyOf rather than a list of types: ajv's strict mode refuses unions other than with null.
+    value = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]}
+    return _array(_obj({"id": {"type": "string", "pattern": "^[a-z0-9_-]+$"}, "title": TEXTS,
+                        "columns": _array(column), "rows": _array(_array(value)),
+                        "suppressed": _array(_array({"type": "boolean"}))},
+                       "En tabell slik HTML-siden og CSV-filen viser den."))
+
+
+def activity_schema(m: Model) -> dict:
+    properties = {
+        **_existing_sections(),
+        "unit": _nullable(_obj({"organisasjonsnummer": ORGNR, "navn": _nullable(STRING)})),
+        "scope": {"enum": ["unit", "national", "files"]},
+        "period": _obj({"from": _nullable(DAY), "to": _nullable(DAY)}),
+        "over_time": _over_time(),
+        "comparison": _comparison(),
+        "quality": _quality(),
+        "tables": _tables(),
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{m.id}/{m.version}/{SCHEMA_NAME}",
+        "title": "kad-spec aktivitetsrapport",
+        "description": "Aktivitets- og datakvalitetsrapporten fra `kad-spec report --format json`, fra "
+                       "meldingsfiler eller fra registeret. Definisjoner: docs/aktivitetsrapport.md.",
+        **_obj(properties),
+        "$defs": _defs(),
+    }
+
+
+def generate_activity_schema(m: Model) -> str:
+    return json.dumps(activity_schema(m), ensure_ascii=False, indent=2) + "\n"
