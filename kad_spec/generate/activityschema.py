@@ -38,7 +38,6 @@ def _array(items: dict) -> dict:
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 STRING = {"type": "string"}
 DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
 ORGNR = {"type": "string", "pattern": r"^\d{9}$"}
 RULE_ID = {"type": "string", "pattern": "^KAD-[A-Z]+-[0-9]{3}$"}
 SEVERITY = {"enum": ["error", "warning"]}
@@ -56,11 +55,7 @@ def _defs() -> dict:
     table = _obj({"rows": _array(STRING), "columns": _array(STRING), "cells": _array(_array(_ref("Cell"))),
                   "row_totals": _array(_ref("Cell")), "column_totals": _array(_ref("Cell")), "total": _ref("Cell")},
                  "En todimensjonal tabell med rad-, kolonne- og totalsummer.")
-    delay = _obj({"events": _ref("Cell"), "median_days": NUMBER_OR_NULL, "p90_days": NUMBER_OR_NULL,
-                  "within_2_days": _ref("Share"),
-                  "per_month": _obj({"months": _array(MONTH), "median_days": _array(NUMBER_OR_NULL)})},
-                 "Tid fra hendelsen til meldingen som meldte den, i døgn.")
-    return {"Cell": cell, "Share": share, "Series": series, "Table": table, "Delay": delay}
+    return {"Cell": cell, "Share": share, "Series": series, "Table": table}
 
 
 def _top_codes() -> dict:
@@ -110,52 +105,6 @@ def _existing_sections() -> dict:
     }
 
 
-def _over_time() -> dict:
-    year_to_date = _obj({
-        "year": {"type": "integer"}, "from": DAY, "to": DAY, "last_year_from": DAY, "last_year_to": DAY,
-        "stays": _ref("Cell"), "stays_last_year": _ref("Cell"), "change_percent": NUMBER_OR_NULL,
-    }, "Hittil i år mot samme periode i fjor.")
-    return _nullable(_obj({"per_month": _ref("Series"), "per_year": _ref("Series"), "year_to_date": year_to_date},
-                          "Aktivitet over tid (bare fra registeret)."))
-
-
-def _comparison() -> dict:
-    group = _obj({"units": {"type": "integer", "minimum": 0}, "stays": _ref("Cell")})
-    indicator = _obj({"id": STRING, "unit": NUMBER_OR_NULL, "similar": NUMBER_OR_NULL, "all": NUMBER_OR_NULL,
-                      "unit_share": _nullable(_ref("Share"))})
-    unit_row = _obj({"organisasjonsnummer": ORGNR, "navn": _nullable(STRING), "stays": _ref("Cell"),
-                     "score": NUMBER_OR_NULL})
-    return _nullable(_obj({
-        "size_measure": STRING,
-        "similar_rule": STRING,
-        "groups": _obj({"unit": _nullable(group), "similar": _nullable(group), "all": group}),
-        "indicators": _array(indicator),
-        "units": _nullable(_array(unit_row)),
-    }, "Enheten mot alle enheter og mot enheter av lignende størrelse (antall opphold); bare fra registeret."))
-
-
-def _quality() -> dict:
-    rule_share = _obj({"rule_id": RULE_ID, "title": STRING, "title_en": STRING, "severity": SEVERITY,
-                       "stays": _ref("Share")})
-    open_rule = _obj({"rule_id": RULE_ID, "title": STRING, "title_en": STRING, "severity": SEVERITY,
-                      "findings": _ref("Cell")})
-    component = _obj({"id": {"enum": ["completeness", "validity", "timeliness", "open_stays", "open_findings"]},
-                      "value": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
-                      "weight": {"type": "number", "minimum": 0}})
-    return _obj({
-        "completeness_per_month": _obj({"items": _array(STRING), "months": _array(MONTH),
-                                        "shares": _array(_array(_ref("Share")))}),
-        "validity": _array(rule_share),
-        "validity_per_month": _obj({"months": _array(MONTH), "stays_with_error": _array(_ref("Share"))}),
-        "timeliness": _nullable(_obj({"admission": _ref("Delay"), "discharge": _ref("Delay")})),
-        "open_over_30_days": _ref("Share"),
-        "open_findings": _nullable(_obj({"total": _ref("Cell"), "per_rule": _array(open_rule)})),
-        "score": _obj({"value": {"type": ["number", "null"], "minimum": 0, "maximum": 100}, "method": STRING,
-                       "components": _array(component)},
-                      "Én datakvalitetsskår per enhet: uvektet snitt av komponentene som finnes."),
-    }, "Datakvalitet: kompletthet, gyldighet, aktualitet, åpne opphold og åpne funn.")
-
-
 def _tables() -> dict:
     column = _obj({"id": STRING, "nb": STRING, "en": STRING})
     # anyOf rather than a list of types: ajv's strict mode refuses unions other than with null.
@@ -169,12 +118,6 @@ def _tables() -> dict:
 def activity_schema(m: Model) -> dict:
     properties = {
         **_existing_sections(),
-        "unit": _nullable(_obj({"organisasjonsnummer": ORGNR, "navn": _nullable(STRING)})),
-        "scope": {"enum": ["unit", "national", "files"]},
-        "period": _obj({"from": _nullable(DAY), "to": _nullable(DAY)}),
-        "over_time": _over_time(),
-        "comparison": _comparison(),
-        "quality": _quality(),
         "tables": _tables(),
     }
     return {
