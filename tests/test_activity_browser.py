@@ -7,11 +7,14 @@ environment variable is unset.
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 import pytest
 
 from browser import chromium_tab
+from conftest import invoke
 from kad_spec.activity import build_report, render_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "activity"
@@ -40,4 +43,26 @@ def test_report_opens_without_console_errors_or_requests(browser, tmp_path, min_
     assert ("Opphold per måned" if lang == "nb" else "Stays per month") in body
     hidden = browser.evaluate("[...document.querySelectorAll('td.hidden')].map(td => td.innerText)")
     assert (len(hidden) > 0) == (min_cell == 5)
-    assert set(hidden) <= {"<5"}
+    assert set(hidden) <= {"skjult" if lang == "nb" else "suppressed"}
+
+
+def test_the_case_of_small_numbers_in_the_browser(browser, tmp_path):
+    """The file report of `example --count 2000 --seed 4` at threshold 5: no console errors, every
+    suppressed cell reads "skjult" on the page, and a screenshot of the page for the record."""
+    messages, page = tmp_path / "f.json", tmp_path / "rapport.html"
+    assert invoke("example", "--count", "2000", "--seed", "4", "-o", messages).exit_code == 0
+    assert invoke("report", str(messages), "--min-cell", "5", "--out", page).exit_code == 0
+    browser.open(page.as_uri())
+    assert browser.problems(warnings=True, only_url=page.as_uri()) == []
+    hidden = browser.evaluate("[...document.querySelectorAll('td.hidden')].map(td => td.innerText)")
+    assert hidden and set(hidden) == {"skjult"}
+    widths = browser.evaluate("[...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().width)")
+    assert all(w > 100 for w in widths)
+    folder = Path(os.environ.get("KAD_ARTIFACTS") or Path(__file__).resolve().parents[1] / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    height = browser.evaluate("Math.min(document.documentElement.scrollHeight, 6000)")
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 1100, "height": int(height), "deviceScaleFactor": 1, "mobile": False})
+    shot = folder / "aktivitetsrapport-filer.png"
+    shot.write_bytes(base64.b64decode(browser.call("Page.captureScreenshot", {"format": "png"})["data"]))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

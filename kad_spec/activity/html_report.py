@@ -13,11 +13,12 @@ from kad_spec.spec.text import Text, language, pick
 TEXT = {
     "title": Text("Aktivitet og datakvalitet – KAD/ØHD", "Activity and data quality – KAD/ØHD"),
     "intro": Text("Rapporten er laget av kad-spec fra innsendte meldinger. Tall under {n} opphold er "
-                  "skjult (vist som «&lt;{n}»), og enkelte andre tall er skjult i tillegg slik at de ikke kan "
+                  "skjult (vist som «skjult», skravert lyst i figurene), og enkelte andre tall er skjult i tillegg slik at de ikke kan "
                   "regnes ut fra summene. Rapporten inneholder ingen personidentifikatorer.",
                   "This report was made by kad-spec from submitted messages. Counts under {n} stays are "
-                  "hidden (shown as “&lt;{n}”), and some other counts are hidden as well so that they cannot "
+                  "hidden (shown as “suppressed”, lightly hatched in the charts), and some other counts are hidden as well so that they cannot "
                   "be worked out from the totals. The report contains no personal identifiers."),
+    "hidden": Text("skjult", "suppressed"),
     "meta": Text("Grunnlag", "Basis"),
     "files": Text("Filer lest", "Files read"),
     "unreadable": Text("Filer som ikke kunne leses", "Files that could not be read"),
@@ -143,11 +144,11 @@ class Page:
     # -- small pieces --------------------------------------------------------------------
     def cell(self, cell: Cell, css: str = "n") -> str:
         if cell.suppressed:
-            return f'<td class="{css} hidden">&lt;{self.report.min_cell}</td>'
+            return f'<td class="{css} hidden">{self.t["hidden"]}</td>'
         return f'<td class="{css}">{cell.n}</td>'
 
     def value(self, cell: Cell) -> str:
-        return f"&lt;{self.report.min_cell}" if cell.suppressed else str(cell.n)
+        return self.t["hidden"] if cell.suppressed else str(cell.n)
 
     def number(self, value: float | None) -> str:
         if value is None:
@@ -213,14 +214,14 @@ class Page:
         r, t, n = self.report, self.t, self.report.min_cell
         occ, los = r.occupancy, r.length_of_stay
         parts = [f'<h2 id="aktivitet">{t["activity"]}</h2>', f'<h3>{t["per_month"]}</h3>',
-                 svg.bar_chart(r.per_month.labels, r.per_month.cells, t["per_month"], n),
+                 svg.bar_chart(r.per_month.labels, r.per_month.cells, t["per_month"], t["hidden"]),
                  self.series_table(r.per_month, t["month"]), f'<h3>{t["occupancy"]}</h3>',
-                 svg.bar_chart(occ.days, occ.cells, t["occupancy"], n),
+                 svg.bar_chart(occ.days, occ.cells, t["occupancy"], t["hidden"]),
                  f'<p>{t["occupancy_mean"]}: {self.number(occ.mean)}. {t["occupancy_peak"]}: {self.value(occ.peak)}.</p>',
                  f'<h3>{t["los"]}</h3>',
                  f'<p>{t["discharged"]}: {self.value(los.discharged)}. {t["median"]}: {self.number(los.median_days)}. '
                  f'{t["p90"]}: {self.number(los.p90_days)}.</p>',
-                 svg.bar_chart(los.buckets.labels, los.buckets.cells, t["los"], n),
+                 svg.bar_chart(los.buckets.labels, los.buckets.cells, t["los"], t["hidden"]),
                  self.series_table(los.buckets, t["days"]), f'<h3>{t["age_sex"]}</h3>',
                  self.matrix(r.age_sex, "", "kjonn", t["age"])]
         return "".join(parts)
@@ -266,7 +267,7 @@ class Page:
         columns = [t["unknown"] if c == UNKNOWN else t["ongoing_col"] if c == ONGOING else c for c in flows.columns]
         return "".join([
             f'<h2 id="strommer">{t["flows"]}</h2><h3>{t["flow_table"]}</h3>',
-            svg.heatmap(rows, columns, flows.table.cells, t["flow_table"], n),
+            svg.heatmap(rows, columns, flows.table.cells, t["flow_table"], t["hidden"]),
             self.matrix(flows, "tjenester_og_vesen", "ut_til", t["referral"], short_columns=True),
             self.legend("ut_til", flows.columns),
             f'<table><thead><tr><th></th><th class="n">{t["present"]}</th><th class="n">{t["of"]}</th>'
