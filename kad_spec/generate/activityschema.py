@@ -105,20 +105,9 @@ def _existing_sections() -> dict:
     }
 
 
-def _tables() -> dict:
-    column = _obj({"id": STRING, "nb": STRING, "en": STRING})
-    # anyOf rather than a list of types: ajv's strict mode refuses unions other than with null.
-    value = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]}
-    return _array(_obj({"id": {"type": "string", "pattern": "^[a-z0-9_-]+$"}, "title": TEXTS,
-                        "columns": _array(column), "rows": _array(_array(value)),
-                        "suppressed": _array(_array({"type": "boolean"}))},
-                       "En tabell slik HTML-siden og CSV-filen viser den."))
-
-
 def activity_schema(m: Model) -> dict:
     properties = {
         **_existing_sections(),
-        "tables": _tables(),
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
