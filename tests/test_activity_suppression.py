@@ -110,3 +110,13 @@ def test_no_hidden_count_follows_by_subtraction_in_random_tables():
                 assert cell.suppressed or cell.n == value
                 if 0 < value < 5:
                     assert cell.suppressed, counts
+
+
+def test_the_report_names_its_unit_and_organisation_number(example):
+    folder, messages = example
+    unit = json.loads(messages.read_text("utf-8"))["virksomhet"]
+    document = report_json(messages, "5")
+    assert document["units"] == [{"organisasjonsnummer": unit["organisasjonsnummer"], "navn": unit["navn"]}]
+    page = folder / "enhet.html"
+    assert invoke("report", str(messages), "--out", page).exit_code == 0
+    assert f"<dd>{unit['navn']} ({unit['organisasjonsnummer']})</dd>" in page.read_text("utf-8")

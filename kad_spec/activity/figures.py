@@ -185,6 +185,7 @@ class ActivityReport:
     open_over_30_days: Cell
     discharge_invalid: Cell
     texts: dict[str, dict[str, str]] = field(default_factory=dict)  # code list -> code -> text
+    units: list[tuple[str, str | None]] = field(default_factory=list)  # (organisation number, name)
     tool_version: str = ""
     spec_version: str = ""
 
@@ -482,4 +483,5 @@ def compute(collected: Collected, findings, *, min_cell: int, today: date | None
         ongoing=ongoing,
         open_over_30_days=old,
         discharge_invalid=count(sum(1 for s in stays if s.discharge_invalid), min_cell),
+        units=sorted(collected.units.items()),
     )

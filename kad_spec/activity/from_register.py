@@ -41,6 +41,7 @@ def collect_register(connection, unit: str | None = None) -> tuple[Collected, in
             _note_day(collected, record.discharged_day)
     units = store.unit_status(connection, unit)
     for facts in units:
+        collected.units[facts["virksomhet"]] = None  # the register keeps no unit names
         collected.cancelled += facts["stays"]["cancelled"]
         created = local_day_and_seconds(facts["last_created"])
         if created:

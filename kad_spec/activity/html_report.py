@@ -20,6 +20,7 @@ TEXT = {
                   "be worked out from the totals. The report contains no personal identifiers."),
     "hidden": Text("skjult", "suppressed"),
     "meta": Text("Grunnlag", "Basis"),
+    "units": Text("Enhet (organisasjonsnummer)", "Unit (organisation number)"),
     "files": Text("Filer lest", "Files read"),
     "unreadable": Text("Filer som ikke kunne leses", "Files that could not be read"),
     "records": Text("Oppholdsposter lest", "Stay records read"),
@@ -199,7 +200,9 @@ class Page:
     # -- sections ------------------------------------------------------------------------
     def basis(self) -> str:
         r, t = self.report, self.t
+        units = "; ".join(f"{name} ({orgnr})" if name else orgnr for orgnr, name in r.units) or "–"
         facts = [
+            (t["units"], escape(units)),
             (t["files"], str(r.files)), (t["unreadable"], str(r.files_unreadable)),
             (t["records"], self.value(r.records_read)), (t["replaced"], self.value(r.replaced)),
             (t["cancelled"], self.value(r.cancelled)), (t["unusable"], self.value(r.unusable)),

@@ -29,6 +29,7 @@ def report_dict(report: ActivityReport) -> dict:
         "min_cell": report.min_cell,
         "reference_day": _day(report.reference_day),
         "first_day": _day(report.first_day),
+        "units": [{"organisasjonsnummer": orgnr, "navn": name} for orgnr, name in report.units],
         "files": {"read": report.files, "unreadable": report.files_unreadable, "validated": report.validated},
         "records": {
             "read": report.records_read.to_json(),

@@ -58,6 +58,7 @@ class Collected:
     cancelled: int = 0  # stays whose latest status is C (annuller)
     unusable: int = 0  # records without a stay id or a usable admission time
     latest_day: date | None = None  # the last day the data speaks of
+    units: dict[str, str | None] = field(default_factory=dict)  # organisation number -> name, as sent
 
 
 _EPOCH = datetime(1970, 1, 1)
@@ -200,6 +201,8 @@ class StayCollector:
         """A function that adds one stay of the message with this header."""
         unit = header.get("virksomhet") if isinstance(header.get("virksomhet"), dict) else {}
         orgnr = _text(unit.get("organisasjonsnummer")) or ""
+        if orgnr and self.collected.units.get(orgnr) is None:
+            self.collected.units[orgnr] = _text(unit.get("navn"))
         info = header.get("meldingsinfo") if isinstance(header.get("meldingsinfo"), dict) else {}
         created = local_day_and_seconds(info.get("opprettet"))
         created_at = created[1] if created else float("-inf")

@@ -38,7 +38,6 @@ def _array(items: dict) -> dict:
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 STRING = {"type": "string"}
 DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-ORGNR = {"type": "string", "pattern": r"^\d{9}$"}
 RULE_ID = {"type": "string", "pattern": "^KAD-[A-Z]+-[0-9]{3}$"}
 SEVERITY = {"enum": ["error", "warning"]}
 TEXTS = _obj({"nb": STRING, "en": STRING})
@@ -87,6 +86,8 @@ def _existing_sections() -> dict:
         "min_cell": {"type": "integer", "minimum": 1},
         "reference_day": _nullable(DAY),
         "first_day": _nullable(DAY),
+        "units": _array(_obj({"organisasjonsnummer": STRING, "navn": _nullable(STRING)},
+                             "En enhet som har sendt meldingene (virksomhet i meldingshodet).")),
         "files": _obj({"read": {"type": "integer", "minimum": 0}, "unreadable": {"type": "integer", "minimum": 0},
                        "validated": {"type": "boolean"}}),
         "records": _obj({name: _ref("Cell") for name in ("read", "replaced", "cancelled", "unusable")}),
