@@ -56,8 +56,10 @@ def test_the_case_of_small_numbers_in_the_browser(browser, tmp_path):
     assert browser.problems(warnings=True, only_url=page.as_uri()) == []
     hidden = browser.evaluate("[...document.querySelectorAll('td.hidden')].map(td => td.innerText)")
     assert hidden and set(hidden) == {"skjult"}
+    # Every chart takes the full width of the text column, not a fixed part of it.
     widths = browser.evaluate("[...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().width)")
-    assert all(w > 100 for w in widths)
+    column = browser.evaluate("document.querySelector('main').clientWidth - 48")  # less main's padding
+    assert widths and all(abs(w - column) < 2 for w in widths), (widths, column)
     folder = Path(os.environ.get("KAD_ARTIFACTS") or Path(__file__).resolve().parents[1] / "test-artifacts")
     folder.mkdir(parents=True, exist_ok=True)
     height = browser.evaluate("Math.min(document.documentElement.scrollHeight, 6000)")

@@ -37,7 +37,7 @@ def hatch_pattern(pattern_id: str) -> str:
 
 def _open(width: int, height: int, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'style="max-width:{width}px" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
+            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
 
 
 def _nice_max(value: int) -> int:
