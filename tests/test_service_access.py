@@ -340,7 +340,7 @@ def test_a_register_of_schema_0001_is_upgraded_with_the_token_table(register_url
         command.upgrade(config, "0001")
     engine.dispose()
     with Register.open(register_url) as register, register.transaction() as connection:
-        assert connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"  # the newest migration
+        assert connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar_one() == schema.SCHEMA_VERSION  # the newest migration
         assert "token" in sqlalchemy.inspect(connection).get_table_names()
 
 

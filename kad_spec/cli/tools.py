@@ -101,6 +101,9 @@ def example(
     first: Optional[str] = typer.Option(None, "--from", metavar="ÅÅÅÅ-MM-DD", help="Med --daily: første dag (standard: fire uker før --to)."),
     last: Optional[str] = typer.Option(None, "--to", metavar="ÅÅÅÅ-MM-DD", help="Med --daily: siste dag (standard: i går)."),
     units: Optional[int] = typer.Option(None, "--units", min=1, help="Med --daily: antall virksomheter (standard 1)."),
+    readmissions: Optional[float] = typer.Option(
+        None, "--readmissions", min=0.0, max=1.0, metavar="ANDEL",
+        help="Med --daily: andelen nye opphold som er gjeninnleggelser av en pasient utskrevet fra enheten siste 29 døgn (standard 0)."),
     force: bool = typer.Option(False, "--force", help="Skriv over eksisterende filer."),
 ) -> None:
     """Lag syntetiske testmeldinger med realistisk form, en melding med én bestemt feil, eller
@@ -120,9 +123,10 @@ def example(
                                          ("--defect", defect is not None), ("--envelope", envelope)) if given]
         if used:
             fail(f"--daily kan ikke brukes sammen med {' eller '.join(used)}", 2)
-        return _daily_example(first, last, units, count, seed, format.value if format else "json", out, force)
-    if first is not None or last is not None or units is not None:
-        fail("--from, --to og --units gjelder bare med --daily", 2)
+        return _daily_example(first, last, units, count, seed, format.value if format else "json", out, force,
+                              readmissions or 0.0)
+    if first is not None or last is not None or units is not None or readmissions is not None:
+        fail("--from, --to, --units og --readmissions gjelder bare med --daily", 2)
     count = 10 if count is None else count
     fmt = format.value if format else _suffix_format(out)
     if envelope:
@@ -149,19 +153,20 @@ def example(
 
 
 def _daily_example(first: str | None, last: str | None, units: int | None, count: int | None, seed: int,
-                   fmt: str, out: Path | None, force: bool) -> None:
+                   fmt: str, out: Path | None, force: bool, readmissions: float = 0.0) -> None:
     """``kad-spec example --daily``: the daily messages of a period, and the manifest of their truth."""
     from datetime import date, timedelta
 
     from kad_spec.output.files import OutputRefused
     from kad_spec.tools.example import ExampleError
-    from kad_spec.tools.sequence import MANIFEST, SequenceOptions, write_sequence
+    from kad_spec.tools.sequence import MANIFEST, Rates, SequenceOptions, write_sequence
 
     if out is None:
         fail("--daily skriver en mappe med mange filer; oppgi den med --out", 2)
     to = _day("--to", last) if last is not None else date.today() - timedelta(days=1)
     start = _day("--from", first) if first is not None else to - timedelta(days=27)
-    options = SequenceOptions(start, to, units=units or 1, count=count, seed=seed, format=fmt)
+    options = SequenceOptions(start, to, units=units or 1, count=count, seed=seed, format=fmt,
+                              rates=Rates(readmission=readmissions))
     try:
         made = write_sequence(options, out, force=force)
     except (ExampleError, OutputRefused) as exc:

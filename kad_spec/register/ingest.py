@@ -125,6 +125,7 @@ class Facts:
     melding_id: str | None
     virksomhet: str | None
     opprettet: str | None
+    virksomhet_navn: str | None = None
 
     @property
     def opprettet_utc(self) -> str | None:
@@ -139,7 +140,8 @@ def facts_of(header: dict | None) -> Facts:
     header = header if isinstance(header, dict) else {}
     info = header.get("meldingsinfo") if isinstance(header.get("meldingsinfo"), dict) else {}
     unit = header.get("virksomhet") if isinstance(header.get("virksomhet"), dict) else {}
-    return Facts(_text(info.get("melding_id")), _text(unit.get("organisasjonsnummer")), _text(info.get("opprettet")))
+    return Facts(_text(info.get("melding_id")), _text(unit.get("organisasjonsnummer")), _text(info.get("opprettet")),
+                 _text(unit.get("navn")))
 
 
 def in_order(files: list[Path]) -> list[Path]:
@@ -474,7 +476,8 @@ class Application:
         whole = refuses_message(self.checked)
         self.outcome.result = TAKEN_IN if self.checked.verdict != "rejected" else REFUSED
         self.message_id = store.add_message(self.connection, {
-            "melding_id": self.facts.melding_id, "virksomhet": self.unit, "opprettet": self.facts.opprettet or "",
+            "melding_id": self.facts.melding_id, "virksomhet": self.unit, "virksomhet_navn": self.facts.virksomhet_navn,
+            "opprettet": self.facts.opprettet or "",
             "opprettet_utc": self.version_utc or None, "mottatt_utc": self.received, "sha256": self.digest,
             "antall_opphold": self.checked.stays, "resultat": self.outcome.result,
             "feil": self.outcome.errors, "advarsler": self.outcome.warnings})
@@ -502,17 +505,21 @@ class Application:
         versions: list[tuple] = []  # (opphold_id, status, handling, regel) per version, in file order
         replaced: dict[str, list[FindingKey]] = {}
         added: dict[str, list[FindingKey]] = {}
+        reported: list[tuple] = []  # versions kept out as late: they may be the first report (timeliness)
         for record in records:
             new = self._version_of(record)
             found, judgement = self._judge(record, new, current.get(record.opphold_id), refused, others)
             if judgement.action == history.APPLIED:
                 current[record.opphold_id] = new
                 applied[record.opphold_id] = record
+            elif judgement.action == history.KEPT and self.version_utc:
+                reported.append((record.opphold_id, self.version_utc, self.version_utc if record.utskrevet_utc else None))
             versions.append((record.opphold_id, record.status, judgement.action, judgement.rule))
             self._count(judgement.action)
             if found or judgement.replaces:
                 (replaced if judgement.replaces else added).setdefault(record.opphold_id, []).extend(found)
         self._write_stays(applied, stored)
+        store.note_reported(self.connection, self.unit, reported)
         self._write_versions(versions)
         self.settle_stay_findings(replaced, added)
 
@@ -589,6 +596,8 @@ class Application:
             "innskrivningsdiagnoser": record.innskrivningsdiagnoser,
             "utskrivningsdiagnoser": record.utskrivningsdiagnoser,
             "forst_mottatt_utc": self.received, "sist_endret_utc": self.received,
+            "innlagt_meldt_utc": self.version_utc or None,
+            "utskrevet_meldt_utc": (self.version_utc or None) if record.utskrevet_utc else None,
         }
 
     # -- the open list ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
-SCHEMA_VERSION = "0003"  # the Alembic revision that makes this schema (migrations/versions/)
+SCHEMA_VERSION = "0004"  # the Alembic revision that makes this schema (migrations/versions/)
 
 metadata = MetaData()
 
@@ -24,6 +24,7 @@ melding = Table(
     Column("id", Integer, primary_key=True),
     Column("melding_id", String, nullable=False, unique=True),
     Column("virksomhet", String, nullable=False),  # organisasjonsnummer
+    Column("virksomhet_navn", String),  # the unit's name as the header gives it (0004)
     Column("opprettet", String, nullable=False),  # as written
     Column("opprettet_utc", String),  # the order of the messages; NULL when opprettet is no time
     Column("mottatt_utc", String, nullable=False),
@@ -64,6 +65,10 @@ opphold = Table(
     Column("utskrivningsdiagnoser", Text),
     Column("forst_mottatt_utc", String, nullable=False),
     Column("sist_endret_utc", String, nullable=False),
+    # Timeliness (0004): the opprettet_utc of the first message that gave the stay, and of the
+    # first that gave its discharge. Kept when later versions replace the stay.
+    Column("innlagt_meldt_utc", String),
+    Column("utskrevet_meldt_utc", String),
 )
 # Both answer their queries alone (0003): the stay's id is in the index, and so is the admission.
 Index("ix_opphold_person", opphold.c.virksomhet, opphold.c.person, opphold.c.opphold_id)

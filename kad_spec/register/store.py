@@ -443,12 +443,16 @@ def add_stays(connection, rows: list[dict]) -> None:
         write_many(connection, "opphold insert", schema.opphold.insert, rows)
 
 
+# innlagt_meldt_utc is the first report's, as forst_mottatt_utc is; utskrevet_meldt_utc is the
+# earliest of the versions with a discharge (see _replace_statement and note_reported).
 REPLACED_COLUMNS = tuple(c.name for c in schema.opphold.columns
-                         if c.name not in ("virksomhet", "opphold_id", "forst_mottatt_utc"))
+                         if c.name not in ("virksomhet", "opphold_id", "forst_mottatt_utc", "innlagt_meldt_utc"))
+SET_ONCE = ("utskrevet_meldt_utc",)
 
 
 def replace_stays(connection, rows: list[dict], same_person: bool = False) -> None:
-    """New current versions of stays the register has (every column but the key and forst_mottatt_utc).
+    """New current versions of stays the register has (every column but the key and the times of
+    first report; utskrevet_meldt_utc only while it is empty).
 
     ``same_person``: every row's person is the one stored, and is not written again, so that the
     stays keep their entries in ix_opphold_person (the store rewrites an index whose column is
@@ -469,7 +473,37 @@ def _replace_statement(columns: tuple[str, ...]):
     return (o.update()
             .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
                    o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
-            .values({name: sqlalchemy.bindparam(f"new_{name}") for name in columns}))
+            .values({name: _earliest(o.c[name], f"new_{name}")
+                     if name in SET_ONCE else sqlalchemy.bindparam(f"new_{name}") for name in columns}))
+
+
+def _earliest(column, parameter: str):
+    """The earlier of the stored UTC text and the parameter's (which may be NULL): both stores, no LEAST()."""
+    import sqlalchemy
+
+    value = sqlalchemy.bindparam(parameter, type_=sqlalchemy.String)
+    return sqlalchemy.case((sqlalchemy.and_(value.is_not(None), sqlalchemy.or_(column.is_(None), column > value)), value),
+                           else_=column)
+
+
+def note_reported(connection, virksomhet: str, rows: list[tuple[str, str, str | None]]) -> None:
+    """(opphold_id, admission reported at, discharge reported at or None): a version the register
+    kept out as late still tells when the stay, and its discharge, were first reported."""
+    if rows:
+        write_many(connection, "opphold reported", _reported_statement, [
+            {"key_virksomhet": virksomhet, "key_opphold_id": sid, "innlagt_meldt": admitted, "utskrevet_meldt": discharged}
+            for sid, admitted, discharged in rows])
+
+
+def _reported_statement():
+    import sqlalchemy
+
+    o = schema.opphold
+    return (o.update()
+            .where(o.c.virksomhet == sqlalchemy.bindparam("key_virksomhet"),
+                   o.c.opphold_id == sqlalchemy.bindparam("key_opphold_id"))
+            .values(innlagt_meldt_utc=_earliest(o.c.innlagt_meldt_utc, "innlagt_meldt"),
+                    utskrevet_meldt_utc=_earliest(o.c.utskrevet_meldt_utc, "utskrevet_meldt")))
 
 
 def add_versions(connection, rows: list[dict]) -> None:
@@ -611,3 +645,15 @@ def unit_status(connection, unit: str | None = None) -> list[dict]:
     for name, rule_id, n in rows:
         of(name)["open_findings"][rule_id] = n
     return [units[name] for name in sorted(units)]
+
+
+def unit_names(connection, unit: str | None = None) -> dict[str, str]:
+    """Organisation number -> the unit's name as its latest message that gave one wrote it."""
+    import sqlalchemy
+
+    m = schema.melding
+    query = (sqlalchemy.select(m.c.virksomhet, m.c.virksomhet_navn).where(m.c.virksomhet_navn.is_not(None))
+             .order_by(m.c.virksomhet, m.c.opprettet_utc, m.c.id))
+    if unit is not None:
+        query = query.where(m.c.virksomhet == unit)
+    return {orgnr: name for orgnr, name in connection.execute(query)}  # the latest wins

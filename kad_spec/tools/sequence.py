@@ -67,6 +67,8 @@ FORGOTTEN_MARGIN = timedelta(days=32)  # a forgotten discharge is planted only t
 MANIFEST = "sekvens.jsonl"
 MARKER = ".kad-spec-example"  # lists the files a run wrote, so that --force replaces only ours
 MANIFEST_VERSION = 1
+READMISSION_WINDOW = timedelta(days=29)  # well inside the register's 30 × 24 hours
+DECEASED = "2"  # Volven 7300 "Som død"
 DISCHARGE_FIELDS = ("utskrivningstidspunkt", "utskrivningsdiagnoser", "utskrevet_til")
 
 
@@ -80,6 +82,7 @@ class Rates:
     forgotten: float = 0.003  # the discharge is never sent
     late: float = 0.03
     repeat: float = 0.02
+    readmission: float = 0.0  # a new stay of a person discharged alive from the unit in the last 29 days
 
     def story(self, draw: float) -> str | None:
         """What happens to a stay, from one draw in [0, 1): each of the three rates is a slice of it."""
@@ -91,8 +94,11 @@ class Rates:
         return None
 
     def manifest(self) -> dict:
-        return {"korttid": self.short_stay, "korreksjon": self.correction, "annullering": self.cancellation,
-                "glemt_utskrivning": self.forgotten, "forsinket": self.late, "gjentatt": self.repeat}
+        rates = {"korttid": self.short_stay, "korreksjon": self.correction, "annullering": self.cancellation,
+                 "glemt_utskrivning": self.forgotten, "forsinket": self.late, "gjentatt": self.repeat}
+        if self.readmission:  # only when planted: the manifest of a sequence without stays as it was
+            rates["gjeninnleggelse"] = self.readmission
+        return rates
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,14 @@ class _Handles:
         return "p-" + hmac.new(self.key, f"{id_type}:{number}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def _age_at(patient: dict, day: date) -> int:
+    """The person's age on ``day``, from the birth date the id gives (the age sent before if none)."""
+    from kad_spec.ids import personnr
+
+    age = personnr.age_on(patient["id"], day)
+    return patient["alder"] if age is None else age
+
+
 def message_day(moment: datetime) -> date:
     """The day whose message first carries what happened at ``moment`` (local time)."""
     return moment.date() if moment.time() <= MESSAGE_TIME else moment.date() + timedelta(days=1)
@@ -289,6 +303,7 @@ class _Unit:
         self.numbers: dict[int, int] = {}  # opphold_id counter per admission year
         self.late, self.repeats = self._deliveries()
         self.truth = _Truth()
+        self.recent: list[tuple[datetime, date, dict]] = []  # (discharged, delivered, patient) for readmissions
 
     def _unique_virksomhet(self, places: Municipalities, taken: set[str]) -> dict:
         while True:  # two units never share an organisation number
@@ -374,7 +389,7 @@ class _Unit:
         condition = factory.conditions.pick(rng)
         referred = factory.referred.pick(rng)
         stay = {"opphold_id": f"KAD-{year}-{self.numbers[year]:07d}", "status": "N",
-                "pasient": factory.patient(admitted.date()),
+                "pasient": self._readmitted(admitted) or factory.patient(admitted.date()),
                 "innleggelsestidspunkt": admitted.isoformat(timespec="seconds")}
         if discharged is not None:
             stay["utskrivningstidspunkt"] = discharged.isoformat(timespec="seconds")
@@ -388,7 +403,31 @@ class _Unit:
         release = discharged.date() if discharged is not None else None
         if release is not None:  # a forgotten stay keeps its person: it never ends
             self.releases.setdefault(release, []).append(stay["pasient"]["id"])
+            if self.rates.readmission and stay["utskrevet_til"]["kategori"] != DECEASED:
+                out = message_day(discharged)
+                self.recent.append((discharged, self.late.get(out, out), stay["pasient"]))
         return stay
+
+    def _readmitted(self, admitted: datetime) -> dict | None:
+        """With the readmission rate, the patient of a stay discharged alive 1 hour to 29 days
+        before ``admitted``, whose person is in no other stay, and whose discharge was delivered
+        before this admission is first sent (so that the register never sees the two overlap);
+        with the age the person has now. None: a new person."""
+        if not self.rates.readmission:
+            return None  # no draw: the same options give the same files as before the rate existed
+        self.recent = [entry for entry in self.recent if admitted - entry[0] < READMISSION_WINDOW]
+        if self.rng.random() >= self.rates.readmission:
+            return None
+        first_sent = message_day(admitted)
+        free = [entry for entry in self.recent if entry[0] <= admitted - timedelta(hours=1)
+                and entry[1] < first_sent and entry[2]["id"] not in self.factory.used_ids]
+        if not free:
+            return None
+        entry = self.rng.choice(free)
+        self.recent.remove(entry)
+        patient = entry[2]
+        self.factory.used_ids.add(patient["id"])
+        return {**patient, "alder": _age_at(patient, admitted.date())}
 
     def _cancel(self, stay: _Stay, day: date) -> None:
         """Cancelled on ``day`` (if in the period); what would have come after is never sent.
