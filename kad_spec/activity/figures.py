@@ -149,10 +149,12 @@ class RuleCount:
     severity: str
     findings: Cell
     stays: Cell
+    percent: float | None = None  # of the report's stays
 
     def to_json(self) -> dict:
         return {"rule_id": self.rule_id, "title": self.title, "title_en": self.title_en,
-                "severity": self.severity, "findings": self.findings.to_json(), "stays": self.stays.to_json()}
+                "severity": self.severity, "findings": self.findings.to_json(), "stays": self.stays.to_json(),
+                "stays_percent": self.percent}
 
 
 @dataclass
@@ -188,6 +190,7 @@ class ActivityReport:
     units: list[tuple[str, str | None]] = field(default_factory=list)  # (organisation number, name)
     tool_version: str = ""
     spec_version: str = ""
+    feedback: object | None = None  # kad_spec.activity.feedback.Feedback: from the register only
 
 
 def count(value: int, min_cell: int) -> Cell:
@@ -426,8 +429,8 @@ def open_stays(stays: list[StayRecord], reference: date | None, min_cell: int) -
     return count(len(ongoing), min_cell), count(old, min_cell)
 
 
-def rule_counts(findings, titles, min_cell: int) -> list[RuleCount]:
-    """Findings per rule with the number of distinct stays they concern."""
+def rule_counts(findings, titles, min_cell: int, stays: int = 0) -> list[RuleCount]:
+    """Findings per rule with the number of distinct stays they concern, and their share of ``stays``."""
     per_rule: Counter = Counter()
     stays_per_rule: dict[str, set] = {}
     severity: dict[str, str] = {}
@@ -439,8 +442,9 @@ def rule_counts(findings, titles, min_cell: int) -> list[RuleCount]:
     result = []
     for rule_id in sorted(per_rule):
         title, title_en = titles(rule_id)
+        concerned = len(stays_per_rule.get(rule_id, ()))
         result.append(RuleCount(rule_id, title, title_en, severity[rule_id], count(per_rule[rule_id], min_cell),
-                                count(len(stays_per_rule.get(rule_id, ())), min_cell)))
+                                count(concerned, min_cell), share(min(concerned, stays), stays, min_cell).percent))
     return result
 
 
@@ -479,7 +483,7 @@ def compute(collected: Collected, findings, *, min_cell: int, today: date | None
         to_hospital=discharged_to(stays, HOSPITAL, min_cell),
         to_hospital_or_own=discharged_to(stays, HOSPITAL + OWN_INSTITUTION, min_cell),
         completeness=completeness(stays, min_cell),
-        rules=rule_counts(findings, titles, min_cell),
+        rules=rule_counts(findings, titles, min_cell, len(stays)),
         ongoing=ongoing,
         open_over_30_days=old,
         discharge_invalid=count(sum(1 for s in stays if s.discharge_invalid), min_cell),

@@ -12,36 +12,76 @@ What differs, because a register is not a pile of files:
 - "records read" are the versions of stays the register received (taken in, kept out as late,
   or refused), "replaced" those of them that are not the stay's latest;
 - the findings per rule are the units' open list: what is still open now, not everything ever
-  found in a file (``validate=False`` leaves them out).
+  found in a file (``validate=False`` leaves them out);
+- the sections only a register can give (kad_spec.activity.feedback): the years, the unit
+  against all units and units of its size, quality per month, the score. They need every
+  unit's stays, so every unit's stays are read, also for one unit's report.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import date, datetime
 
-from kad_spec.activity.build import RuleHit, report_of
+from kad_spec.activity.build import RuleHit, report_of, small_list
+from kad_spec.activity.feedback import TrackedStay, feedback
 from kad_spec.activity.figures import ActivityReport
 from kad_spec.activity.records import Collected, local_day_and_seconds, to_record
 
+Period = tuple[date | None, date | None]
 
-def collect_register(connection, unit: str | None = None) -> tuple[Collected, int]:
-    """The register's stays as the report's records, and the number of messages taken in."""
-    from kad_spec.register import store
-    from kad_spec.register.export import as_message_stay, current_stays, version_counts
 
-    collected = Collected()
-    for row in current_stays(connection, unit):
+def _utc_seconds(text: str | None) -> float | None:
+    """POSIX seconds of the register's fixed-width UTC text (``2025-03-01T13:35:00Z``)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+def _in_period(day: date, period: Period) -> bool:
+    first, last = period
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
+def tracked_stays(connection, period: Period = (None, None)) -> tuple[list[TrackedStay], Counter]:
+    """Every unit's current stays admitted in ``period``, and per unit those without a usable admission."""
+    from kad_spec.register.export import as_message_stay, current_stays
+
+    tracked, unusable = [], Counter()
+    for row in current_stays(connection):
         record = to_record(as_message_stay(row))
         if record is None:
-            collected.unusable += 1
+            unusable[row.virksomhet] += 1
             continue
-        collected.stays.append(record)
-        _note_day(collected, record.admitted_day)
-        if record.discharged_day:
-            _note_day(collected, record.discharged_day)
+        if _in_period(record.admitted_day, period):
+            tracked.append(TrackedStay(record, row.virksomhet, row.opphold_id, row.person,
+                                       _utc_seconds(row.innlagt_meldt_utc), _utc_seconds(row.utskrevet_meldt_utc)))
+    return tracked, unusable
+
+
+def collect_register(connection, unit: str | None = None, tracked: list[TrackedStay] | None = None,
+                     unusable: Counter | None = None) -> tuple[Collected, int]:
+    """The register's stays (of ``unit``, or all) as the report's records, and the number of messages taken in."""
+    from kad_spec.register import store
+    from kad_spec.register.export import version_counts
+
+    if tracked is None:
+        tracked, unusable = tracked_stays(connection)
+    unusable = unusable or Counter()
+    collected = Collected(unusable=unusable[unit] if unit is not None else sum(unusable.values()))
+    for t in tracked:
+        if unit is None or t.unit == unit:
+            collected.stays.append(t.record)
+            _note_day(collected, t.record.admitted_day)
+            if t.record.discharged_day:
+                _note_day(collected, t.record.discharged_day)
     units = store.unit_status(connection, unit)
+    names = store.unit_names(connection, unit)
     for facts in units:
-        collected.units[facts["virksomhet"]] = None  # the register keeps no unit names
+        collected.units[facts["virksomhet"]] = names.get(facts["virksomhet"])
         collected.cancelled += facts["stays"]["cancelled"]
         created = local_day_and_seconds(facts["last_created"])
         if created:
@@ -60,15 +100,24 @@ def open_findings(connection, unit: str | None = None) -> list[RuleHit]:
 
 
 def build_report_from_register(connection, unit: str | None = None, min_cell: int = 5, today: date | None = None,
-                               *, validate: bool = True) -> ActivityReport:
+                               *, validate: bool = True, period: Period = (None, None)) -> ActivityReport:
     """The activity report of the register's stays (of ``unit``, or of every unit), read on
-    ``connection`` (one transaction of kad_spec.register.store.Register)."""
+    ``connection`` (one transaction of kad_spec.register.store.Register), with the register's
+    own sections (``report.feedback``). ``period`` (first day, last day; either may be None)
+    limits the stays to those admitted in it; its last day is the reference day unless ``today``
+    is given."""
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
-    collected, messages = collect_register(connection, unit)
-    findings = open_findings(connection, unit) if validate else []
-    return report_of(collected, findings, min_cell=min_cell, today=today, files=messages, files_unreadable=0,
-                     validated=validate)
+    tracked, unusable = tracked_stays(connection, period)
+    collected, messages = collect_register(connection, unit, tracked, unusable)
+    all_findings = open_findings(connection) if validate else []
+    findings = [f for f in all_findings if unit is None or f.file == unit]
+    reference = today or period[1]
+    report = report_of(collected, findings, min_cell=min_cell, today=reference, files=messages, files_unreadable=0,
+                       validated=validate)
+    referral_order = [code for code, _, _ in small_list("tjenester_og_vesen")]
+    report.feedback = feedback(tracked, unit, all_findings, report.reference_day, period, referral_order, min_cell)
+    return report
 
 
 def _note_day(collected: Collected, day: date) -> None:

@@ -5,119 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from kad_spec.activity import svg
-from kad_spec.activity.figures import ONGOING, UNKNOWN, ActivityReport, LabelledTable, Series
-from kad_spec.activity.suppression import Cell, Share
+from kad_spec.activity.figures import ONGOING, UNKNOWN, ActivityReport
+from kad_spec.activity.suppression import Cell
+from kad_spec.activity.tables import Column, plain_value, report_tables
+from kad_spec.activity.texts import TEXT
 from kad_spec.spec.findings import mask_digits
 from kad_spec.spec.text import Text, language, pick
 
-TEXT = {
-    "title": Text("Aktivitet og datakvalitet – KAD/ØHD", "Activity and data quality – KAD/ØHD"),
-    "intro": Text("Rapporten er laget av kad-spec fra innsendte meldinger. Tall under {n} opphold er "
-                  "skjult (vist som «skjult», skravert lyst i figurene), og enkelte andre tall er skjult i tillegg slik at de ikke kan "
-                  "regnes ut fra summene. Rapporten inneholder ingen personidentifikatorer.",
-                  "This report was made by kad-spec from submitted messages. Counts under {n} stays are "
-                  "hidden (shown as “suppressed”, lightly hatched in the charts), and some other counts are hidden as well so that they cannot "
-                  "be worked out from the totals. The report contains no personal identifiers."),
-    "hidden": Text("skjult", "suppressed"),
-    "meta": Text("Grunnlag", "Basis"),
-    "units": Text("Enhet (organisasjonsnummer)", "Unit (organisation number)"),
-    "files": Text("Filer lest", "Files read"),
-    "unreadable": Text("Filer som ikke kunne leses", "Files that could not be read"),
-    "records": Text("Oppholdsposter lest", "Stay records read"),
-    "replaced": Text("Poster erstattet av en senere versjon", "Records replaced by a later version"),
-    "cancelled": Text("Opphold annullert (status C)", "Stays cancelled (status C)"),
-    "unusable": Text("Poster uten opphold-id eller gyldig innleggelsestidspunkt",
-                     "Records without stay id or valid admission time"),
-    "stays": Text("Opphold i rapporten", "Stays in the report"),
-    "period": Text("Første innleggelsesdag", "First admission day"),
-    "reference": Text("Referansedag", "Reference day"),
-    "activity": Text("Aktivitet", "Activity"),
-    "per_month": Text("Opphold per måned (etter innleggelsesmåned)", "Stays per month (by month of admission)"),
-    "month": Text("Måned", "Month"),
-    "count": Text("Antall", "Count"),
-    "total": Text("Sum", "Total"),
-    "occupancy": Text("Belegg: pasienter inneliggende ved midnatt",
-                      "Occupancy: patients in the unit at midnight"),
-    "occupancy_mean": Text("Gjennomsnittlig belegg", "Mean occupancy"),
-    "occupancy_peak": Text("Høyeste belegg", "Peak occupancy"),
-    "los": Text("Liggetid for utskrevne opphold (døgn = timer / 24)",
-                "Length of stay for discharged stays (days = hours / 24)"),
-    "discharged": Text("Utskrevne opphold", "Discharged stays"),
-    "median": Text("Median liggetid (døgn)", "Median length of stay (days)"),
-    "p90": Text("90-persentil liggetid (døgn)", "90th percentile length of stay (days)"),
-    "days": Text("Døgn", "Days"),
-    "age_sex": Text("Opphold etter aldersgruppe og kjønn", "Stays by age group and sex"),
-    "age": Text("Alder", "Age"),
-    "diagnoses": Text("Diagnoser", "Diagnoses"),
-    "top": Text("Hyppigste {side}sdiagnoser, {system}", "Most frequent {side} diagnoses, {system}"),
-    "innskrivning": Text("innskrivning", "admission"),
-    "utskrivning": Text("utskrivning", "discharge"),
-    "code": Text("Kode", "Code"),
-    "text": Text("Tekst", "Text"),
-    "hidden_codes": Text("{k} koder med færre enn {n} opphold er ikke vist.",
-                         "{k} codes with fewer than {n} stays are not shown."),
-    "no_codes": Text("Ingen koder med minst {n} opphold.", "No codes with at least {n} stays."),
-    "chapters": Text("Endret diagnose på kapittelnivå (første innskrivnings- mot første utskrivningsdiagnose)",
-                     "Diagnosis changed at chapter level (first admission vs first discharge diagnosis)"),
-    "system": Text("Kodeverk", "Code system"),
-    "same": Text("Samme kapittel", "Same chapter"),
-    "changed": Text("Annet kapittel", "Other chapter"),
-    "comparable": Text("Sammenlignbare", "Comparable"),
-    "share_changed": Text("Andel endret", "Share changed"),
-    "not_comparable": Text("Utskrevne opphold som ikke kan sammenlignes (ulike kodeverk eller mangler)",
-                           "Discharged stays that cannot be compared (different code systems or missing)"),
-    "icd10_chapters": Text("Opphold per ICD-10-kapittel, begge kodeverk (ICPC-2 via konverteringstabellen 2019)",
-                           "Stays per ICD-10 chapter, both code systems (ICPC-2 through the 2019 conversion table)"),
-    "chapter": Text("Kapittel", "Chapter"),
-    "unmapped": Text("Diagnoser uten ICD-10-kapittel (ICPC-2-koder konverteringstabellen mangler)",
-                     "Diagnoses without an ICD-10 chapter (ICPC-2 codes the conversion table lacks)"),
-    "unmapped_codes": Text("ulike koder", "distinct codes"),
-    "flows": Text("Pasientstrømmer", "Patient flows"),
-    "flow_table": Text("Henvist fra (Volven 8404) → utskrevet til (Volven 7300)",
-                       "Referred from (Volven 8404) → discharged to (Volven 7300)"),
-    "referral": Text("Henvist fra", "Referred from"),
-    "to_hospital": Text("Andel utskrevet til sykehus (7300: 31, 34)",
-                        "Share discharged to hospital (7300: 31, 34)"),
-    "to_hospital_or_own": Text("Andel utskrevet til sykehus eller annen enhet ved egen institusjon (21, 23, 31, 34)",
-                               "Share discharged to hospital or another unit of the own institution (21, 23, 31, 34)"),
-    "quality": Text("Datakvalitet", "Data quality"),
-    "completeness": Text("Utfylling av frivillige felt", "Completeness of voluntary fields"),
-    "field": Text("Felt", "Field"),
-    "present": Text("Utfylt", "Given"),
-    "of": Text("Av", "Of"),
-    "percent": Text("Prosent", "Per cent"),
-    "rules": Text("Funn per regel fra validering", "Findings per rule from validation"),
-    "rule": Text("Regel", "Rule"),
-    "severity": Text("Alvorlighet", "Severity"),
-    "findings": Text("Funn", "Findings"),
-    "stays_affected": Text("Opphold", "Stays"),
-    "no_findings": Text("Ingen funn.", "No findings."),
-    "not_validated": Text("Filene ble ikke validert.", "The files were not validated."),
-    "ongoing": Text("Opphold som pågår (uten utskrivningstidspunkt)", "Stays in progress (no discharge time)"),
-    "open30": Text("Opphold som fortsatt er åpne mer enn 30 døgn etter innleggelse",
-                   "Stays still open more than 30 days after admission"),
-    "discharge_invalid": Text("Opphold med utskrivningstidspunkt som ikke kan brukes",
-                              "Stays with a discharge time that cannot be used"),
-    "error": Text("feil", "error"),
-    "warning": Text("advarsel", "warning"),
-    "legend": Text("Utskrevet til (Volven 7300)", "Discharged to (Volven 7300)"),
-    "unknown": Text("ukjent", "unknown"),
-    "ongoing_col": Text("pågår", "in progress"),
-    "footer": Text("Laget med kad-spec {tool} (spesifikasjon {spec}). Definisjoner: docs/aktivitetsrapport.md.",
-                   "Made with kad-spec {tool} (specification {spec}). Definitions: docs/aktivitetsrapport.md."),
-    "fields": {
-        "henvist_fra.organisasjonsnummer": Text("Henvist fra: organisasjonsnummer",
-                                                "Referred from: organisation number"),
-        "henvist_fra.her_id": Text("Henvist fra: HER-id", "Referred from: HER-id"),
-        "henvist_fra.organisasjonsnummer_eller_her_id": Text("Henvist fra: organisasjonsnummer eller HER-id",
-                                                             "Referred from: organisation number or HER-id"),
-        "utskrevet_til.organisasjonsnummer": Text("Utskrevet til: organisasjonsnummer",
-                                                  "Discharged to: organisation number"),
-        "utskrevet_til.her_id": Text("Utskrevet til: HER-id", "Discharged to: HER-id"),
-        "utskrevet_til.organisasjonsnummer_eller_her_id": Text("Utskrevet til: organisasjonsnummer eller HER-id",
-                                                               "Discharged to: organisation number or HER-id"),
-    },
-}
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1a202c;margin:0;background:#f7fafc}
@@ -134,20 +28,16 @@ dl.facts dd{margin:0}
 
 
 class Page:
-    """Builds the HTML of one report in one language."""
+    """Builds the HTML of one report in one language; every table comes from kad_spec.activity.tables."""
 
     def __init__(self, report: ActivityReport, lang: str):
         self.report = report
         self.lang = language(lang)
         self.t = pick(TEXT, self.lang)
         self.labels = _code_labels(self.lang)
+        self.tables = {table.id: table for table in report_tables(report)}
 
     # -- small pieces --------------------------------------------------------------------
-    def cell(self, cell: Cell, css: str = "n") -> str:
-        if cell.suppressed:
-            return f'<td class="{css} hidden">{self.t["hidden"]}</td>'
-        return f'<td class="{css}">{cell.n}</td>'
-
     def value(self, cell: Cell) -> str:
         return self.t["hidden"] if cell.suppressed else str(cell.n)
 
@@ -164,38 +54,41 @@ class Page:
         text = self.labels.get(list_name, {}).get(code)
         return f"{code} {text}" if text else code
 
-    def series_table(self, series: Series, head: str) -> str:
-        rows = "".join(f"<tr><td>{escape(label)}</td>{self.cell(c)}</tr>" for label, c in zip(series.labels, series.cells))
-        total = f'<tr class="sum"><td>{self.t["total"]}</td>{self.cell(series.total)}</tr>'
-        return (f'<table><thead><tr><th>{head}</th><th class="n">{self.t["count"]}</th></tr></thead>'
-                f"<tbody>{rows}{total}</tbody></table>")
+    def head(self, column: Column) -> str:
+        css = ' class="n"' if column.numeric else ""
+        title = escape(column.title.get(self.lang))
+        if column.hint is not None:
+            title = f'<abbr title="{escape(column.hint.get(self.lang))}">{title}</abbr>'
+        return f"<th{css}>{title}</th>"
 
-    def column_head(self, list_name: str, code: str, short: bool) -> str:
-        """A column heading; ``short`` shows the code with its text as a tooltip and in the legend."""
-        full = self.label(list_name, code)
-        if not short or code in (UNKNOWN, ONGOING) or full == code:
-            return f'<th class="n">{escape(full)}</th>'
-        return f'<th class="n"><abbr title="{escape(full)}">{escape(code)}</abbr></th>'
+    def entry(self, value, column: Column, first: bool, in_sum: bool) -> str:
+        tag = "th" if first else "td"
+        css = ["n"] if column.numeric else []
+        if in_sum and not first:
+            css.append("sum")
+        if isinstance(value, Cell) and value.suppressed:
+            css.append("hidden")
+        text = self.number(value) if isinstance(value, float) or value is None else plain_value(value, self.lang)
+        attributes = f' class="{" ".join(css)}"' if css else ""
+        return f"<{tag}{attributes}>{escape(text)}</{tag}>"
+
+    def table(self, table_id: str) -> str:
+        """A table of kad_spec.activity.tables, with its id: the same figures as its CSV file."""
+        table = self.tables[table_id]
+        heads = "".join(self.head(c) for c in table.columns)
+        body = []
+        for index, row in enumerate(table.rows):
+            in_sum = index >= len(table.rows) - table.sums
+            cells = "".join(self.entry(v, c, i == 0, in_sum) for i, (v, c) in enumerate(zip(row, table.columns)))
+            body.append(f'<tr class="sum">{cells}</tr>' if in_sum else f"<tr>{cells}</tr>")
+        return (f'<table id="{table.id}"><thead><tr>{heads}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+    def title(self, table_id: str) -> str:
+        return f'<h3>{escape(self.tables[table_id].title.get(self.lang))}</h3>'
 
     def legend(self, list_name: str, codes: list[str]) -> str:
         items = [escape(self.label(list_name, c)) for c in codes if c not in (UNKNOWN, ONGOING)]
         return f'<p class="note">{self.t["legend"]}: {"; ".join(items)}.</p>' if items else ""
-
-    def matrix(self, table: LabelledTable, row_list: str, column_list: str, corner: str,
-               short_columns: bool = False) -> str:
-        heads = "".join(self.column_head(column_list, c, short_columns) for c in table.columns)
-        body = []
-        for name, cells, total in zip(table.rows, table.table.cells, table.table.row_totals):
-            body.append(f"<tr><th>{escape(self.label(row_list, name))}</th>"
-                        + "".join(self.cell(c) for c in cells) + self.cell(total, "n sum") + "</tr>")
-        sums = "".join(self.cell(c, "n sum") for c in table.table.column_totals)
-        body.append(f'<tr class="sum"><th>{self.t["total"]}</th>{sums}{self.cell(table.table.total, "n sum")}</tr>')
-        return (f'<table><thead><tr><th>{escape(corner)}</th>{heads}<th class="n">{self.t["total"]}</th></tr>'
-                f'</thead><tbody>{"".join(body)}</tbody></table>')
-
-    def share_row(self, title: str, share: Share) -> str:
-        return (f"<tr><td>{escape(title)}</td>{self.cell(share.part)}{self.cell(share.whole)}"
-                f'<td class="n">{self.number(share.percent)}</td></tr>')
 
     # -- sections ------------------------------------------------------------------------
     def basis(self) -> str:
@@ -210,104 +103,108 @@ class Page:
             (t["period"], r.first_day.isoformat() if r.first_day else "–"),
             (t["reference"], r.reference_day.isoformat() if r.reference_day else "–"),
         ]
+        if r.feedback is not None and any(r.feedback.period):
+            first, last = r.feedback.period
+            facts.append((t["period_given"], f"{first.isoformat() if first else '…'} – {last.isoformat() if last else '…'}"))
         items = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in facts)
         return f'<h2 id="grunnlag">{t["meta"]}</h2><dl class="facts">{items}</dl>'
 
     def activity(self) -> str:
-        r, t, n = self.report, self.t, self.report.min_cell
+        r, t = self.report, self.t
         occ, los = r.occupancy, r.length_of_stay
-        parts = [f'<h2 id="aktivitet">{t["activity"]}</h2>', f'<h3>{t["per_month"]}</h3>',
+        parts = [f'<h2 id="aktivitet">{t["activity"]}</h2>', self.title("opphold-per-maned"),
                  svg.bar_chart(r.per_month.labels, r.per_month.cells, t["per_month"], t["hidden"]),
-                 self.series_table(r.per_month, t["month"]), f'<h3>{t["occupancy"]}</h3>',
+                 self.table("opphold-per-maned"), f'<h3>{t["occupancy"]}</h3>',
                  svg.bar_chart(occ.days, occ.cells, t["occupancy"], t["hidden"]),
                  f'<p>{t["occupancy_mean"]}: {self.number(occ.mean)}. {t["occupancy_peak"]}: {self.value(occ.peak)}.</p>',
-                 f'<h3>{t["los"]}</h3>',
+                 self.title("liggetid"),
                  f'<p>{t["discharged"]}: {self.value(los.discharged)}. {t["median"]}: {self.number(los.median_days)}. '
                  f'{t["p90"]}: {self.number(los.p90_days)}.</p>',
                  svg.bar_chart(los.buckets.labels, los.buckets.cells, t["los"], t["hidden"]),
-                 self.series_table(los.buckets, t["days"]), f'<h3>{t["age_sex"]}</h3>',
-                 self.matrix(r.age_sex, "", "kjonn", t["age"])]
+                 self.table("liggetid"), self.title("alder-og-kjonn"), self.table("alder-og-kjonn")]
         return "".join(parts)
 
     def diagnoses(self) -> str:
         r, t, n = self.report, self.t, self.report.min_cell
         parts = [f'<h2 id="diagnoser">{t["diagnoses"]}</h2>']
         for top in r.top_codes:
-            parts.append(f'<h3>{t["top"].format(side=t[top.side], system=top.system)}</h3>')
-            if top.codes:
-                rows = "".join(f"<tr><td>{escape(c.code)}</td><td>{escape(c.text)}</td>{self.cell(c.count)}</tr>"
-                               for c in top.codes)
-                parts.append(f'<table><thead><tr><th>{t["code"]}</th><th>{t["text"]}</th>'
-                             f'<th class="n">{t["count"]}</th></tr></thead><tbody>{rows}</tbody></table>')
-            else:
-                parts.append(f'<p class="note">{t["no_codes"].format(n=n)}</p>')
+            table_id = f"diagnoser-{top.system.lower()}-{top.side}"
+            parts.append(self.title(table_id))
+            parts.append(self.table(table_id) if top.codes else f'<p class="note">{t["no_codes"].format(n=n)}</p>')
             if top.hidden_codes:
                 parts.append(f'<p class="note">{t["hidden_codes"].format(k=top.hidden_codes, n=n)}</p>')
-        rows = "".join(f"<tr><td>{c.system}</td>{self.cell(c.same)}{self.cell(c.changed)}{self.cell(c.comparable)}"
-                       f'<td class="n">{self.number(c.share_changed)}</td></tr>' for c in r.chapter_changes)
-        parts.append(f'<h3>{t["chapters"]}</h3><table><thead><tr><th>{t["system"]}</th><th class="n">{t["same"]}</th>'
-                     f'<th class="n">{t["changed"]}</th><th class="n">{t["comparable"]}</th>'
-                     f'<th class="n">{t["share_changed"]} (%)</th></tr></thead><tbody>{rows}</tbody></table>'
-                     f'<p class="note">{t["not_comparable"]}: {self.value(r.not_comparable)}.</p>')
-        parts.append(self.icd10_chapters())
+        parts += [self.title("kapittelendring"), self.table("kapittelendring"),
+                  f'<p class="note">{t["not_comparable"]}: {self.value(r.not_comparable)}.</p>']
+        chapters = r.icd10_chapters
+        parts += [f'<h3 id="icd10-kapitler-tittel">{t["icd10_chapters"]}</h3>', self.table("icd10-kapitler"),
+                  f'<p class="note">{t["unmapped"]}: {self.value(chapters.unmapped_diagnoses)} '
+                  f'({chapters.unmapped_codes} {t["unmapped_codes"]}).</p>']
         return "".join(parts)
 
-    def icd10_chapters(self) -> str:
-        t, chapters = self.t, self.report.icd10_chapters
-        table = chapters.table
-        heads = "".join(f'<th class="n">{escape(t[side])}</th>' for side in table.columns)
-        rows = "".join(f"<tr><th>{escape(name)}</th>" + "".join(self.cell(c) for c in cells) + "</tr>"
-                       for name, cells in zip(table.rows, table.table.cells))
-        return (f'<h3 id="icd10-kapitler">{t["icd10_chapters"]}</h3><table><thead><tr><th>{t["chapter"]}</th>{heads}'
-                f'</tr></thead><tbody>{rows}</tbody></table>'
-                f'<p class="note">{t["unmapped"]}: {self.value(chapters.unmapped_diagnoses)} '
-                f'({chapters.unmapped_codes} {t["unmapped_codes"]}).</p>')
-
     def flows(self) -> str:
-        r, t, n = self.report, self.t, self.report.min_cell
+        r, t = self.report, self.t
         flows = r.flows
         rows = [self.label("tjenester_og_vesen", code)[:34] for code in flows.rows]
         columns = [t["unknown"] if c == UNKNOWN else t["ongoing_col"] if c == ONGOING else c for c in flows.columns]
         return "".join([
-            f'<h2 id="strommer">{t["flows"]}</h2><h3>{t["flow_table"]}</h3>',
+            f'<h2 id="strommer">{t["flows"]}</h2>', self.title("strommer"),
             svg.heatmap(rows, columns, flows.table.cells, t["flow_table"], t["hidden"]),
-            self.matrix(flows, "tjenester_og_vesen", "ut_til", t["referral"], short_columns=True),
-            self.legend("ut_til", flows.columns),
-            f'<table><thead><tr><th></th><th class="n">{t["present"]}</th><th class="n">{t["of"]}</th>'
-            f'<th class="n">{t["percent"]}</th></tr></thead><tbody>',
-            self.share_row(t["to_hospital"], r.to_hospital),
-            self.share_row(t["to_hospital_or_own"], r.to_hospital_or_own), "</tbody></table>",
+            self.table("strommer"), self.legend("ut_til", flows.columns), self.table("utskrevet-til-sykehus"),
         ])
 
     def quality(self) -> str:
         r, t = self.report, self.t
-        rows = "".join(self.share_row(t["fields"].get(c.field, c.field), c.share) for c in r.completeness)
-        parts = [f'<h2 id="datakvalitet">{t["quality"]}</h2><h3>{t["completeness"]}</h3>',
-                 f'<table><thead><tr><th>{t["field"]}</th><th class="n">{t["present"]}</th><th class="n">{t["of"]}</th>'
-                 f'<th class="n">{t["percent"]}</th></tr></thead><tbody>{rows}</tbody></table>',
+        parts = [f'<h2 id="datakvalitet">{t["quality"]}</h2>', self.title("utfylling"), self.table("utfylling"),
                  f'<h3>{t["rules"]}</h3>']
         if not r.validated:
             parts.append(f'<p class="note">{t["not_validated"]}</p>')
         elif not r.rules:
             parts.append(f'<p class="note">{t["no_findings"]}</p>')
         else:
-            body = "".join(
-                f"<tr><td>{escape(x.rule_id)}</td><td>{escape(Text(x.title, x.title_en).get(self.lang))}</td>"
-                f"<td>{escape(t.get(x.severity, x.severity))}</td>{self.cell(x.findings)}{self.cell(x.stays)}</tr>"
-                for x in r.rules)
-            parts.append(f'<table><thead><tr><th>{t["rule"]}</th><th>{t["text"]}</th><th>{t["severity"]}</th>'
-                         f'<th class="n">{t["findings"]}</th><th class="n">{t["stays_affected"]}</th></tr></thead>'
-                         f"<tbody>{body}</tbody></table>")
+            parts.append(self.table("funn-per-regel"))
         parts.append(f'<dl class="facts"><dt>{t["ongoing"]}</dt><dd>{self.value(r.ongoing)}</dd>'
                      f'<dt>{t["open30"]}</dt><dd>{self.value(r.open_over_30_days)}</dd>'
                      f'<dt>{t["discharge_invalid"]}</dt><dd>{self.value(r.discharge_invalid)}</dd></dl>')
         return "".join(parts)
 
+    # -- the register's sections ------------------------------------------------------------
+    def over_time(self) -> str:
+        fb, t = self.report.feedback, self.t
+        parts = [f'<h2 id="over-tid">{t["over_time"]}</h2>', self.title("opphold-per-ar"),
+                 svg.bar_chart(fb.per_year.labels, fb.per_year.cells, t["per_year"], t["hidden"]),
+                 self.table("opphold-per-ar"), self.title("opphold-per-ar-og-maned"), self.table("opphold-per-ar-og-maned")]
+        if "hittil-i-ar" in self.tables:
+            parts += [self.title("hittil-i-ar"), self.table("hittil-i-ar")]
+        return "".join(parts)
+
+    def comparison(self) -> str:
+        fb, t = self.report.feedback, self.t
+        note = (t["comparison_note"].format(k=fb.similar_units) if fb.unit is not None
+                else t["comparison_note_all"].format(k=fb.comparison[-1].units))
+        return "".join([f'<h2 id="sammenligning">{t["comparison"]}</h2>', self.title("sammenligning"),
+                        f'<p class="note">{escape(note)}</p>', self.table("sammenligning")])
+
+    def quality_over_time(self) -> str:
+        fb, t = self.report.feedback, self.t
+        return "".join([f'<h2 id="datakvalitet-over-tid">{t["quality_month"]}</h2>', self.table("kvalitet-per-maned"),
+                        self.title("kvalitetsindeks"), f'<p class="note">{t["score_note"]}</p>',
+                        self.table("kvalitetsindeks"),
+                        f'<p>{t["open_findings"]}: {self.value(fb.open_findings)}.</p>'])
+
     def render(self) -> str:
         r, t = self.report, self.t
+        register = r.feedback is not None
+        sections = [self.basis()]
+        if register:
+            sections += [f'<p class="note">{t["register_intro"]}</p>', self.over_time()]
+        sections += [self.activity()]
+        if register:
+            sections.append(self.comparison())
+        sections += [self.diagnoses(), self.flows(), self.quality()]
+        if register:
+            sections.append(self.quality_over_time())
         body = "".join([
-            f'<h1>{t["title"]}</h1><p>{t["intro"].format(n=r.min_cell)}</p>',
-            self.basis(), self.activity(), self.diagnoses(), self.flows(), self.quality(),
+            f'<h1>{t["title"]}</h1><p>{t["intro"].format(n=r.min_cell)}</p>', *sections,
             f'<footer><p class="note">{escape(t["footer"].format(tool=r.tool_version, spec=r.spec_version))}</p></footer>',
         ])
         return (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import orjson
 
 from kad_spec.activity.figures import ActivityReport
+from kad_spec.activity.tables import report_tables, table_json
 
 
 def _day(value) -> str | None:
@@ -63,6 +64,25 @@ def report_dict(report: ActivityReport) -> dict:
             "discharge_time_unusable": report.discharge_invalid.to_json(),
         },
         "labels": _labels(),
+        **_register_sections(report),
+        "tables": [table_json(t) for t in report_tables(report)],
+    }
+
+
+def _register_sections(report: ActivityReport) -> dict:
+    """The sections only the register gives (kad_spec.activity.feedback); none for a file report."""
+    fb = report.feedback
+    if fb is None:
+        return {}
+    first, last = fb.period
+    return {
+        "register": {"unit": fb.unit, "period": {"from": _day(first), "to": _day(last)}},
+        "over_time": {"per_year": fb.per_year.to_json(), "by_year_and_month": fb.months_by_year.to_json(),
+                      "year_to_date": fb.year_to_date.to_json() if fb.year_to_date else None},
+        "comparison": {"size_measure": "stays", "similar_units": fb.similar_units,
+                       "groups": [g.to_json() for g in fb.comparison]},
+        "quality_over_time": {"per_month": [q.to_json() for q in fb.quality_per_month],
+                              "scores": [s.to_json() for s in fb.scores], "open_findings": fb.open_findings.to_json()},
     }
 
 

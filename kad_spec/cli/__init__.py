@@ -191,7 +191,12 @@ def report(
     db: Optional[str] = typer.Option(None, "--db", metavar="URL",
                                      help="Les oppholdene fra registeret (kad-spec register) i stedet for fra filer."),
     unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR", help="Med --db: bare denne virksomheten."),
+    period: Optional[str] = typer.Option(None, "--period", metavar="FRA..TIL",
+                                         help="Med --db: bare opphold innlagt i perioden, f.eks. 2017-01-01..2026-11-30 "
+                                              "(én side kan stå tom); siste dag er referansedag."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Skriv rapporten hit (standard: standard ut)."),
+    csv_folder: Optional[Path] = typer.Option(None, "--csv", metavar="MAPPE",
+                                              help="Skriv også hver tabell som CSV-fil (<id>.csv) i denne mappen."),
     format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f", help="html (selvstendig side) eller json."),
     min_cell: int = typer.Option(5, "--min-cell", min=1, help="Skjul tall under så mange opphold."),
     lang: Lang = typer.Option(Lang.nb, "--lang", help="Språk i HTML-rapporten: nb (bokmål) eller en."),
@@ -219,6 +224,9 @@ def report(
         fail("oppgi filer eller mapper med meldinger, eller --db for registeret (ikke begge)")
     if unit is not None and db is None:
         fail("--unit gjelder bare med --db")
+    if period is not None and db is None:
+        fail("--period gjelder bare med --db")
+    span = _period(period) if period is not None else (None, None)
     if db is not None:
         from kad_spec.cli.register import register_inputs
 
@@ -226,12 +234,14 @@ def report(
     try:
         if out is not None:
             check_target(out, paths, force)
+        if csv_folder is not None:
+            check_csv_folder(csv_folder, paths, force)
     except OutputRefused as error:
         fail(str(error))
     if db is not None:
         from kad_spec.cli.register import activity_report
 
-        result = activity_report(db, unit, min_cell, reference, not no_validation, lang.value)
+        result = activity_report(db, unit, min_cell, reference, not no_validation, lang.value, span)
     else:
         try:
             result = build_report(paths, min_cell=min_cell, today=reference, validate=not no_validation)
@@ -241,6 +251,44 @@ def report(
     write_report(text, out, force=force, inputs=paths)
     if out is not None:
         echo(f"skrev {out}", err=True)
+    if csv_folder is not None:
+        from kad_spec.activity.tables import write_csv_folder
+
+        try:
+            written = write_csv_folder(result, csv_folder, lang.value, force=force)
+        except OutputRefused as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"kan ikke skrive {csv_folder}: {error.strerror or error}")
+        echo(f"skrev {len(written)} CSV-filer i {csv_folder}", err=True)
+
+
+def _period(text: str):
+    """``FRA..TIL`` as two dates (either side may be empty); a usage error otherwise."""
+    from datetime import date
+
+    first, dots, last = text.partition("..")
+    try:
+        if not dots:
+            raise ValueError
+        span = (date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
+    except ValueError:
+        fail(f"--period må være FRA..TIL med datoer som ÅÅÅÅ-MM-DD, f.eks. 2017-01-01..2026-11-30, ikke «{text}»")
+    if span[0] and span[1] and span[0] > span[1]:
+        fail(f"--period {text}: første dag er etter siste dag")
+    return span
+
+
+def check_csv_folder(folder: Path, inputs, force: bool) -> None:
+    """Refuse a CSV folder that is an input, not a folder, or (without --force) not empty, before the work."""
+    from kad_spec.output.files import OutputRefused, check_owned_folder
+    from kad_spec.activity.tables import CSV_MARKER
+
+    if any(folder.resolve() == Path(p).resolve() for p in inputs or ()):
+        raise OutputRefused(f"{folder} er en av inndatamappene og blir aldri skrevet over; velg en annen mappe")
+    check_owned_folder(folder, CSV_MARKER)
+    if not force and folder.is_dir() and any(folder.iterdir()):
+        raise OutputRefused(f"{folder} finnes fra før og er ikke tom; bruk --force for å erstatte den")
 
 
 _mounted = False

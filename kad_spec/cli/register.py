@@ -442,7 +442,8 @@ def _export_to_stdout(connection, fmt: str, unit: str | None) -> None:
 
 
 # -- kad-spec report --db: the activity report of the register's stays ----------------------------
-def activity_report(db: str, unit: str | None, min_cell: int, today, validate: bool, lang: str):
+def activity_report(db: str, unit: str | None, min_cell: int, today, validate: bool, lang: str,
+                    period=(None, None)):
     """The activity report (kad_spec.activity) of the register's current stays; a register that
     cannot be read ends the command with exit code 2."""
     from kad_spec.activity.from_register import build_report_from_register
@@ -450,6 +451,6 @@ def activity_report(db: str, unit: str | None, min_cell: int, today, validate: b
     with _register(db, lang) as register:
         try:
             with register.transaction() as connection:
-                return build_report_from_register(connection, unit, min_cell, today, validate=validate)
+                return build_report_from_register(connection, unit, min_cell, today, validate=validate, period=period)
         except _register_errors() as error:
             fail(error.text(lang))

@@ -1,7 +1,8 @@
 """JSON Schema of the activity and data-quality report (``kad-spec report --format json``).
 
 Published beside the validation report's schema so that a dashboard can read the report
-without kad-spec. Every count is a ``Cell`` (its number, or null when it is suppressed) and
+without kad-spec. The register's sections (over_time, comparison, quality_over_time) are in a
+report from the register only; every report has its tables. Every count is a ``Cell`` (its number, or null when it is suppressed) and
 every share a ``Share``; docs/aktivitetsrapport.md defines each figure.
 """
 
@@ -36,6 +37,7 @@ def _array(items: dict) -> dict:
 
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
+PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
 STRING = {"type": "string"}
 DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 RULE_ID = {"type": "string", "pattern": "^KAD-[A-Z]+-[0-9]{3}$"}
@@ -77,7 +79,7 @@ def _existing_sections() -> dict:
                     "Opphold per ICD-10-kapittel og side, begge kodeverk (ICPC-2 via konverteringstabellen).")
     completeness = _obj({"field": STRING, **_defs()["Share"]["properties"]})
     rule = _obj({"rule_id": RULE_ID, "title": STRING, "title_en": STRING, "severity": SEVERITY,
-                 "findings": _ref("Cell"), "stays": _ref("Cell")})
+                 "findings": _ref("Cell"), "stays": _ref("Cell"), "stays_percent": PERCENT})
     labels = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": TEXTS}}
     return {
         "report": {"const": "kad-spec aktivitetsrapport"},
@@ -106,9 +108,55 @@ def _existing_sections() -> dict:
     }
 
 
+def _table() -> dict:
+    """One table of the page, as its CSV file holds it (kad_spec.activity.tables)."""
+    value = {"anyOf": [_ref("Cell"), TEXTS, STRING, {"type": "number"}, {"type": "null"}]}
+    column = _obj({"id": STRING, "nb": STRING, "en": STRING, "numeric": {"type": "boolean"}})
+    return _obj({"id": {"type": "string", "pattern": "^[a-z0-9-]+$"}, "section": STRING, "title": TEXTS,
+                 "columns": _array(column), "rows": _array(_array(value)),
+                 "sum_rows": {"type": "integer", "minimum": 0}},
+                "En tabell på siden, med samme tall som CSV-filen <id>.csv (report --csv).")
+
+
+def _register_sections() -> dict:
+    """The keys only a report from the register has (kad_spec.activity.feedback)."""
+    ytd_row = _obj({"measure": {"enum": ["opphold", "utskrevet", "personer"]}, "this_year": _ref("Cell"),
+                    "last_year": _ref("Cell"), "change_percent": NUMBER_OR_NULL})
+    year_to_date = _obj({"year": {"type": "integer"}, "from": DAY, "to": DAY, "rows": _array(ytd_row)},
+                        "Hittil i år (1. januar til referansedagen) mot samme dager i fjor.")
+    keyed = {"category": STRING, "group": STRING, "code": STRING}
+    group = _obj({"group": {"enum": ["enheten", "lignende", "alle"]}, "units": {"type": "integer", "minimum": 0},
+                  "stays": _ref("Cell"), "median_length_of_stay_days": NUMBER_OR_NULL, "to_hospital": _ref("Share"),
+                  "readmitted_30_days": _ref("Share"),
+                  **{name: _array(_obj({key: keyed[key], **_defs()["Share"]["properties"]}))
+                     for name, key in (("referral", "category"), ("age", "group"), ("sex", "code"))}})
+    month = _obj({"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "stays": _ref("Cell"),
+                  "referral_id": _ref("Share"), "destination_id": _ref("Share"), "with_errors": _ref("Share"),
+                  "median_hours_admission_reported": NUMBER_OR_NULL, "median_hours_discharge_reported": NUMBER_OR_NULL,
+                  "timely": _ref("Share")})
+    score = _obj({"organisasjonsnummer": STRING, "stays": _ref("Cell"),
+                  "components": _obj({name: PERCENT for name in ("completeness", "validity", "timeliness", "closure")}),
+                  "score": PERCENT}, "Datakvalitetsindeksen: gjennomsnittet av komponentene som kan vises.")
+    return {
+        "register": _obj({"unit": _nullable(STRING), "period": _obj({"from": _nullable(DAY), "to": _nullable(DAY)})},
+                         "Rapporten er laget fra registeret: for én enhet, eller for alle (unit er null)."),
+        "over_time": _obj({"per_year": _ref("Series"), "by_year_and_month": _ref("Table"),
+                           "year_to_date": _nullable(year_to_date)}),
+        "comparison": _obj({"size_measure": {"const": "stays"}, "similar_units": {"type": "integer", "minimum": 0},
+                            "groups": _array(group)},
+                           "Enheten mot enheter av lignende størrelse (0,5–2 ganger så mange opphold) og alle enheter."),
+        "quality_over_time": _obj({"per_month": _array(month), "scores": _array(score), "open_findings": _ref("Cell")}),
+    }
+
+
+REGISTER_ONLY = tuple(_register_sections())
+
+
 def activity_schema(m: Model) -> dict:
     properties = {
         **_existing_sections(),
+        **_register_sections(),
+        "tables": _array(_table()),
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -116,7 +164,7 @@ def activity_schema(m: Model) -> dict:
         "title": "kad-spec aktivitetsrapport",
         "description": "Aktivitets- og datakvalitetsrapporten fra `kad-spec report --format json`, fra "
                        "meldingsfiler eller fra registeret. Definisjoner: docs/aktivitetsrapport.md.",
-        **_obj(properties),
+        **_obj(properties, optional=REGISTER_ONLY),
         "$defs": _defs(),
     }
 
