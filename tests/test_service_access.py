@@ -145,6 +145,21 @@ def test_a_directorate_token_is_made_listed_as_directorate_and_needs_one_of_unit
     assert len(json.loads(run_cli("serve", "token", "list", "--db", db, "--format", "json").stdout)["tokens"]) == 1
 
 
+def test_a_token_id_is_never_a_run_of_digits_the_output_would_mask(tmp_path, monkeypatch):
+    """The note of token add goes through the output boundary, which masks nine digits or more in a
+    row; an id drawn like that is drawn again, so the operator can read it and revoke the token."""
+    from conftest import invoke
+
+    from kad_spec.service import access
+
+    drawn = iter(["123456789012", "a12345678901", "01234567abcd", "1ffc2ee9cd2a"])
+    monkeypatch.setattr(access.secrets, "token_hex", lambda n: next(drawn))
+    result = invoke("serve", "token", "add", "--unit", UNIT_A, "--db", f"sqlite:///{tmp_path / 'r.db'}")
+    assert result.exit_code == 0, result.stderr
+    assert "token 01234567abcd for virksomhet" in result.stderr and "revoke 01234567abcd" in result.stderr
+    assert next(drawn) == "1ffc2ee9cd2a"  # the two masked ids were drawn again, the third kept
+
+
 def test_a_token_is_only_made_for_a_valid_organisation_number(tmp_path):
     run = run_cli("serve", "token", "add", "--unit", "123456789", "--db", f"sqlite:///{tmp_path / 'r.db'}")
     assert run.returncode == 2 and "organisasjonsnummer" in run.stderr and not run.stdout

@@ -27,6 +27,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import os
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -171,6 +172,18 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
+DIGIT_RUN = re.compile(r"[0-9]{9}")  # the output boundary masks a long run of digits as a possible personal id
+
+
+def new_token_id() -> str:
+    """A short public id, never with nine digits in a row: the output masks such a run (it could be
+    a personal id), and the operator could not read the id to revoke the token with."""
+    while True:
+        token_id = secrets.token_hex(ID_BYTES)
+        if not DIGIT_RUN.search(token_id):
+            return token_id
+
+
 def token_hash(token: str) -> str:
     """What the register keeps of a token. A plain SHA-256 is enough: the token is 32 random bytes,
     not a password, so there is nothing to guess it from."""
@@ -184,7 +197,7 @@ def add_token(register, unit: str | None, directorate: bool = False) -> tuple[st
 
     if directorate == (unit is not None):
         raise ValueError("a token is for one unit or for the directorate")
-    token, token_id = new_token(), secrets.token_hex(ID_BYTES)
+    token, token_id = new_token(), new_token_id()
     with register.transaction() as connection:
         connection.execute(schema.token.insert().values(
             id=token_id, virksomhet=unit, direktorat=directorate, sha256=token_hash(token), opprettet_utc=utc.now(),
