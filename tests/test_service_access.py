@@ -33,7 +33,7 @@ BASE_XML = (EXAMPLES / "kad-melding.xml").read_text(encoding="utf-8")
 BASE_UNIT = "310000019"  # the example's virksomhet
 BASE_ID = "0b5c7f0e-6c1e-4a8e-9a59-3f1f5d1e2a10"  # the example's melding_id
 UNITS = [str(n) for n in range(310000000, 310002000) if orgnr.is_valid(str(n))]
-UNIT_A, UNIT_B, UNIT_C, UNIT_D, UNIT_E, UNIT_F = UNITS[1:7]
+UNIT_A, UNIT_B, UNIT_C, UNIT_D, UNIT_E, UNIT_F, UNIT_G, UNIT_H = UNITS[1:9]
 assert UNIT_A == BASE_UNIT
 KEY = "a" * 64
 ISSUER = "https://helseid-sts.test.example"
@@ -60,18 +60,31 @@ def add_token(db: str, unit: str) -> tuple[str, str]:
     return token_id, token
 
 
+def add_directorate_token(db: str) -> tuple[str, str]:
+    """(id, token) from ``kad-spec serve token add --directorate``."""
+    run = run_cli("serve", "token", "add", "--directorate", "--db", db)
+    assert run.returncode == 0, run.stderr
+    token_id = re.search(r"token ([0-9a-f]{12}) for direktoratet", run.stderr).group(1)
+    return token_id, run.stdout.strip()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A server with a register, and a token per unit (A, B, C, D, F); E's token is revoked."""
+    """A server with a register, and a token per unit (A, B, C, D, F, G, H); E's token is revoked.
+    Two directorate tokens, the second revoked (G and H are the directorate tests' units)."""
     folder = tmp_path_factory.mktemp("tilgang")
     db = f"sqlite:///{folder / 'register.db'}"
-    tokens = {unit: add_token(db, unit) for unit in (UNIT_A, UNIT_B, UNIT_C, UNIT_D, UNIT_E, UNIT_F)}
+    tokens = {unit: add_token(db, unit) for unit in (UNIT_A, UNIT_B, UNIT_C, UNIT_D, UNIT_E, UNIT_F, UNIT_G, UNIT_H)}
     revoked = run_cli("serve", "token", "revoke", tokens[UNIT_E][0], "--db", db)
     assert revoked.returncode == 0, revoked.stderr
+    directorate, directorate_revoked = add_directorate_token(db), add_directorate_token(db)
+    assert run_cli("serve", "token", "revoke", directorate_revoked[0], "--db", db).returncode == 0
     with running_service("--db", db, "--workers", "2", env={"KAD_SPEC_REGISTER_KEY": KEY}) as server:
         server.db = db
         server.tokens = {unit: token for unit, (_, token) in tokens.items()}
         server.token_ids = {unit: token_id for unit, (token_id, _) in tokens.items()}
+        server.directorate, server.directorate_revoked = directorate[1], directorate_revoked[1]
+        server.directorate_ids = (directorate[0], directorate_revoked[0])
         yield server
 
 
@@ -109,11 +122,42 @@ def test_a_token_is_shown_once_and_kept_only_as_its_hash(tmp_path):
     assert listed.returncode == 0 and token_id in listed.stdout and UNIT_A in listed.stdout
     assert token not in listed.stdout and "gjelder" in listed.stdout
     [listed_token] = json.loads(run_cli("serve", "token", "list", "--db", db, "--format", "json").stdout)["tokens"]
-    assert set(listed_token) == {"id", "virksomhet", "opprettet_utc", "tilbakekalt_utc"}
-    assert (listed_token["id"], listed_token["virksomhet"], listed_token["tilbakekalt_utc"]) == (token_id, UNIT_A, None)
+    assert set(listed_token) == {"id", "virksomhet", "direktorat", "opprettet_utc", "tilbakekalt_utc"}
+    assert (listed_token["id"], listed_token["virksomhet"], listed_token["direktorat"],
+            listed_token["tilbakekalt_utc"]) == (token_id, UNIT_A, False, None)
     assert run_cli("serve", "token", "revoke", token_id, "--db", db).returncode == 0
     assert "tilbakekalt" in run_cli("serve", "token", "list", "--db", db).stdout
     assert run_cli("serve", "token", "revoke", "ukjent", "--db", db).returncode == 2
+
+
+def test_a_directorate_token_is_made_listed_as_directorate_and_needs_one_of_unit_or_directorate(tmp_path):
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    token_id, token = add_directorate_token(db)
+    assert token.startswith("kad_") and token_id in run_cli("serve", "token", "list", "--db", db).stdout
+    [line] = run_cli("serve", "token", "list", "--db", db).stdout.splitlines()
+    assert line.startswith(f"{token_id}  direktorat  laget ") and line.endswith("gjelder") and "virksomhet" not in line
+    [listed] = json.loads(run_cli("serve", "token", "list", "--db", db, "--format", "json").stdout)["tokens"]
+    assert (listed["id"], listed["virksomhet"], listed["direktorat"]) == (token_id, None, True)
+    both = run_cli("serve", "token", "add", "--directorate", "--unit", UNIT_A, "--db", db)
+    assert both.returncode == 2 and "sammen" in both.stderr and not both.stdout
+    neither = run_cli("serve", "token", "add", "--db", db)
+    assert neither.returncode == 2 and "--directorate" in neither.stderr and not neither.stdout
+    assert len(json.loads(run_cli("serve", "token", "list", "--db", db, "--format", "json").stdout)["tokens"]) == 1
+
+
+def test_a_token_id_is_never_a_run_of_digits_the_output_would_mask(tmp_path, monkeypatch):
+    """The note of token add goes through the output boundary, which masks nine digits or more in a
+    row; an id drawn like that is drawn again, so the operator can read it and revoke the token."""
+    from conftest import invoke
+
+    from kad_spec.service import access
+
+    drawn = iter(["123456789012", "a12345678901", "01234567abcd", "1ffc2ee9cd2a"])
+    monkeypatch.setattr(access.secrets, "token_hex", lambda n: next(drawn))
+    result = invoke("serve", "token", "add", "--unit", UNIT_A, "--db", f"sqlite:///{tmp_path / 'r.db'}")
+    assert result.exit_code == 0, result.stderr
+    assert "token 01234567abcd for virksomhet" in result.stderr and "revoke 01234567abcd" in result.stderr
+    assert next(drawn) == "1ffc2ee9cd2a"  # the two masked ids were drawn again, the third kept
 
 
 def test_a_token_is_only_made_for_a_valid_organisation_number(tmp_path):
@@ -130,6 +174,67 @@ def test_own_unit_yes_another_unit_403(site, what):
     assert other.status_code == 403 and UNIT_A in other.json()["feil"]
     for answer in (own, other):
         assert answer.headers["cache-control"] == "no-store"
+
+
+def test_the_directorate_reads_every_units_status_and_findings(site):
+    for unit in (UNIT_G, UNIT_H):
+        assert submit(site, message(unit), site.tokens[unit]).status_code == 200
+    for unit in (UNIT_G, UNIT_H):
+        status = unit_get(site, unit, "status", site.directorate)
+        assert status.status_code == 200, status.text
+        assert status.headers["cache-control"] == "no-store"
+        assert status.json() == unit_get(site, unit, "status", site.tokens[unit]).json()
+        [facts] = status.json()["units"]
+        assert facts["virksomhet"] == unit and facts["stays"]["current"] == 4
+        found = unit_get(site, unit, "funn", site.directorate)
+        assert found.status_code == 200 and found.json()["virksomhet"] == unit
+        assert found.json() == unit_get(site, unit, "funn", site.tokens[unit]).json()
+    assert unit_get(site, UNIT_G, "status", site.tokens[UNIT_H]).status_code == 403  # a unit still sees its own only
+
+
+def test_the_directorate_lists_every_unit_and_a_unit_token_may_not(site):
+    for unit in (UNIT_G, UNIT_H):
+        assert submit(site, message(unit), site.tokens[unit]).status_code == 200
+    answer = httpx.get(site.url + "/api/v1/enheter", headers=bearer(site.directorate), timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    body = answer.json()
+    assert body["schema_version"] == schema.SCHEMA_VERSION
+    listed = {unit["virksomhet"]: unit for unit in body["units"]}
+    assert {UNIT_G, UNIT_H} <= set(listed)
+    assert body == json.loads(run_cli("register", "status", "--db", site.db, "--format", "json").stdout)
+    assert listed[UNIT_H] == unit_get(site, UNIT_H, "status", site.tokens[UNIT_H]).json()["units"][0]
+    refused = httpx.get(site.url + "/api/v1/enheter", headers=bearer(site.tokens[UNIT_G]), timeout=30)
+    assert refused.status_code == 403 and "direktoratet" in refused.json()["feil"]
+    assert "directorate" in refused.json()["error"]
+    assert httpx.get(site.url + "/api/v1/enheter", timeout=30).status_code == 401
+    revoked = httpx.get(site.url + "/api/v1/enheter", headers=bearer(site.directorate_revoked), timeout=30)
+    assert revoked.status_code == 401
+
+
+def test_a_revoked_directorate_token_401(site):
+    for what in ("status", "funn"):
+        answer = unit_get(site, UNIT_G, what, site.directorate_revoked)
+        assert answer.status_code == 401 and "tilbakekalt" in answer.json()["feil"]
+        assert 'error="invalid_token"' in answer.headers["www-authenticate"]
+
+
+def test_the_directorate_may_not_submit(site):
+    melding_id = str(uuid.uuid4())
+    for params in ({}, {"format": "apprec"}):
+        answer = submit(site, message(UNIT_G, melding_id), site.directorate, **params)
+        assert answer.status_code == 403, answer.text
+        assert "direktoratet" in answer.json()["feil"] and "directorate" in answer.json()["error"]
+    assert melding_id not in stored_message_ids(site.db)
+
+
+def test_the_unit_page_shows_any_unit_to_the_directorate(site):
+    assert submit(site, message(UNIT_H), site.tokens[UNIT_H]).status_code == 200
+    for unit in (UNIT_G, UNIT_H):
+        page = httpx.post(site.url + f"/enheter/{unit}", data={"token": site.directorate}, timeout=30)
+        assert page.status_code == 200 and unit in page.text and "<dl" in page.text
+    assert httpx.post(site.url + f"/enheter/{UNIT_G}", data={"token": site.directorate_revoked},
+                      timeout=30).status_code == 401
 
 
 @pytest.mark.parametrize("method, path", [("GET", "status"), ("GET", "funn"), ("POST", None)])
@@ -385,6 +490,40 @@ def oidc(tmp_path_factory):
                          "--jwt-jwks", jwks, env={"KAD_SPEC_REGISTER_KEY": KEY}) as server:
         server.key, server.jwks, server.db = key, jwks, db
         yield server
+
+
+@pytest.mark.parametrize("claims", [{"scope": "kad-spec:api/innsending kad-spec:direktorat"},
+                                    {"scope": None, "scp": ["openid", "kad-spec:direktorat"]},
+                                    {"scope": "kad-spec:direktorat", "unit": None}])
+def test_a_jwt_with_the_directorate_scope_reads_every_unit_but_does_not_submit(oidc, claims):
+    unit = claims.pop("unit", UNIT_C)
+    token = signed(oidc.key, unit=unit, **claims)
+    for other in (UNIT_A, UNIT_B):
+        for what in ("status", "funn"):
+            answer = unit_get(oidc, other, what, token)
+            assert answer.status_code == 200, answer.text
+    assert httpx.get(oidc.url + "/api/v1/enheter", headers=bearer(token), timeout=30).status_code == 200
+    answer = submit(oidc, message(UNIT_C), token)
+    assert answer.status_code == 403 and "direktoratet" in answer.json()["feil"]
+
+
+@pytest.mark.parametrize("scope", ["kad-spec:direktorat-lese", "kad-spec:DIREKTORAT", "x kad-spec:direktoratx"])
+def test_a_jwt_without_the_exact_directorate_scope_is_a_unit_only(oidc, scope):
+    token = signed(oidc.key, unit=UNIT_C, scope=scope)
+    assert unit_get(oidc, UNIT_C, "status", token).status_code == 200
+    assert unit_get(oidc, UNIT_A, "status", token).status_code == 403
+    assert httpx.get(oidc.url + "/api/v1/enheter", headers=bearer(token), timeout=30).status_code == 403
+
+
+def test_the_directorate_scope_is_configurable(tmp_path):
+    key = rsa_key()
+    jwks = tmp_path / "jwks.json"
+    write_jwks(jwks, {"k1": key})
+    with running_service("--db", f"sqlite:///{tmp_path / 'r.db'}", "--workers", "1", "--jwt-issuer", ISSUER,
+                         "--jwt-audience", AUDIENCE, "--jwt-jwks", jwks, "--jwt-directorate-scope", "hdir:kpr",
+                         env={"KAD_SPEC_REGISTER_KEY": KEY}) as server:
+        assert unit_get(server, UNIT_A, "status", signed(key, unit=None, scope="hdir:kpr")).status_code == 200
+        assert unit_get(server, UNIT_A, "status", signed(key, unit=None, scope="kad-spec:direktorat")).status_code == 403
 
 
 def test_a_valid_jwt_gives_its_own_unit_and_only_that(oidc):

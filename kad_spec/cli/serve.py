@@ -47,6 +47,10 @@ def serve(
     jwt_orgnr_claim: str = typer.Option("helseid://claims/client/claims/orgnr_parent", "--jwt-orgnr-claim",
                                         envvar="KAD_SPEC_JWT_ORGNR_CLAIM",
                                         help="Kravet (claim) i JWT-en som har virksomhetens organisasjonsnummer."),
+    jwt_directorate_scope: str = typer.Option("kad-spec:direktorat", "--jwt-directorate-scope",
+                                              envvar="KAD_SPEC_JWT_DIRECTORATE_SCOPE",
+                                              help="Scope i JWT-en (scope eller scp) som gir direktoratets "
+                                                   "tilgang: alle virksomheters data, ingen innsending."),
 ) -> None:
     """Start valideringstjenesten (HTTP API og nettsider). Stopp med Ctrl+C."""
     if ctx.invoked_subcommand is not None:
@@ -58,7 +62,7 @@ def serve(
                                queue_seconds=queue_time, max_waiting=max_waiting)
     if workers:
         settings.max_validations = workers
-    settings.jwt = _jwt_settings(jwt_issuer, jwt_audience, jwt_jwks, jwt_orgnr_claim)
+    settings.jwt = _jwt_settings(jwt_issuer, jwt_audience, jwt_jwks, jwt_orgnr_claim, jwt_directorate_scope)
     run_server(settings)
 
 
@@ -89,7 +93,8 @@ def _check_config(path: Path | None) -> None:
         fail(str(error))
 
 
-def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, claim: str):
+def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, claim: str,
+                  directorate_scope: str = "kad-spec:direktorat"):
     """JWTs instead of the token table when the issuer, the audience and the keys are all given."""
     given = {"--jwt-issuer": issuer, "--jwt-audience": audience, "--jwt-jwks": jwks}
     if not any(given.values()):
@@ -99,7 +104,10 @@ def _jwt_settings(issuer: str | None, audience: str | None, jwks: str | None, cl
         fail("JWT-er krever --jwt-issuer, --jwt-audience og --jwt-jwks sammen; mangler " + ", ".join(missing))
     from kad_spec.service.access import JwtSettings
 
-    return JwtSettings(issuer=issuer, audience=audience, jwks=jwks, orgnr_claim=claim)
+    if not directorate_scope.strip() or len(directorate_scope.split()) != 1:
+        fail("--jwt-directorate-scope må være ett scope, uten mellomrom")
+    return JwtSettings(issuer=issuer, audience=audience, jwks=jwks, orgnr_claim=claim,
+                       directorate_scope=directorate_scope.strip())
 
 
 def _check_access(settings) -> None:
@@ -140,29 +148,41 @@ def log_config() -> dict:
 
 # -- tokens ---------------------------------------------------------------------------------------
 token_app = typer.Typer(no_args_is_help=True,
-                        help="Tokenene som gir en virksomhet tilgang til innsending og sine egne data i tjenesten.")
+                        help="Tokenene som gir en virksomhet tilgang til innsending og sine egne data i tjenesten, "
+                             "eller direktoratet tilgang til alle virksomheters data.")
 app.add_typer(token_app, name="token")
 
 
 @token_app.command("add")
 def token_add(
-    unit: str = typer.Option(..., "--unit", metavar="ORGNR", help="Virksomhetens organisasjonsnummer (9 siffer)."),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="ORGNR",
+                                       help="Virksomhetens organisasjonsnummer (9 siffer)."),
+    directorate: bool = typer.Option(False, "--directorate",
+                                     help="Et token med direktoratets tilgang: alle virksomheters status og funn, "
+                                          "ingen innsending."),
     db: str = DB_OPTION,
 ) -> None:
-    """Lag et token for en virksomhet. Tokenet skrives til standard ut én gang og lagres bare som en hash.
+    """Lag et token for en virksomhet (--unit) eller for direktoratet (--directorate). Tokenet skrives
+    til standard ut én gang og lagres bare som en hash.
 
-    Exit-kode 0: laget; 2: ugyldig organisasjonsnummer, eller registeret kan ikke åpnes.
+    Exit-kode 0: laget; 2: ugyldig organisasjonsnummer, verken eller begge av --unit og --directorate,
+    eller registeret kan ikke åpnes.
     """
     from kad_spec.ids import orgnr
     from kad_spec.service.access import add_token
 
-    if not orgnr.is_valid(unit):
+    if directorate and unit is not None:
+        fail("--unit og --directorate kan ikke brukes sammen: et token er for én virksomhet eller for direktoratet")
+    if not directorate and unit is None:
+        fail("token add krever --unit ORGNR (en virksomhet) eller --directorate (direktoratet)")
+    if unit is not None and not orgnr.is_valid(unit):
         fail(f"--unit {unit}: ikke et gyldig organisasjonsnummer (9 siffer med kontrollsiffer)")
     with _register(db, "nb") as register:
-        token_id, token = add_token(register, unit)
+        token_id, token = add_token(register, unit, directorate=directorate)
     # Data, not a report: the token is written whole (the output boundary could take digits in it for an id).
     write_data((token + "\n").encode("ascii"), None)
-    echo(f"token {token_id} for virksomhet {unit}: tokenet vises bare nå; trekk det tilbake med "
+    whose = "direktoratet" if directorate else f"virksomhet {unit}"
+    echo(f"token {token_id} for {whose}: tokenet vises bare nå; trekk det tilbake med "
          f"kad-spec serve token revoke {token_id}", err=True)
 
 
@@ -171,7 +191,8 @@ def token_list(
     db: str = DB_OPTION,
     format: str = typer.Option("text", "--format", "-f", help="Utdataformat: text eller json."),
 ) -> None:
-    """Vis tokenene: id, virksomhet, når de ble laget og om de er trukket tilbake (aldri selve tokenet)."""
+    """Vis tokenene: id, virksomhet (eller direktorat), når de ble laget og om de er trukket tilbake
+    (aldri selve tokenet)."""
     from kad_spec.service.access import list_tokens
 
     if format not in ("text", "json"):
@@ -184,7 +205,8 @@ def token_list(
     if not tokens:
         write_report("Registeret har ingen tokener.\n", None)
         return
-    lines = [f"{t['id']}  virksomhet {t['virksomhet']}  laget {t['opprettet_utc']}  "
+    lines = [f"{t['id']}  " + ("direktorat" if t["direktorat"] else f"virksomhet {t['virksomhet']}")
+             + f"  laget {t['opprettet_utc']}  "
              + (f"tilbakekalt {t['tilbakekalt_utc']}" if t["tilbakekalt_utc"] else "gjelder") for t in tokens]
     write_report("\n".join(lines) + "\n", None)
 

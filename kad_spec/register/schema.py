@@ -12,9 +12,9 @@ of them, and a test holds the two together. docs/register.md describes every tab
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, false
 
-SCHEMA_VERSION = "0004"  # the Alembic revision that makes this schema (migrations/versions/)
+SCHEMA_VERSION = "0005"  # the Alembic revision that makes this schema (migrations/versions/)
 
 metadata = MetaData()
 
@@ -113,11 +113,13 @@ registerinfo = Table(
     Column("verdi", String, nullable=False),
 )
 
-# The service's access tokens (kad-spec serve token ...): each tied to one unit, kept as a hash.
+# The service's access tokens (kad-spec serve token ...): each tied to one unit, or the directorate's
+# (every unit's data, 0004), kept as a hash.
 token = Table(
     "token", metadata,
     Column("id", String, primary_key=True),  # short and public: what token list shows and revoke takes
-    Column("virksomhet", String, nullable=False),  # organisasjonsnummer
+    Column("virksomhet", String),  # organisasjonsnummer; NULL for a directorate token
+    Column("direktorat", Boolean, nullable=False, server_default=false()),  # the directorate's rights
     Column("sha256", String, nullable=False, unique=True),  # of the token; the token itself is never kept
     Column("opprettet_utc", String, nullable=False),
     Column("tilbakekalt_utc", String),  # NULL while the token is in force

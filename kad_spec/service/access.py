@@ -1,7 +1,9 @@
 """Who is calling: a request's bearer token, checked by a :class:`Verifier`, gives the caller's unit.
 
 Dry-run validation is open; submission and a unit's data need a token tied to one organisation
-number. Two verifiers, one chosen by configuration:
+number. A directorate caller (a directorate token, or a JWT with the directorate's scope) is tied
+to no unit and may read every unit's data, but submits nothing. Two verifiers, one chosen by
+configuration:
 
 - :class:`TokenVerifier` (the default): the tokens ``kad-spec serve token add`` makes, kept in the
   register's ``token`` table as the SHA-256 of the token (the token itself is shown once and never
@@ -13,6 +15,7 @@ number. Two verifiers, one chosen by configuration:
     verifier = verifier_for(settings, register.reading)
     caller = verifier.verify(request.headers.get("authorization"))   # Caller(unit="310000019", via="token")
     require_unit(caller, orgnr)                                       # Forbidden for another unit
+    require_directorate(caller)                                       # Forbidden for a unit
 
 ``verify`` raises :class:`Unauthorized` (401: no token, unknown, revoked, expired, a bad signature,
 another issuer or audience) or :class:`Forbidden` (403: a valid identity with no unit, or another
@@ -24,6 +27,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import os
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -34,6 +38,8 @@ TOKEN_PREFIX = "kad_"  # so that secret scanners and people know a kad-spec toke
 TOKEN_BYTES = 32
 ID_BYTES = 6  # 12 hex digits: short enough to type, long enough never to repeat
 HELSEID_ORGNR_CLAIM = "helseid://claims/client/claims/orgnr_parent"
+DIRECTORATE_SCOPE = "kad-spec:direktorat"  # the JWT scope that gives the directorate's rights
+DIRECTORATE = "direktorat"  # the unit page's name for a directorate caller (never an organisation number)
 # Asymmetric algorithms only: a JWKS holds public keys, and an HMAC "signed" with one would be forged.
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 JWKS_TIMEOUT = 10  # seconds to fetch a JWKS URL
@@ -42,10 +48,12 @@ JWKS_LIFESPAN = 3600  # seconds a fetched JWKS is kept before it is fetched agai
 
 @dataclass(frozen=True)
 class Caller:
-    """Whom a request is made for: one unit (its organisation number), and how that was known."""
+    """Whom a request is made for: one unit (its organisation number), or the directorate (no unit,
+    every unit's data to read), and how that was known."""
 
-    unit: str
+    unit: str | None
     via: str  # "token" | "jwt"
+    directorate: bool = False
 
 
 class Refused(Exception):
@@ -97,6 +105,10 @@ OTHER_UNIT = ("tokenet gir ikke tilgang til virksomheten {unit}; bare til {own}"
               "the token gives no access to the unit {unit}; only to {own}")
 NO_UNIT = ("tokenet har ikke et gyldig organisasjonsnummer i «{claim}»",
            "the token has no valid organisation number in '{claim}'")
+NOT_DIRECTORATE = ("bare direktoratet har tilgang her; tokenet hører til virksomheten {own}",
+                   "only the directorate has access here; the token belongs to the unit {own}")
+DIRECTORATE_SUBMITS = ("direktoratet er ingen virksomhet og sender ikke inn meldinger; bruk virksomhetens token",
+                       "the directorate is no unit and submits no messages; use the unit's token")
 JWT_REASONS = {
     "ExpiredSignatureError": ("tokenet er utløpt", "the token has expired"),
     "ImmatureSignatureError": ("tokenet gjelder ikke ennå", "the token is not valid yet"),
@@ -135,15 +147,41 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def require_unit(caller: Caller, unit: str) -> None:
-    """Forbidden unless ``unit`` is the caller's own."""
+    """Forbidden unless ``unit`` is the caller's own, or the caller is the directorate."""
+    if caller.directorate:
+        return
     if caller.unit != unit:
         feil, error = (text.format(unit=unit, own=caller.unit) for text in OTHER_UNIT)
         raise Forbidden(feil, error)
 
 
+def require_directorate(caller: Caller) -> None:
+    """Forbidden unless the caller is the directorate."""
+    if not caller.directorate:
+        raise Forbidden(*(text.format(own=caller.unit) for text in NOT_DIRECTORATE))
+
+
+def require_submitter(caller: Caller) -> None:
+    """Forbidden for the directorate: a submission is made for one unit."""
+    if caller.directorate or caller.unit is None:
+        raise Forbidden(*DIRECTORATE_SUBMITS)
+
+
 # -- the token table ------------------------------------------------------------------------------
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+
+
+DIGIT_RUN = re.compile(r"[0-9]{9}")  # the output boundary masks a long run of digits as a possible personal id
+
+
+def new_token_id() -> str:
+    """A short public id, never with nine digits in a row: the output masks such a run (it could be
+    a personal id), and the operator could not read the id to revoke the token with."""
+    while True:
+        token_id = secrets.token_hex(ID_BYTES)
+        if not DIGIT_RUN.search(token_id):
+            return token_id
 
 
 def token_hash(token: str) -> str:
@@ -152,29 +190,34 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_token(register, unit: str) -> tuple[str, str]:
-    """A new token for ``unit``: (its id, the token). The token is not kept; show it once."""
+def add_token(register, unit: str | None, directorate: bool = False) -> tuple[str, str]:
+    """A new token for ``unit``, or with the directorate's rights (``unit`` None): (its id, the
+    token). The token is not kept; show it once."""
     from kad_spec.register import schema, utc
 
-    token, token_id = new_token(), secrets.token_hex(ID_BYTES)
+    if directorate == (unit is not None):
+        raise ValueError("a token is for one unit or for the directorate")
+    token, token_id = new_token(), new_token_id()
     with register.transaction() as connection:
         connection.execute(schema.token.insert().values(
-            id=token_id, virksomhet=unit, sha256=token_hash(token), opprettet_utc=utc.now(), tilbakekalt_utc=None))
+            id=token_id, virksomhet=unit, direktorat=directorate, sha256=token_hash(token), opprettet_utc=utc.now(),
+            tilbakekalt_utc=None))
     return token_id, token
 
 
 def list_tokens(register) -> list[dict]:
-    """Every token: id, unit, created, revoked (never the hash), in the order they were made."""
+    """Every token: id, unit (None for the directorate's), directorate, created, revoked (never the
+    hash), in the order they were made."""
     import sqlalchemy
 
     from kad_spec.register import schema
 
     t = schema.token
     with register.transaction() as connection:
-        rows = connection.execute(sqlalchemy.select(t.c.id, t.c.virksomhet, t.c.opprettet_utc, t.c.tilbakekalt_utc)
-                                  .order_by(t.c.opprettet_utc, t.c.id))
-        return [{"id": row.id, "virksomhet": row.virksomhet, "opprettet_utc": row.opprettet_utc,
-                 "tilbakekalt_utc": row.tilbakekalt_utc} for row in rows]
+        rows = connection.execute(sqlalchemy.select(t.c.id, t.c.virksomhet, t.c.direktorat, t.c.opprettet_utc,
+                                                    t.c.tilbakekalt_utc).order_by(t.c.opprettet_utc, t.c.id))
+        return [{"id": row.id, "virksomhet": row.virksomhet, "direktorat": bool(row.direktorat),
+                 "opprettet_utc": row.opprettet_utc, "tilbakekalt_utc": row.tilbakekalt_utc} for row in rows]
 
 
 def revoke_token(register, token_id: str) -> str | None:
@@ -207,12 +250,14 @@ class TokenVerifier(Verifier):
         digest = token_hash(bearer_token(authorization))
         t = schema.token
         with self.reading() as connection:
-            row = connection.execute(sqlalchemy.select(t.c.virksomhet, t.c.tilbakekalt_utc)
+            row = connection.execute(sqlalchemy.select(t.c.virksomhet, t.c.direktorat, t.c.tilbakekalt_utc)
                                      .where(t.c.sha256 == digest)).first()
         if row is None:
             raise Unauthorized(*UNKNOWN_TOKEN)
         if row.tilbakekalt_utc is not None:
             raise Unauthorized(*REVOKED)
+        if row.direktorat:
+            return Caller(None, "token", directorate=True)
         return Caller(row.virksomhet, "token")
 
 
@@ -226,6 +271,7 @@ class JwtSettings:
     jwks: str  # the provider's public keys: a JWKS file, or an https:// URL of one
     orgnr_claim: str = HELSEID_ORGNR_CLAIM  # the claim that holds the caller's organisation number
     leeway_seconds: int = 30  # clock skew allowed on exp and nbf
+    directorate_scope: str = DIRECTORATE_SCOPE  # in scope (space-separated) or scp (a list): the directorate
 
 
 class JwksFile:
@@ -301,7 +347,9 @@ def jwks_source(where: str):
 
 class JwtVerifier(Verifier):
     """Access tokens from an OAuth2/OIDC provider: signature (JWKS), exp, iss and aud checked; the unit
-    is the organisation number in the configured claim."""
+    is the organisation number in the configured claim, unless the token has the directorate's
+    scope (in ``scope``, space-separated, or in ``scp``, a list or a string): then the caller is
+    the directorate."""
 
     def __init__(self, settings: JwtSettings):
         self.settings = settings
@@ -319,7 +367,19 @@ class JwtVerifier(Verifier):
                                 options={"require": ["exp", "iss", "aud"]})
         except jwt.PyJWTError as error:
             raise Unauthorized(*JWT_REASONS.get(type(error).__name__, NOT_A_JWT)) from None
+        if self._directorate(claims):
+            return Caller(None, "jwt", directorate=True)
         return Caller(self._unit(claims), "jwt")
+
+    def _directorate(self, claims: dict) -> bool:
+        scopes: set[str] = set()
+        for name in ("scope", "scp"):
+            value = claims.get(name)
+            if isinstance(value, str):
+                scopes.update(value.split())
+            elif isinstance(value, list):
+                scopes.update(item for item in value if isinstance(item, str))
+        return bool(self.settings.directorate_scope) and self.settings.directorate_scope in scopes
 
     def _unit(self, claims: dict) -> str:
         from kad_spec.ids import orgnr

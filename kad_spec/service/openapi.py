@@ -29,7 +29,9 @@ ERRORS = {
     "400": _error("Ugyldig parameter (lang, format), eller kroppen kom ikke fram."),
     "401": _error("Mangler gyldig token (ingen, ukjent, tilbakekalt eller utløpt).",
                   {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}),
-    "403": _error("Tokenet hører til en annen virksomhet (eller meldingen er en annen virksomhets)."),
+    "403": _error("Tokenet hører til en annen virksomhet (eller meldingen er en annen virksomhets), direktoratet "
+                  "sender inn (direktoratet er ingen virksomhet), eller en virksomhet spør om det bare direktoratet "
+                  "har tilgang til."),
     "404": _error("Finnes ikke."),
     "406": _error("Accept ber om et format tjenesten ikke har."),
     "413": _error("Meldingen er større enn grensen (standard 50 MB)."),
@@ -62,7 +64,8 @@ PARAMETERS = {
                               "text/plain (text). Uten Accept: json.",
                "schema": {"type": "string"}},
     "orgnr": {"name": "orgnr", "in": "path", "required": True,
-              "description": "Virksomhetens organisasjonsnummer (9 siffer); må være tokenets egen.",
+              "description": "Virksomhetens organisasjonsnummer (9 siffer); må være tokenets egen, "
+                             "om ikke tokenet er direktoratets.",
               "schema": {"type": "string", "pattern": "^[0-9]{9}$"}},
 }
 MESSAGE_BODY = {
@@ -150,6 +153,13 @@ SCHEMAS = {
         "properties": {"schema_version": {"type": "string"},
                        "units": {"type": "array", "maxItems": 1, "items": {"type": "object"}}},
     },
+    "Enheter": {
+        "type": "object", "description": "Alle virksomheter i registeret med tallene deres, som `kad-spec register "
+                                         "status --format json` (sortert på organisasjonsnummer).",
+        "required": ["schema_version", "units"],
+        "properties": {"schema_version": {"type": "string"},
+                       "units": {"type": "array", "items": {"type": "object"}}},
+    },
     "Funn": {
         "type": "object", "description": "Virksomhetens åpne funn i registeret, eldste først.",
         "required": ["virksomhet", "open_findings", "findings"],
@@ -175,7 +185,8 @@ def document() -> dict:
             "version": __version__,
             "summary": "Validering av KAD-meldinger og registeret over opphold, over HTTP.",
             "description": "Tørrkjøring av validering er åpen; innsending og virksomhetens data krever et "
-                           "bearer-token knyttet til ett organisasjonsnummer. Alle svar har "
+                           "bearer-token knyttet til ett organisasjonsnummer. Et direktoratstoken (eller en JWT "
+                           "med direktoratets scope) leser alle virksomheters data, men sender ikke inn. Alle svar har "
                            "Cache-Control: no-store. Feil er JSON med `feil` (bokmål) og `error` (engelsk). "
                            "Ingen personidentifikator vises i noe svar eller i loggen. Se docs/tjeneste.md.",
             "license": {"name": "MIT", "identifier": "MIT"},
@@ -200,6 +211,7 @@ def document() -> dict:
                                "som `kad-spec register ingest` tar inn en fil (tjenestens --config brukes ikke: "
                                "registeret avgjør på motorens funn). En melding der "
                                "`virksomhet.organisasjonsnummer` ikke er tokenets, avvises (403) og lagres ikke. "
+                               "Et direktoratstoken får 403: direktoratet er ingen virksomhet. "
                                "Svaret er JSON med hva registeret gjorde, kvitteringen og rapporten, eller bare "
                                "kvitteringen med ?format=apprec eller Accept: application/xml. Status 200 også når "
                                "registeret avviste meldingen: se Kad-Register og kvitteringen.",
@@ -227,9 +239,19 @@ def document() -> dict:
                                               "type": "string", "description": "AppRec 1.1 (format=apprec)"}}}},
                               **errors("400", "401", "403", "406", "413", "415", "503", "504")},
             }},
+            f"/api/{VERSION}/enheter": {"get": {
+                "operationId": "enheter",
+                "summary": "Alle virksomheter i registeret med tallene deres (bare direktoratet)",
+                "description": "Bare for direktoratets token (eller en JWT med direktoratets scope); en "
+                               "virksomhets token får 403.",
+                "security": BEARER,
+                "responses": {"200": {"description": "Virksomhetene og tallene.", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Enheter"}}}},
+                              **errors("401", "403", "503")},
+            }},
             f"/api/{VERSION}/enheter/{{orgnr}}/status": {"get": {
                 "operationId": "enhetStatus",
-                "summary": "Virksomhetens tall i registeret (bare egen virksomhet)",
+                "summary": "Virksomhetens tall i registeret (egen virksomhet, eller direktoratet)",
                 "security": BEARER,
                 "parameters": [PARAMETERS["orgnr"]],
                 "responses": {"200": {"description": "Tallene.", "content": {"application/json": {
@@ -238,7 +260,7 @@ def document() -> dict:
             }},
             f"/api/{VERSION}/enheter/{{orgnr}}/funn": {"get": {
                 "operationId": "enhetFunn",
-                "summary": "Virksomhetens åpne funn i registeret (bare egen virksomhet)",
+                "summary": "Virksomhetens åpne funn i registeret (egen virksomhet, eller direktoratet)",
                 "security": BEARER,
                 "parameters": [PARAMETERS["orgnr"], PARAMETERS["lang"]],
                 "responses": {"200": {"description": "De åpne funnene.", "content": {"application/json": {
@@ -266,9 +288,12 @@ def document() -> dict:
             "schemas": SCHEMAS,
             "securitySchemes": {"token": {
                 "type": "http", "scheme": "bearer",
-                "description": "Et token laget med `kad-spec serve token add --unit ORGNR`, eller en JWT fra "
+                "description": "Et token laget med `kad-spec serve token add --unit ORGNR` (eller "
+                               "`--directorate` for direktoratet), eller en JWT fra "
                                "HelseID (eller en annen OAuth2/OIDC-utsteder) når tjenesten er startet med "
-                               "--jwt-issuer, --jwt-audience og --jwt-jwks. Ingen, ukjent, tilbakekalt eller utløpt "
+                               "--jwt-issuer, --jwt-audience og --jwt-jwks; scopet `kad-spec:direktorat` "
+                               "(--jwt-directorate-scope) i scope eller scp gir direktoratets tilgang. "
+                               "Ingen, ukjent, tilbakekalt eller utløpt "
                                "token: 401 med WWW-Authenticate: Bearer.",
             }},
         },

@@ -7,7 +7,8 @@ its open findings by rule, as ``kad-spec register status --unit ORGNR`` gives th
 
 Who a token belongs to is the access check's to say (tokens and JWTs, kad_spec.service.access):
 this page asks ``app.state.unit_of_token``, a function ``token -> orgnr | None`` (None: unknown
-or revoked), which create_app sets from the access check. Without it the page refuses every
+or revoked; ``access.DIRECTORATE`` for the directorate, who may see every unit), which create_app
+sets from the access check. Without it the page refuses every
 token (503): the page never decides access on its own.
 """
 
@@ -23,6 +24,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from kad_spec.service.access import DIRECTORATE
 from kad_spec.service.body import TooLarge, read_body
 from kad_spec.service.page_html import OTHER, Shell, lang_of, rule_link
 from kad_spec.site.layout import esc
@@ -132,7 +134,7 @@ def look_up(check, db_url: str | None, token: str, orgnr: str) -> Lookup:
     owner = check(token)
     if owner is None:
         return Lookup(401, "unknown")
-    if owner != orgnr:
+    if owner != orgnr and owner != DIRECTORATE:
         return Lookup(403, "other_unit")
     if not db_url:
         return Lookup(503, "no_register")

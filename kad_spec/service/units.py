@@ -7,9 +7,11 @@
 - ``GET /api/v1/enheter/{orgnr}/status``: the unit's counts, as ``kad-spec register status --unit
   ORGNR --format json`` gives them.
 - ``GET /api/v1/enheter/{orgnr}/funn``: the unit's open findings.
+- ``GET /api/v1/enheter``: every unit in the register with its counts (the directorate only).
 
 The caller is known by kad_spec.service.access (the token table, or JWTs by configuration), its
-check made in a thread; a unit sees its own data only. Every answer has ``Cache-Control:
+check made in a thread; a unit sees its own data only, the directorate every unit's, and the
+directorate submits nothing (403). Every answer has ``Cache-Control:
 no-store`` (kad_spec.service.headers). Without a register (``--db``) these routes answer 503.
 """
 
@@ -77,11 +79,13 @@ class Units:
 
     # -- the caller ---------------------------------------------------------------------------
     def unit_of_token(self, token: str) -> str | None:
-        """Whose unit a token is (blocking; the unit page's check): None when it is refused."""
+        """Whose unit a token is (blocking; the unit page's check): access.DIRECTORATE for the
+        directorate's, None when it is refused."""
         try:
-            return self.verifier.verify(f"Bearer {token}").unit
+            caller = self.verifier.verify(f"Bearer {token}")
         except access.Refused:
             return None
+        return access.DIRECTORATE if caller.directorate else caller.unit
 
     async def caller(self, request, unit: str | None = None) -> access.Caller:
         """The caller, checked; for ``unit`` only when it is the caller's own. Refused otherwise."""
@@ -104,6 +108,7 @@ class Units:
     async def submit(self, request):
         try:
             caller = await self.caller(request)
+            access.require_submitter(caller)
         except access.Refused as error:
             return refused(error)
         bad = bad_submit_query(request)
@@ -148,6 +153,17 @@ class Units:
 
         return json_response(submission.cleaned({"schema_version": SCHEMA_VERSION, "units": units}))
 
+    async def all_units(self, request):
+        try:
+            caller = await self.caller(request)
+            access.require_directorate(caller)
+            units = await self.in_thread(self.unit_status, None)
+        except access.Refused as error:
+            return refused(error)
+        from kad_spec.register.schema import SCHEMA_VERSION
+
+        return json_response(submission.cleaned({"schema_version": SCHEMA_VERSION, "units": units}))
+
     async def findings(self, request):
         unit = request.path_params["orgnr"]
         lang = request.query_params.get("lang", "nb")
@@ -161,7 +177,7 @@ class Units:
         return json_response(submission.cleaned({"virksomhet": unit, "open_findings": len(found), "findings": found}))
 
     # -- the register, read -------------------------------------------------------------------
-    def unit_status(self, unit: str) -> list[dict]:
+    def unit_status(self, unit: str | None) -> list[dict]:
         from kad_spec.register import store
 
         with self.register.reading() as connection:
@@ -223,5 +239,6 @@ def submit_format(request) -> str | None:
 def routes(settings, units: Units | None = None) -> list:
     units = units or Units(settings)
     return [Route("/api/v1/innsending", units.submit, methods=["POST"]),
+            Route("/api/v1/enheter", units.all_units, methods=["GET"]),
             Route("/api/v1/enheter/{orgnr}/status", units.status, methods=["GET"]),
             Route("/api/v1/enheter/{orgnr}/funn", units.findings, methods=["GET"])]
