@@ -237,6 +237,29 @@ def test_the_unit_page_shows_any_unit_to_the_directorate(site):
                       timeout=30).status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/api/v1/enheter//status", "/api/v1/enheter//funn", "/api/v1/enheter/status",
+                                  "/api/v1/enheter/funn", "/api/v1/enheter///status", "/api/v1/enheter//",
+                                  "/enheter//", "/enheter/", "/enheter"])
+def test_a_unit_path_without_an_orgnr_is_404(site, path):
+    for headers in ({}, bearer(site.tokens[UNIT_A]), bearer(site.directorate)):
+        answer = httpx.get(site.url + path, headers=headers, timeout=30, follow_redirects=False)
+        assert answer.status_code == 404, (path, answer.status_code, answer.text)
+        assert answer.json()["error"] == "not found"
+
+
+@pytest.mark.parametrize("orgnr", ["12345", "abcdefghi", "3100000190", "31000001x", "%20", "31000 019", FNR])
+@pytest.mark.parametrize("what", ["status", "funn"])
+def test_an_orgnr_that_is_not_nine_digits_is_404_and_not_echoed(site, orgnr, what):
+    for headers in ({}, bearer(site.tokens[UNIT_A]), bearer(site.directorate), bearer("kad_ukjent")):
+        answer = httpx.get(site.url + f"/api/v1/enheter/{orgnr}/{what}", headers=headers, timeout=30)
+        assert answer.status_code == 404, (orgnr, answer.text)
+        assert answer.json() == {"feil": "finnes ikke: {orgnr} i stien må være et organisasjonsnummer på ni sifre",
+                                 "error": "not found: {orgnr} in the path must be an organisation number of "
+                                          "nine digits"}
+        assert "www-authenticate" not in answer.headers and answer.headers["cache-control"] == "no-store"
+    assert FNR not in site.log()
+
+
 @pytest.mark.parametrize("method, path", [("GET", "status"), ("GET", "funn"), ("POST", None)])
 def test_no_token_401_with_a_bearer_challenge(site, method, path):
     url = site.url + (SUBMIT if path is None else f"/api/v1/enheter/{UNIT_A}/{path}")
