@@ -47,7 +47,8 @@ def create_app(settings: ServiceSettings) -> Starlette:
     unit_state = units.Units(settings)
     routes = [*api.routes(settings), *apidocs.routes(settings), *units.routes(settings, unit_state),
               *pages.routes(settings)]
-    middleware = [Middleware(SecurityHeaders), Middleware(AccessLog), Middleware(Guard, seconds=settings.request_seconds)]
+    middleware = [Middleware(SecurityHeaders), Middleware(AccessLog),
+                  Middleware(Guard, seconds=settings.request_seconds, page=pages.timed_out_page)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error},
                     lifespan=lifespan)
     app.router.redirect_slashes = False  # an address with a slash too many is 404, never a redirect
