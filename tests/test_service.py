@@ -217,27 +217,6 @@ def test_the_api_docs_page_is_plain_html_with_no_script_and_no_outside_resource(
     assert 'href="/api/docs.css"' in page
 
 
-def test_the_dockerfile_runs_the_service_as_a_user_with_a_health_check():
-    """No container runtime in the tests: the Dockerfile is held to what docs/tjeneste.md says of it,
-    and copies every folder the package is built from (a new one would break the build)."""
-    import tomllib
-
-    root = Path(__file__).resolve().parents[1]
-    text = (root / "Dockerfile").read_text(encoding="utf-8")
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    assert lines[0] == "FROM python:3.11-slim"
-    users = [line.split()[1] for line in lines if line.startswith("USER ")]
-    assert users and users[-1] not in ("root", "0")
-    assert any(line.startswith("HEALTHCHECK") for line in lines) and "/api/v1/helse" in text
-    assert 'ENTRYPOINT ["kad-spec", "serve", "--host", "0.0.0.0"]' in lines
-    copied = {line.split()[1] for line in lines if line.startswith("COPY ")}
-    build = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
-    needed = {source.split("/")[0] for source in build["targets"]["wheel"]["force-include"]} | {"kad_spec"}
-    assert needed <= copied
-    ignored = (root / ".dockerignore").read_text(encoding="utf-8").split()
-    assert not needed & set(ignored)
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_id_echoed_by_a_finding_is_masked_in_every_format(service, fmt):
     from conftest import base_message
