@@ -650,3 +650,27 @@ def test_the_unit_page_checks_its_token_as_the_unit_api_does(site):
     assert httpx.post(page, data={"token": site.tokens[UNIT_B]}, timeout=30).status_code == 403
     assert httpx.post(page, data={"token": site.tokens[UNIT_E]}, timeout=30).status_code == 401  # revoked
     assert httpx.post(page, data={"token": "kad_ukjent"}, timeout=30).status_code == 401
+
+
+def test_beyond_the_waiting_places_a_submission_gets_503_at_once_as_validering(tmp_path, start_service):
+    """innsending shares the waiting places with validering: with one worker and none to wait in,
+    a submission while a large validation runs is refused before its body is read, and nothing is stored."""
+    from hostile import one_line_message
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    _, token = add_token(db, UNIT_A)
+    slow = one_line_message(tmp_path / "stor.json", stays=100_000).read_bytes()
+    server = start_service("--db", db, "--workers", "1", "--max-waiting", "0", "--queue-time", "60",
+                           env={"KAD_SPEC_REGISTER_KEY": KEY})
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = ThreadPoolExecutor(1).submit(httpx.post, server.url + "/api/v1/validering", content=slow, timeout=120)
+    time.sleep(0.5)  # the first is being read or validated
+    melding_id = str(uuid.uuid4())
+    started = time.monotonic()
+    refused = submit(server, message(UNIT_A, melding_id), token)
+    assert refused.status_code == 503 and refused.headers["retry-after"], refused.text
+    assert time.monotonic() - started < 1
+    assert first.result().status_code == 200
+    assert melding_id not in stored_message_ids(db)
+    assert submit(server, message(UNIT_A, melding_id), token).status_code == 200

@@ -129,10 +129,12 @@ class Units:
         settings = request.app.state.settings
         fmt, lang = submit_format(request), request.query_params.get("lang", "nb")
         started = time.perf_counter()
+        pool = request.app.state.pool
         try:
-            with await read_body(request, settings.max_body_bytes) as body:
-                answer = await request.app.state.pool.run(submission.submit, body, caller.unit, settings.db_url,
-                                                          self.key, fmt, lang, message_name(request))
+            async with pool.admitted():  # as validering: at most so many bodies in memory at once
+                with await read_body(request, settings.max_body_bytes) as body:
+                    answer = await pool.run(submission.submit, body, caller.unit, settings.db_url, self.key, fmt,
+                                            lang, message_name(request))
         except TooLarge as error:
             return too_large(error.limit)
         except ClientDisconnect:
