@@ -230,6 +230,7 @@ def test_the_directorate_may_not_submit(site):
 
 def test_the_unit_page_shows_any_unit_to_the_directorate(site):
     assert submit(site, message(UNIT_H), site.tokens[UNIT_H]).status_code == 200
+    assert "eget token, eller direktoratets, gir dem" in httpx.get(site.url + f"/enheter/{UNIT_G}").text
     for unit in (UNIT_G, UNIT_H):
         page = httpx.post(site.url + f"/enheter/{unit}", data={"token": site.directorate}, timeout=30)
         assert page.status_code == 200 and unit in page.text and "<dl" in page.text
