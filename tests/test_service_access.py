@@ -230,11 +230,35 @@ def test_the_directorate_may_not_submit(site):
 
 def test_the_unit_page_shows_any_unit_to_the_directorate(site):
     assert submit(site, message(UNIT_H), site.tokens[UNIT_H]).status_code == 200
+    assert "eget token, eller direktoratets, gir dem" in httpx.get(site.url + f"/enheter/{UNIT_G}").text
     for unit in (UNIT_G, UNIT_H):
         page = httpx.post(site.url + f"/enheter/{unit}", data={"token": site.directorate}, timeout=30)
         assert page.status_code == 200 and unit in page.text and "<dl" in page.text
     assert httpx.post(site.url + f"/enheter/{UNIT_G}", data={"token": site.directorate_revoked},
                       timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/enheter//status", "/api/v1/enheter//funn", "/api/v1/enheter/status",
+                                  "/api/v1/enheter/funn", "/api/v1/enheter///status", "/api/v1/enheter//",
+                                  "/enheter//", "/enheter/", "/enheter"])
+def test_a_unit_path_without_an_orgnr_is_404(site, path):
+    for headers in ({}, bearer(site.tokens[UNIT_A]), bearer(site.directorate)):
+        answer = httpx.get(site.url + path, headers=headers, timeout=30, follow_redirects=False)
+        assert answer.status_code == 404, (path, answer.status_code, answer.text)
+        assert answer.json()["error"] == "not found"
+
+
+@pytest.mark.parametrize("orgnr", ["12345", "abcdefghi", "3100000190", "31000001x", "%20", "31000 019", FNR])
+@pytest.mark.parametrize("what", ["status", "funn"])
+def test_an_orgnr_that_is_not_nine_digits_is_404_and_not_echoed(site, orgnr, what):
+    for headers in ({}, bearer(site.tokens[UNIT_A]), bearer(site.directorate), bearer("kad_ukjent")):
+        answer = httpx.get(site.url + f"/api/v1/enheter/{orgnr}/{what}", headers=headers, timeout=30)
+        assert answer.status_code == 404, (orgnr, answer.text)
+        assert answer.json() == {"feil": "finnes ikke: {orgnr} i stien må være et organisasjonsnummer på ni sifre",
+                                 "error": "not found: {orgnr} in the path must be an organisation number of "
+                                          "nine digits"}
+        assert "www-authenticate" not in answer.headers and answer.headers["cache-control"] == "no-store"
+    assert FNR not in site.log()
 
 
 @pytest.mark.parametrize("method, path", [("GET", "status"), ("GET", "funn"), ("POST", None)])
@@ -627,3 +651,27 @@ def test_the_unit_page_checks_its_token_as_the_unit_api_does(site):
     assert httpx.post(page, data={"token": site.tokens[UNIT_B]}, timeout=30).status_code == 403
     assert httpx.post(page, data={"token": site.tokens[UNIT_E]}, timeout=30).status_code == 401  # revoked
     assert httpx.post(page, data={"token": "kad_ukjent"}, timeout=30).status_code == 401
+
+
+def test_beyond_the_waiting_places_a_submission_gets_503_at_once_as_validering(tmp_path, start_service):
+    """innsending shares the waiting places with validering: with one worker and none to wait in,
+    a submission while a large validation runs is refused before its body is read, and nothing is stored."""
+    from hostile import one_line_message
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    _, token = add_token(db, UNIT_A)
+    slow = one_line_message(tmp_path / "stor.json", stays=100_000).read_bytes()
+    server = start_service("--db", db, "--workers", "1", "--max-waiting", "0", "--queue-time", "60",
+                           env={"KAD_SPEC_REGISTER_KEY": KEY})
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = ThreadPoolExecutor(1).submit(httpx.post, server.url + "/api/v1/validering", content=slow, timeout=120)
+    time.sleep(0.5)  # the first is being read or validated
+    melding_id = str(uuid.uuid4())
+    started = time.monotonic()
+    refused = submit(server, message(UNIT_A, melding_id), token)
+    assert refused.status_code == 503 and refused.headers["retry-after"], refused.text
+    assert time.monotonic() - started < 1
+    assert first.result().status_code == 200
+    assert melding_id not in stored_message_ids(db)
+    assert submit(server, message(UNIT_A, melding_id), token).status_code == 200

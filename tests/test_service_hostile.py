@@ -8,6 +8,7 @@ one ``kad-spec validate`` gives for the same file (run once over all of them), n
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -62,3 +63,31 @@ def test_the_other_formats_survive_them_too(service, hostile, fmt):
                             params={"format": fmt, "lang": "en"}, timeout=60)
         assert answer.status_code == 200, (name, answer.text[:500])
         assert SECRET not in answer.text and "\x01" not in answer.text
+
+
+RULE_LINK = re.compile(r'href="/dokumentasjon/regler/([a-z0-9-]+)\.html"')
+
+
+def test_every_hostile_file_uploaded_through_the_form_gets_the_apis_findings_or_a_413_page(service, hostile):
+    """The page shows the same rules as the API's report (itself the CLI's) for every hostile
+    file; one over the limit is a 413 page. Never a 5xx, never the secret, no traceback."""
+    folder, paths = hostile
+    shown = 0
+    for name, path in sorted(paths.items()):
+        data = path.read_bytes()
+        page = httpx.post(service.url + "/sjekk", files={"fil": (name, data, "application/octet-stream")},
+                          timeout=120)
+        assert page.headers["content-type"] == "text/html; charset=utf-8", name
+        assert SECRET not in page.text, name
+        if len(data) > LIMIT:
+            assert page.status_code == 413 and "større enn grensen" in page.text, name
+            continue
+        assert page.status_code == 200, (name, page.status_code)
+        api = httpx.post(service.url + VALIDATE, content=data, params={"navn": name}, timeout=120)
+        (file,) = api.json()["files"]
+        rules = {finding["rule_id"].lower() for finding in file["findings"]}
+        assert set(RULE_LINK.findall(page.text)) == rules, name
+        shown += bool(rules)
+    assert shown >= 10  # the files did give findings to compare
+    log = service.log()
+    assert "Traceback" not in log and "intern feil" not in log and SECRET not in log

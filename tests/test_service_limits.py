@@ -136,3 +136,94 @@ def test_sigterm_stops_the_server_and_its_workers(start_service):
     for pid in workers:
         assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
     assert "Traceback" not in server.log()
+
+
+# -- the upload form, bounded as the API ----------------------------------------------------------
+LIMIT = 10_000  # --max-body-mb 0.01
+
+
+def padded(size: int) -> bytes:
+    """The example, valid, padded with spaces to exactly ``size`` bytes."""
+    assert len(SMALL) < size
+    return SMALL + b" " * (size - len(SMALL))
+
+
+def upload(server, data: bytes, lang: str | None = None, timeout: float = 60) -> httpx.Response:
+    return httpx.post(server.url + "/sjekk", params={"lang": lang} if lang else {},
+                      files={"fil": ("melding.json", data, "application/json")}, timeout=timeout)
+
+
+def chunks(data: bytes):
+    """``data`` as a stream: no Content-Length, so the limit is found while reading."""
+    for start in range(0, len(data), 1024):
+        yield data[start:start + 1024]
+
+
+def test_one_byte_over_the_limit_is_413_from_the_api_and_the_form_and_at_the_limit_is_not(start_service):
+    server = start_service("--max-body-mb", "0.01")
+    at, over = padded(LIMIT), padded(LIMIT + 1)
+    assert len(at) == LIMIT and len(over) == LIMIT + 1
+    for body in (at, chunks(at)):
+        answer = httpx.post(server.url + VALIDATE, content=body, timeout=60)
+        assert answer.status_code == 200 and answer.headers["kad-feil"] == "0", answer.text
+    for body in (over, chunks(over)):
+        answer = httpx.post(server.url + VALIDATE, content=body, timeout=60)
+        assert answer.status_code == 413
+        assert answer.json()["feil"] == "meldingen er større enn grensen på 0.01 MB (10000 byte)"
+
+    page = upload(server, at)
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<p class="ingen-funn">Ingen funn' in page.text
+    for lang, expected in (("nb", "Filen er større enn grensen på 0.01 MB (10000 byte)."),
+                           ("en", "The file is larger than the limit of 0.01 MB (10000 bytes).")):
+        refused = upload(server, over, lang=lang)
+        assert refused.status_code == 413
+        assert refused.headers["content-type"] == "text/html; charset=utf-8"
+        assert f'<html lang="{lang}"' in refused.text and expected in refused.text
+        assert 'class="opplasting"' in refused.text  # the form again, to choose another file
+    assert "Traceback" not in server.log()
+
+
+def test_the_form_waits_for_a_validation_and_gets_503_with_retry_after_as_the_api(start_service, slow_message):
+    server = start_service("--workers", "1", "--queue-time", "0.2")
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: upload(server, slow_message, lang="en", timeout=120), range(4)))
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) == {200, 503} and statuses.count(503) >= 2, statuses
+    refused = next(a for a in answers if a.status_code == 503)
+    assert refused.headers["retry-after"] == "1"
+    assert refused.headers["content-type"] == "text/html; charset=utf-8" and "Try again shortly" in refused.text
+    assert upload(server, SMALL).status_code == 200
+
+
+def test_beyond_the_waiting_places_an_upload_gets_503_at_once_as_the_api(start_service, slow_message):
+    server = start_service("--workers", "1", "--max-waiting", "0", "--queue-time", "60")
+    first = ThreadPoolExecutor(1).submit(httpx.post, server.url + VALIDATE, content=slow_message, timeout=120)
+    time.sleep(0.5)  # the first is being read or validated
+    started = time.monotonic()
+    refused = upload(server, SMALL)
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert "validerer så mange meldinger" in refused.text
+    assert time.monotonic() - started < 1
+    assert first.result().status_code == 200
+    # and the other way round: an upload holds the one place, the API waits its turn
+    second = ThreadPoolExecutor(1).submit(upload, server, slow_message, None, 120)
+    time.sleep(0.5)
+    assert httpx.post(server.url + VALIDATE, content=SMALL, timeout=60).status_code == 503
+    assert second.result().status_code == 200
+    assert upload(server, SMALL).status_code == 200
+
+
+def test_an_upload_over_the_time_limit_is_stopped_with_a_page_and_the_service_goes_on(start_service, slow_message):
+    server = start_service("--workers", "1", "--time-limit", "0.5")
+    for lang, expected in (("nb", "tidsgrensen på 0.5 sekunder"), ("en", "time limit of 0.5 seconds")):
+        started = time.monotonic()
+        answer = upload(server, slow_message, lang=lang, timeout=120)
+        assert answer.status_code == 504, answer.text[:300]
+        assert answer.headers["content-type"] == "text/html; charset=utf-8"
+        assert f'<html lang="{lang}"' in answer.text and expected in answer.text
+        assert time.monotonic() - started < 5
+    api = httpx.post(server.url + VALIDATE, content=slow_message, timeout=120)
+    assert api.status_code == 504 and "0.5" in api.json()["feil"]  # the API's answer stays JSON
+    assert upload(server, SMALL).status_code == 200
+    assert "Traceback" not in server.log()

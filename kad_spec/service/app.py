@@ -2,7 +2,8 @@
 
 From the outside in: the security headers (on every answer), the access log, the guard (time
 limit; an exception becomes a JSON 500, never a traceback), then Starlette's routing, whose 404
-and 405 are JSON too. The worker processes start with the app and stop with it.
+and 405 are JSON too. Addresses are exact: no redirect for a slash more or less (``/api/v1/enheter/``
+and ``/api/v1/enheter//`` are 404, not a redirect to the list of units). The worker processes start with the app and stop with it.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def create_app(settings: ServiceSettings) -> Starlette:
     unit_state = units.Units(settings)
     routes = [*api.routes(settings), *apidocs.routes(settings), *units.routes(settings, unit_state),
               *pages.routes(settings)]
-    middleware = [Middleware(SecurityHeaders), Middleware(AccessLog), Middleware(Guard, seconds=settings.request_seconds)]
+    middleware = [Middleware(SecurityHeaders), Middleware(AccessLog),
+                  Middleware(Guard, seconds=settings.request_seconds, page=pages.timed_out_page)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error},
                     lifespan=lifespan)
+    app.router.redirect_slashes = False  # an address with a slash too many is 404, never a redirect
     app.state.settings = settings
     if unit_state.verifier is not None:  # the unit's page checks its token as the unit API does
         app.state.unit_of_token = unit_state.unit_of_token

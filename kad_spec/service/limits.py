@@ -32,11 +32,13 @@ class _Tracked:
 
 class Guard:
     """The outermost layer: a time limit per request, and an exception becomes a JSON 500 (its type
-    logged, never its text, which may quote the input), never a traceback page."""
+    logged, never its text, which may quote the input), never a traceback page. ``page(scope,
+    seconds)`` gives the time limit's answer as a web page for a page's address (None: JSON)."""
 
-    def __init__(self, app, seconds: float):
+    def __init__(self, app, seconds: float, page=None):
         self.app = app
         self.seconds = seconds
+        self.page = page
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -47,7 +49,8 @@ class Guard:
                 await self.app(scope, receive, tracked)
         except TimeoutError:
             if tracked.status is None:
-                await timed_out(self.seconds)(scope, receive, send)
+                answer = self.page(scope, self.seconds) if self.page is not None else None
+                await (answer or timed_out(self.seconds))(scope, receive, send)
         except Exception as error:  # noqa: BLE001 - whatever it is, the client gets JSON and the log a type
             log.error("intern feil: %s ved %s %s", type(error).__name__, scope["method"], route_of(scope))
             if tracked.status is None:

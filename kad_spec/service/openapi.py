@@ -32,7 +32,7 @@ ERRORS = {
     "403": _error("Tokenet hører til en annen virksomhet (eller meldingen er en annen virksomhets), direktoratet "
                   "sender inn (direktoratet er ingen virksomhet), eller en virksomhet spør om det bare direktoratet "
                   "har tilgang til."),
-    "404": _error("Finnes ikke."),
+    "404": _error("Finnes ikke (også en sti uten organisasjonsnummer, eller med et som ikke er ni sifre)."),
     "406": _error("Accept ber om et format tjenesten ikke har."),
     "413": _error("Meldingen er større enn grensen (standard 50 MB)."),
     "415": _error("Kroppen er et skjema (multipart); send meldingen som kroppen selv."),
@@ -65,7 +65,7 @@ PARAMETERS = {
                "schema": {"type": "string"}},
     "orgnr": {"name": "orgnr", "in": "path", "required": True,
               "description": "Virksomhetens organisasjonsnummer (9 siffer); må være tokenets egen, "
-                             "om ikke tokenet er direktoratets.",
+                             "om ikke tokenet er direktoratets. Ikke ni sifre: 404, før tokenet sjekkes.",
               "schema": {"type": "string", "pattern": "^[0-9]{9}$"}},
 }
 MESSAGE_BODY = {
@@ -256,7 +256,7 @@ def document() -> dict:
                 "parameters": [PARAMETERS["orgnr"]],
                 "responses": {"200": {"description": "Tallene.", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Status"}}}},
-                              **errors("401", "403", "503")},
+                              **errors("401", "403", "404", "503")},
             }},
             f"/api/{VERSION}/enheter/{{orgnr}}/funn": {"get": {
                 "operationId": "enhetFunn",
@@ -265,7 +265,7 @@ def document() -> dict:
                 "parameters": [PARAMETERS["orgnr"], PARAMETERS["lang"]],
                 "responses": {"200": {"description": "De åpne funnene.", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Funn"}}}},
-                              **errors("400", "401", "403", "503")},
+                              **errors("400", "401", "403", "404", "503")},
             }},
             f"/api/{VERSION}/helse": {"get": {
                 "operationId": "helse",

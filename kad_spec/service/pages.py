@@ -3,7 +3,9 @@
 - ``GET /``: the upload form (kad_spec.service.page_html);
 - ``POST /sjekk``: the form's file, validated as ``POST /api/v1/validering`` validates a body (the
   same job in the same worker processes, kad_spec.service.jobs), its JSON report shown grouped
-  by stay; the file is read into memory (kad_spec.service.upload), never to disk;
+  by stay; the file is read into memory (kad_spec.service.upload), never to disk. Bounded as the
+  API is: the same size limit on the file (413), the same places to wait and validations at once
+  (503 with Retry-After), the same time limit (504, as a page: :func:`timed_out_page`);
 - ``/enheter/{orgnr}``: a unit's status, behind its token (kad_spec.service.unit_page);
 - ``/dokumentasjon/``: the documentation site (kad_spec.service.docsite);
 - ``/static/``: the stylesheet and the icon.
@@ -81,14 +83,17 @@ async def check(request):
     settings = request.app.state.settings
     lang, limit = request_lang(request), settings.max_body_bytes
     started = time.perf_counter()
+    pool = request.app.state.pool
     try:
-        with await read_form(request, limit, FILE_FIELD) as form:
-            if form.file is None or (not form.filename and form.file.size == 0):
-                return problem_page(lang, 400, text("no_file", lang), limit)
-            name, size = report_name(form.filename), form.file.size
-            result = await request.app.state.pool.run(jobs.report, form.file, "json", lang, name)
+        async with pool.admitted():  # as the API: at most so many bodies in memory at once
+            with await read_form(request, limit, FILE_FIELD) as form:
+                if form.file is None or (not form.filename and form.file.size == 0):
+                    return problem_page(lang, 400, text("no_file", lang), limit)
+                name, size = report_name(form.filename), form.file.size
+                result = await pool.run(jobs.report, form.file, "json", lang, name)
     except TooLarge:
-        return problem_page(lang, 413, text("too_large", lang, mb=megabytes(limit)), limit, {"connection": "close"})
+        return problem_page(lang, 413, text("too_large", lang, mb=megabytes(limit), limit=limit), limit,
+                            {"connection": "close"})
     except BadForm:
         return problem_page(lang, 400, text("bad_form", lang), limit)
     except ClientDisconnect:
@@ -105,6 +110,19 @@ async def check(request):
     return page(lang, other_front(lang),
                 text("result_title", lang, name=report["files"][0]["path"]),
                 result_body(report, result.verdict, lang, limit))
+
+
+def timed_out_page(scope, seconds: float) -> Response | None:
+    """The time limit's answer (kad_spec.service.limits.Guard) as a page in the page's language, for
+    every address but the API's (None: the API answers JSON)."""
+    from starlette.requests import Request
+
+    if scope.get("path", "").startswith("/api/"):
+        return None
+    request = Request(scope)
+    lang = request_lang(request)
+    return problem_page(lang, 504, text("timed_out", lang, seconds=f"{seconds:g}"),
+                        request.app.state.settings.max_body_bytes)
 
 
 # -- static files and the documentation --------------------------------------------------------

@@ -37,9 +37,9 @@ MAX_FORM_BYTES = 4096  # a token and nothing else
 TEXTS = {
     "title": ("Status for virksomhet {orgnr}", "Status of unit {orgnr}"),
     "intro": ("Tallene registeret har for virksomheten: meldinger, opphold og åpne funn. Bare virksomhetens "
-              "eget token gir dem.",
+              "eget token, eller direktoratets, gir dem.",
               "The register's figures for the unit: messages, stays and open findings. Only the unit's own "
-              "token gives them."),
+              "token, or the directorate's, gives them."),
     "token": ("Virksomhetens token", "The unit's token"),
     "token_help": ("Tokenet sendes i skjemaet, aldri i adressen.", "The token is sent in the form, never in the address."),
     "show": ("Vis status", "Show status"),

@@ -18,6 +18,7 @@ no-store`` (kad_spec.service.headers). Without a register (``--db``) these route
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.concurrency import run_in_threadpool
@@ -40,7 +41,18 @@ NO_REGISTER = ("tjenesten er startet uten register (--db); innsending og virksom
 REGISTER_DOWN = ("registeret svarer ikke nå; prøv igjen om litt", "the register does not answer now; try again shortly")
 FOREIGN = ("meldingens virksomhet (virksomhet.organisasjonsnummer) er ikke tokenets ({unit}); meldingen er ikke lagret",
            "the message's unit (virksomhet.organisasjonsnummer) is not the token's ({unit}); the message is not stored")
+NOT_AN_ORGNR = ("finnes ikke: {orgnr} i stien må være et organisasjonsnummer på ni sifre",
+                "not found: {orgnr} in the path must be an organisation number of nine digits")  # as written
+ORGNR = re.compile(r"[0-9]{9}")
 RETRY_SECONDS = "5"
+
+
+def not_an_orgnr(path_orgnr: str) -> Response | None:
+    """404 when the path's {orgnr} is not nine digits (the value is never echoed: it may be a
+    personal id); None when it is."""
+    if ORGNR.fullmatch(path_orgnr):
+        return None
+    return error_response(404, *NOT_AN_ORGNR)
 
 
 def refused(error: access.Refused) -> Response:
@@ -117,10 +129,12 @@ class Units:
         settings = request.app.state.settings
         fmt, lang = submit_format(request), request.query_params.get("lang", "nb")
         started = time.perf_counter()
+        pool = request.app.state.pool
         try:
-            with await read_body(request, settings.max_body_bytes) as body:
-                answer = await request.app.state.pool.run(submission.submit, body, caller.unit, settings.db_url,
-                                                          self.key, fmt, lang, message_name(request))
+            async with pool.admitted():  # as validering: at most so many bodies in memory at once
+                with await read_body(request, settings.max_body_bytes) as body:
+                    answer = await pool.run(submission.submit, body, caller.unit, settings.db_url, self.key, fmt,
+                                            lang, message_name(request))
         except TooLarge as error:
             return too_large(error.limit)
         except ClientDisconnect:
@@ -144,6 +158,8 @@ class Units:
 
     async def status(self, request):
         unit = request.path_params["orgnr"]
+        if (bad := not_an_orgnr(unit)) is not None:
+            return bad
         try:
             await self.caller(request, unit)
             units = await self.in_thread(self.unit_status, unit)
@@ -166,6 +182,8 @@ class Units:
 
     async def findings(self, request):
         unit = request.path_params["orgnr"]
+        if (bad := not_an_orgnr(unit)) is not None:
+            return bad
         lang = request.query_params.get("lang", "nb")
         if lang not in LANGS:
             return error_response(400, "lang må være nb eller en", "lang must be nb or en")
