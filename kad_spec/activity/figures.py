@@ -4,13 +4,16 @@ small-number protection in :mod:`kad_spec.activity.suppression` before it is sto
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
 
 from kad_spec.activity.chapters import chapter, icd10_chapter
-from kad_spec.activity.records import KNOWN_SYSTEMS, Collected, StayRecord
+from kad_spec.activity.columns import StayColumns, from_records
+from kad_spec.activity.records import KNOWN_SYSTEMS, Collected
 from kad_spec.activity.suppression import Cell, Share, Table, share, suppress_series, suppress_table
 from kad_spec.codelists.conversion import icd10_for
 from kad_spec.spec.findings import mask_digits
@@ -194,7 +197,7 @@ class ActivityReport:
 
 
 def count(value: int, min_cell: int) -> Cell:
-    return suppress_series([value], value, min_cell)[1]
+    return suppress_series([int(value)], int(value), min_cell)[1]
 
 
 def month_labels(first: date, last: date) -> list[str]:
@@ -205,61 +208,76 @@ def month_labels(first: date, last: date) -> list[str]:
     return labels
 
 
-def stays_per_month(stays: list[StayRecord], min_cell: int) -> Series:
-    if not stays:
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def month_numbers(ordinals: np.ndarray) -> np.ndarray:
+    """year × 12 + month − 1 of date ordinals."""
+    months = (ordinals.astype(np.int64) - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
+    return months.astype(np.int64) + 1970 * 12
+
+
+def years_of(ordinals: np.ndarray) -> np.ndarray:
+    return month_numbers(ordinals) // 12
+
+
+def stays_per_month(stays: StayColumns, min_cell: int) -> Series:
+    if not len(stays):
         return Series([], [], count(0, min_cell))
-    by_month = Counter(f"{s.admitted_day.year:04d}-{s.admitted_day.month:02d}" for s in stays)
-    days = [s.admitted_day for s in stays]
-    labels = month_labels(min(days), max(days))
-    cells, total = suppress_series([by_month.get(m, 0) for m in labels], len(stays), min_cell)
+    months = month_numbers(stays.admitted_day)
+    first, last = int(months.min()), int(months.max())
+    counts = np.bincount(months - first, minlength=last - first + 1)
+    labels = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, last + 1)]
+    cells, total = suppress_series(counts.tolist(), len(stays), min_cell)
     return Series(labels, cells, total)
 
 
-def occupancy(stays: list[StayRecord], reference: date | None, min_cell: int) -> Occupancy:
+def occupancy(stays: StayColumns, reference: date | None, min_cell: int) -> Occupancy:
     """Stays in progress at the end of each day (midnight census), first admission to reference day.
 
     A stay counts on day D when it was admitted on or before D and not discharged on or before D;
     a stay without discharge counts through the reference day.
     """
-    if not stays or reference is None:
+    if not len(stays) or reference is None:
         return Occupancy(None, [], [], None, count(0, min_cell))
-    first = min(s.admitted_day for s in stays)
+    first_ordinal = int(stays.admitted_day.min())
+    first = date.fromordinal(first_ordinal)
     if reference < first:
         return Occupancy(None, [], [], None, count(0, min_cell))
     length = (reference - first).days + 1
-    change = [0] * (length + 1)
-    for stay in stays:
-        start = (stay.admitted_day - first).days
-        if start >= length:
-            continue
-        end = length if stay.discharged_day is None else min((stay.discharged_day - first).days, length)
-        if end <= start:
-            continue  # discharged the day it came: never in at midnight
-        change[start] += 1
-        change[end] -= 1
-    values, running = [], 0
-    for day in range(length):
-        running += change[day]
-        values.append(running)
+    start = stays.admitted_day.astype(np.int64) - first_ordinal
+    end = np.where(stays.discharged, np.minimum(stays.discharged_day.astype(np.int64) - first_ordinal, length), length)
+    counted = (start < length) & (end > start)  # discharged the day it came: never in at midnight
+    change = (np.bincount(start[counted], minlength=length + 1)[:length + 1]
+              - np.bincount(end[counted], minlength=length + 1)[:length + 1])
+    values = np.cumsum(change[:length]).tolist()
     cells, _ = suppress_series(values, sum(values), min_cell)
-    labels = [(first + timedelta(days=i)).isoformat() for i in range(length)]
+    labels = [date.fromordinal(first_ordinal + i).isoformat() for i in range(length)]
     return Occupancy(first, labels, cells, round(sum(values) / length, 1), count(max(values), min_cell))
 
 
-def quantile(sorted_values: list[float], q: float) -> float:
+def quantile(sorted_values, q: float) -> float:
     """Linear interpolation between closest ranks (position (n − 1)·q), as numpy's default."""
     position = (len(sorted_values) - 1) * q
     low = math.floor(position)
     high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+    return float(sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low))
 
 
-def length_of_stay(stays: list[StayRecord], min_cell: int) -> LengthOfStay:
-    lengths = sorted(s.length_of_stay for s in stays if s.discharged)
-    buckets = [sum(1 for x in lengths if low <= x < high) for _, low, high in LOS_BUCKETS]
+def median_of_sorted(values) -> float:
+    """As statistics.median: the middle value, or the mean of the two middle ones."""
+    n = len(values)
+    middle = n // 2
+    return float(values[middle]) if n % 2 else (float(values[middle - 1]) + float(values[middle])) / 2
+
+
+def length_of_stay(stays: StayColumns, min_cell: int) -> LengthOfStay:
+    lengths = stays.lengths()
+    edges = [low for _, low, _ in LOS_BUCKETS[1:]]
+    buckets = np.bincount(np.searchsorted(edges, lengths, side="right"), minlength=len(LOS_BUCKETS)).tolist()
     cells, total = suppress_series(buckets, len(lengths), min_cell)
     enough = len(lengths) >= min_cell and len(lengths) > 0
-    median = round(statistics.median(lengths), 1) if enough else None
+    median = round(median_of_sorted(lengths), 1) if enough else None
     p90 = round(quantile(lengths, 0.9), 1) if enough else None
     return LengthOfStay(total, median, p90, Series([b[0] for b in LOS_BUCKETS], cells, total))
 
@@ -273,33 +291,48 @@ def age_group(age: int | None) -> str:
     return UNKNOWN
 
 
-def by_age_and_sex(stays: list[StayRecord], min_cell: int) -> LabelledTable:
-    pairs = Counter((age_group(s.age), s.sex if s.sex in SEX_CODES else UNKNOWN) for s in stays)
-    rows = [g[0] for g in AGE_GROUPS] + ([UNKNOWN] if any(a == UNKNOWN for a, _ in pairs) else [])
-    present = {sex for _, sex in pairs}
-    columns = [c for c in (*SEX_CODES, UNKNOWN) if c in present or c in ("1", "2")]
-    counts = [[pairs.get((r, c), 0) for c in columns] for r in rows]
+AGE_LABELS = tuple(g[0] for g in AGE_GROUPS)
+
+
+def age_groups(ages: np.ndarray) -> np.ndarray:
+    """Index into AGE_LABELS of each age, len(AGE_LABELS) for unknown."""
+    index = np.searchsorted([low for _, low, _ in AGE_GROUPS[1:]], ages, side="right")
+    return np.where((ages < 0) | (ages > AGE_GROUPS[-1][2]), len(AGE_GROUPS), index)
+
+
+def crosstab(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> np.ndarray:
+    return np.bincount(rows * n_columns + columns, minlength=n_rows * n_columns).reshape(n_rows, n_columns)
+
+
+def by_age_and_sex(stays: StayColumns, min_cell: int) -> LabelledTable:
+    sexes = [stays.sexes.get(code) for code in range(len(stays.sexes.labels))]
+    wanted = [*SEX_CODES, UNKNOWN]
+    sex_column = np.array([wanted.index(s) if s in SEX_CODES else len(SEX_CODES) for s in sexes] or [0], np.int64)
+    sex_index = np.where(stays.sex >= 0, sex_column[np.maximum(stays.sex, 0)], len(SEX_CODES))
+    table = crosstab(age_groups(stays.age), sex_index, len(AGE_GROUPS) + 1, len(wanted))
+    rows = list(AGE_LABELS) + ([UNKNOWN] if table[-1].any() else [])
+    present = {wanted[c] for c in range(len(wanted)) if table[:, c].any()}
+    columns = [c for c in wanted if c in present or c in ("1", "2")]
+    counts = [[int(table[r, wanted.index(c)]) for c in columns] for r in range(len(rows))]
     return LabelledTable(rows, [mask_digits(c) for c in columns], suppress_table(counts, min_cell))
 
 
-def code_counts(stays: list[StayRecord]) -> dict[tuple[str, str], tuple[Counter, int]]:
+def _stays_per_tuple(codes: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(codes, minlength=size)
+
+
+def code_counts(stays: StayColumns) -> dict[tuple[str, str], tuple[Counter, int]]:
     """(system, side) -> (stays per code, stays with any code); a code counts once per stay."""
     counters = {(system, side): (Counter(), [0]) for system in KNOWN_SYSTEMS for side in SIDES}
-    for stay in stays:
-        for side, diagnoses in (("innskrivning", stay.admission_diagnoses),
-                                ("utskrivning", stay.discharge_diagnoses)):
-            if not diagnoses:
-                continue
-            if len(diagnoses) == 1:  # the common case, without building sets
-                system, code = diagnoses[0]
-                per_code, with_code = counters[(system, side)]
-                per_code[code] += 1
-                with_code[0] += 1
-                continue
+    for side, codes in (("innskrivning", stays.admission_dx), ("utskrivning", stays.discharge_dx)):
+        per_tuple = _stays_per_tuple(codes, len(stays.diagnoses))
+        for index in np.flatnonzero(per_tuple):
+            diagnoses, n = stays.diagnoses[index], int(per_tuple[index])
             for system in {sys for sys, _ in diagnoses}:
                 per_code, with_code = counters[(system, side)]
-                per_code.update({code for sys, code in diagnoses if sys == system})
-                with_code[0] += 1
+                for code in {code for sys, code in diagnoses if sys == system}:
+                    per_code[code] += n
+                with_code[0] += n
     return {key: (per_code, with_code[0]) for key, (per_code, with_code) in counters.items()}
 
 
@@ -313,25 +346,28 @@ def top_codes(per_code: Counter, with_code: int, system: str, side: str, texts: 
     return TopCodes(system, side, listed, hidden, count(with_code, min_cell))
 
 
-def chapter_changes(stays: list[StayRecord], min_cell: int) -> tuple[list[ChapterChange], Cell]:
+def chapter_changes(stays: StayColumns, min_cell: int) -> tuple[list[ChapterChange], Cell]:
     """Compare the first admission and first discharge diagnosis when both use the same system."""
     same: Counter = Counter()
     changed: Counter = Counter()
+    discharged = stays.discharged
+    size = len(stays.diagnoses)
+    pairs = stays.admission_dx[discharged].astype(np.int64) * size + stays.discharge_dx[discharged]
+    found, counts = np.unique(pairs, return_counts=True)
     not_comparable = 0
-    for stay in stays:
-        if not stay.discharged:
+    for pair, n in zip(found.tolist(), counts.tolist()):
+        admission, discharge = stays.diagnoses[pair // size], stays.diagnoses[pair % size]
+        if not admission or not discharge:
+            not_comparable += n
             continue
-        if not stay.admission_diagnoses or not stay.discharge_diagnoses:
-            not_comparable += 1
-            continue
-        (sys_in, code_in), (sys_out, code_out) = stay.admission_diagnoses[0], stay.discharge_diagnoses[0]
+        (sys_in, code_in), (sys_out, code_out) = admission[0], discharge[0]
         first, last = chapter(sys_in, code_in), chapter(sys_out, code_out)
         if sys_in != sys_out or first is None or last is None:
-            not_comparable += 1
+            not_comparable += n
         elif first == last:
-            same[sys_in] += 1
+            same[sys_in] += n
         else:
-            changed[sys_in] += 1
+            changed[sys_in] += n
     results = []
     for system in KNOWN_SYSTEMS:
         (same_cell, changed_cell), total = suppress_series([same[system], changed[system]],
@@ -348,43 +384,45 @@ ICD10_CHAPTER_ORDER = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "
                        "XV", "XVI", "XVII", "XVIII", "XIX", "XX", "XXI", "XXII")
 
 
-def icd10_chapters(stays: list[StayRecord], min_cell: int) -> Icd10Chapters:
+def icd10_chapters(stays: StayColumns, min_cell: int) -> Icd10Chapters:
     """Admission and discharge diagnoses of both systems under one ICD-10 chapter (see Icd10Chapters)."""
     pairs: Counter = Counter()
     unmapped: set[tuple[str, str]] = set()
     unmapped_diagnoses = 0
-    chapters_of: dict[tuple[str, str], frozenset[str]] = {}
-    for stay in stays:
-        for side, diagnoses in (("innskrivning", stay.admission_diagnoses),
-                                ("utskrivning", stay.discharge_diagnoses)):
-            found: set[str] = set()
-            for diagnosis in diagnoses:
-                chapters = chapters_of.get(diagnosis)
-                if chapters is None:
-                    chapters = chapters_of[diagnosis] = _icd10_chapters_of(*diagnosis)
+    for side, codes in (("innskrivning", stays.admission_dx), ("utskrivning", stays.discharge_dx)):
+        per_tuple = _stays_per_tuple(codes, len(stays.diagnoses))
+        for index in np.flatnonzero(per_tuple):
+            n, found = int(per_tuple[index]), set()
+            for diagnosis in stays.diagnoses[index]:
+                chapters = _icd10_chapters_of(*diagnosis)
                 if not chapters:
                     unmapped.add(diagnosis)
-                    unmapped_diagnoses += 1
+                    unmapped_diagnoses += n
                 found |= chapters
             for name in found:
-                pairs[(name, side)] += 1
+                pairs[(name, side)] += n
     rows = [c for c in ICD10_CHAPTER_ORDER if any(pairs.get((c, side)) for side in SIDES)]
     counts = [[pairs.get((r, side), 0) for side in SIDES] for r in rows]
     return Icd10Chapters(LabelledTable(rows, list(SIDES), suppress_table(counts, min_cell)), len(unmapped),
                          count(unmapped_diagnoses, min_cell))
 
 
+@lru_cache(maxsize=None)
 def _icd10_chapters_of(system: str, code: str) -> frozenset[str]:
     return frozenset(c for target in icd10_for(system, code) if (c := icd10_chapter(target)))
 
 
-def flows(stays: list[StayRecord], referral_order: list[str], destination_order: list[str],
+def flows(stays: StayColumns, referral_order: list[str], destination_order: list[str],
           min_cell: int) -> LabelledTable:
     """Referral category × discharge category; stays not yet discharged in a column of their own."""
-    pairs = Counter()
-    for stay in stays:
-        destination = (stay.destination or UNKNOWN) if stay.discharged else ONGOING
-        pairs[(stay.referral or UNKNOWN, destination)] += 1
+    labels = stays.categories.labels
+    size = len(labels) + 2  # the categories, then UNKNOWN, then ONGOING
+    referral = np.where(stays.referral >= 0, stays.referral, len(labels))
+    destination = np.where(stays.discharged, np.where(stays.destination >= 0, stays.destination, len(labels)),
+                           len(labels) + 1)
+    table = crosstab(referral, destination, size, size)
+    names = [*labels, UNKNOWN, ONGOING]
+    pairs = {(names[r], names[c]): int(table[r, c]) for r, c in zip(*np.nonzero(table))}
     referrals = {r for r, _ in pairs}
     destinations = {d for _, d in pairs}
     rows = [r for r in referral_order if r in referrals] + sorted(referrals - set(referral_order))
@@ -397,36 +435,40 @@ def flows(stays: list[StayRecord], referral_order: list[str], destination_order:
                          suppress_table(counts, min_cell))
 
 
-def discharged_to(stays: list[StayRecord], categories: tuple[str, ...], min_cell: int) -> Share:
-    with_destination = [s for s in stays if s.discharged and s.destination]
-    part = sum(1 for s in with_destination if s.destination in categories)
-    return share(part, len(with_destination), min_cell)
+def category_mask(stays: StayColumns, values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
+    wanted = [stays.categories.code(c) for c in categories if c in stays.categories.labels]
+    return np.isin(values, wanted) if wanted else np.zeros(len(values), bool)
 
 
-def completeness(stays: list[StayRecord], min_cell: int) -> list[Completeness]:
+def discharged_to(stays: StayColumns, categories: tuple[str, ...], min_cell: int) -> Share:
+    with_destination = stays.discharged & (stays.destination >= 0)
+    part = int((with_destination & category_mask(stays, stays.destination, categories)).sum())
+    return share(part, int(with_destination.sum()), min_cell)
+
+
+def completeness(stays: StayColumns, min_cell: int) -> list[Completeness]:
     """How often the voluntary ids are given: referrer over all stays, destination over discharges."""
-    referred = stays
-    destined = [s for s in stays if s.discharged and s.destination]
+    destined = stays.discharged & (stays.destination >= 0)
+    everyone = np.ones(len(stays), bool)
     rows = [
-        ("henvist_fra.organisasjonsnummer", referred, lambda s: s.referral_orgnr),
-        ("henvist_fra.her_id", referred, lambda s: s.referral_herid),
-        ("henvist_fra.organisasjonsnummer_eller_her_id", referred, lambda s: s.referral_orgnr or s.referral_herid),
-        ("utskrevet_til.organisasjonsnummer", destined, lambda s: s.destination_orgnr),
-        ("utskrevet_til.her_id", destined, lambda s: s.destination_herid),
+        ("henvist_fra.organisasjonsnummer", everyone, stays.referral_orgnr),
+        ("henvist_fra.her_id", everyone, stays.referral_herid),
+        ("henvist_fra.organisasjonsnummer_eller_her_id", everyone, stays.referral_orgnr | stays.referral_herid),
+        ("utskrevet_til.organisasjonsnummer", destined, stays.destination_orgnr),
+        ("utskrevet_til.her_id", destined, stays.destination_herid),
         ("utskrevet_til.organisasjonsnummer_eller_her_id", destined,
-         lambda s: s.destination_orgnr or s.destination_herid),
+         stays.destination_orgnr | stays.destination_herid),
     ]
-    return [Completeness(name, share(sum(1 for s in group if has(s)), len(group), min_cell))
-            for name, group, has in rows]
+    return [Completeness(name, share(int((group & has).sum()), int(group.sum()), min_cell)) for name, group, has in rows]
 
 
-def open_stays(stays: list[StayRecord], reference: date | None, min_cell: int) -> tuple[Cell, Cell]:
+def open_stays(stays: StayColumns, reference: date | None, min_cell: int) -> tuple[Cell, Cell]:
     """Stays without discharge, and those of them admitted more than 30 days before the reference day."""
-    ongoing = [s for s in stays if not s.discharged and not s.discharge_invalid]
+    ongoing = ~stays.discharged & ~stays.discharge_invalid
     if reference is None:
-        return count(len(ongoing), min_cell), count(0, min_cell)
-    old = sum(1 for s in ongoing if (reference - s.admitted_day).days > OPEN_DAYS)
-    return count(len(ongoing), min_cell), count(old, min_cell)
+        return count(int(ongoing.sum()), min_cell), count(0, min_cell)
+    old = int((ongoing & (reference.toordinal() - stays.admitted_day > OPEN_DAYS)).sum())
+    return count(int(ongoing.sum()), min_cell), count(old, min_cell)
 
 
 def rule_counts(findings, titles, min_cell: int, stays: int = 0) -> list[RuleCount]:
@@ -451,9 +493,9 @@ def rule_counts(findings, titles, min_cell: int, stays: int = 0) -> list[RuleCou
 def compute(collected: Collected, findings, *, min_cell: int, today: date | None, files: int,
             files_unreadable: int, validated: bool, code_texts, titles, orders) -> ActivityReport:
     """All figures; ``code_texts(system)`` gives code -> text, ``titles(rule_id)`` (nb, en)."""
-    stays = collected.stays
+    stays = collected.columns if collected.columns is not None else from_records(collected.stays)
     reference = today or collected.latest_day
-    first_day = min((s.admitted_day for s in stays), default=None)
+    first_day = date.fromordinal(int(stays.admitted_day.min())) if len(stays) else None
     counted = code_counts(stays)
     diagnoses = [top_codes(*counted[(system, side)], system, side, code_texts(system), min_cell)
                  for system in KNOWN_SYSTEMS for side in SIDES]
@@ -486,6 +528,6 @@ def compute(collected: Collected, findings, *, min_cell: int, today: date | None
         rules=rule_counts(findings, titles, min_cell, len(stays)),
         ongoing=ongoing,
         open_over_30_days=old,
-        discharge_invalid=count(sum(1 for s in stays if s.discharge_invalid), min_cell),
+        discharge_invalid=count(int(stays.discharge_invalid.sum()), min_cell),
         units=sorted(collected.units.items()),
     )

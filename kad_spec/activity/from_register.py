@@ -21,63 +21,66 @@ What differs, because a register is not a pile of files:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 
 from kad_spec.activity.build import RuleHit, report_of, small_list
-from kad_spec.activity.feedback import TrackedStay, feedback
+from kad_spec.activity.columns import StayColumns, fast_select, from_register_rows, slow_select
+from kad_spec.activity.feedback import feedback
 from kad_spec.activity.figures import ActivityReport
-from kad_spec.activity.records import Collected, local_day_and_seconds, to_record
+from kad_spec.activity.records import Collected, local_day_and_seconds
 
 Period = tuple[date | None, date | None]
+READ_ROWS = 10000  # rows fetched at a time
 
 
-def _utc_seconds(text: str | None) -> float | None:
-    """POSIX seconds of the register's fixed-width UTC text (``2025-03-01T13:35:00Z``)."""
-    if not text:
-        return None
+def register_rows(connection) -> tuple[list[tuple], list[tuple]]:
+    """Every unit's current stays not cancelled, as tuples (kad_spec.activity.columns: the rows in
+    the common shape, and the others), read with the driver's own cursor: a row object per stay
+    would cost more than all the figures."""
+    from kad_spec.register import schema
+
+    cursor = connection.connection.dbapi_connection.cursor()
     try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return None
+        found = []
+        for select in (fast_select(schema.opphold.name), slow_select(schema.opphold.name)):
+            cursor.execute(select)
+            rows = []
+            while batch := cursor.fetchmany(READ_ROWS):
+                rows.extend(batch)
+            found.append(rows)
+        return found[0], found[1]
+    finally:
+        cursor.close()
 
 
-def _in_period(day: date, period: Period) -> bool:
+def stay_columns(connection, period: Period = (None, None)) -> tuple[StayColumns, Counter]:
+    """Every unit's current stays admitted in ``period`` as columns, and per unit the stays
+    without a usable admission."""
+    stays, unusable = from_register_rows(*register_rows(connection))
     first, last = period
-    return (first is None or day >= first) and (last is None or day <= last)
+    if first is not None or last is not None:
+        keep = ((stays.admitted_day >= (first.toordinal() if first else 0))
+                & (stays.admitted_day <= (last.toordinal() if last else date.max.toordinal())))
+        stays = stays.take(keep)
+    return stays, Counter(unusable)
 
 
-def tracked_stays(connection, period: Period = (None, None)) -> tuple[list[TrackedStay], Counter]:
-    """Every unit's current stays admitted in ``period``, and per unit those without a usable admission."""
-    from kad_spec.register.export import as_message_stay, current_stays
-
-    tracked, unusable = [], Counter()
-    for row in current_stays(connection):
-        record = to_record(as_message_stay(row))
-        if record is None:
-            unusable[row.virksomhet] += 1
-            continue
-        if _in_period(record.admitted_day, period):
-            tracked.append(TrackedStay(record, row.virksomhet, row.opphold_id, row.person,
-                                       _utc_seconds(row.innlagt_meldt_utc), _utc_seconds(row.utskrevet_meldt_utc)))
-    return tracked, unusable
-
-
-def collect_register(connection, unit: str | None = None, tracked: list[TrackedStay] | None = None,
+def collect_register(connection, unit: str | None = None, stays: StayColumns | None = None,
                      unusable: Counter | None = None) -> tuple[Collected, int]:
-    """The register's stays (of ``unit``, or all) as the report's records, and the number of messages taken in."""
+    """The register's stays (of ``unit``, or all) as the report's columns, and the number of messages taken in."""
     from kad_spec.register import store
     from kad_spec.register.export import version_counts
 
-    if tracked is None:
-        tracked, unusable = tracked_stays(connection)
+    if stays is None:
+        stays, unusable = stay_columns(connection)
     unusable = unusable or Counter()
-    collected = Collected(unusable=unusable[unit] if unit is not None else sum(unusable.values()))
-    for t in tracked:
-        if unit is None or t.unit == unit:
-            collected.stays.append(t.record)
-            _note_day(collected, t.record.admitted_day)
-            if t.record.discharged_day:
-                _note_day(collected, t.record.discharged_day)
+    if unit is not None:
+        code = stays.units.labels.index(unit) if unit in stays.units.labels else -1
+        stays = stays.take(stays.unit == code)
+    collected = Collected(unusable=unusable[unit] if unit is not None else sum(unusable.values()), columns=stays)
+    if len(stays):
+        latest = max(int(stays.admitted_day.max()), int(stays.discharged_day.max()))
+        _note_day(collected, date.fromordinal(latest))
     units = store.unit_status(connection, unit)
     names = store.unit_names(connection, unit)
     for facts in units:
@@ -86,8 +89,8 @@ def collect_register(connection, unit: str | None = None, tracked: list[TrackedS
         created = local_day_and_seconds(facts["last_created"])
         if created:
             _note_day(collected, created[0])
-    versions, stays = version_counts(connection, unit)
-    collected.records_read, collected.replaced = versions, versions - stays
+    versions, counted = version_counts(connection, unit)
+    collected.records_read, collected.replaced = versions, versions - counted
     return collected, sum(facts["messages"]["taken_in"] for facts in units)
 
 
@@ -108,15 +111,15 @@ def build_report_from_register(connection, unit: str | None = None, min_cell: in
     is given."""
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
-    tracked, unusable = tracked_stays(connection, period)
-    collected, messages = collect_register(connection, unit, tracked, unusable)
+    stays, unusable = stay_columns(connection, period)
+    collected, messages = collect_register(connection, unit, stays, unusable)
     all_findings = open_findings(connection) if validate else []
     findings = [f for f in all_findings if unit is None or f.file == unit]
     reference = today or period[1]
     report = report_of(collected, findings, min_cell=min_cell, today=reference, files=messages, files_unreadable=0,
                        validated=validate)
     referral_order = [code for code, _, _ in small_list("tjenester_og_vesen")]
-    report.feedback = feedback(tracked, unit, all_findings, report.reference_day, period, referral_order, min_cell)
+    report.feedback = feedback(stays, unit, all_findings, report.reference_day, period, referral_order, min_cell)
     return report
 
 

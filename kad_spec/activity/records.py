@@ -59,6 +59,7 @@ class Collected:
     unusable: int = 0  # records without a stay id or a usable admission time
     latest_day: date | None = None  # the last day the data speaks of
     units: dict[str, str | None] = field(default_factory=dict)  # organisation number -> name, as sent
+    columns: object | None = None  # kad_spec.activity.columns.StayColumns, when read as columns (the register)
 
 
 _EPOCH = datetime(1970, 1, 1)
