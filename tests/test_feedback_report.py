@@ -523,3 +523,71 @@ def test_postgresql_gives_the_same_report(world):
             assert on_postgres.exit_code == 0 and on_postgres.stdout == on_sqlite.stdout, args
     finally:
         database.drop()
+
+
+def test_every_table_of_the_page_is_in_the_json_and_in_a_csv_file_with_the_same_figures(world, tmp_path):
+    """One table, three forms: the HTML table with the table's id, the JSON's tables, <id>.csv."""
+    import csv
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.current, self.cell = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.current = self.tables.setdefault(dict(attrs)["id"], [])
+            elif tag == "tr" and self.current is not None:
+                self.current.append([])
+            elif tag in ("td", "th") and self.current is not None:
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.current[-1].append(self.cell)
+                self.cell = None
+            elif tag == "table":
+                self.current = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    unit = world["defect"].unit
+    for lang in ("nb", "en"):
+        page, folder = tmp_path / f"rapport-{lang}.html", tmp_path / f"csv-{lang}"
+        args = ("report", "--db", world["url"], "--unit", unit, "--today", TODAY, "--lang", lang)
+        assert invoke(*args, "-o", page, "--csv", folder).exit_code == 0
+        document = json.loads(invoke(*args, "--format", "json").stdout)
+        parser = Tables()
+        parser.feed(page.read_text(encoding="utf-8"))
+        in_json = {t["id"]: t for t in document["tables"]}
+        assert set(parser.tables) <= set(in_json) and {"sammenligning", "kvalitetsindeks", "hittil-i-ar"} <= set(parser.tables)
+        assert {p.stem for p in folder.glob("*.csv")} == set(in_json)
+        for table_id, rows in parser.tables.items():
+            with open(folder / f"{table_id}.csv", encoding="utf-8", newline="") as handle:
+                from_csv = list(csv.reader(handle))
+            decimal = "," if lang == "nb" else "."
+            as_page = [[cell.replace("–", "") if cell == "–" else cell for cell in row] for row in rows]
+            as_csv = [[cell.replace(".", decimal) if cell.replace(".", "").replace("-", "").isdigit() else cell
+                       for cell in row] for row in from_csv]
+            assert as_page == as_csv, table_id
+            assert len(from_csv) - 1 == len(in_json[table_id]["rows"]), table_id
+        score_row = next(r for r in csv.reader(open(folder / "kvalitetsindeks.csv", encoding="utf-8")) if unit in r[0])
+        [score] = document["quality_over_time"]["scores"]
+        assert score_row[-1] == f"{score['score']:.1f}"
+
+
+def test_the_csv_folder_is_never_one_the_report_did_not_make(world, tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notat.txt").write_text("mitt", encoding="utf-8")
+    result = invoke("report", "--db", world["url"], "--csv", foreign, "-o", tmp_path / "r.html", "--force")
+    assert result.exit_code == 2 and (foreign / "notat.txt").read_text(encoding="utf-8") == "mitt"
+    made = tmp_path / "csv"
+    assert invoke("report", "--db", world["url"], "--csv", made, "-o", tmp_path / "r.html", "--force").exit_code == 0
+    again = invoke("report", "--db", world["url"], "--csv", made, "-o", tmp_path / "r.html", "--force")
+    assert again.exit_code == 0 and (made / "sammenligning.csv").is_file()
+    refused = invoke("report", "--db", world["url"], "--csv", made, "-o", tmp_path / "r2.html")
+    assert refused.exit_code == 2 and "--force" in refused.stderr
