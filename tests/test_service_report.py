@@ -167,6 +167,18 @@ def test_a_lower_min_cell_or_a_bad_parameter_is_refused_in_both_languages(site, 
         assert "minst 5" in answer["feil"] and "at least 5" in answer["error"]
 
 
+def test_a_report_is_read_from_a_snapshot_without_waiting_for_the_write_lock(site):
+    """An ingest holding the register's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+    advisory lock) does not hold a report up: the report reads what is committed."""
+    from kad_spec.register.store import Register
+
+    unit = site.units[0]
+    expected = get(site, unit_path(unit), site.tokens[unit]).json()
+    with Register.open(site.db) as register, register.transaction():
+        answer = get(site, unit_path(unit), site.tokens[unit])
+        assert answer.status_code == 200 and answer.json() == expected
+
+
 # -- the HTML ---------------------------------------------------------------------------------------
 def test_the_report_as_html_in_bokmal_and_english_with_its_own_style_allowed(site):
     unit = site.units[0]
