@@ -1,5 +1,6 @@
 """The service put together: the routes of api, units and pages behind the limits and the security headers.
 
+The feedback report's routes (kad_spec.service.report) share the units' register and access check.
 From the outside in: the security headers (on every answer), the access log, the guard (time
 limit; an exception becomes a JSON 500, never a traceback), then Starlette's routing, whose 404
 and 405 are JSON too. Addresses are exact: no redirect for a slash more or less (``/api/v1/enheter/``
@@ -14,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from kad_spec.service import api, apidocs, jobs, pages, units
+from kad_spec.service import api, apidocs, jobs, pages, report, units
 from kad_spec.service.headers import SecurityHeaders
 from kad_spec.service.limits import AccessLog, Guard
 from kad_spec.service.pool import WorkerPool
@@ -46,6 +47,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
 
     unit_state = units.Units(settings)
     routes = [*api.routes(settings), *apidocs.routes(settings), *units.routes(settings, unit_state),
+              *report.routes(settings, unit_state),
               *pages.routes(settings)]
     middleware = [Middleware(SecurityHeaders), Middleware(AccessLog),
                   Middleware(Guard, seconds=settings.request_seconds, page=pages.timed_out_page)]

@@ -23,7 +23,8 @@ class SecurityHeaders:
     may): reports and unit data must not stay in a shared cache or a browser's. Every answer has
     the :data:`CSP` unless its route set a policy of its own: the documentation site does, to let
     its pages load its script files and the inline style of its diagram by hash
-    (kad_spec.service.docsite), never ``unsafe-inline``."""
+    (kad_spec.service.docsite), never ``unsafe-inline``. The feedback report's page, with its own
+    inline style, is the one answer with ``style-src 'unsafe-inline'`` (kad_spec.service.report)."""
 
     def __init__(self, app):
         self.app = app

@@ -26,7 +26,7 @@ def _error(description: str, headers: dict | None = None) -> dict:
 RETRY_AFTER = {"Retry-After": {"description": "Sekunder å vente før et nytt forsøk.",
                                "schema": {"type": "integer", "minimum": 1}}}
 ERRORS = {
-    "400": _error("Ugyldig parameter (lang, format), eller kroppen kom ikke fram."),
+    "400": _error("Ugyldig parameter (lang, format, min_cell, period), eller kroppen kom ikke fram."),
     "401": _error("Mangler gyldig token (ingen, ukjent, tilbakekalt eller utløpt).",
                   {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}),
     "403": _error("Tokenet hører til en annen virksomhet (eller meldingen er en annen virksomhets), direktoratet "
@@ -63,6 +63,23 @@ PARAMETERS = {
                               "(sarif), application/junit+xml (junit), application/xml eller text/xml (apprec), "
                               "text/plain (text). Uten Accept: json.",
                "schema": {"type": "string"}},
+    "report_format": {"name": "format", "in": "query", "required": False,
+                      "description": "json: rapporten som JSON (som `kad-spec report --db URL --format json`); html: "
+                                     "rapportens selvstendige HTML-side. Går foran Accept (application/json eller "
+                                     "text/html; uten Accept: json).",
+                      "schema": {"type": "string", "enum": ["json", "html"], "default": "json"}},
+    "report_lang": {"name": "lang", "in": "query", "required": False,
+                    "description": "Språk på HTML-siden: bokmål eller engelsk.",
+                    "schema": {"type": "string", "enum": LANGS, "default": "nb"}},
+    "min_cell": {"name": "min_cell", "in": "query", "required": False,
+                 "description": "Skjul tall under så mange opphold. Minst 5 (standard): et lavere tall gir 400, så "
+                                "vernet av små tall aldri blir svakere enn det publiserte.",
+                 "schema": {"type": "integer", "minimum": 5, "default": 5}},
+    "period": {"name": "period", "in": "query", "required": False,
+               "description": "Bare opphold innlagt i perioden FRA..TIL (datoer ÅÅÅÅ-MM-DD, én side kan stå tom), "
+                              "f.eks. 2025-01-01..2025-03-31; siste dag er referansedag. Uten: alle opphold, og "
+                              "referansedagen er siste dag i dataene.",
+               "schema": {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?\\.\\.([0-9]{4}-[0-9]{2}-[0-9]{2})?$"}},
     "orgnr": {"name": "orgnr", "in": "path", "required": True,
               "description": "Virksomhetens organisasjonsnummer (9 siffer); må være tokenets egen, "
                              "om ikke tokenet er direktoratets. Ikke ni sifre: 404, før tokenet sjekkes.",
@@ -89,6 +106,10 @@ REPORTS = {
     "text/plain": {"schema": {"type": "string"}},
 }
 BEARER = [{"token": []}]
+FEEDBACK = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Tilbakemelding"}},
+    "text/html": {"schema": {"type": "string", "description": "Rapportens selvstendige HTML-side (format=html)."}},
+}
 
 SCHEMAS = {
     "Feil": {
@@ -159,6 +180,21 @@ SCHEMAS = {
         "required": ["schema_version", "units"],
         "properties": {"schema_version": {"type": "string"},
                        "units": {"type": "array", "items": {"type": "object"}}},
+    },
+    "Tilbakemelding": {
+        "type": "object", "description": "Tilbakemeldingsrapporten fra registeret, den samme som `kad-spec report "
+                                         "--db URL [--unit ORGNR] --format json` (docs/aktivitetsrapport.md, "
+                                         "docs/register.md). Tall under min_cell er `{\"n\": null, \"suppressed\": "
+                                         "true}`.",
+        "required": ["report", "min_cell", "reference_day", "units", "register"],
+        "properties": {
+            "report": {"const": "kad-spec aktivitetsrapport"}, "min_cell": {"type": "integer", "minimum": 5},
+            "reference_day": {"type": ["string", "null"]}, "first_day": {"type": ["string", "null"]},
+            "units": {"type": "array", "items": {"type": "object"}},
+            "register": {"type": "object", "description": "unit er null i den nasjonale rapporten.",
+                         "properties": {"unit": {"type": ["string", "null"]}, "period": {"type": "object"}}},
+            "tables": {"type": "array", "items": {"type": "object"}},
+        },
     },
     "Funn": {
         "type": "object", "description": "Virksomhetens åpne funn i registeret, eldste først.",
@@ -266,6 +302,30 @@ def document() -> dict:
                 "responses": {"200": {"description": "De åpne funnene.", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Funn"}}}},
                               **errors("400", "401", "403", "404", "503")},
+            }},
+            f"/api/{VERSION}/enheter/{{orgnr}}/rapport": {"get": {
+                "operationId": "enhetRapport",
+                "summary": "Virksomhetens tilbakemeldingsrapport fra registeret (egen virksomhet, eller direktoratet)",
+                "description": "Aktivitet, sammenligning med virksomheter av lik størrelse og alle virksomheter, "
+                               "og datakvalitet, som `kad-spec report --db URL --unit ORGNR`. JSON, eller "
+                               "rapportens HTML-side med ?format=html eller Accept: text/html.",
+                "security": BEARER,
+                "parameters": [PARAMETERS["orgnr"], PARAMETERS["report_format"], PARAMETERS["report_lang"],
+                               PARAMETERS["min_cell"], PARAMETERS["period"]],
+                "responses": {"200": {"description": "Rapporten.", "content": FEEDBACK},
+                              **errors("400", "401", "403", "404", "406", "503", "504")},
+            }},
+            f"/api/{VERSION}/rapport": {"get": {
+                "operationId": "rapport",
+                "summary": "Den nasjonale tilbakemeldingsrapporten, alle virksomheter (bare direktoratet)",
+                "description": "Som `kad-spec report --db URL`: alle virksomheters opphold. Bare for "
+                               "direktoratets token (eller en JWT med direktoratets scope); en virksomhets token "
+                               "får 403.",
+                "security": BEARER,
+                "parameters": [PARAMETERS["report_format"], PARAMETERS["report_lang"], PARAMETERS["min_cell"],
+                               PARAMETERS["period"]],
+                "responses": {"200": {"description": "Rapporten.", "content": FEEDBACK},
+                              **errors("400", "401", "403", "406", "503", "504")},
             }},
             f"/api/{VERSION}/helse": {"get": {
                 "operationId": "helse",

@@ -6,6 +6,9 @@ check, a unit's status or its open findings only read: they must not wait for a 
 being taken in. :meth:`ServiceRegister.reading` gives a connection that reads what is committed
 and takes no lock: on SQLite a second engine in the driver's autocommit mode and ``query_only``,
 on PostgreSQL a plain connection (its own snapshot per statement, no advisory lock).
+:meth:`ServiceRegister.snapshot` is the same for a reader of many statements that must agree (a
+report): one read transaction, still without the lock (SQLite: ``BEGIN`` in WAL mode; PostgreSQL:
+``REPEATABLE READ``, read only).
 """
 
 from __future__ import annotations
@@ -41,6 +44,21 @@ class ServiceRegister:
         engine = self._reading_engine()
         with engine.connect() as connection:
             yield connection
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator:
+        """A connection that reads one committed state of the register for as long as it is held,
+        without the write lock: what an ingest commits meanwhile is not seen, and it is not held up."""
+        engine = self._reading_engine()
+        with engine.connect() as connection:
+            if self.register().is_sqlite:
+                connection.exec_driver_sql("BEGIN")  # deferred: a read transaction, one snapshot of the WAL
+            else:
+                connection = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            try:
+                yield connection
+            finally:
+                connection.rollback()  # it only read
 
     def _reading_engine(self):
         register = self.register()

@@ -3,7 +3,8 @@
 ``GET`` gives a form that asks for the token; the form posts it (the token is never in an
 address, so never in a log, a history or a Referer), and the answer shows the unit's counts and
 its open findings by rule, as ``kad-spec register status --unit ORGNR`` gives them
-(:func:`kad_spec.register.store.unit_status`).
+(:func:`kad_spec.register.store.unit_status`), with a link to the unit's feedback report
+(``/enheter/{orgnr}/rapport``, kad_spec.service.report).
 
 Who a token belongs to is the access check's to say (tokens and JWTs, kad_spec.service.access):
 this page asks ``app.state.unit_of_token``, a function ``token -> orgnr | None`` (None: unknown
@@ -63,6 +64,8 @@ TEXTS = {
     "no_findings": ("Ingen åpne funn.", "No open findings."),
     "col_rule": ("Regel", "Rule"),
     "col_count": ("Antall", "Count"),
+    "report": ("Tilbakemeldingsrapport", "Feedback report"),
+    "report_link": ("Virksomhetens tilbakemeldingsrapport fra registeret", "The unit's feedback report from the register"),
 }
 
 
@@ -107,14 +110,20 @@ def status_html(unit: dict | None, lang: str) -> str:
 {table}"""
 
 
+def report_link(orgnr: str, lang: str) -> str:
+    """Where the unit's feedback report is (kad_spec.service.report): a page that asks for the token again."""
+    address = f"/enheter/{orgnr}/rapport" + ("?lang=en" if lang == "en" else "")
+    return f'\n<h2>{text("report", lang)}</h2>\n<p><a href="{address}">{text("report_link", lang)}</a></p>'
+
+
 def unit_response(orgnr: str, lang: str, body: str, status: int = 200) -> Response:
     switch = f"/enheter/{orgnr}" + ("" if lang == "en" else "?lang=en")
     return HTMLResponse(Shell.of(lang, switch).render(text("title", lang, orgnr=orgnr), body), status_code=status)
 
 
 def form_page(orgnr: str, lang: str, status: int = 200, problem: str | None = None) -> Response:
-    return unit_response(orgnr, lang, f'<p class="ingress">{text("intro", lang)}</p>\n{token_form(orgnr, lang, problem)}',
-                         status)
+    return unit_response(orgnr, lang, f'<p class="ingress">{text("intro", lang)}</p>\n{token_form(orgnr, lang, problem)}'
+                         + report_link(orgnr, lang), status)
 
 
 # -- what the register says -----------------------------------------------------------------------
@@ -176,7 +185,7 @@ async def unit(request):
     found = await anyio.to_thread.run_sync(look_up, check, request.app.state.settings.db_url, token, orgnr)
     if found.problem is not None:
         return form_page(orgnr, lang, found.status, text(found.problem, lang))
-    return unit_response(orgnr, lang, status_html(found.unit, lang))
+    return unit_response(orgnr, lang, status_html(found.unit, lang) + report_link(orgnr, lang))
 
 
 def routes(settings) -> list:
