@@ -164,20 +164,21 @@ def from_records(records: list[StayRecord]) -> StayColumns:
 
 # -- straight from the register ---------------------------------------------------------------
 # The common shape, which the register's query picks out (FAST_ROWS) and this module reads a
-# column at a time: times local without offset, and in UTC as the register wrote them. The ids
-# of referrer and destination come as 1/0 (given or not): ints cost less to fetch than text.
-FAST_COLUMNS = ("virksomhet", "opphold_id", "person", "alder", "kjonn", "innlagt", "innlagt_utc", "utskrevet",
-                "utskrevet_utc", "henvist_fra_kategori", "henvist_fra_organisasjonsnummer", "henvist_fra_her_id",
+# column at a time: the times in UTC as the register wrote them (the Norwegian day is worked out
+# from the instant, as kad_spec.activity.records does for a time with an offset, and as the
+# written day is for one without). The ids of referrer and destination come as 1/0 (given or
+# not): ints cost less to fetch than text.
+FAST_COLUMNS = ("virksomhet", "opphold_id", "person", "alder", "kjonn", "innlagt_utc", "utskrevet_utc",
+                "henvist_fra_kategori", "henvist_fra_organisasjonsnummer", "henvist_fra_her_id",
                 "utskrevet_til_kategori", "utskrevet_til_organisasjonsnummer", "utskrevet_til_her_id",
                 "innskrivningsdiagnoser", "utskrivningsdiagnoser", "innlagt_meldt_utc", "utskrevet_meldt_utc")
 GIVEN = ("henvist_fra_organisasjonsnummer", "henvist_fra_her_id", "utskrevet_til_organisasjonsnummer",
          "utskrevet_til_her_id")
-# Every other row is read whole and goes through kad_spec.activity.records.to_record.
-REGISTER_COLUMNS = (*FAST_COLUMNS, "status", "id_type", "bostedskommune")
+# Every other row (a time the register could not put in UTC) is read whole and goes through
+# kad_spec.activity.records.to_record.
+REGISTER_COLUMNS = (*FAST_COLUMNS, "innlagt", "utskrevet", "status", "id_type", "bostedskommune")
 _COLUMN = {name: index for index, name in enumerate(REGISTER_COLUMNS)}
-_PLAIN = "length({c}) IN (16, 19) AND substr({c}, 11, 1) = 'T'"
-FAST_ROWS = (f"{_PLAIN.format(c='innlagt')} AND innlagt_utc IS NOT NULL AND (utskrevet IS NULL OR "
-             f"({_PLAIN.format(c='utskrevet')} AND utskrevet_utc IS NOT NULL))")
+FAST_ROWS = "innlagt_utc IS NOT NULL AND (utskrevet IS NULL OR utskrevet_utc IS NOT NULL)"
 
 
 def fast_select(table: str) -> str:
@@ -191,106 +192,174 @@ def slow_select(table: str) -> str:
     return f"SELECT {', '.join(REGISTER_COLUMNS)} FROM {table} WHERE NOT annullert AND NOT ({FAST_ROWS})"
 
 
-def _factorised(values) -> tuple[np.ndarray, list]:
-    """(a number per value, the distinct values with their numbers): dict.setdefault over a
-    counter, all in C. The numbers are not dense: a value seen again skips one."""
-    seen: dict = {}
-    numbers = np.fromiter(map(seen.setdefault, values, itertools.count()), np.int64, len(values))
-    return numbers, list(seen.items())
+def oslo_days(seconds: np.ndarray) -> np.ndarray:
+    """Date ordinals of the Norwegian calendar day of POSIX instants (nan: NAT_DAY).
+
+    Europe/Oslo's offset changes only on the hour: it is looked up once per distinct hour."""
+    from datetime import datetime
+
+    from kad_spec.spec.timeutil import OSLO
+
+    known = ~np.isnan(seconds)
+    hours = np.floor(seconds[known] / 3600.0).astype(np.int64)
+    distinct, inverse = np.unique(hours, return_inverse=True)
+    offsets = np.array([datetime.fromtimestamp(int(h) * 3600, OSLO).utcoffset().total_seconds() for h in distinct])
+    days = np.full(len(seconds), NAT_DAY, np.int64)
+    if len(hours):
+        days[known] = np.floor((seconds[known] + offsets[inverse]) / 86400.0).astype(np.int64) + date(1970, 1, 1).toordinal()
+    return days.astype(np.int32)
 
 
-def _codes(labels: Labels, values) -> np.ndarray:
-    """Each value's code in ``labels`` (None and "" are NONE)."""
-    numbers, distinct = _factorised(values)
-    lookup = np.full(len(values), NONE, np.int32)
-    for value, number in distinct:
-        lookup[number] = labels.code(value)
-    return lookup[numbers]
+class _Factor:
+    """Numbers for the values of a column, batch after batch: dict.setdefault over one counter,
+    in C. The numbers are not dense (a value seen again skips one); ``codes`` maps them."""
+
+    def __init__(self) -> None:
+        self.seen: dict = {}
+        self._counter = itertools.count()
+        self._parts: list[np.ndarray] = []
+
+    def add(self, values) -> None:
+        self._parts.append(np.fromiter(map(self.seen.setdefault, values, self._counter), np.int64, len(values)))
+
+    def numbers(self) -> np.ndarray:
+        return np.concatenate(self._parts) if self._parts else np.zeros(0, np.int64)
+
+    def codes(self, code_of) -> np.ndarray:
+        """Each value's ``code_of(value)``."""
+        lookup = np.full(max(self.seen.values(), default=-1) + 1, NONE, np.int32)
+        for value, number in self.seen.items():
+            lookup[number] = code_of(value)
+        return lookup[self.numbers()]
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm), in numpy."""
+    year = year - (month <= 2)
+    era = np.floor_divide(year, 400)
+    of_era = year - era * 400
+    of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + of_year
+    return era * 146097 + of_cycle - 719468
 
 
 def _utc_seconds(texts) -> np.ndarray:
-    """POSIX seconds of ``2025-03-01T13:35:00Z`` texts (None: nan), parsed by numpy in C."""
-    values = np.array([t or "NaT" for t in texts], dtype="U19").astype("datetime64[s]")
-    seconds = values.astype(np.int64).astype(np.float64)
-    seconds[np.isnat(values)] = np.nan
+    """POSIX seconds of the register's UTC texts (``2025-03-01T13:35:00Z``; None: nan): the
+    digits read as bytes by numpy, which is many times faster than parsing them as dates."""
+    raw = np.array([t or "" for t in texts], dtype="S20")
+    if not len(raw):
+        return np.zeros(0)
+    missing = raw == b""
+    digits = raw.view(np.uint8).reshape(-1, 20).astype(np.int64) - 48
+
+    def number(first: int, last: int) -> np.ndarray:
+        value = np.zeros(len(raw), np.int64)
+        for position in range(first, last):
+            value = value * 10 + digits[:, position]
+        return value
+
+    days = _days_from_civil(number(0, 4), number(5, 7), number(8, 10))
+    seconds = (days * 86400 + number(11, 13) * 3600 + number(14, 16) * 60 + number(17, 19)).astype(np.float64)
+    seconds[missing] = np.nan
     return seconds
 
 
-def _local_days(texts) -> np.ndarray:
-    """Date ordinals of the day in local times as written (None: NAT_DAY)."""
-    days = np.array([t or "NaT" for t in texts], dtype="U10").astype("datetime64[D]")
-    ordinals = days.astype(np.int64) + date(1970, 1, 1).toordinal()
-    ordinals[np.isnat(days)] = NAT_DAY
-    return ordinals.astype(np.int32)
+class RegisterColumns:
+    """The register's rows made into columns batch by batch, so that no row outlives its batch."""
+
+    FACTORED = ("virksomhet", "person", "kjonn", "henvist_fra_kategori", "utskrevet_til_kategori",
+                "innskrivningsdiagnoser", "utskrivningsdiagnoser")
+    SECONDS = ("innlagt_utc", "utskrevet_utc", "innlagt_meldt_utc", "utskrevet_meldt_utc")
+
+    def __init__(self) -> None:
+        self.factors = {name: _Factor() for name in self.FACTORED}
+        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in (*self.SECONDS, "alder", *GIVEN)}
+        self.stay_ids: list[str] = []
+        self.rows = 0
+
+    def add(self, rows: list[tuple]) -> None:
+        """A batch of ``fast_select`` rows."""
+        if not rows:
+            return
+        column = dict(zip(FAST_COLUMNS, zip(*rows)))
+        for name in self.FACTORED:
+            self.factors[name].add(column[name])
+        for name in self.SECONDS:
+            self.parts[name].append(_utc_seconds(column[name]))
+        ages = np.array([a if a is not None else -1 for a in column["alder"]], np.int64)
+        ages[(ages < 0) | (ages > 130)] = -1
+        self.parts["alder"].append(ages.astype(np.int16))
+        for name in GIVEN:
+            self.parts[name].append(np.array(column[name], dtype=bool))
+        self.stay_ids.extend(column["opphold_id"])
+        self.rows += len(rows)
+
+    def _joined(self, name: str, dtype) -> np.ndarray:
+        return np.concatenate(self.parts[name]) if self.parts[name] else np.zeros(0, dtype)
+
+    def finish(self, slow: list[tuple]) -> tuple[StayColumns, list[str]]:
+        """The columns, with the rows of ``slow_select`` read through to_record as a file's stay
+        would be (so both give the same figures); and the unit of every row whose admission cannot
+        be used (counted, as a file's would be)."""
+        from kad_spec.register.export import as_message_stay
+
+        sexes, categories, diagnoses, units = Labels(), Labels(), _Diagnoses(), Labels()
+        columns = self._fast_columns(sexes, categories, diagnoses)
+        slow_records, unusable = [], []
+        for row in slow:
+            record = to_record(as_message_stay(_Row(row)))
+            if record is None:
+                unusable.append(row[_COLUMN["virksomhet"]])
+                continue
+            slow_records.append(record)
+            self.factors["virksomhet"].add([row[_COLUMN["virksomhet"]]])
+            self.factors["person"].add([row[_COLUMN["person"]]])
+            for name in ("innlagt_meldt_utc", "utskrevet_meldt_utc"):
+                self.parts[name].append(_utc_seconds([row[_COLUMN[name]]]))
+            self.stay_ids.append(row[_COLUMN["opphold_id"]])
+        if slow_records:
+            more = _columns(slow_records, sexes, categories, diagnoses)
+            columns = {name: np.concatenate([columns[name], more[name]]) for name in columns}
+        persons = self.factors["person"]
+        unknown = [number for value, number in persons.seen.items() if not value]
+        person = persons.numbers()
+        if unknown:
+            person[np.isin(person, unknown)] = NONE
+        register = {"unit": self.factors["virksomhet"].codes(units.code), "person": person,
+                    "admission_reported": self._joined("innlagt_meldt_utc", np.float64),
+                    "discharge_reported": self._joined("utskrevet_meldt_utc", np.float64),
+                    "stay_ids": self.stay_ids}
+        return StayColumns(**columns, sexes=sexes, categories=categories, diagnoses=diagnoses.tuples, units=units,
+                           **register), unusable
+
+    def _fast_columns(self, sexes: Labels, categories: Labels, diagnoses: _Diagnoses) -> dict:
+        f = self.factors
+        admitted_at = self._joined("innlagt_utc", np.float64)
+        discharged_at = self._joined("utskrevet_utc", np.float64)
+        discharged_day = oslo_days(discharged_at)
+        invalid = discharged_at < admitted_at  # nan compares false: no discharge is not invalid
+        discharged_at[invalid] = np.nan
+        discharged_day[invalid] = NAT_DAY
+        return {
+            "admitted_day": oslo_days(admitted_at), "admitted_at": admitted_at,
+            "discharged_day": discharged_day, "discharged_at": discharged_at, "discharge_invalid": invalid,
+            "age": self._joined("alder", np.int16), "sex": f["kjonn"].codes(sexes.code),
+            "referral": f["henvist_fra_kategori"].codes(categories.code),
+            "referral_orgnr": self._joined("henvist_fra_organisasjonsnummer", bool),
+            "referral_herid": self._joined("henvist_fra_her_id", bool),
+            "destination": f["utskrevet_til_kategori"].codes(categories.code),
+            "destination_orgnr": self._joined("utskrevet_til_organisasjonsnummer", bool),
+            "destination_herid": self._joined("utskrevet_til_her_id", bool),
+            "admission_dx": f["innskrivningsdiagnoser"].codes(diagnoses.code_of_text),
+            "discharge_dx": f["utskrivningsdiagnoser"].codes(diagnoses.code_of_text),
+        }
 
 
 def from_register_rows(fast: list[tuple], slow: list[tuple]) -> tuple[StayColumns, list[str]]:
-    """The columns of the register's current stays: rows of ``fast_select`` read a column at a
-    time, rows of ``slow_select`` through kad_spec.activity.records.to_record as a file's stay
-    would be (so both give the same figures); and the unit of every row whose admission cannot
-    be used (counted, as a file's would be)."""
-    from kad_spec.register.export import as_message_stay
-
-    slow_rows, slow_records, unusable = [], [], []
-    for row in slow:
-        record = to_record(as_message_stay(_Row(row)))
-        if record is None:
-            unusable.append(row[_COLUMN["virksomhet"]])
-        else:
-            slow_rows.append(row)
-            slow_records.append(record)
-    sexes, categories, diagnoses, units, persons = Labels(), Labels(), _Diagnoses(), Labels(), Labels()
-    column = dict(zip(FAST_COLUMNS, zip(*fast))) if fast else {name: () for name in FAST_COLUMNS}
-    columns = _fast_columns(column, len(fast), sexes, categories, diagnoses)
-    if slow_records:
-        more = _columns(slow_records, sexes, categories, diagnoses)
-        columns = {name: np.concatenate([columns[name], more[name]]) for name in columns}
-        extra = dict(zip(FAST_COLUMNS, zip(*slow_rows)))
-        column = {name: column[name] + extra[name] for name in FAST_COLUMNS}
-    register = {
-        "unit": _codes(units, column["virksomhet"]),
-        "person": _codes(persons, column["person"]).astype(np.int64),
-        "admission_reported": _utc_seconds(column["innlagt_meldt_utc"]),
-        "discharge_reported": _utc_seconds(column["utskrevet_meldt_utc"]),
-        "stay_ids": list(column["opphold_id"]),
-    }
-    return StayColumns(**columns, sexes=sexes, categories=categories, diagnoses=diagnoses.tuples, units=units,
-                       **register), unusable
-
-
-def _fast_columns(column: dict, n: int, sexes: Labels, categories: Labels, diagnoses: _Diagnoses) -> dict:
-    admitted_at = _utc_seconds(column["innlagt_utc"])
-    discharged_at = _utc_seconds(column["utskrevet_utc"])
-    discharged_day = _local_days(column["utskrevet"])
-    invalid = discharged_at < admitted_at  # nan compares false: no discharge is not invalid
-    discharged_at[invalid] = np.nan
-    discharged_day[invalid] = NAT_DAY
-    ages = np.array([a if a is not None else -1 for a in column["alder"]], np.int64)
-    ages[(ages < 0) | (ages > 130)] = -1
-
-    def given(name: str) -> np.ndarray:
-        return np.array(column[name], dtype=bool) if n else np.zeros(0, bool)
-
-    return {
-        "admitted_day": _local_days(column["innlagt"]), "admitted_at": admitted_at,
-        "discharged_day": discharged_day, "discharged_at": discharged_at, "discharge_invalid": invalid,
-        "age": ages.astype(np.int16), "sex": _codes(sexes, column["kjonn"]),
-        "referral": _codes(categories, column["henvist_fra_kategori"]),
-        "referral_orgnr": given("henvist_fra_organisasjonsnummer"), "referral_herid": given("henvist_fra_her_id"),
-        "destination": _codes(categories, column["utskrevet_til_kategori"]),
-        "destination_orgnr": given("utskrevet_til_organisasjonsnummer"),
-        "destination_herid": given("utskrevet_til_her_id"),
-        "admission_dx": _codes_of_diagnoses(diagnoses, column["innskrivningsdiagnoser"]),
-        "discharge_dx": _codes_of_diagnoses(diagnoses, column["utskrivningsdiagnoser"]),
-    }
-
-
-def _codes_of_diagnoses(diagnoses: _Diagnoses, texts) -> np.ndarray:
-    numbers, distinct = _factorised(texts)
-    lookup = np.zeros(len(texts), np.int32)
-    for text, number in distinct:
-        lookup[number] = diagnoses.code_of_text(text)
-    return lookup[numbers]
+    """All rows at once (RegisterColumns, for rows already read)."""
+    columns = RegisterColumns()
+    columns.add(fast)
+    return columns.finish(slow)
 
 
 class _Row:
@@ -308,5 +377,5 @@ class _Row:
             raise AttributeError(name) from None
 
 
-__all__ = ["NONE", "NAT_DAY", "Labels", "StayColumns", "from_records", "from_register_rows", "fast_select",
-           "slow_select"]
+__all__ = ["NONE", "NAT_DAY", "Labels", "RegisterColumns", "StayColumns", "from_records", "from_register_rows",
+           "fast_select", "slow_select"]

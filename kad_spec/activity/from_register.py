@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import date
 
 from kad_spec.activity.build import RuleHit, report_of, small_list
-from kad_spec.activity.columns import StayColumns, fast_select, from_register_rows, slow_select
+from kad_spec.activity.columns import RegisterColumns, StayColumns, fast_select, slow_select
 from kad_spec.activity.feedback import feedback
 from kad_spec.activity.figures import ActivityReport
 from kad_spec.activity.records import Collected, local_day_and_seconds
@@ -33,22 +33,20 @@ Period = tuple[date | None, date | None]
 READ_ROWS = 10000  # rows fetched at a time
 
 
-def register_rows(connection) -> tuple[list[tuple], list[tuple]]:
-    """Every unit's current stays not cancelled, as tuples (kad_spec.activity.columns: the rows in
-    the common shape, and the others), read with the driver's own cursor: a row object per stay
-    would cost more than all the figures."""
+def read_columns(connection) -> tuple[StayColumns, list[str]]:
+    """Every unit's current stays not cancelled as columns (kad_spec.activity.columns), read with
+    the driver's own cursor a batch at a time: a row object per stay would cost more than all the
+    figures, and no row outlives its batch."""
     from kad_spec.register import schema
 
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        found = []
-        for select in (fast_select(schema.opphold.name), slow_select(schema.opphold.name)):
-            cursor.execute(select)
-            rows = []
-            while batch := cursor.fetchmany(READ_ROWS):
-                rows.extend(batch)
-            found.append(rows)
-        return found[0], found[1]
+        columns = RegisterColumns()
+        cursor.execute(fast_select(schema.opphold.name))
+        while batch := cursor.fetchmany(READ_ROWS):
+            columns.add(batch)
+        cursor.execute(slow_select(schema.opphold.name))
+        return columns.finish(cursor.fetchall())
     finally:
         cursor.close()
 
@@ -56,7 +54,7 @@ def register_rows(connection) -> tuple[list[tuple], list[tuple]]:
 def stay_columns(connection, period: Period = (None, None)) -> tuple[StayColumns, Counter]:
     """Every unit's current stays admitted in ``period`` as columns, and per unit the stays
     without a usable admission."""
-    stays, unusable = from_register_rows(*register_rows(connection))
+    stays, unusable = read_columns(connection)
     first, last = period
     if first is not None or last is not None:
         keep = ((stays.admitted_day >= (first.toordinal() if first else 0))
