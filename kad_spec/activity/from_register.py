@@ -39,12 +39,18 @@ def read_columns(connection) -> tuple[StayColumns, list[str]]:
     figures, and no row outlives its batch."""
     from kad_spec.register import schema
 
-    cursor = connection.connection.dbapi_connection.cursor()
+    driver = connection.connection.dbapi_connection
+    columns = RegisterColumns()
+    # On PostgreSQL a server-side cursor: psycopg's own would hold the whole result in memory.
+    cursor = driver.cursor(name="kad_rapport") if connection.dialect.name == "postgresql" else driver.cursor()
     try:
-        columns = RegisterColumns()
         cursor.execute(fast_select(schema.opphold.name))
         while batch := cursor.fetchmany(READ_ROWS):
             columns.add(batch)
+    finally:
+        cursor.close()
+    cursor = driver.cursor()
+    try:
         cursor.execute(slow_select(schema.opphold.name))
         return columns.finish(cursor.fetchall())
     finally:
