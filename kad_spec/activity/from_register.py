@@ -30,6 +30,28 @@ from kad_spec.activity.figures import ActivityReport
 from kad_spec.activity.records import Collected, local_day_and_seconds
 
 Period = tuple[date | None, date | None]
+
+
+class PeriodError(ValueError):
+    """A period that is not ``FRA..TIL`` with ISO dates (``backwards``: it ends before it begins)."""
+
+    def __init__(self, backwards: bool = False):
+        super().__init__("the period ends before it begins" if backwards else "not FROM..TO with ISO dates")
+        self.backwards = backwards
+
+
+def parse_period(text: str) -> Period:
+    """``2017-01-01..2026-11-30`` as (first day, last day); either side may be empty."""
+    first, dots, last = text.partition("..")
+    try:
+        if not dots:
+            raise ValueError
+        span = (date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
+    except ValueError:
+        raise PeriodError() from None
+    if span[0] and span[1] and span[0] > span[1]:
+        raise PeriodError(backwards=True)
+    return span
 READ_ROWS = 10000  # rows fetched at a time
 
 

@@ -265,18 +265,14 @@ def report(
 
 def _period(text: str):
     """``FRA..TIL`` as two dates (either side may be empty); a usage error otherwise."""
-    from datetime import date
+    from kad_spec.activity.from_register import PeriodError, parse_period
 
-    first, dots, last = text.partition("..")
     try:
-        if not dots:
-            raise ValueError
-        span = (date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
-    except ValueError:
+        return parse_period(text)
+    except PeriodError as error:
+        if error.backwards:
+            fail(f"--period {text}: første dag er etter siste dag")
         fail(f"--period må være FRA..TIL med datoer som ÅÅÅÅ-MM-DD, f.eks. 2017-01-01..2026-11-30, ikke «{text}»")
-    if span[0] and span[1] and span[0] > span[1]:
-        fail(f"--period {text}: første dag er etter siste dag")
-    return span
 
 
 def check_csv_folder(folder: Path, inputs, force: bool) -> None:

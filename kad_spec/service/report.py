@@ -93,16 +93,13 @@ class Asked:
 
 
 def parse_period(text: str) -> tuple[date | None, date | None]:
-    first, dots, last = text.partition("..")
+    from kad_spec.activity.from_register import PeriodError
+    from kad_spec.activity.from_register import parse_period as period_of
+
     try:
-        if not dots:
-            raise ValueError
-        span = (date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
-    except ValueError:
-        raise BadQuery(BAD_PERIOD) from None
-    if span[0] and span[1] and span[0] > span[1]:
-        raise BadQuery(PERIOD_BACKWARDS)
-    return span
+        return period_of(text)
+    except PeriodError as error:
+        raise BadQuery(PERIOD_BACKWARDS if error.backwards else BAD_PERIOD) from None
 
 
 def parse_min_cell(text: str) -> int:
