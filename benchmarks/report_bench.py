@@ -8,8 +8,8 @@ The register is built once and kept under benchmarks/data/: ``kad-spec example -
 message a unit a day, with corrections, cancellations, late and repeated deliveries and
 readmissions), taken in with ``kad-spec register ingest`` into a SQLite file (36 000 messages:
 the longest step, some minutes). PostgreSQL gets a copy of that register's tables, in a
-database of its own on the server in KAD_SPEC_TEST_POSTGRES (default the local one), dropped
-at the end.
+database of its own on the server in KAD_SPEC_TEST_POSTGRES (default the local one), vacuumed
+and analysed as autovacuum would, and dropped at the end.
 
 Then, whole process, median of ``--runs``: ``kad-spec report --db URL`` as JSON and as HTML,
 for all units (the directorate's page) and for one unit (which reads every unit's stays too,
@@ -82,6 +82,8 @@ def copy_to_postgres(store: Path) -> tuple[str, str, str]:
                 for row in result:
                     copy.write_row(_postgres_values(table, columns, row))
         writing.commit()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")  # what autovacuum does to a register that is in use
     return url, server, database
 
 

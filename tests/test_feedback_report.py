@@ -591,3 +591,13 @@ def test_the_csv_folder_is_never_one_the_report_did_not_make(world, tmp_path):
     assert again.exit_code == 0 and (made / "sammenligning.csv").is_file()
     refused = invoke("report", "--db", world["url"], "--csv", made, "-o", tmp_path / "r2.html")
     assert refused.exit_code == 2 and "--force" in refused.stderr
+
+
+def test_a_stay_that_ends_as_it_begins_is_not_its_own_readmission(tmp_path):
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    instant = the_stay(utskrivningstidspunkt="2025-03-01T14:35:00")
+    path = write(tmp_path, "a.json", message("310000019", "2025-03-01T23:30:00+01:00", instant))
+    assert invoke("register", "ingest", "--db", url, path).exit_code == 0
+    got = json.loads(invoke("report", "--db", url, "--format", "json", "--min-cell", "1", "--today", "2025-06-30").stdout)
+    readmitted = got["comparison"]["groups"][-1]["readmitted_30_days"]
+    assert (readmitted["whole"]["n"], readmitted["part"]["n"]) == (1, 0)

@@ -181,9 +181,16 @@ _COLUMN = {name: index for index, name in enumerate(REGISTER_COLUMNS)}
 FAST_ROWS = "innlagt_utc IS NOT NULL AND (utskrevet IS NULL OR utskrevet_utc IS NOT NULL)"
 
 
-def fast_select(table: str) -> str:
-    """The SELECT of the rows in the common shape, not cancelled."""
+SECONDS = ("innlagt_utc", "utskrevet_utc", "innlagt_meldt_utc", "utskrevet_meldt_utc")
+
+
+def fast_select(table: str, dialect: str = "sqlite") -> str:
+    """The SELECT of the rows in the common shape, not cancelled. PostgreSQL gives the UTC times
+    as seconds (it does so in C, and an integer costs less to send than text); SQLite gives the
+    text, which numpy reads faster than SQLite's own date functions would."""
     given = {name: f"CASE WHEN trim({name}) <> '' THEN 1 ELSE 0 END" for name in GIVEN}
+    if dialect == "postgresql":
+        given.update({name: f"CAST(EXTRACT(EPOCH FROM CAST({name} AS timestamp)) AS bigint)" for name in SECONDS})
     columns = ", ".join(given.get(name, name) for name in FAST_COLUMNS)
     return f"SELECT {columns} FROM {table} WHERE NOT annullert AND {FAST_ROWS}"
 
@@ -243,6 +250,14 @@ def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np
     return era * 146097 + of_cycle - 719468
 
 
+def _seconds(values) -> np.ndarray:
+    """POSIX seconds of a column of the fast select: numbers already (PostgreSQL), or UTC texts."""
+    sample = next((v for v in values if v is not None), None)
+    if sample is None or isinstance(sample, str):
+        return _utc_seconds(values)
+    return np.array([np.nan if v is None else v for v in values], np.float64)
+
+
 def _utc_seconds(texts) -> np.ndarray:
     """POSIX seconds of the register's UTC texts (``2025-03-01T13:35:00Z``; None: nan): the
     digits read as bytes by numpy, which is many times faster than parsing them as dates."""
@@ -269,11 +284,9 @@ class RegisterColumns:
 
     FACTORED = ("virksomhet", "person", "kjonn", "henvist_fra_kategori", "utskrevet_til_kategori",
                 "innskrivningsdiagnoser", "utskrivningsdiagnoser")
-    SECONDS = ("innlagt_utc", "utskrevet_utc", "innlagt_meldt_utc", "utskrevet_meldt_utc")
-
     def __init__(self) -> None:
         self.factors = {name: _Factor() for name in self.FACTORED}
-        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in (*self.SECONDS, "alder", *GIVEN)}
+        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in (*SECONDS, "alder", *GIVEN)}
         self.stay_ids: list[str] = []
         self.rows = 0
 
@@ -284,8 +297,8 @@ class RegisterColumns:
         column = dict(zip(FAST_COLUMNS, zip(*rows)))
         for name in self.FACTORED:
             self.factors[name].add(column[name])
-        for name in self.SECONDS:
-            self.parts[name].append(_utc_seconds(column[name]))
+        for name in SECONDS:
+            self.parts[name].append(_seconds(column[name]))
         ages = np.array([a if a is not None else -1 for a in column["alder"]], np.int64)
         ages[(ages < 0) | (ages > 130)] = -1
         self.parts["alder"].append(ages.astype(np.int16))

@@ -205,7 +205,9 @@ def readmissions(stays: StayColumns, reference: date | None) -> tuple[np.ndarray
     known = stays.person >= 0
     line = np.sort(stays.person[known] * span + (stays.admitted_at[known] - t0))
     asked = stays.person[can_tell] * span + (stays.discharged_at[can_tell] - t0)
-    at = np.searchsorted(line, asked, side="left")
+    # A stay discharged the instant it began has its own admission at that point: skip it.
+    own = (stays.discharged_at[can_tell] == stays.admitted_at[can_tell]).astype(np.int64)
+    at = np.searchsorted(line, asked, side="left") + own
     found = at < len(line)
     readmitted = np.zeros(n, bool)
     readmitted[np.flatnonzero(can_tell)] = found & (line[np.minimum(at, len(line) - 1)] - asked <= window)

@@ -52,7 +52,7 @@ def parse_period(text: str) -> Period:
     if span[0] and span[1] and span[0] > span[1]:
         raise PeriodError(backwards=True)
     return span
-READ_ROWS = 10000  # rows fetched at a time
+READ_ROWS = 20000  # rows fetched at a time
 
 
 def read_columns(connection) -> tuple[StayColumns, list[str]]:
@@ -64,9 +64,14 @@ def read_columns(connection) -> tuple[StayColumns, list[str]]:
     driver = connection.connection.dbapi_connection
     columns = RegisterColumns()
     # On PostgreSQL a server-side cursor: psycopg's own would hold the whole result in memory.
-    cursor = driver.cursor(name="kad_rapport") if connection.dialect.name == "postgresql" else driver.cursor()
+    # It is planned for the whole result (cursor_tuple_fraction 1), as a plain query would be,
+    # not for its first rows.
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+    cursor = driver.cursor(name="kad_rapport") if postgres else driver.cursor()
     try:
-        cursor.execute(fast_select(schema.opphold.name))
+        cursor.execute(fast_select(schema.opphold.name, connection.dialect.name))
         while batch := cursor.fetchmany(READ_ROWS):
             columns.add(batch)
     finally:
