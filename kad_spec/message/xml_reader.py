@@ -48,11 +48,16 @@ def _declared_encoding(head: bytes) -> str | None:
 
 
 def check_prolog(path: Path) -> None:
-    from kad_spec.message.xmlmap import doctype_error, doctype_position
+    from kad_spec.message.xmlmap import PROLOG_HEAD, PROLOG_LIMIT, doctype_error, doctype_position, prolog_unfinished
 
     with path.open("rb") as handle:
-        head = handle.read(65536)
-    position = doctype_position(head)
+        head = handle.read(PROLOG_HEAD)
+        position = doctype_position(head)
+        if position is None and prolog_unfinished(head):
+            # Long comments first: look further, so that a DOCTYPE behind them is refused here, by
+            # this check, and not by whatever limit of the parser's it would run into first.
+            head += handle.read(PROLOG_LIMIT - PROLOG_HEAD)
+            position = doctype_position(head, PROLOG_LIMIT)
     if position:
         raise _read_failure(doctype_error(*position))
     encoding = _declared_encoding(head)

@@ -172,9 +172,13 @@ def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(**HARDENED, collect_ids=False, attribute_defaults=False)
 
 
-def _prolog_text(data: bytes) -> str:
+PROLOG_HEAD = 65536  # bytes read for the prolog check; more only when its comments run past them
+PROLOG_LIMIT = 16 << 20  # the most read for a prolog of long comments
+
+
+def _prolog_text(data: bytes, limit: int = PROLOG_HEAD) -> str:
     """The start of the document as text, enough to see a DOCTYPE in any common encoding."""
-    head = data[:65536]
+    head = data[:limit]
     for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if head.startswith(bom):
             return head[2:].decode(codec, errors="replace")
@@ -183,9 +187,8 @@ def _prolog_text(data: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def doctype_position(data: bytes) -> tuple[int, int] | None:
-    """(line, column) of a DOCTYPE declaration in the prolog, if there is one."""
-    text = _prolog_text(data)
+def _scan_prolog(text: str) -> tuple[str, int]:
+    """("doctype", position), ("element", position) or ("end", len(text)): how the prolog ends."""
     pos = 0
     while pos < len(text):
         if text[pos].isspace():
@@ -197,11 +200,25 @@ def doctype_position(data: bytes) -> tuple[int, int] | None:
             end = text.find("-->", pos)
             pos = len(text) if end < 0 else end + 3
         elif text.startswith("<!DOCTYPE", pos):
-            line = text.count("\n", 0, pos) + 1
-            return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+            return "doctype", pos
         else:
-            return None
-    return None
+            return "element", pos
+    return "end", len(text)
+
+
+def doctype_position(data: bytes, limit: int = PROLOG_HEAD) -> tuple[int, int] | None:
+    """(line, column) of a DOCTYPE declaration in the prolog, if there is one."""
+    text = _prolog_text(data, limit)
+    found, pos = _scan_prolog(text)
+    if found != "doctype":
+        return None
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def prolog_unfinished(data: bytes, limit: int = PROLOG_HEAD) -> bool:
+    """The prolog (comments, processing instructions) runs past the first ``limit`` bytes."""
+    return len(data) >= limit and _scan_prolog(_prolog_text(data, limit))[0] == "end"
 
 
 def doctype_error(line: int | None, column: int | None) -> XmlInputError:
