@@ -2,7 +2,7 @@
 
 A register of ten years holds some 600 000 stays; a figure per stay in Python costs a second
 for each pass. The stays are read once into :class:`StayColumns` (from the records of message
-files, :func:`from_records`, or straight from the register's rows, :func:`from_register_rows`)
+files, :func:`from_records`, or straight from the register's rows, :class:`RegisterColumns`)
 and the figures (kad_spec.activity.figures, kad_spec.activity.feedback) count with bincount,
 searchsorted and sorting.
 
@@ -368,13 +368,6 @@ class RegisterColumns:
         }
 
 
-def from_register_rows(fast: list[tuple], slow: list[tuple]) -> tuple[StayColumns, list[str]]:
-    """All rows at once (RegisterColumns, for rows already read)."""
-    columns = RegisterColumns()
-    columns.add(fast)
-    return columns.finish(slow)
-
-
 class _Row:
     """A tuple of REGISTER_COLUMNS read by name, as kad_spec.register.export.as_message_stay reads a row."""
 
@@ -390,5 +383,4 @@ class _Row:
             raise AttributeError(name) from None
 
 
-__all__ = ["NONE", "NAT_DAY", "Labels", "RegisterColumns", "StayColumns", "from_records", "from_register_rows",
-           "fast_select", "slow_select"]
+__all__ = ["NONE", "NAT_DAY", "Labels", "RegisterColumns", "StayColumns", "from_records", "fast_select", "slow_select"]

@@ -200,14 +200,6 @@ def count(value: int, min_cell: int) -> Cell:
     return suppress_series([int(value)], int(value), min_cell)[1]
 
 
-def month_labels(first: date, last: date) -> list[str]:
-    labels, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        labels.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return labels
-
-
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -280,15 +272,6 @@ def length_of_stay(stays: StayColumns, min_cell: int) -> LengthOfStay:
     median = round(median_of_sorted(lengths), 1) if enough else None
     p90 = round(quantile(lengths, 0.9), 1) if enough else None
     return LengthOfStay(total, median, p90, Series([b[0] for b in LOS_BUCKETS], cells, total))
-
-
-def age_group(age: int | None) -> str:
-    if age is None:
-        return UNKNOWN
-    for label, low, high in AGE_GROUPS:
-        if low <= age <= high:
-            return label
-    return UNKNOWN
 
 
 AGE_LABELS = tuple(g[0] for g in AGE_GROUPS)
