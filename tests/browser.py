@@ -175,3 +175,18 @@ def chromium_tab(profile_prefix: str) -> Iterator[Tab]:
     finally:
         devtools.close()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextmanager
+def sized_tab(profile_prefix: str, viewport: dict) -> Iterator[Tab]:
+    """A Chromium tab (chromium_tab) with the window size and scale of ``viewport``."""
+    with chromium_tab(profile_prefix) as tab:
+        tab.call("Emulation.setDeviceMetricsOverride", viewport)
+        yield tab
+
+
+def artifacts_folder() -> Path:
+    """Where the browser tests leave their screenshots: $KAD_ARTIFACTS, or test-artifacts/ in the repository."""
+    folder = Path(os.environ.get("KAD_ARTIFACTS") or Path(__file__).resolve().parents[1] / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

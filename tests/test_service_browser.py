@@ -13,31 +13,26 @@ a missing browser is a failure.
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import httpx
 import pytest
-from browser import Tab, chromium_tab
+from browser import Tab, artifacts_folder, sized_tab
 from hostile import EXAMPLES, run_cli
 
-REPO = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 KEYS = {"Tab": 9, "Enter": 13}
 
 
 @pytest.fixture(scope="module")
 def tab():
-    with chromium_tab("kad-tjeneste-") as tab:
-        tab.call("Emulation.setDeviceMetricsOverride", VIEWPORT)
+    with sized_tab("kad-tjeneste-", VIEWPORT) as tab:
         yield tab
 
 
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
-    folder = Path(os.environ.get("KAD_ARTIFACTS") or REPO / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return artifacts_folder()
 
 
 @pytest.fixture(scope="module")

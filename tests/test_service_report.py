@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser import Tab, chromium_tab
+from browser import Tab, artifacts_folder, sized_tab
 from hostile import assert_no_traceback, run_cli
 from register_stores import STORES
 from service_server import running_service
@@ -241,16 +241,13 @@ def test_the_openapi_document_has_the_report_routes_behind_a_token(site):
 # -- in a browser -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tab():
-    with chromium_tab("kad-rapport-") as tab:
-        tab.call("Emulation.setDeviceMetricsOverride", VIEWPORT)
+    with sized_tab("kad-rapport-", VIEWPORT) as tab:
         yield tab
 
 
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
-    folder = Path(os.environ.get("KAD_ARTIFACTS") or REPO / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return artifacts_folder()
 
 
 def screenshot(tab: Tab, path: Path) -> None:

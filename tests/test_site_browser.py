@@ -13,17 +13,15 @@ import base64
 import functools
 import http.server
 import json
-import os
 import re
 import threading
 from pathlib import Path
 
 import pytest
 
-from browser import Tab, chromium_tab
+from browser import Tab, artifacts_folder, sized_tab
 from kad_spec.site import build_site
 
-REPO = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
 
@@ -59,16 +57,13 @@ def server(site):
 
 @pytest.fixture(scope="module")
 def tab():
-    with chromium_tab("kad-chromium-") as tab:
-        tab.call("Emulation.setDeviceMetricsOverride", VIEWPORT)
+    with sized_tab("kad-chromium-", VIEWPORT) as tab:
         yield tab
 
 
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
-    folder = Path(os.environ.get("KAD_ARTIFACTS") or REPO / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return artifacts_folder()
 
 
 def test_every_page_loads_without_console_errors_or_failed_requests(site, server, tab):
