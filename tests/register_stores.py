@@ -96,12 +96,23 @@ def postgres_database():
 @pytest.fixture(params=STORES)
 def register_url(request, tmp_path) -> str:
     """The URL of an empty register: a new SQLite file, or the session's emptied PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'register.db'}"
-    database = request.getfixturevalue("postgres_database")
+    return empty_register(request, request.param, tmp_path)
+
+
+def require_server(database: PostgresDatabase) -> None:
+    """Skip when the PostgreSQL server does not answer; under CI, fail instead."""
     if database.unavailable:
         if os.environ.get("CI"):
             pytest.fail(f"{database.unavailable}; CI krever en PostgreSQL-server", pytrace=False)
         pytest.skip(database.unavailable)
+
+
+def empty_register(request, store: str, folder) -> str:
+    """The URL of an empty register on ``store``: a new SQLite file in ``folder``, or the
+    session's PostgreSQL database, emptied."""
+    if store == "sqlite":
+        return f"sqlite:///{folder / 'register.db'}"
+    database = request.getfixturevalue("postgres_database")
+    require_server(database)
     database.empty()
     return database.url

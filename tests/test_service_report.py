@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import httpx
 import pytest
 from browser import Tab, artifacts_folder, sized_tab
 from hostile import assert_no_traceback, run_cli
-from register_stores import STORES
+from register_stores import STORES, empty_register
 from service_server import running_service
 
 from kad_spec.service.headers import CSP
@@ -48,16 +47,7 @@ def token_for(db: str, *who: str) -> str:
 def site(request, tmp_path_factory):
     """A server on a register of two units, with a token per unit and the directorate's."""
     folder = tmp_path_factory.mktemp("rapport")
-    if request.param == "sqlite":
-        db = f"sqlite:///{folder / 'register.db'}"
-    else:
-        database = request.getfixturevalue("postgres_database")
-        if database.unavailable:
-            if os.environ.get("CI"):
-                pytest.fail(f"{database.unavailable}; CI krever en PostgreSQL-server", pytrace=False)
-            pytest.skip(database.unavailable)
-        database.empty()
-        db = database.url
+    db = empty_register(request, request.param, folder)
     messages = folder / "meldinger"
     cli("example", "--daily", *SEQUENCE, "-o", messages)
     cli("register", "ingest", messages, "--db", db)
