@@ -111,11 +111,16 @@ TEXTS = {
 }
 
 
-def text(key: str, lang: str, **params) -> str:
-    """A text in ``lang``, with ``params`` (already escaped where they are HTML) put in."""
-    nb, en = TEXTS[key]
+def text_in(table: dict, key: str, lang: str, **params) -> str:
+    """The text ``key`` of a page's table of (bokmål, English) in ``lang``, with ``params``
+    (already escaped where they are HTML) put in."""
+    nb, en = table[key]
     chosen = en if lang == "en" else nb
     return chosen.format(**params) if params else chosen
+
+
+def text(key: str, lang: str, **params) -> str:
+    return text_in(TEXTS, key, lang, **params)
 
 
 def lang_of(value: str | None) -> str:

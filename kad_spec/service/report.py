@@ -38,7 +38,7 @@ from kad_spec.service import access, submission
 from kad_spec.service.access import DIRECTORATE
 from kad_spec.service.body import TooLarge
 from kad_spec.service.headers import CSP
-from kad_spec.service.page_html import OTHER, Shell, lang_of
+from kad_spec.service.page_html import OTHER, Shell, lang_of, text_in
 from kad_spec.service.responses import JSON, error_response
 from kad_spec.service.unit_page import ORGNR, posted_token
 from kad_spec.site.layout import esc
@@ -198,9 +198,7 @@ TEXTS = {
 
 
 def text(key: str, lang: str, **params) -> str:
-    nb, en = TEXTS[key]
-    chosen = en if lang == "en" else nb
-    return chosen.format(**params) if params else chosen
+    return text_in(TEXTS, key, lang, **params)
 
 
 def page_address(orgnr: str | None) -> str:

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from kad_spec.service.access import DIRECTORATE
 from kad_spec.service.body import TooLarge, read_body
-from kad_spec.service.page_html import OTHER, Shell, lang_of, rule_link
+from kad_spec.service.page_html import OTHER, Shell, lang_of, rule_link, text_in
 from kad_spec.site.layout import esc
 
 log = logging.getLogger("kad_spec.service")
@@ -70,9 +70,7 @@ TEXTS = {
 
 
 def text(key: str, lang: str, **params) -> str:
-    nb, en = TEXTS[key]
-    chosen = en if lang == "en" else nb
-    return chosen.format(**params) if params else chosen
+    return text_in(TEXTS, key, lang, **params)
 
 
 # -- what the page shows ------------------------------------------------------------------------
